@@ -1,0 +1,142 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Core.Conversations;
+
+public enum AssigneeFilter
+{
+    All,
+    Mine,
+    Unassigned,
+}
+
+/// <summary>What the agent picked in the inbox: a status tab, an assignee tab and optional filters.</summary>
+public sealed record InboxFilter
+{
+    public ConversationStatus? Status { get; init; } = ConversationStatus.Open;
+    public AssigneeFilter Assignee { get; init; } = AssigneeFilter.All;
+    public string? CurrentAgentId { get; init; }
+    public int? ChannelId { get; init; }
+    public int? ChannelGroupId { get; init; }
+    public int? LabelId { get; init; }
+    public string? Search { get; init; }
+}
+
+/// <summary>Where the previous page ended: the last row's (LastActivityAt, Id). Keyset paging, never OFFSET.</summary>
+public sealed record InboxCursor(DateTime LastActivityAt, int Id);
+
+public sealed record ConversationListItem(
+    int Id,
+    string ContactName,
+    int ChannelId,
+    string ChannelName,
+    ChannelType ChannelType,
+    string? LastMessagePreview,
+    DateTime LastActivityAt,
+    int UnreadCount,
+    ConversationStatus Status,
+    string? AssigneeId,
+    string? AssigneeName,
+    ConversationPriority Priority)
+{
+    public InboxCursor Cursor => new(LastActivityAt, Id);
+}
+
+public sealed record InboxPage(IReadOnlyList<ConversationListItem> Items, InboxCursor? Next);
+
+/// <summary>Reads the conversation list: one indexed range scan per page, newest activity first.</summary>
+public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
+{
+    public const int DefaultPageSize = 50;
+
+    public async Task<InboxPage> ListAsync(InboxFilter filter, InboxCursor? after = null, int pageSize = DefaultPageSize,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var query = Apply(db, filter);
+
+        if (after is not null)
+        {
+            query = query.Where(c => c.LastActivityAt < after.LastActivityAt
+                || (c.LastActivityAt == after.LastActivityAt && c.Id < after.Id));
+        }
+
+        var rows = await Project(db, query
+                .OrderByDescending(c => c.LastActivityAt).ThenByDescending(c => c.Id)
+                .Take(pageSize + 1))
+            .ToListAsync(cancellationToken);
+
+        var hasMore = rows.Count > pageSize;
+        if (hasMore)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return new InboxPage(rows, hasMore ? rows[^1].Cursor : null);
+    }
+
+    /// <summary>One conversation as the list shows it, or null when it does not match the filter (any more).</summary>
+    public async Task<ConversationListItem?> FindAsync(int conversationId, InboxFilter filter,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Project(db, Apply(db, filter).Where(c => c.Id == conversationId)).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private static IQueryable<ConversationListItem> Project(TalkToMeDbContext db, IQueryable<Conversation> query) =>
+        query.Select(c => new ConversationListItem(
+                c.Id,
+                c.Contact.Name,
+                c.ChannelId,
+                c.Channel.Name,
+                c.Channel.Type,
+                c.LastMessagePreview,
+                c.LastActivityAt,
+                c.UnreadCount,
+                c.Status,
+                c.AssigneeId,
+                db.Users.Where(u => u.Id == c.AssigneeId).Select(u => u.DisplayName).FirstOrDefault(),
+                c.Priority))
+            .AsNoTracking();
+
+    private static IQueryable<Conversation> Apply(TalkToMeDbContext db, InboxFilter filter)
+    {
+        var query = db.Conversations.AsQueryable();
+        if (filter.Status is { } status)
+        {
+            query = query.Where(c => c.Status == status);
+        }
+
+        query = filter.Assignee switch
+        {
+            AssigneeFilter.Mine => query.Where(c => c.AssigneeId == filter.CurrentAgentId),
+            AssigneeFilter.Unassigned => query.Where(c => c.AssigneeId == null),
+            _ => query,
+        };
+
+        if (filter.ChannelId is { } channelId)
+        {
+            query = query.Where(c => c.ChannelId == channelId);
+        }
+
+        if (filter.ChannelGroupId is { } groupId)
+        {
+            query = query.Where(c => c.Channel.Groups.Any(g => g.Id == groupId));
+        }
+
+        if (filter.LabelId is { } labelId)
+        {
+            query = query.Where(c => c.Labels.Any(l => l.Id == labelId));
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Search))
+        {
+            var term = filter.Search.Trim();
+            query = query.Where(c => EF.Functions.Like(c.Contact.Name, "%" + term + "%")
+                || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.Like(m.Content, "%" + term + "%")));
+        }
+
+        return query;
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Data.Configurations;
+
+public class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> builder)
+    {
+        builder.Property(m => m.Content).IsRequired();
+        builder.Property(m => m.ExternalId).HasMaxLength(200);
+        builder.Property(m => m.SenderId).HasMaxLength(450);
+        builder.Property(m => m.SenderName).HasMaxLength(200);
+        builder.Property(m => m.FailureReason).HasMaxLength(1000);
+
+        builder.HasOne(m => m.Conversation).WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(m => new { m.ConversationId, m.Id });
+        // Providers retry deliveries: one provider id is stored once per channel.
+        builder.HasIndex(m => new { m.ChannelId, m.Direction, m.ExternalId })
+            .IsUnique()
+            .HasFilter("\"ExternalId\" IS NOT NULL")
+            .HasDatabaseName("IX_Messages_ExternalId");
+        // The outbound dispatcher reads only pending sends.
+        builder.HasIndex(m => m.NextAttemptAt)
+            .HasFilter("\"DeliveryStatus\" = 1")
+            .HasDatabaseName("IX_Messages_PendingDelivery");
+    }
+}

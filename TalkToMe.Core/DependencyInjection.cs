@@ -1,0 +1,35 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Realtime;
+
+namespace TalkToMe.Core;
+
+public static class DependencyInjection
+{
+    /// <summary>Registers the product without a web server: persistence, services and the event hub.</summary>
+    public static IServiceCollection AddTalkToMeCore(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(TimeProvider.System);
+        // A Blazor circuit lives for hours: a context per operation, never one per circuit.
+        services.AddDbContextFactory<TalkToMeDbContext>(options => options.UseSqlite(connectionString));
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<InboxEventHub>();
+        services.AddSingleton<InboxQuery>();
+        return services;
+    }
+
+    /// <summary>Builds the SQLite connection string with the options TalkToMe relies on.</summary>
+    public static string NormalizeConnectionString(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            ForeignKeys = true,
+            // Writers wait for each other instead of failing with SQLITE_BUSY.
+            DefaultTimeout = 30,
+        };
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,167 @@
+using TalkToMe.Core.Conversations;
+
+namespace TalkToMe.Core.Messaging;
+
+public enum MessageDirection
+{
+    Incoming = 0,
+    Outgoing = 1,
+}
+
+public enum MessageKind
+{
+    Text = 0,
+    PrivateNote = 1,
+    Activity = 2,
+}
+
+public enum SenderType
+{
+    Contact = 0,
+    Agent = 1,
+    Bot = 2,
+    System = 3,
+}
+
+public enum DeliveryStatus
+{
+    /// <summary>Not something that is delivered (incoming messages, notes, activity lines).</summary>
+    None = 0,
+    Pending = 1,
+    Sent = 2,
+    Delivered = 3,
+    Read = 4,
+    Failed = 5,
+}
+
+/// <summary>One item of a conversation's thread: a customer or agent message, a private note or an activity line.</summary>
+public class Message
+{
+    private Message() { }
+
+    private Message(Conversation conversation, MessageDirection direction, MessageKind kind, SenderType senderType,
+        string content, DateTime createdAt)
+    {
+        Conversation = conversation;
+        ConversationId = conversation.Id;
+        ChannelId = conversation.ChannelId;
+        Direction = direction;
+        Kind = kind;
+        SenderType = senderType;
+        Content = content;
+        CreatedAt = createdAt;
+    }
+
+    public long Id { get; private set; }
+    public int ConversationId { get; private set; }
+    public Conversation Conversation { get; private set; } = null!;
+
+    /// <summary>Copied from the conversation so (ChannelId, ExternalId) can be unique: providers retry, we store once.</summary>
+    public int ChannelId { get; private set; }
+
+    public MessageDirection Direction { get; private set; }
+    public MessageKind Kind { get; private set; }
+    public SenderType SenderType { get; private set; }
+    public string? SenderId { get; private set; }
+    public string? SenderName { get; private set; }
+    public string Content { get; private set; } = "";
+
+    /// <summary>The provider's id for this message (inbound dedupe key, or the id the provider gave an outbound send).</summary>
+    public string? ExternalId { get; private set; }
+
+    public DeliveryStatus DeliveryStatus { get; private set; }
+    public string? FailureReason { get; private set; }
+    public int DeliveryAttempts { get; private set; }
+    public DateTime? NextAttemptAt { get; private set; }
+
+    /// <summary>Stable id sent with every delivery attempt so a receiver can drop repeats.</summary>
+    public Guid? DeliveryId { get; private set; }
+
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? SentAt { get; private set; }
+
+    public bool IsCustomerVisible => Kind == MessageKind.Text;
+
+    public static Message Incoming(Conversation conversation, string content, string? externalId, DateTime at) =>
+        new(conversation, MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, content, at)
+        {
+            ExternalId = externalId,
+            SenderName = conversation.Contact?.Name,
+        };
+
+    /// <summary>An outgoing message waiting for the dispatcher: stored as pending in the same transaction as the conversation change.</summary>
+    public static Message Outgoing(Conversation conversation, string content, SenderType senderType, string? senderId,
+        string? senderName, DateTime at) =>
+        new(conversation, MessageDirection.Outgoing, MessageKind.Text, senderType, content, at)
+        {
+            SenderId = senderId,
+            SenderName = senderName,
+            DeliveryStatus = DeliveryStatus.Pending,
+            NextAttemptAt = at,
+            DeliveryId = Guid.NewGuid(),
+        };
+
+    public static Message PrivateNote(Conversation conversation, string content, string? agentId, string? agentName, DateTime at) =>
+        new(conversation, MessageDirection.Outgoing, MessageKind.PrivateNote, SenderType.Agent, content, at)
+        {
+            SenderId = agentId,
+            SenderName = agentName,
+        };
+
+    public static Message Activity(Conversation conversation, string content, DateTime at) =>
+        new(conversation, MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, content, at);
+
+    public void MarkSent(string? providerId, DateTime at)
+    {
+        ExternalId = providerId ?? ExternalId;
+        DeliveryStatus = DeliveryStatus.Sent;
+        DeliveryAttempts++;
+        FailureReason = null;
+        NextAttemptAt = null;
+        SentAt = at;
+    }
+
+    public void MarkAttemptFailed(string reason, DateTime? retryAt)
+    {
+        DeliveryAttempts++;
+        FailureReason = reason;
+        if (retryAt is null)
+        {
+            DeliveryStatus = DeliveryStatus.Failed;
+            NextAttemptAt = null;
+        }
+        else
+        {
+            NextAttemptAt = retryAt;
+        }
+    }
+
+    /// <summary>Provider status callbacks may arrive out of order; a later state never goes back to an earlier one.</summary>
+    public void ApplyProviderStatus(DeliveryStatus status, string? reason)
+    {
+        if (status == DeliveryStatus.Failed)
+        {
+            DeliveryStatus = DeliveryStatus.Failed;
+            FailureReason = reason ?? FailureReason;
+            return;
+        }
+
+        if (DeliveryStatus != DeliveryStatus.Failed && status > DeliveryStatus)
+        {
+            DeliveryStatus = status;
+        }
+    }
+
+    public void Retry(DateTime at)
+    {
+        if (DeliveryStatus != DeliveryStatus.Failed)
+        {
+            return;
+        }
+
+        DeliveryStatus = DeliveryStatus.Pending;
+        DeliveryAttempts = 0;
+        FailureReason = null;
+        NextAttemptAt = at;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
+
+namespace TalkToMe.Web.Agents;
+
+public sealed record AgentRow(string Id, string DisplayName, string Email, string Role, bool IsDeactivated);
+
+public sealed record NewAgent(string DisplayName, string Email, string Password, string Role);
+
+/// <summary>
+/// Admin-only management of agents. Every call checks the caller's role itself: hiding a button is not security.
+/// Each call runs in its own DI scope, so a long-lived circuit never holds a stale Identity context.
+/// </summary>
+public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider time)
+{
+    public async Task<IReadOnlyList<AgentRow>> ListAsync()
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var all = await users.Users.OrderBy(u => u.DisplayName).AsNoTracking().ToListAsync();
+        var admins = (await users.GetUsersInRoleAsync(Roles.Admin)).Select(u => u.Id).ToHashSet();
+        return all.Select(u => new AgentRow(u.Id, u.DisplayName, u.Email ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Agent,
+            u.IsDeactivated)).ToList();
+    }
+
+    /// <summary>Creates an agent; returns field errors (empty when it worked).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> CreateAsync(ClaimsPrincipal caller, NewAgent agent)
+    {
+        RequireAdmin(caller);
+        var errors = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(agent.DisplayName))
+        {
+            errors[nameof(NewAgent.DisplayName)] = "Informe o nome.";
+        }
+
+        if (string.IsNullOrWhiteSpace(agent.Email) || !agent.Email.Contains('@'))
+        {
+            errors[nameof(NewAgent.Email)] = "Informe um e-mail válido.";
+        }
+
+        if (!Roles.All.Contains(agent.Role))
+        {
+            errors[nameof(NewAgent.Role)] = "Escolha Admin ou Agent.";
+        }
+
+        if (string.IsNullOrEmpty(agent.Password) || agent.Password.Length < 8)
+        {
+            errors[nameof(NewAgent.Password)] = "A senha precisa de pelo menos 8 caracteres.";
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        if (await users.FindByEmailAsync(agent.Email.Trim()) is not null)
+        {
+            errors[nameof(NewAgent.Email)] = "Já existe um usuário com este e-mail.";
+            return errors;
+        }
+
+        var user = new AppUser
+        {
+            UserName = agent.Email.Trim(),
+            Email = agent.Email.Trim(),
+            EmailConfirmed = true,
+            DisplayName = agent.DisplayName.Trim(),
+            CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        var created = await users.CreateAsync(user, agent.Password);
+        if (!created.Succeeded)
+        {
+            errors[nameof(NewAgent.Password)] = string.Join(" ", created.Errors.Select(e => e.Description));
+            return errors;
+        }
+
+        await users.AddToRoleAsync(user, agent.Role);
+        return errors;
+    }
+
+    public async Task SetDeactivatedAsync(ClaimsPrincipal caller, string userId, bool deactivated)
+    {
+        RequireAdmin(caller);
+        if (deactivated && caller.FindFirstValue(ClaimTypes.NameIdentifier) == userId)
+        {
+            throw new InvalidOperationException("Você não pode desativar a sua própria conta.");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException("Agente não encontrado.");
+        user.IsDeactivated = deactivated;
+        await users.UpdateAsync(user);
+        // A new security stamp invalidates the agent's existing sign-in cookies.
+        await users.UpdateSecurityStampAsync(user);
+    }
+
+    private static void RequireAdmin(ClaimsPrincipal caller)
+    {
+        if (!caller.IsInRole(Roles.Admin))
+        {
+            throw new UnauthorizedAccessException("Somente administradores podem gerenciar agentes.");
+        }
+    }
+}

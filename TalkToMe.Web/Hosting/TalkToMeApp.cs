@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Data;
+using TalkToMe.Web.Components;
+using TalkToMe.Web.Endpoints;
+
+namespace TalkToMe.Web.Hosting;
+
+/// <summary>The composition root, shared by Program and by tests that host the real app on a loopback port.</summary>
+public static class TalkToMeApp
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is ["schema-script", ..])
+        {
+            // For developers writing a migration: the schema EF derives from the model, to diff against.
+            await using var db = new TalkToMeDbContext(new DbContextOptionsBuilder<TalkToMeDbContext>()
+                .UseSqlite("Data Source=:memory:").Options);
+            Console.WriteLine(db.Database.GenerateCreateScript());
+            return 0;
+        }
+
+        try
+        {
+            var app = Build(args);
+            await PrepareAsync(app);
+            app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app));
+            await app.RunAsync();
+            return 0;
+        }
+        catch (StartupException ex)
+        {
+            await Console.Error.WriteLineAsync($"TalkToMe cannot start: {ex.Message}");
+            return 1;
+        }
+    }
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Tests host this app from another assembly: keep its name so static web assets resolve.
+            ApplicationName = typeof(TalkToMeApp).Assembly.GetName().Name,
+        });
+        configure?.Invoke(builder);
+
+        var connectionString = DatabaseLocation.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddTalkToMeWeb(builder.Configuration, connectionString);
+
+        var app = builder.Build();
+        app.UseTalkToMePipeline();
+        return app;
+    }
+
+    /// <summary>Migrates the database, creates roles and the first admin, and seeds demo data when asked.</summary>
+    public static async Task PrepareAsync(WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            throw new StartupException($"The database cannot be opened or migrated: {ex.Message}", ex);
+        }
+
+        await scope.ServiceProvider.GetRequiredService<AdminBootstrap>().RunAsync();
+        if (scope.ServiceProvider.GetRequiredService<IOptions<TalkToMeOptions>>().Value.SeedDemoData)
+        {
+            await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync();
+        }
+    }
+
+    private static void UseTalkToMePipeline(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseRequestLocalization();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapAccountEndpoints();
+        app.MapCultureEndpoints();
+        app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+
+    private static void PrintWelcome(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var options = app.Services.GetRequiredService<IOptions<TalkToMeOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TalkToMe");
+        var signIn = app.Environment.IsDevelopment()
+            ? $"sign in as {options.Admin.Email} with the password from appsettings.Development.json"
+            : "sign in with TalkToMe__Admin__Email and the password you configured";
+        logger.LogInformation("TalkToMe is running at {Addresses}: {SignIn}", string.Join(", ", addresses), signIn);
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Radzen;
+using TalkToMe.Core;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Data;
+using TalkToMe.Web.Agents;
+
+namespace TalkToMe.Web.Hosting;
+
+public static class WebServices
+{
+    public const string AdminPolicy = "Admin";
+    public static readonly string[] Cultures = ["pt-BR", "en"];
+
+    public static IServiceCollection AddTalkToMeWeb(this IServiceCollection services, IConfiguration configuration,
+        string connectionString)
+    {
+        services.AddTalkToMeCore(connectionString);
+        services.AddOptions<TalkToMeOptions>().Bind(configuration.GetSection(TalkToMeOptions.Section));
+
+        services.AddIdentity<AppUser, IdentityRole>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 8;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                options.Lockout.AllowedForNewUsers = true;
+            })
+            .AddEntityFrameworkStores<TalkToMeDbContext>()
+            .AddDefaultTokenProviders();
+        // A deactivated agent's cookie stops working within a minute.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/account/login";
+            options.LogoutPath = "/account/logout";
+            options.AccessDeniedPath = "/account/denied";
+            options.Cookie.Name = "TalkToMe.Auth";
+            options.SlidingExpiration = true;
+            options.ExpireTimeSpan = TimeSpan.FromDays(7);
+            options.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy.RequireRole(Roles.Admin));
+        services.AddCascadingAuthenticationState();
+
+        services.AddLocalization(options => options.ResourcesPath = "Resources");
+        services.Configure<RequestLocalizationOptions>(options =>
+        {
+            options.SetDefaultCulture(Cultures[0]).AddSupportedCultures(Cultures).AddSupportedUICultures(Cultures);
+            // Only the user's explicit choice (a cookie) changes the language: pt-BR is the product's language.
+            options.RequestCultureProviders = [new CookieRequestCultureProvider()];
+        });
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        services.AddScoped<AdminBootstrap>();
+        services.AddScoped<DemoData>();
+        services.AddScoped<AgentAdminService>();
+        return services;
+    }
+
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        // JSON clients get a status code, people get the sign-in page.
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+}
