@@ -6,7 +6,8 @@ namespace TalkToMe.Web.Hosting;
 /// <summary>Resolves ConnectionStrings:TalkToMe (relative paths against the content root) and checks the folder is writable.</summary>
 public static class DatabaseLocation
 {
-    public static string Resolve(IConfiguration configuration, string contentRoot)
+    /// <returns>The connection string to use and the folder for the app's other data (data-protection keys).</returns>
+    public static (string ConnectionString, string DataFolder) Resolve(IConfiguration configuration, string contentRoot)
     {
         var raw = configuration.GetConnectionString("TalkToMe");
         if (string.IsNullOrWhiteSpace(raw))
@@ -30,14 +31,16 @@ public static class DatabaseLocation
             throw new StartupException("ConnectionStrings:TalkToMe has no Data Source.");
         }
 
+        var dataFolder = Path.Combine(contentRoot, "App_Data");
         if (dataSource != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
         {
             var path = Path.GetFullPath(dataSource, contentRoot);
             EnsureWritable(path);
             builder.DataSource = path;
+            dataFolder = Path.GetDirectoryName(path)!;
         }
 
-        return DependencyInjection.NormalizeConnectionString(builder.ToString());
+        return (DependencyInjection.NormalizeConnectionString(builder.ToString()), dataFolder);
     }
 
     private static void EnsureWritable(string databasePath)

@@ -11,6 +11,8 @@ namespace TalkToMe.Web.Hosting;
 /// <summary>The composition root, shared by Program and by tests that host the real app on a loopback port.</summary>
 public static class TalkToMeApp
 {
+    public const string DevelopmentAdminPassword = "TalkToMe!2026";
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is ["schema-script", ..])
@@ -25,7 +27,6 @@ public static class TalkToMeApp
         try
         {
             var app = Build(args);
-            await PrepareAsync(app);
             app.Lifetime.ApplicationStarted.Register(() => PrintWelcome(app));
             await app.RunAsync();
             return 0;
@@ -47,32 +48,12 @@ public static class TalkToMeApp
         });
         configure?.Invoke(builder);
 
-        var connectionString = DatabaseLocation.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
-        builder.Services.AddTalkToMeWeb(builder.Configuration, connectionString);
+        var (connectionString, dataFolder) = DatabaseLocation.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddTalkToMeWeb(builder.Configuration, connectionString, dataFolder);
 
         var app = builder.Build();
         app.UseTalkToMePipeline();
         return app;
-    }
-
-    /// <summary>Migrates the database, creates roles and the first admin, and seeds demo data when asked.</summary>
-    public static async Task PrepareAsync(WebApplication app)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        try
-        {
-            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
-        {
-            throw new StartupException($"The database cannot be opened or migrated: {ex.Message}", ex);
-        }
-
-        await scope.ServiceProvider.GetRequiredService<AdminBootstrap>().RunAsync();
-        if (scope.ServiceProvider.GetRequiredService<IOptions<TalkToMeOptions>>().Value.SeedDemoData)
-        {
-            await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync();
-        }
     }
 
     private static void UseTalkToMePipeline(this WebApplication app)
@@ -99,9 +80,10 @@ public static class TalkToMeApp
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var options = app.Services.GetRequiredService<IOptions<TalkToMeOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TalkToMe");
-        var signIn = app.Environment.IsDevelopment()
-            ? $"sign in as {options.Admin.Email} with the password from appsettings.Development.json"
-            : "sign in with TalkToMe__Admin__Email and the password you configured";
+        // The Development default is documented in the README, so it is no secret; a configured password never is printed.
+        var signIn = app.Environment.IsDevelopment() && options.Admin.Password == DevelopmentAdminPassword
+            ? $"sign in as {options.Admin.Email} with the password {DevelopmentAdminPassword}"
+            : $"sign in as {options.Admin.Email} with the password configured in TalkToMe__Admin__Password";
         logger.LogInformation("TalkToMe is running at {Addresses}: {SignIn}", string.Join(", ", addresses), signIn);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
 using Radzen;
@@ -15,9 +16,12 @@ public static class WebServices
     public static readonly string[] Cultures = ["pt-BR", "en"];
 
     public static IServiceCollection AddTalkToMeWeb(this IServiceCollection services, IConfiguration configuration,
-        string connectionString)
+        string connectionString, string dataFolder)
     {
         services.AddTalkToMeCore(connectionString);
+        // Keys next to the database, so sign-in cookies survive a restart.
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")))
+            .SetApplicationName("TalkToMe");
         services.AddOptions<TalkToMeOptions>().Bind(configuration.GetSection(TalkToMeOptions.Section));
 
         services.AddIdentity<AppUser, IdentityRole>(options =>
@@ -59,6 +63,7 @@ public static class WebServices
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        services.AddHostedService<StartupTasks>();
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();

@@ -1,0 +1,115 @@
+using TalkToMe.Core.Conversations;
+using TalkToMe.Tests.Support;
+
+namespace TalkToMe.Tests.Core.Conversations;
+
+public class InboxQueryTests
+{
+    [Fact]
+    public async Task List_OrdersByMostRecentActivityFirst()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            await db.AddConversationAsync(channel, "Antiga", TestData.Now.AddHours(-3));
+            await db.AddConversationAsync(channel, "Recente", TestData.Now);
+            await db.AddConversationAsync(channel, "Meio", TestData.Now.AddHours(-1));
+        }
+
+        var page = await new InboxQuery(database.Factory).ListAsync(new InboxFilter());
+
+        Assert.Equal(["Recente", "Meio", "Antiga"], page.Items.Select(i => i.ContactName));
+        Assert.Null(page.Next);
+    }
+
+    [Fact]
+    public async Task List_PagesWithKeysetCursor_WithoutGapsOrRepeats()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            // Seven share one timestamp: the cursor must break ties by id.
+            for (var i = 0; i < 12; i++)
+            {
+                await db.AddConversationAsync(channel, $"C{i:00}", TestData.Now.AddMinutes(i < 7 ? 0 : -i));
+            }
+        }
+
+        var query = new InboxQuery(database.Factory);
+        var seen = new List<int>();
+        InboxCursor? cursor = null;
+        do
+        {
+            var page = await query.ListAsync(new InboxFilter(), cursor, pageSize: 5);
+            seen.AddRange(page.Items.Select(i => i.Id));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(12, seen.Count);
+        Assert.Equal(12, seen.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task List_FiltersByStatusAndAssignee()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            var resolved = await db.AddConversationAsync(channel, "Resolvida", TestData.Now);
+            resolved.Resolve(TestData.Now);
+            await db.AddConversationAsync(channel, "Aberta", TestData.Now);
+            await db.SaveChangesAsync();
+        }
+
+        var query = new InboxQuery(database.Factory);
+        var open = await query.ListAsync(new InboxFilter { Status = ConversationStatus.Open });
+        var done = await query.ListAsync(new InboxFilter { Status = ConversationStatus.Resolved });
+        var mine = await query.ListAsync(new InboxFilter { Assignee = AssigneeFilter.Mine, CurrentAgentId = "someone" });
+
+        Assert.Equal(["Aberta"], open.Items.Select(i => i.ContactName));
+        Assert.Equal(["Resolvida"], done.Items.Select(i => i.ContactName));
+        Assert.Empty(mine.Items);
+    }
+
+    [Fact]
+    public async Task List_SearchFindsContactNameAndMessageText()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            await db.AddConversationAsync(channel, "Mariana", TestData.Now, "Quero trocar o produto");
+            await db.AddConversationAsync(channel, "João", TestData.Now, "Onde está meu pedido?");
+        }
+
+        var query = new InboxQuery(database.Factory);
+        var byName = await query.ListAsync(new InboxFilter { Search = "mari" });
+        var byText = await query.ListAsync(new InboxFilter { Search = "pedido" });
+
+        Assert.Equal(["Mariana"], byName.Items.Select(i => i.ContactName));
+        Assert.Equal(["João"], byText.Items.Select(i => i.ContactName));
+    }
+
+    [Fact]
+    public async Task Find_ReturnsNullWhenTheConversationLeftTheFilter()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        int id;
+        await using (var db = database.NewContext())
+        {
+            var conversation = await db.AddConversationAsync(await db.AddChannelAsync(), "Ana", TestData.Now);
+            conversation.Resolve(TestData.Now);
+            await db.SaveChangesAsync();
+            id = conversation.Id;
+        }
+
+        var query = new InboxQuery(database.Factory);
+
+        Assert.Null(await query.FindAsync(id, new InboxFilter { Status = ConversationStatus.Open }));
+        Assert.Equal("Ana", (await query.FindAsync(id, new InboxFilter { Status = ConversationStatus.Resolved }))?.ContactName);
+    }
+}

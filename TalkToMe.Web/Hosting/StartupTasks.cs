@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Web.Hosting;
+
+/// <summary>
+/// Runs before the server accepts requests (hosted services start first): migrates the database, creates the roles
+/// and the first admin, and seeds demo data when asked. A failure stops the start with a clear message.
+/// </summary>
+public sealed class StartupTasks(IServiceScopeFactory scopes, IOptions<TalkToMeOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            throw new StartupException($"The database cannot be opened or migrated: {ex.Message}", ex);
+        }
+
+        await scope.ServiceProvider.GetRequiredService<AdminBootstrap>().RunAsync();
+        if (options.Value.SeedDemoData)
+        {
+            await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync();
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
