@@ -79,7 +79,19 @@ public class Channel
         ExitFlowId = exitFlowId;
     }
 
-    public void SetSettingsJson(string json) => SettingsJson = json;
+    public ChannelSettings GetSettings() => ChannelSettings.Read(Type, SettingsJson);
+
+    public T GetSettings<T>() where T : ChannelSettings => (T)GetSettings();
+
+    public void SetSettings(ChannelSettings settings)
+    {
+        if (settings.GetType() != ChannelSettings.TypeFor(Type))
+        {
+            throw new ArgumentException($"{settings.GetType().Name} does not belong to a {Type} channel.", nameof(settings));
+        }
+
+        SettingsJson = settings.ToJson();
+    }
 
     public void SetApiTokenHash(string hash) => ApiTokenHash = hash;
 

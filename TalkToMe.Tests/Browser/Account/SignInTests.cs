@@ -1,0 +1,94 @@
+using Microsoft.Playwright;
+using TalkToMe.Core.Agents;
+using TalkToMe.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace TalkToMe.Tests.Browser.Account;
+
+public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task SignIn_ShowsInboxWithDemoConversation_ThenSignOut()
+    {
+        var page = await fixture.SignedInPageAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Caixa de entrada" })).ToBeVisibleAsync();
+        var list = page.GetByTestId("conversation-list");
+        await Expect(list.GetByText("Mariana Costa")).ToBeVisibleAsync();
+        await Expect(list.GetByText("WhatsApp Vendas").First).ToBeVisibleAsync();
+        // Newest activity on top.
+        await Expect(list.GetByTestId("contact-name").First).ToHaveTextAsync("Mariana Costa");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sair" }).ClickAsync();
+
+        await page.WaitForURLAsync("**/account/login");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Entrar" })).ToBeVisibleAsync();
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/account/login**");
+    }
+
+    [Fact]
+    public async Task SignIn_WithWrongPassword_ShowsAClearMessage()
+    {
+        await fixture.App.CreateUserAsync("wrong.password@talktome.local", "Senha-Certa-123", Roles.Agent);
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/account/login");
+
+        await page.GetByLabel("E-mail").FillAsync("wrong.password@talktome.local");
+        await page.GetByLabel("Senha").FillAsync("senha-errada");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("E-mail ou senha incorretos.");
+        await Expect(page.GetByLabel("E-mail")).ToHaveValueAsync("wrong.password@talktome.local");
+    }
+
+    [Fact]
+    public async Task SignIn_FiveWrongPasswords_LockTheAccount()
+    {
+        await fixture.App.CreateUserAsync("locked@talktome.local", "Senha-Certa-123", Roles.Agent);
+        var page = await fixture.NewPageAsync();
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await page.GotoAsync("/account/login");
+            await page.GetByLabel("E-mail").FillAsync("locked@talktome.local");
+            await page.GetByLabel("Senha").FillAsync("senha-errada");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+            await page.WaitForURLAsync("**error=**");
+        }
+
+        // Even the right password is refused while the lock lasts.
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("E-mail").FillAsync("locked@talktome.local");
+        await page.GetByLabel("Senha").FillAsync("Senha-Certa-123");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Conta bloqueada");
+    }
+
+    [Fact]
+    public async Task AnonymousVisit_ToChannels_RedirectsToSignIn_AndBackAfterwards()
+    {
+        var page = await fixture.NewPageAsync();
+
+        await page.GotoAsync("/channels");
+
+        await page.WaitForURLAsync("**/account/login**");
+        await page.GetByLabel("E-mail").FillAsync(TestApp.AdminEmail);
+        await page.GetByLabel("Senha").FillAsync(TestApp.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+        await page.WaitForURLAsync("**/channels");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Canais" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Language_CanBeSwitchedToEnglish()
+    {
+        var page = await fixture.SignedInPageAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inbox" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+    }
+}

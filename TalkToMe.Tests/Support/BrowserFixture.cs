@@ -1,0 +1,74 @@
+using Microsoft.Playwright;
+
+namespace TalkToMe.Tests.Support;
+
+/// <summary>
+/// One headless Debian Chromium (never a downloaded browser) and one TalkToMe app per test class; each test gets
+/// its own browser context, so cookies never leak between tests.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+    public TestApp App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var executable = Environment.GetEnvironmentVariable("TALKTOME_CHROMIUM") ?? ChromiumPath;
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException(
+                $"Chromium not found at {executable}. Run ./test.sh (it installs Debian's chromium) or apt-get install -y chromium.");
+        }
+
+        App = await TestApp.StartAsync();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = executable,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+            ],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, Locale = "pt-BR" });
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task<IPage> SignedInPageAsync(string email = TestApp.AdminEmail, string password = TestApp.AdminPassword)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("E-mail").FillAsync(email);
+        await page.GetByLabel("Senha").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        // The circuit is live once Blazor has attached; waiting here keeps clicks from landing on prerendered markup.
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('.rz-layout') !== null");
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+}

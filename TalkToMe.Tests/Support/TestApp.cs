@@ -1,0 +1,106 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core.Agents;
+using TalkToMe.Web.Hosting;
+
+namespace TalkToMe.Tests.Support;
+
+/// <summary>
+/// The real TalkToMe app on Kestrel at 127.0.0.1 on a free port, with its own SQLite file. Browser and endpoint tests
+/// talk to it over real HTTP; it stops and deletes its database when disposed.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string AdminEmail = "admin@talktome.local";
+    public const string AdminPassword = TalkToMeApp.DevelopmentAdminPassword;
+
+    private readonly WebApplication _app;
+    private readonly bool _ownsDatabase;
+
+    private TestApp(WebApplication app, string databasePath, bool ownsDatabase)
+    {
+        _app = app;
+        DatabasePath = databasePath;
+        _ownsDatabase = ownsDatabase;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = address.TrimEnd('/');
+    }
+
+    public string BaseUrl { get; }
+    public string DatabasePath { get; }
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, string? databasePath = null,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var ownsDatabase = databasePath is null;
+        databasePath ??= SqliteTestDatabase.TempPath();
+        var all = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:TalkToMe"] = $"Data Source={databasePath}",
+            ["TalkToMe:SeedDemoData"] = "true",
+            ["TalkToMe:Admin:Email"] = AdminEmail,
+            ["TalkToMe:Admin:Password"] = AdminPassword,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:Console:FormatterName"] = "simple",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var args = new List<string> { "--urls=http://127.0.0.1:0", "--environment=Development", $"--contentRoot={WebProjectDirectory()}" };
+        args.AddRange(all.Select(kv => $"--{kv.Key}={kv.Value}"));
+        var app = TalkToMeApp.Build(args.ToArray(), configure);
+        await app.StartAsync();
+        return new TestApp(app, databasePath, ownsDatabase);
+    }
+
+    public HttpClient CreateClient(bool followRedirects = false)
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = followRedirects, CookieContainer = new CookieContainer(), UseCookies = true };
+        return new HttpClient(handler) { BaseAddress = new Uri(BaseUrl + "/") };
+    }
+
+    public async Task<AppUser> CreateUserAsync(string email, string password, string role, string name = "Agente")
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = new AppUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = name, CreatedAt = DateTime.UtcNow };
+        var result = await users.CreateAsync(user, password);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+        await users.AddToRoleAsync(user, role);
+        return user;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(DatabasePath + suffix);
+            }
+        }
+    }
+
+    public static string WebProjectDirectory()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TalkToMe.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir is null
+            ? throw new InvalidOperationException("TalkToMe.sln not found above " + AppContext.BaseDirectory)
+            : Path.Combine(dir.FullName, "TalkToMe.Web");
+    }
+}

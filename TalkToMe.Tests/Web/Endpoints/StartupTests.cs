@@ -1,0 +1,55 @@
+using TalkToMe.Tests.Support;
+using TalkToMe.Web.Hosting;
+
+namespace TalkToMe.Tests.Web.Endpoints;
+
+public class StartupTests
+{
+    [Fact]
+    public async Task Start_WithUnwritableDatabaseFolder_FailsWithAClearMessage()
+    {
+        var error = await Assert.ThrowsAsync<StartupException>(() =>
+            TestApp.StartAsync(databasePath: "/proc/talktome-cannot-write-here/db.sqlite"));
+
+        Assert.Contains("not writable", error.Message);
+        Assert.Contains("ConnectionStrings:TalkToMe", error.Message);
+    }
+
+    [Fact]
+    public async Task Start_WithNoUserAndNoAdminSettings_FailsWithAClearMessage()
+    {
+        var settings = new Dictionary<string, string?> { ["TalkToMe:Admin:Email"] = "", ["TalkToMe:Admin:Password"] = "" };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => TestApp.StartAsync(settings));
+
+        var startup = error as StartupException ?? error.InnerException as StartupException;
+        Assert.NotNull(startup);
+        Assert.Contains("TalkToMe__Admin__Email", startup.Message);
+    }
+
+    [Fact]
+    public async Task Start_Twice_OnTheSameDatabase_KeepsDataAndSeedsOnce()
+    {
+        var path = SqliteTestDatabase.TempPath();
+        try
+        {
+            await using (await TestApp.StartAsync(databasePath: path))
+            {
+            }
+
+            await using var second = await TestApp.StartAsync(databasePath: path);
+            await using var scope = second.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TalkToMe.Core.Data.TalkToMeDbContext>();
+            Assert.Equal(5, db.Channels.Count());
+            Assert.Equal(1, db.Users.Count(u => u.Email == TestApp.AdminEmail));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(path + suffix);
+            }
+        }
+    }
+}
