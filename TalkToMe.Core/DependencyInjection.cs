@@ -1,8 +1,11 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Flows;
+using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core;
@@ -18,6 +21,9 @@ public static class DependencyInjection
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<InboxEventHub>();
         services.AddSingleton<InboxQuery>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<ConversationService>();
+        services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         return services;
     }
 
