@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 
@@ -22,6 +23,7 @@ public static class DependencyInjection
         services.AddSingleton<InboxEventHub>();
         services.AddSingleton<InboxQuery>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<KeepAliveSignal>();
         services.AddSingleton<ConversationService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         return services;
