@@ -38,7 +38,8 @@ public sealed class TestApp : IAsyncDisposable
         Action<WebApplicationBuilder>? configure = null)
     {
         var ownsDatabase = databasePath is null;
-        databasePath ??= SqliteTestDatabase.TempPath();
+        // Its own folder: the app keeps its data-protection keys next to the database.
+        databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("talktome-app-").FullName, "talktome.db");
         var all = new Dictionary<string, string?>
         {
             ["ConnectionStrings:TalkToMe"] = $"Data Source={databasePath}",
@@ -84,10 +85,7 @@ public sealed class TestApp : IAsyncDisposable
         if (_ownsDatabase)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-            {
-                File.Delete(DatabasePath + suffix);
-            }
+            Directory.Delete(Path.GetDirectoryName(DatabasePath)!, recursive: true);
         }
     }
 
