@@ -24,6 +24,7 @@ public static class DependencyInjection
         services.AddSingleton<InboxQuery>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<KeepAliveSignal>();
+        services.AddSingleton<DeliveryStatusService>();
         services.AddSingleton<ConversationService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         return services;
