@@ -6,7 +6,9 @@ using Radzen;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
 using TalkToMe.Web.Agents;
+using TalkToMe.Web.Realtime;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -64,6 +66,9 @@ public static class WebServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHostedService<StartupTasks>();
+        services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        services.AddTalkToMeWorkers();
+        services.AddInboxHub();
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();
