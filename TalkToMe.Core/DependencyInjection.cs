@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
 using TalkToMe.Core.Conversations;
@@ -39,6 +40,7 @@ public static class DependencyInjection
         services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
+        services.AddSingleton<IChannelSender, TwilioSmsSender>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

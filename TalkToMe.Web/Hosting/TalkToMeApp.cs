@@ -75,6 +75,7 @@ public static class TalkToMeApp
         app.MapApiChannelEndpoints();
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
+        app.MapSmsWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
