@@ -240,4 +240,44 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         Assert.Contains("bot was blocked by the user", failed.FailureReason);
         Assert.DoesNotContain(BotToken, failed.FailureReason);
     }
+
+    [Fact]
+    public async Task Receive_BodyOver256KB_Returns413AndStoresNothing()
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, Update(6001, 1, new string('a', 300 * 1024)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
+    {
+        var channel = await ChannelAsync();
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            var stored = await db.Channels.FindAsync(channel.Id);
+            stored!.Delete(DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var response = await PostAsync(channel, Update(7001, 1, "Oi"));
+
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_EditedMessageUpdate_IsAcknowledgedWithoutStoringAnything()
+    {
+        var channel = await ChannelAsync();
+        var body = """{"update_id":8001,"edited_message":{"message_id":3,"chat":{"id":1},"date":1790000000,"text":"editado"}}""";
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
 }
