@@ -37,7 +37,8 @@ public static class DependencyInjection
         services.AddOptions<OutboundOptions>();
         services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, ApiChannelSender>();
-        services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // No request logging: Telegram puts the bot token in the URL path, and the default handler logs every URL.
+        services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
