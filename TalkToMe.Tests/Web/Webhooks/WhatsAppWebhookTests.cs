@@ -414,4 +414,37 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         Assert.Equal(ReplyWindow.ClosedMessage, result.Error);
         Assert.Equal(before, fixture.Provider.Requests.Count);
     }
+
+    [Fact]
+    public async Task Reply_MetaRefusesWithWindowClosed_FailsAtOnceNamingTheWindow()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(new FakeReply(400, """
+            {"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,
+            "error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}
+            """));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
+
+        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(1, failed.DeliveryAttempts);
+        Assert.Equal(ReplyWindow.ClosedMessage, failed.FailureReason);
+    }
+
+    [Fact]
+    public async Task Reply_MetaThrottles_IsRetriedThenDelivered()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(new FakeReply(400, """{"error":{"message":"(#131056) Pair rate limit hit","code":131056}}"""));
+        fixture.Provider.Enqueue(Accepted("wamid.AFTER-THROTTLE"));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
+
+        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal("wamid.AFTER-THROTTLE", sent.ExternalId);
+    }
 }
