@@ -2,7 +2,11 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Sms;
+using TalkToMe.Core.Channels.Telegram;
+using TalkToMe.Core.Channels.WhatsApp;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
@@ -33,6 +37,11 @@ public static class DependencyInjection
         services.AddOptions<OutboundOptions>();
         services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, ApiChannelSender>();
+        // No request logging: Telegram puts the bot token in the URL path, and the default handler logs every URL.
+        services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.AddSingleton<IChannelSender, TelegramSender>();
+        services.AddSingleton<IChannelSender, WhatsAppSender>();
+        services.AddSingleton<IChannelSender, TwilioSmsSender>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

@@ -15,11 +15,15 @@ public sealed record OutboundDelivery(
     ChannelType ChannelType,
     ChannelSettings Settings,
     string ContactExternalId,
-    string ContactName);
+    string ContactName,
+    DateTime? LastCustomerMessageAt = null);
 
 /// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>
 public sealed record SendResult(bool Succeeded, string? ProviderMessageId, string? Error, bool Permanent = false)
 {
+    /// <summary>The provider asked us to wait (Telegram 429 <c>retry_after</c>): the next attempt is not earlier than this.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static SendResult Sent(string? providerMessageId = null) => new(true, providerMessageId, null);
 
     public static SendResult Failed(string reason) => new(false, null, reason);

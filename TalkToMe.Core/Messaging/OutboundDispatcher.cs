@@ -235,6 +235,7 @@ public sealed class OutboundDispatcher(
                 m.Conversation.Channel,
                 ContactExternalId = m.Conversation.ContactIdentity.ExternalId,
                 ContactName = m.Conversation.Contact.Name,
+                m.Conversation.LastCustomerMessageAt,
             })
             .FirstOrDefaultAsync(cancellationToken);
         if (row is null || row.Message.DeliveryStatus != DeliveryStatus.Pending)
@@ -260,7 +261,7 @@ public sealed class OutboundDispatcher(
 
         var delivery = new OutboundDelivery(message.Id, message.DeliveryId ?? Guid.Empty, message.ConversationId, message.Content,
             message.CreatedAt, message.DeliveryAttempts + 1, row.Channel.Id, row.Channel.Name, row.Channel.Type, row.Channel.GetSettings(),
-            row.ContactExternalId, row.ContactName);
+            row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt);
         return (delivery, null);
     }
 
@@ -290,7 +291,14 @@ public sealed class OutboundDispatcher(
                 var reason = Shorten(result.Error ?? "Falha desconhecida");
                 var last = result.Permanent || message.DeliveryAttempts + 1 >= _options.MaxAttempts;
                 retry = !last;
-                message.MarkAttemptFailed(reason, last ? null : now + _options.RetryDelayAfter(message.DeliveryAttempts + 1));
+                var delay = _options.RetryDelayAfter(message.DeliveryAttempts + 1);
+                if (result.RetryAfter is { } asked && asked > delay)
+                {
+                    // The provider's rate limit wins over our back-off: sending earlier only earns another refusal.
+                    delay = asked;
+                }
+
+                message.MarkAttemptFailed(reason, last ? null : now + delay);
                 logger.LogWarning("Message {MessageId} attempt {Attempt} failed: {Reason}{Final}", messageId, message.DeliveryAttempts,
                     reason, last ? " (marked failed)" : "");
             }

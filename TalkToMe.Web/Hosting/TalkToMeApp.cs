@@ -6,6 +6,7 @@ using TalkToMe.Core.Data;
 using TalkToMe.Web.Components;
 using TalkToMe.Web.Endpoints;
 using TalkToMe.Web.Realtime;
+using TalkToMe.Web.Endpoints.Webhooks;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -74,6 +75,9 @@ public static class TalkToMeApp
         app.MapCultureEndpoints();
         app.MapApiChannelEndpoints();
         app.MapInboxHub();
+        app.MapTelegramWebhookEndpoints();
+        app.MapWhatsAppWebhookEndpoints();
+        app.MapSmsWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }

@@ -12,4 +12,10 @@ public sealed class TwilioSmsSettings : ChannelSettings
     public string FromNumber { get; set; } = "";
 
     public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
+
+    /// <summary>
+    /// Sent as StatusCallback with every message so Twilio reports sent / delivered / failed: this channel's webhook URL
+    /// (<c>https://host/webhooks/sms/{publicKey}</c>). Empty: no delivery receipts.
+    /// </summary>
+    public string StatusCallbackUrl { get; set; } = "";
 }

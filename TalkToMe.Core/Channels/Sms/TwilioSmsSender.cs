@@ -1,0 +1,96 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Channels.Sms;
+
+/// <summary>
+/// Sends replies with Twilio's Messages resource (PROTOCOLS "Twilio SMS"): form POST to
+/// <c>/2010-04-01/Accounts/{AccountSid}/Messages.json</c> with Basic auth AccountSid:AuthToken. Twilio itself joins segments
+/// up to 1600 characters; longer texts are split into several messages (the first sid is stored).
+/// </summary>
+public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<OutboundOptions> options) : IChannelSender
+{
+    public const int MaxTextLength = 1600;
+
+    public ChannelType Type => ChannelType.Sms;
+
+    public async Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        var settings = (TwilioSmsSettings)delivery.Settings;
+        if (string.IsNullOrWhiteSpace(settings.AccountSid) || string.IsNullOrWhiteSpace(settings.AuthToken)
+            || string.IsNullOrWhiteSpace(settings.FromNumber))
+        {
+            return SendResult.Rejected("Account SID, Auth Token ou número de origem do Twilio não configurado");
+        }
+
+        var url = ProviderHttp.Url(settings.ApiBaseUrl, $"2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid.Trim())}/Messages.json");
+        if (url is null)
+        {
+            return SendResult.Rejected("URL da API do Twilio inválida");
+        }
+
+        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid.Trim()}:{settings.AuthToken.Trim()}"));
+        string? firstSid = null;
+        foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
+        {
+            var fields = new List<KeyValuePair<string, string>>
+            {
+                new("To", delivery.ContactExternalId),
+                new("From", settings.FromNumber.Trim()),
+                new("Body", part),
+            };
+            if (!string.IsNullOrWhiteSpace(settings.StatusCallbackUrl))
+            {
+                fields.Add(new("StatusCallback", settings.StatusCallbackUrl.Trim()));
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+            var result = await SendPartAsync(request, cancellationToken);
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+
+            firstSid ??= result.ProviderMessageId;
+        }
+
+        return SendResult.Sent(firstSid);
+    }
+
+    private async Task<SendResult> SendPartAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.SendTimeout, "Twilio", cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        using var json = response!.Json();
+        var root = json?.RootElement;
+        if (response.IsSuccess && root is { ValueKind: JsonValueKind.Object } ok && ok.TryGetProperty("sid", out var sid)
+            && sid.ValueKind == JsonValueKind.String)
+        {
+            return SendResult.Sent(sid.GetString());
+        }
+
+        string? message = null;
+        string? code = null;
+        if (root is { ValueKind: JsonValueKind.Object } error)
+        {
+            message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number ? c.ToString() : null;
+        }
+
+        var reason = $"Twilio respondeu HTTP {response.Status}" + (message is null ? "" : $": {message}") + (code is null ? "" : $" ({code})");
+        if (response.Status == 429)
+        {
+            return SendResult.Failed(reason) with { RetryAfter = response.RetryAfterHeader };
+        }
+
+        return response.Status is >= 400 and < 500 ? SendResult.Rejected(reason) : SendResult.Failed(reason);
+    }
+}

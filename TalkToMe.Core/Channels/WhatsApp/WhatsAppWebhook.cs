@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Channels.WhatsApp;
+
+/// <summary>A status callback for one of our sends: <c>statuses[]</c> in the webhook.</summary>
+public sealed record WhatsAppStatus(string ProviderMessageId, DeliveryStatus Status, string? Reason);
+
+/// <summary>What one webhook call carries: customer messages and delivery statuses (either may be empty), or why it is malformed.</summary>
+public sealed record WhatsAppEvents(IReadOnlyList<InboundMessage> Messages, IReadOnlyList<WhatsAppStatus> Statuses, string? Error)
+{
+    public static WhatsAppEvents Invalid(string error) => new([], [], error);
+}
+
+/// <summary>
+/// The WhatsApp Cloud API webhook (PROTOCOLS "WhatsApp Business Cloud API"): the GET verify handshake, the
+/// X-Hub-Signature-256 check over the raw body, and the <c>entry[].changes[].value</c> payload.
+/// </summary>
+public static class WhatsAppWebhook
+{
+    public const string SignatureHeader = "X-Hub-Signature-256";
+
+    /// <summary>Meta's error code for a free-form message outside the 24-hour customer service window.</summary>
+    public const int WindowClosedErrorCode = 131047;
+
+    /// <summary>hub.mode must be "subscribe" and hub.verify_token the channel's verify token (an empty one verifies nothing).</summary>
+    public static bool IsValidHandshake(WhatsAppSettings settings, string? mode, string? verifyToken) =>
+        mode == "subscribe" && !string.IsNullOrEmpty(settings.VerifyToken) && !string.IsNullOrEmpty(verifyToken)
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(verifyToken), Encoding.UTF8.GetBytes(settings.VerifyToken));
+
+    /// <summary>"sha256=" + lowercase hex HMAC-SHA256(app secret, raw body), compared in constant time.</summary>
+    public static bool HasValidSignature(WhatsAppSettings settings, string? header, ReadOnlySpan<byte> body)
+    {
+        if (string.IsNullOrEmpty(settings.AppSecret) || header is null || !header.StartsWith("sha256=", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var expected = Encoding.ASCII.GetBytes(Sign(settings.AppSecret, body));
+        var given = Encoding.ASCII.GetBytes(header["sha256=".Length..].Trim().ToLowerInvariant());
+        return CryptographicOperations.FixedTimeEquals(expected, given);
+    }
+
+    public static string Sign(string appSecret, ReadOnlySpan<byte> body) =>
+        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), body)).ToLowerInvariant();
+
+    public static WhatsAppEvents Parse(ReadOnlySpan<byte> body, int channelId, WhatsAppSettings settings)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException)
+        {
+            return WhatsAppEvents.Invalid("O corpo não é um JSON válido.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries)
+                || entries.ValueKind != JsonValueKind.Array)
+            {
+                return WhatsAppEvents.Invalid("O corpo deve ser um objeto com a lista entry[] do WhatsApp.");
+            }
+
+            var messages = new List<InboundMessage>();
+            var statuses = new List<WhatsAppStatus>();
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes)
+                    || changes.ValueKind != JsonValueKind.Array)
+                {
+                    return WhatsAppEvents.Invalid("Cada entry deve ter a lista changes[].");
+                }
+
+                foreach (var change in changes.EnumerateArray())
+                {
+                    if (change.ValueKind != JsonValueKind.Object || !change.TryGetProperty("value", out var value)
+                        || value.ValueKind != JsonValueKind.Object)
+                    {
+                        return WhatsAppEvents.Invalid("Cada change deve ter um objeto value.");
+                    }
+
+                    if (!string.IsNullOrEmpty(settings.PhoneNumberId) && value.TryGetProperty("metadata", out var metadata)
+                        && StringOf(metadata, "phone_number_id") is { } phoneNumberId && phoneNumberId != settings.PhoneNumberId)
+                    {
+                        // Another number of the same app: not this channel's conversation.
+                        continue;
+                    }
+
+                    var error = ReadMessages(value, channelId, messages) ?? ReadStatuses(value, statuses);
+                    if (error is not null)
+                    {
+                        return WhatsAppEvents.Invalid(error);
+                    }
+                }
+            }
+
+            return new WhatsAppEvents(messages, statuses, null);
+        }
+    }
+
+    private static string? ReadMessages(JsonElement value, int channelId, List<InboundMessage> messages)
+    {
+        if (!value.TryGetProperty("messages", out var list))
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return "messages deve ser uma lista.";
+        }
+
+        var names = new Dictionary<string, string>();
+        if (value.TryGetProperty("contacts", out var contacts) && contacts.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var contact in contacts.EnumerateArray())
+            {
+                if (StringOf(contact, "wa_id") is { Length: > 0 } waId && contact.TryGetProperty("profile", out var profile)
+                    && StringOf(profile, "name") is { Length: > 0 } name)
+                {
+                    names[waId] = name.Length > 200 ? name[..200] : name;
+                }
+            }
+        }
+
+        foreach (var message in list.EnumerateArray())
+        {
+            var from = StringOf(message, "from");
+            var id = StringOf(message, "id");
+            var type = StringOf(message, "type");
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(id) || string.IsNullOrWhiteSpace(type))
+            {
+                return "Cada mensagem precisa de from, id e type.";
+            }
+
+            if (id.Length > 200 || from.Length > 64)
+            {
+                return "id ou from da mensagem longo demais.";
+            }
+
+            string? text;
+            if (type == "text")
+            {
+                text = message.TryGetProperty("text", out var textObject) ? StringOf(textObject, "body") : null;
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    return "Mensagem de texto sem text.body.";
+                }
+            }
+            else if (type == "button" && message.TryGetProperty("button", out var button) && StringOf(button, "text") is { Length: > 0 } label)
+            {
+                text = label;
+            }
+            else
+            {
+                // Media, location, reactions…: the agent sees that something arrived and where to look.
+                text = message.TryGetProperty(type, out var media) && StringOf(media, "caption") is { Length: > 0 } caption
+                    ? caption
+                    : $"[{type}] (mensagem sem texto; veja no WhatsApp)";
+            }
+
+            if (text.Length > ConversationService.MaxTextLength)
+            {
+                return $"text.body passa do limite de {ConversationService.MaxTextLength} caracteres.";
+            }
+
+            DateTime? sentAt = long.TryParse(StringOf(message, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime
+                : null;
+            messages.Add(new InboundMessage(channelId, from, names.GetValueOrDefault(from), id, text, sentAt, ContactPhone: "+" + from));
+        }
+
+        return null;
+    }
+
+    private static string? ReadStatuses(JsonElement value, List<WhatsAppStatus> statuses)
+    {
+        if (!value.TryGetProperty("statuses", out var list))
+        {
+            return null;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return "statuses deve ser uma lista.";
+        }
+
+        foreach (var status in list.EnumerateArray())
+        {
+            var id = StringOf(status, "id");
+            var state = StringOf(status, "status");
+            if (string.IsNullOrWhiteSpace(id) || string.IsNullOrWhiteSpace(state))
+            {
+                return "Cada status precisa de id e status.";
+            }
+
+            DeliveryStatus? mapped = state switch
+            {
+                "sent" => DeliveryStatus.Sent,
+                "delivered" => DeliveryStatus.Delivered,
+                "read" => DeliveryStatus.Read,
+                "failed" => DeliveryStatus.Failed,
+                _ => null, // "deleted", "warning"…: nothing the thread shows.
+            };
+            if (mapped is { } delivery)
+            {
+                statuses.Add(new WhatsAppStatus(id, delivery, delivery == DeliveryStatus.Failed ? FailureReason(status) : null));
+            }
+        }
+
+        return null;
+    }
+
+    private static string FailureReason(JsonElement status)
+    {
+        if (!status.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array || errors.GetArrayLength() == 0)
+        {
+            return "O WhatsApp não entregou a mensagem.";
+        }
+
+        var error = errors[0];
+        var code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var number) ? number : (int?)null;
+        if (code == WindowClosedErrorCode)
+        {
+            return ReplyWindow.ClosedMessage;
+        }
+
+        var title = StringOf(error, "title") ?? StringOf(error, "message") ?? "Falha no WhatsApp";
+        var details = error.TryGetProperty("error_data", out var data) ? StringOf(data, "details") : null;
+        return $"{title}{(details is null || details == title ? "" : ": " + details)}{(code is null ? "" : $" ({code})")}";
+    }
+
+    private static string? StringOf(JsonElement parent, string property) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+}

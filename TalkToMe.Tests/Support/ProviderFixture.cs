@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Realtime;
+
+namespace TalkToMe.Tests.Support;
+
+/// <summary>
+/// The real app on loopback plus a fake provider API, shared by one provider's webhook tests. The dispatcher's back-off is
+/// short so "retried then delivered" takes milliseconds; each test configures its own channel pointing at the fake.
+/// </summary>
+public sealed class ProviderFixture : IAsyncLifetime
+{
+    public TestApp App { get; private set; } = null!;
+    public FakeProvider Provider { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Provider = await FakeProvider.StartAsync();
+        App = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
+            ["TalkToMe:Outbound:MaxRetryDelay"] = "00:00:00.500",
+            ["TalkToMe:Outbound:MaxAttempts"] = "4",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Provider.DisposeAsync();
+    }
+
+    public HttpClient Client() => App.CreateClient();
+
+    public IDbContextFactory<TalkToMeDbContext> Db => App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
+
+    public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
+
+    public async Task<Channel> AddChannelAsync(ChannelType type, ChannelSettings settings, bool active = true, string? name = null)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        var channel = new Channel(name ?? $"{type} {Guid.NewGuid():N}"[..20], type, Secrets.NewKey(), DateTime.UtcNow);
+        channel.SetSettings(settings);
+        channel.SetSwitches(active, allowsActiveContact: false);
+        db.Channels.Add(channel);
+        await db.SaveChangesAsync();
+        return channel;
+    }
+
+    public async Task<List<Message>> MessagesAsync(int channelId)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        return await db.Messages.AsNoTracking().Where(m => m.ChannelId == channelId).OrderBy(m => m.Id).ToListAsync();
+    }
+
+    public async Task<List<Conversation>> ConversationsAsync(int channelId)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        return await db.Conversations.AsNoTracking().Include(c => c.Contact).Where(c => c.ChannelId == channelId).ToListAsync();
+    }
+
+    /// <summary>Waits (on the inbox's own events, no polling loop) until the message satisfies the condition.</summary>
+    public async Task<Message> WaitForMessageAsync(long messageId, Func<Message, bool> condition, TimeSpan? timeout = null)
+    {
+        var changed = new SemaphoreSlim(0);
+        using var subscription = App.Services.GetRequiredService<InboxEventHub>().Subscribe(e =>
+        {
+            if (e is MessageUpdated updated && updated.MessageId == messageId)
+            {
+                changed.Release();
+            }
+        });
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var db = await Db.CreateDbContextAsync())
+            {
+                var message = await db.Messages.AsNoTracking().FirstAsync(m => m.Id == messageId);
+                if (condition(message))
+                {
+                    return message;
+                }
+
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !await changed.WaitAsync(left))
+                {
+                    Assert.Fail($"Message {messageId} did not reach the expected state: {message.DeliveryStatus} ({message.FailureReason}).");
+                }
+            }
+        }
+    }
+}

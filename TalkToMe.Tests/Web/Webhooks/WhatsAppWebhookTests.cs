@@ -1,0 +1,450 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.WhatsApp;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Tests.Support;
+
+namespace TalkToMe.Tests.Web.Webhooks;
+
+public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFixture>
+{
+    private const string AccessToken = "EAAG-whatsapp-access-token";
+    private const string AppSecret = "meta-app-secret";
+    private const string VerifyToken = "verify-me-please";
+    private const string PhoneNumberId = "106540352242922";
+
+    private static string Inbound(string wamid, string waId, string text, string name = "João Pereira") =>
+        JsonSerializer.Serialize(new
+        {
+            @object = "whatsapp_business_account",
+            entry = new[]
+            {
+                new
+                {
+                    id = "102290129340398",
+                    changes = new[]
+                    {
+                        new
+                        {
+                            field = "messages",
+                            value = new
+                            {
+                                messaging_product = "whatsapp",
+                                metadata = new { display_phone_number = "15550783881", phone_number_id = PhoneNumberId },
+                                contacts = new[] { new { profile = new { name }, wa_id = waId } },
+                                messages = new[]
+                                {
+                                    new { from = waId, id = wamid, timestamp = "1790000000", type = "text", text = new { body = text } },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        });
+
+    private static string Status(string wamid, string status, string? errorTitle = null, int errorCode = 0) =>
+        JsonSerializer.Serialize(new
+        {
+            @object = "whatsapp_business_account",
+            entry = new[]
+            {
+                new
+                {
+                    id = "102290129340398",
+                    changes = new[]
+                    {
+                        new
+                        {
+                            field = "messages",
+                            value = new
+                            {
+                                messaging_product = "whatsapp",
+                                metadata = new { display_phone_number = "15550783881", phone_number_id = PhoneNumberId },
+                                statuses = new[]
+                                {
+                                    new
+                                    {
+                                        id = wamid,
+                                        status,
+                                        timestamp = "1790000100",
+                                        recipient_id = "5511998765432",
+                                        errors = errorTitle is null ? Array.Empty<object>() : [new { code = errorCode, title = errorTitle }],
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        });
+
+    private async Task<Channel> ChannelAsync(bool active = true) =>
+        await fixture.AddChannelAsync(ChannelType.WhatsApp, new WhatsAppSettings
+        {
+            PhoneNumberId = PhoneNumberId,
+            BusinessAccountId = "102290129340398",
+            AccessToken = AccessToken,
+            AppSecret = AppSecret,
+            VerifyToken = VerifyToken,
+            ApiBaseUrl = fixture.Provider.BaseUrl,
+            ApiVersion = "v21.0",
+        }, active);
+
+    private static string Signature(string body, string secret = AppSecret) =>
+        "sha256=" + WhatsAppWebhook.Sign(secret, Encoding.UTF8.GetBytes(body));
+
+    private async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
+    {
+        using var client = fixture.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/whatsapp/{channel.PublicKey}")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (signature is not null)
+        {
+            request.Headers.TryAddWithoutValidation(WhatsAppWebhook.SignatureHeader, signature.Length == 0 ? Signature(body) : signature);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private async Task<int> ReceiveAsync(Channel channel, string waId = "5511998765432")
+    {
+        var response = await PostAsync(channel, Inbound("wamid." + Guid.NewGuid().ToString("N"), waId, "Bom dia, o pedido 4521 não chegou."));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return Assert.Single(await fixture.ConversationsAsync(channel.Id)).Id;
+    }
+
+    private static FakeReply Accepted(string wamid) => new(200,
+        $$"""{"messaging_product":"whatsapp","contacts":[{"input":"5511998765432","wa_id":"5511998765432"}],"messages":[{"id":"{{wamid}}"}]}""");
+
+    [Fact]
+    public async Task Verify_RightToken_EchoesTheChallengeAsPlainText()
+    {
+        var channel = await ChannelAsync();
+        using var client = fixture.Client();
+
+        var response = await client.GetAsync(
+            $"webhooks/whatsapp/{channel.PublicKey}?hub.mode=subscribe&hub.verify_token={VerifyToken}&hub.challenge=1158201444");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("1158201444", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("subscribe", "wrong-token")]
+    [InlineData("unsubscribe", VerifyToken)]
+    [InlineData("subscribe", "")]
+    public async Task Verify_WrongTokenOrMode_Returns403(string mode, string token)
+    {
+        var channel = await ChannelAsync();
+        using var client = fixture.Client();
+
+        var response = await client.GetAsync(
+            $"webhooks/whatsapp/{channel.PublicKey}?hub.mode={mode}&hub.verify_token={token}&hub.challenge=1158201444");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("1158201444", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Receive_SignedText_StartsConversationInTheInboxWithTheProfileName()
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, Inbound("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+            "5511998765432", "Bom dia, o pedido 4521 ainda não chegou."));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var inbox = await fixture.App.Services.GetRequiredService<InboxQuery>().ListAsync(new InboxFilter { ChannelId = channel.Id });
+        var item = Assert.Single(inbox.Items);
+        Assert.Equal("João Pereira", item.ContactName);
+        Assert.Equal("Bom dia, o pedido 4521 ainda não chegou.", item.LastMessagePreview);
+        await using var db = await fixture.Db.CreateDbContextAsync();
+        var identity = await db.ContactIdentities.Include(i => i.Contact).SingleAsync(i => i.ChannelId == channel.Id);
+        Assert.Equal("5511998765432", identity.ExternalId);
+        Assert.Equal("+5511998765432", identity.Contact.Phone);
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("sha256=0000000000000000000000000000000000000000000000000000000000000000", HttpStatusCode.Forbidden)]
+    [InlineData("not-a-signature", HttpStatusCode.Forbidden)]
+    public async Task Receive_MissingOrBadSignature_IsRefusedAndStoresNothing(string? signature, HttpStatusCode expected)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, Inbound("wamid.bad", "5511900000000", "Oi"), signature);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_SignedWithAnotherSecret_Returns403AndStoresNothing()
+    {
+        var channel = await ChannelAsync();
+        var body = Inbound("wamid.other", "5511900000001", "Oi");
+
+        var response = await PostAsync(channel, body, Signature(body, "someone-elses-secret"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_SameWamidTwice_StoresItOnce()
+    {
+        var channel = await ChannelAsync();
+        var body = Inbound("wamid.dup-1", "5511900000002", "Oi");
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, body)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, body)).StatusCode);
+
+        Assert.Single(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"object\":\"whatsapp_business_account\"}")]
+    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"id\":\"wamid.x\",\"type\":\"text\",\"text\":{\"body\":\"sem from\"}}]}}]}]}")]
+    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"from\":\"55\",\"id\":\"wamid.y\",\"type\":\"text\",\"text\":{}}]}}]}]}")]
+    public async Task Receive_MalformedPayload_Returns400AndStoresNothing(string body)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_ChannelNotActive_Returns409AndStoresNothing()
+    {
+        var channel = await ChannelAsync(active: false);
+
+        var response = await PostAsync(channel, Inbound("wamid.inactive", "5511900000003", "Oi"));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Reply_PostsTheCloudApiRequest_AndStoresTheWamid()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel, "5511998765432");
+        var before = fixture.Provider.Requests.Count;
+        fixture.Provider.Enqueue(Accepted("wamid.REPLY1"));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+
+        var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
+        Assert.Equal("POST", request.Method);
+        Assert.Equal($"/v21.0/{PhoneNumberId}/messages", request.PathAndQuery);
+        Assert.Equal($"Bearer {AccessToken}", request.Headers["Authorization"]);
+        Assert.StartsWith("application/json", request.ContentType);
+        using var json = JsonDocument.Parse(request.Body);
+        var root = json.RootElement;
+        Assert.Equal("whatsapp", root.GetProperty("messaging_product").GetString());
+        Assert.Equal("individual", root.GetProperty("recipient_type").GetString());
+        Assert.Equal("5511998765432", root.GetProperty("to").GetString());
+        Assert.Equal("text", root.GetProperty("type").GetString());
+        Assert.Equal("Vou verificar o pedido 4521.", root.GetProperty("text").GetProperty("body").GetString());
+        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal("wamid.REPLY1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Reply_ProviderAnswers5xx_IsRetriedThenDelivered()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        var before = fixture.Provider.Requests.Count;
+        fixture.Provider.Enqueue(new FakeReply(503, """{"error":{"message":"Service temporarily unavailable","code":2}}"""));
+        fixture.Provider.Enqueue(Accepted("wamid.AFTER-RETRY"));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
+
+        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal("wamid.AFTER-RETRY", sent.ExternalId);
+        Assert.Equal(2, sent.DeliveryAttempts);
+        Assert.Equal(before + 2, fixture.Provider.Requests.Count);
+    }
+
+    [Fact]
+    public async Task StatusCallbacks_MoveTheReplyToDeliveredThenRead()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(Accepted("wamid.STATUS1"));
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Pedido enviado hoje.");
+        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Status("wamid.STATUS1", "delivered"))).StatusCode);
+        Assert.Equal(DeliveryStatus.Delivered, (await fixture.MessagesAsync(channel.Id)).Single(m => m.Id == reply.Id).DeliveryStatus);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Status("wamid.STATUS1", "read"))).StatusCode);
+        // A late "delivered" never moves it back.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Status("wamid.STATUS1", "delivered"))).StatusCode);
+        Assert.Equal(DeliveryStatus.Read, (await fixture.MessagesAsync(channel.Id)).Single(m => m.Id == reply.Id).DeliveryStatus);
+    }
+
+    [Fact]
+    public async Task StatusCallback_Failed_MarksTheReplyFailedWithMetasReason()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(Accepted("wamid.STATUS2"));
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Olá?");
+        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+
+        var response = await PostAsync(channel, Status("wamid.STATUS2", "failed", "Message undeliverable", 131026));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var failed = (await fixture.MessagesAsync(channel.Id)).Single(m => m.Id == reply.Id);
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal("Message undeliverable (131026)", failed.FailureReason);
+    }
+
+    [Fact]
+    public async Task StatusCallback_WithBadSignature_ChangesNothing()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(Accepted("wamid.STATUS3"));
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Olá?");
+        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+
+        var body = Status("wamid.STATUS3", "failed", "Spoofed", 1);
+        var response = await PostAsync(channel, body, Signature(body, "not-the-app-secret"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(DeliveryStatus.Sent, (await fixture.MessagesAsync(channel.Id)).Single(m => m.Id == reply.Id).DeliveryStatus);
+    }
+
+    [Fact]
+    public async Task Reply_LongerThan4096Characters_IsSplitIntoSeveralMessages()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        var before = fixture.Provider.Requests.Count;
+        var text = string.Join(' ', Enumerable.Range(0, 1200).Select(i => $"item{i}")); // 9689 characters: three parts
+        fixture.Provider.DefaultReply = r => Accepted("wamid.PART" + Guid.NewGuid().ToString("N"));
+        fixture.Provider.Enqueue(Accepted("wamid.PART-1"));
+
+        try
+        {
+            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
+
+            var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+            Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+            Assert.Equal("wamid.PART-1", sent.ExternalId);
+            var bodies = fixture.Provider.Requests.Skip(before)
+                .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("text").GetProperty("body").GetString()!).ToList();
+            Assert.Equal(3, bodies.Count);
+            Assert.All(bodies, b => Assert.True(b.Length <= WhatsAppSender.MaxTextLength));
+            Assert.Equal(text, string.Join(' ', bodies));
+        }
+        finally
+        {
+            fixture.Provider.DefaultReply = _ => new FakeReply(500, "{}");
+        }
+    }
+
+    [Fact]
+    public async Task Reply_After24HoursWithoutCustomerMessage_FailsNamingTheClosedWindowWithoutCallingMeta()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            // The customer's last message was 25 hours ago.
+            await db.Conversations.Where(c => c.Id == conversationId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastCustomerMessageAt, DateTime.UtcNow.AddHours(-25)));
+        }
+
+        var before = fixture.Provider.Requests.Count;
+        Message reply;
+        try
+        {
+            reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Ainda precisa de ajuda?");
+        }
+        catch (ConversationRuleException ex)
+        {
+            // The pipeline may already block free text outside the window; then nothing is queued at all.
+            Assert.Contains("24 horas", ex.Message);
+            return;
+        }
+
+        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(ReplyWindow.ClosedMessage, failed.FailureReason);
+        Assert.Equal(1, failed.DeliveryAttempts);
+        Assert.Equal(before, fixture.Provider.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Sender_OutsideThe24HourWindow_RefusesPermanentlyWithoutCallingMeta()
+    {
+        var sender = fixture.App.Services.GetServices<IChannelSender>().Single(s => s.Type == ChannelType.WhatsApp);
+        var settings = new WhatsAppSettings
+        {
+            PhoneNumberId = PhoneNumberId, AccessToken = AccessToken, AppSecret = AppSecret, ApiBaseUrl = fixture.Provider.BaseUrl,
+        };
+        var before = fixture.Provider.Requests.Count;
+        var delivery = new OutboundDelivery(1, Guid.NewGuid(), 1, "Oi", DateTime.UtcNow, 1, 1, "WhatsApp", ChannelType.WhatsApp,
+            settings, "5511998765432", "João", LastCustomerMessageAt: DateTime.UtcNow.AddHours(-25));
+
+        var result = await sender.SendAsync(delivery, CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.True(result.Permanent);
+        Assert.Equal(ReplyWindow.ClosedMessage, result.Error);
+        Assert.Equal(before, fixture.Provider.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Reply_MetaRefusesWithWindowClosed_FailsAtOnceNamingTheWindow()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(new FakeReply(400, """
+            {"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,
+            "error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}
+            """));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
+
+        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(1, failed.DeliveryAttempts);
+        Assert.Equal(ReplyWindow.ClosedMessage, failed.FailureReason);
+    }
+
+    [Fact]
+    public async Task Reply_MetaThrottles_IsRetriedThenDelivered()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel);
+        fixture.Provider.Enqueue(new FakeReply(400, """{"error":{"message":"(#131056) Pair rate limit hit","code":131056}}"""));
+        fixture.Provider.Enqueue(Accepted("wamid.AFTER-THROTTLE"));
+
+        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
+
+        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal("wamid.AFTER-THROTTLE", sent.ExternalId);
+    }
+}

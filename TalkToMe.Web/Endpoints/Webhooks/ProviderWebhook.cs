@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Web.Endpoints.Webhooks;
+
+/// <summary>
+/// What every provider webhook does before its own protocol: find the channel by its public key and type, and read the raw
+/// body (bounded) so the signature is checked over the exact bytes the provider signed, before any parsing.
+/// </summary>
+public static class ProviderWebhook
+{
+    public const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>The channel the URL names, or the answer for a URL that names none (404) or a deleted one (410).</summary>
+    public static async Task<(Channel? Channel, IResult? Refusal)> FindChannelAsync(IDbContextFactory<TalkToMeDbContext> factory,
+        ChannelType type, string publicKey, CancellationToken cancellationToken)
+    {
+        Channel? channel = null;
+        if (!string.IsNullOrEmpty(publicKey) && publicKey.Length <= 100)
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.PublicKey == publicKey && c.Type == type, cancellationToken);
+        }
+
+        if (channel is null)
+        {
+            return (null, Problem(StatusCodes.Status404NotFound, "Canal não encontrado", "Nenhum canal deste tipo tem esta chave pública."));
+        }
+
+        if (channel.IsDeleted)
+        {
+            return (null, Problem(StatusCodes.Status410Gone, "Canal excluído", "Este canal foi excluído e não recebe mensagens."));
+        }
+
+        return (channel, null);
+    }
+
+    /// <summary>The raw body, or null when it passes <see cref="MaxBodyBytes"/> (reading stops there).</summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                return null;
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static IResult TooLarge() => Problem(StatusCodes.Status413PayloadTooLarge, "Corpo grande demais",
+        $"O corpo da requisição passa do limite de {MaxBodyBytes / 1024} KB.");
+
+    public static IResult Inactive() => Problem(StatusCodes.Status409Conflict, "Canal inativo",
+        "O canal não está Ativo: a mensagem não foi aceita. Ative o canal para voltar a receber mensagens.");
+
+    public static IResult Malformed(string reason) => Problem(StatusCodes.Status400BadRequest, "Payload inválido", reason);
+
+    public static IResult Forbidden(string reason) => Problem(StatusCodes.Status403Forbidden, "Assinatura inválida", reason);
+
+    public static IResult Unauthorized(string reason) => Problem(StatusCodes.Status401Unauthorized, "Assinatura ausente", reason);
+
+    /// <summary>The answer for what ReceiveAsync decided; null when the message was stored (or already had been).</summary>
+    public static IResult? RefusalFor(InboundResult result) => result.Outcome switch
+    {
+        InboundOutcome.Accepted or InboundOutcome.Duplicate => null,
+        InboundOutcome.ChannelInactive => Inactive(),
+        _ => Problem(StatusCodes.Status410Gone, "Canal excluído", "Este canal foi excluído e não recebe mensagens."),
+    };
+
+    public static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
+}

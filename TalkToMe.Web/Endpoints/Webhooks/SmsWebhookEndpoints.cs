@@ -1,0 +1,100 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Sms;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Web.Endpoints.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/sms/{publicKey}</c>: the Twilio number's "A message comes in" URL and the StatusCallback of our sends.
+/// Twilio signs the URL it called plus the form fields; replies are empty TwiML (we answer later through the API).
+/// </summary>
+public static class SmsWebhookEndpoints
+{
+    public static void MapSmsWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+    }
+
+    private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
+        ConversationService conversations, DeliveryStatusService statuses, CancellationToken cancellationToken)
+    {
+        var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Sms, publicKey, cancellationToken);
+        if (channel is null)
+        {
+            return refusal!;
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
+        }
+
+        var signature = context.Request.Headers[TwilioWebhook.SignatureHeader].ToString();
+        if (signature.Length == 0)
+        {
+            return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {TwilioWebhook.SignatureHeader}.");
+        }
+
+        Dictionary<string, string> form;
+        try
+        {
+            // Decoding the form is not interpreting it: the signature covers the decoded fields, so it must come first.
+            var fields = await new FormReader(Encoding.UTF8.GetString(body)) { ValueCountLimit = 200 }.ReadFormAsync(cancellationToken);
+            form = fields.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+        }
+        catch (InvalidDataException)
+        {
+            return ProviderWebhook.Forbidden("Corpo não assinado corretamente.");
+        }
+
+        var settings = channel.GetSettings<TwilioSmsSettings>();
+        var request = context.Request;
+        // The URL exactly as Twilio called it (behind a proxy, forwarded headers must restore scheme and host).
+        var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
+        if (!TwilioWebhook.HasValidSignature(settings, signature, url, form))
+        {
+            return ProviderWebhook.Forbidden($"O cabeçalho {TwilioWebhook.SignatureHeader} não confere com a URL, os campos e o Auth Token.");
+        }
+
+        if (!channel.IsActive)
+        {
+            return ProviderWebhook.Inactive();
+        }
+
+        var parsed = TwilioWebhook.Parse(form, channel.Id, settings);
+        if (parsed.Error is not null)
+        {
+            return ProviderWebhook.Malformed(parsed.Error);
+        }
+
+        if (parsed.Status is { Status: { } status } callback)
+        {
+            await statuses.ApplyAsync(channel.Id, callback.MessageSid, status, callback.Reason, cancellationToken);
+        }
+        else if (parsed.Message is { } message)
+        {
+            InboundResult result;
+            try
+            {
+                result = await conversations.ReceiveAsync(message, cancellationToken);
+            }
+            catch (ConversationRuleException ex)
+            {
+                return ProviderWebhook.Malformed(ex.Message);
+            }
+
+            if (ProviderWebhook.RefusalFor(result) is { } refused)
+            {
+                return refused;
+            }
+        }
+
+        return Results.Text(TwilioWebhook.EmptyTwiml, "text/xml");
+    }
+}
