@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
 using TalkToMe.Web.Components;
 using TalkToMe.Web.Endpoints;
+using TalkToMe.Web.Widget;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -63,16 +64,21 @@ public static class TalkToMeApp
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
+        app.UseWidgetFraming();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
+        app.MapWidgetEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
+        // Blazor's own blanket "frame-ancestors 'self'" would forbid that.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
     }
 
     private static void PrintWelcome(WebApplication app)
