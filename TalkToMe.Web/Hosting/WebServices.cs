@@ -7,6 +7,7 @@ using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
 using System.Threading.RateLimiting;
+using TalkToMe.Core.Messaging;
 using TalkToMe.Web.Agents;
 using TalkToMe.Web.Widget;
 
@@ -78,6 +79,8 @@ public static class WebServices
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
         });
+        services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        services.AddTalkToMeWorkers();
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();
