@@ -32,6 +32,7 @@ public static class DependencyInjection
         services.AddOptions<OutboundOptions>();
         services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, ApiChannelSender>();
+        services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

@@ -74,11 +74,8 @@ public static class TalkToMeApp
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
-<<<<<<< HEAD
         app.MapWidgetEndpoints();
-=======
         app.MapApiChannelEndpoints();
->>>>>>> issue-4-pipeline
         app.MapHealthChecks("/healthz").AllowAnonymous();
         // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
         // Blazor's own blanket "frame-ancestors 'self'" would forbid that.
