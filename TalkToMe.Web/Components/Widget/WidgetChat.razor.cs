@@ -39,6 +39,9 @@ public partial class WidgetChat
     private string _draft = "";
     private string? _error;
     private bool _sending;
+
+    // Until the circuit is up (and the visitor known) the page is a prerendered picture: typing would go nowhere.
+    private bool _ready;
     private IDisposable? _subscription;
     private readonly string _circuitKey = Guid.NewGuid().ToString("N");
 
@@ -123,6 +126,7 @@ public partial class WidgetChat
 
         _subscription = Events.Subscribe(OnEvent);
         await LoadAsync();
+        _ready = true;
         StateHasChanged();
     }
 
