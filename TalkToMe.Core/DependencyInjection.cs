@@ -42,6 +42,7 @@ public static class DependencyInjection
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
+        services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

@@ -24,6 +24,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 $"Chromium not found at {executable}. Run ./test.sh (it installs Debian's chromium) or apt-get install -y chromium.");
         }
 
+        // This machine is small and shared by parallel test classes: give live updates time, never fixed sleeps.
+        Assertions.SetDefaultExpectTimeout(15_000);
         App = await TestApp.StartAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -7,6 +7,7 @@ using TalkToMe.Web.Components;
 using TalkToMe.Web.Endpoints;
 using TalkToMe.Web.Realtime;
 using TalkToMe.Web.Endpoints.Webhooks;
+using TalkToMe.Web.Widget;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -65,21 +66,26 @@ public static class TalkToMeApp
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
+        app.UseWidgetFraming();
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
+        app.MapWidgetEndpoints();
         app.MapApiChannelEndpoints();
         app.MapInboxHub();
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
+        // Blazor's own blanket "frame-ancestors 'self'" would forbid that.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
     }
 
     private static void PrintWelcome(WebApplication app)

@@ -6,9 +6,11 @@ using Radzen;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
+using System.Threading.RateLimiting;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Web.Agents;
 using TalkToMe.Web.Realtime;
+using TalkToMe.Web.Widget;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -66,6 +68,18 @@ public static class WebServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHostedService<StartupTasks>();
+        // Pages set their own frame-ancestors policy (Widget/WidgetEndpoints.cs): the chat page must be framable by
+        // the channel's sites, which antiforgery's X-Frame-Options: SAMEORIGIN would forbid.
+        services.AddAntiforgery(options => options.SuppressXFrameOptionsHeader = true);
+        services.AddSingleton<VisitorTokens>();
+        services.AddSingleton<WidgetRateLimiter>();
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(WidgetRateLimiting.Policy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
+        });
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
         services.AddTalkToMeWorkers();
         services.AddInboxHub();

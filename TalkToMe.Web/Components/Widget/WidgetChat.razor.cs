@@ -1,0 +1,227 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.JSInterop;
+using TalkToMe.Core.Channels.Website;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Realtime;
+using TalkToMe.Web.Widget;
+
+namespace TalkToMe.Web.Components.Widget;
+
+/// <summary>
+/// The chat page the widget's iframe shows: the visitor sees only their own conversation (customer-visible messages,
+/// never notes or activity lines), sends through the inbound pipeline, and receives agent replies pushed live.
+/// </summary>
+public partial class WidgetChat
+{
+    public const int MaxLength = 5000;
+
+    private enum WidgetState
+    {
+        Loading,
+        NotFound,
+        OriginRefused,
+        IdentityRefused,
+        Unavailable,
+        Ready,
+    }
+
+    private WidgetState _state = WidgetState.Loading;
+    private int _channelId;
+    private string _color = "#3949ab", _title = "", _welcome = "";
+    private Visitor? _visitor;
+    private string? _verifiedIdentifier;
+    private List<Message> _messages = [];
+    private HashSet<int> _conversationIds = [];
+    private string _draft = "";
+    private string? _error;
+    private bool _sending;
+
+    // Until the circuit is up (and the visitor known) the page is a prerendered picture: typing would go nowhere.
+    private bool _ready;
+    private IDisposable? _subscription;
+    private readonly string _circuitKey = Guid.NewGuid().ToString("N");
+
+    [Parameter]
+    public string PublicKey { get; set; } = "";
+
+    [SupplyParameterFromQuery(Name = "origin")]
+    private string? Origin { get; set; }
+
+    [SupplyParameterFromQuery(Name = "identifier")]
+    private string? Identifier { get; set; }
+
+    [SupplyParameterFromQuery(Name = "identifier_hash")]
+    private string? IdentifierHash { get; set; }
+
+    [SupplyParameterFromQuery(Name = "name")]
+    private string? VisitorName { get; set; }
+
+    [SupplyParameterFromQuery(Name = "email")]
+    private string? VisitorEmail { get; set; }
+
+    [Inject] private IDbContextFactory<TalkToMeDbContext> DbFactory { get; set; } = default!;
+    [Inject] private ConversationService Conversations { get; set; } = default!;
+    [Inject] private InboxEventHub Events { get; set; } = default!;
+    [Inject] private VisitorTokens Tokens { get; set; } = default!;
+    [Inject] private WidgetRateLimiter RateLimiter { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    private string StorageKey => $"ttm_visitor_{PublicKey}";
+
+    protected override async Task OnInitializedAsync()
+    {
+        var found = await WidgetEndpoints.FindWebsiteChannelAsync(DbFactory, PublicKey);
+        if (found is not { } widget)
+        {
+            _state = WidgetState.NotFound;
+            return;
+        }
+
+        var (channel, settings) = widget;
+        _channelId = channel.Id;
+        _color = settings.WidgetColor;
+        _title = settings.WelcomeTitle;
+        _welcome = settings.WelcomeText;
+
+        if (!WebsiteIdentity.IsAllowedOrigin(settings, Origin))
+        {
+            _state = WidgetState.OriginRefused;
+            return;
+        }
+
+        if (WebsiteIdentity.Verify(settings, Identifier, IdentifierHash))
+        {
+            _verifiedIdentifier = Identifier;
+        }
+        else if (settings.RequireIdentityVerification || !string.IsNullOrEmpty(IdentifierHash))
+        {
+            _state = WidgetState.IdentityRefused;
+            return;
+        }
+
+        _state = channel.CanReceive ? WidgetState.Ready : WidgetState.Unavailable;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Storage exists only in the browser: the visitor is known once the circuit is up.
+        if (!firstRender || _state != WidgetState.Ready)
+        {
+            return;
+        }
+
+        if (_verifiedIdentifier is not null)
+        {
+            _visitor = new Visitor(_channelId, "id:" + _verifiedIdentifier);
+        }
+        else
+        {
+            var token = await JS.InvokeAsync<string?>("localStorage.getItem", StorageKey);
+            _visitor = Tokens.Read(token, _channelId);
+        }
+
+        _subscription = Events.Subscribe(OnEvent);
+        await LoadAsync();
+        _ready = true;
+        StateHasChanged();
+    }
+
+    private void OnEvent(InboxEvent inboxEvent)
+    {
+        if (_visitor is not null && _conversationIds.Contains(inboxEvent.ConversationId)
+            && inboxEvent is MessageAdded or MessageUpdated)
+        {
+            _ = InvokeAsync(async () =>
+            {
+                await LoadAsync();
+                StateHasChanged();
+            });
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        if (_visitor is null)
+        {
+            _messages = [];
+            return;
+        }
+
+        await using var db = await DbFactory.CreateDbContextAsync();
+        _messages = await db.Messages.AsNoTracking()
+            .Where(m => m.ChannelId == _channelId && m.Kind == MessageKind.Text
+                && m.Conversation.ContactIdentity.ExternalId == _visitor.ExternalId)
+            .OrderBy(m => m.Id)
+            .ToListAsync();
+        _conversationIds = _messages.Select(m => m.ConversationId).ToHashSet();
+    }
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        if (e is { Key: "Enter", ShiftKey: false })
+        {
+            await SendAsync();
+        }
+    }
+
+    private async Task SendAsync()
+    {
+        var text = _draft.Trim();
+        if (text.Length == 0 || _sending)
+        {
+            return;
+        }
+
+        if (text.Length > MaxLength)
+        {
+            _error = $"A mensagem pode ter no máximo {MaxLength} caracteres.";
+            return;
+        }
+
+        if (!RateLimiter.TryAcquire(_visitor?.ExternalId ?? _circuitKey))
+        {
+            _error = "Muitas mensagens em pouco tempo. Aguarde alguns segundos.";
+            return;
+        }
+
+        _sending = true;
+        _error = null;
+        try
+        {
+            var isNew = _visitor is null;
+            _visitor ??= new Visitor(_channelId, VisitorTokens.NewVisitorId());
+            var result = await Conversations.ReceiveAsync(new InboundMessage(
+                _channelId,
+                _visitor.ExternalId,
+                string.IsNullOrWhiteSpace(VisitorName) ? "Visitante do site" : VisitorName.Trim(),
+                "widget-" + Guid.NewGuid().ToString("N"),
+                text,
+                ContactEmail: VisitorEmail));
+            switch (result.Outcome)
+            {
+                case InboundOutcome.Accepted or InboundOutcome.Duplicate:
+                    if (isNew && _verifiedIdentifier is null)
+                    {
+                        await JS.InvokeVoidAsync("localStorage.setItem", StorageKey, Tokens.Issue(_visitor));
+                    }
+
+                    _draft = "";
+                    await LoadAsync();
+                    break;
+                case InboundOutcome.ChannelInactive or InboundOutcome.ChannelNotFound:
+                    _state = WidgetState.Unavailable;
+                    break;
+            }
+        }
+        finally
+        {
+            _sending = false;
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}
