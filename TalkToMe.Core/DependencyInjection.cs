@@ -26,6 +26,9 @@ public static class DependencyInjection
         services.AddSingleton<KeepAliveSignal>();
         services.AddSingleton<ConversationService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
+        services.AddSingleton<Channels.ChannelAdminService>();
+        services.AddSingleton<Channels.ChannelGroupService>();
+        services.AddSingleton<Agents.ApiTokenService>();
         return services;
     }
 
