@@ -71,6 +71,8 @@ public static class TalkToMeApp
         app.MapStaticAssets();
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
+        app.MapChannelAdminEndpoints();
+        app.MapOpenApi();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
