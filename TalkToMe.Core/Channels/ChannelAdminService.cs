@@ -278,7 +278,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     }
 
     private static IQueryable<Channel> Query(TalkToMeDbContext db) =>
-        db.Channels.AsNoTracking().Include(c => c.Groups).Include(c => c.EntryFlow).Include(c => c.ExitFlow);
+        db.Channels.AsNoTrackingWithIdentityResolution().Include(c => c.Groups).Include(c => c.EntryFlow).Include(c => c.ExitFlow);
 
     private static ChannelView ToView(Channel c) => new(
         c.Id,

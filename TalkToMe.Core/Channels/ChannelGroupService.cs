@@ -17,14 +17,14 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<IReadOnlyList<ChannelGroupView>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var groups = await db.ChannelGroups.AsNoTracking().Include(g => g.Channels).OrderBy(g => g.Name).ToListAsync(cancellationToken);
+        var groups = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).OrderBy(g => g.Name).ToListAsync(cancellationToken);
         return groups.Select(ToView).ToList();
     }
 
     public async Task<ChannelGroupView?> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var group = await db.ChannelGroups.AsNoTracking().Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var group = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         return group is null ? null : ToView(group);
     }
 
