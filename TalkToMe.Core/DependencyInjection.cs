@@ -32,6 +32,9 @@ public static class DependencyInjection
         services.AddSingleton<DeliveryStatusService>();
         services.AddSingleton<ConversationService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
+        services.AddSingleton<Channels.ChannelAdminService>();
+        services.AddSingleton<Channels.ChannelGroupService>();
+        services.AddSingleton<Agents.ApiTokenService>();
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
         services.AddOptions<OutboundOptions>();

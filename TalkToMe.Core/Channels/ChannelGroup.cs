@@ -27,6 +27,14 @@ public class ChannelGroup
     public void SetChannels(IEnumerable<Channel> channels)
     {
         _channels.Clear();
-        _channels.AddRange(channels.DistinctBy(c => c.Id));
+        // New channels all have Id 0 until saved: tell them apart by reference, saved ones by Id.
+        var ids = new HashSet<int>();
+        foreach (var channel in channels)
+        {
+            if (!_channels.Contains(channel) && (channel.Id == 0 || ids.Add(channel.Id)))
+            {
+                _channels.Add(channel);
+            }
+        }
     }
 }

@@ -82,6 +82,8 @@ public static class TalkToMeApp
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
+        app.MapChannelAdminEndpoints();
+        app.MapOpenApi();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
         // Blazor's own blanket "frame-ancestors 'self'" would forbid that.

@@ -53,7 +53,13 @@ public static class WebServices
             options.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
         });
         services.AddAuthorizationBuilder()
-            .AddPolicy(AdminPolicy, policy => policy.RequireRole(Roles.Admin));
+            .AddPolicy(AdminPolicy, policy => policy.RequireRole(Roles.Admin))
+            .AddPolicy(Endpoints.ChannelAdminEndpoints.ApiAdminPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        services.AddAuthentication()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(
+                ApiTokenAuthenticationHandler.SchemeName, null);
+        services.AddOpenApi();
         services.AddCascadingAuthenticationState();
 
         services.AddLocalization(options => options.ResourcesPath = "Resources");
@@ -86,6 +92,7 @@ public static class WebServices
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();
+        services.AddScoped<Components.Pages.Channels.OneTimeSecrets>();
         return services;
     }
 

@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Core.Channels;
+
+public sealed record ChannelGroupInput(string? Name, string? Description, IReadOnlyList<int>? ChannelIds);
+
+public sealed record ChannelGroupView(int Id, string Name, string? Description, IReadOnlyList<ChannelRef> Channels);
+
+/// <summary>"Grupos de Canais": a channel may be in several groups; deleted channels are never listed.</summary>
+public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory)
+{
+    public const int MaxNameLength = 100;
+    public const int MaxDescriptionLength = 500;
+
+    public async Task<IReadOnlyList<ChannelGroupView>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var groups = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).OrderBy(g => g.Name).ToListAsync(cancellationToken);
+        return groups.Select(ToView).ToList();
+    }
+
+    public async Task<ChannelGroupView?> GetAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var group = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        return group is null ? null : ToView(group);
+    }
+
+    public async Task<AdminResult<ChannelGroupView>> CreateAsync(ClaimsPrincipal caller, ChannelGroupInput input, CancellationToken cancellationToken = default)
+    {
+        AdminGuard.RequireAdmin(caller);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var (errors, channels) = await ValidateAsync(db, input, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return AdminResult<ChannelGroupView>.Invalid(errors);
+        }
+
+        var group = new ChannelGroup(input.Name!, input.Description);
+        group.SetChannels(channels);
+        db.ChannelGroups.Add(group);
+        await db.SaveChangesAsync(cancellationToken);
+        return AdminResult<ChannelGroupView>.Ok((await GetAsync(group.Id, cancellationToken))!);
+    }
+
+    public async Task<AdminResult<ChannelGroupView>> UpdateAsync(ClaimsPrincipal caller, int id, ChannelGroupInput input, CancellationToken cancellationToken = default)
+    {
+        AdminGuard.RequireAdmin(caller);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var group = await db.ChannelGroups.Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        if (group is null)
+        {
+            return AdminResult<ChannelGroupView>.Missing();
+        }
+
+        var (errors, channels) = await ValidateAsync(db, input, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return AdminResult<ChannelGroupView>.Invalid(errors);
+        }
+
+        group.Update(input.Name!, input.Description);
+        // A deleted channel's membership stays (history); only live channels are chosen in the form.
+        group.SetChannels(channels.Concat(group.Channels.Where(c => c.DeletedAt != null)));
+        await db.SaveChangesAsync(cancellationToken);
+        return AdminResult<ChannelGroupView>.Ok((await GetAsync(id, cancellationToken))!);
+    }
+
+    public async Task<bool> DeleteAsync(ClaimsPrincipal caller, int id, CancellationToken cancellationToken = default)
+    {
+        AdminGuard.RequireAdmin(caller);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var group = await db.ChannelGroups.FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        if (group is null)
+        {
+            return false;
+        }
+
+        db.ChannelGroups.Remove(group);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    private static async Task<(Dictionary<string, string> Errors, List<Channel> Channels)> ValidateAsync(TalkToMeDbContext db,
+        ChannelGroupInput input, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(input.Name))
+        {
+            errors["Name"] = "Informe o nome do grupo.";
+        }
+        else if (input.Name.Trim().Length > MaxNameLength)
+        {
+            errors["Name"] = $"O nome pode ter no máximo {MaxNameLength} caracteres.";
+        }
+
+        if (input.Description is { Length: > MaxDescriptionLength })
+        {
+            errors["Description"] = $"A descrição pode ter no máximo {MaxDescriptionLength} caracteres.";
+        }
+
+        var ids = (input.ChannelIds ?? []).Distinct().ToList();
+        var channels = await db.Channels.Where(c => ids.Contains(c.Id) && c.DeletedAt == null).ToListAsync(cancellationToken);
+        if (channels.Count != ids.Count)
+        {
+            errors["ChannelIds"] = "Um ou mais canais não existem.";
+        }
+
+        return (errors, channels);
+    }
+
+    private static ChannelGroupView ToView(ChannelGroup g) => new(
+        g.Id,
+        g.Name,
+        g.Description,
+        g.Channels.Where(c => c.DeletedAt == null).OrderBy(c => c.Name).Select(c => new ChannelRef(c.Id, c.Name)).ToList());
+}
