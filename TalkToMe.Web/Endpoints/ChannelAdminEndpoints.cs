@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
@@ -242,7 +241,4 @@ public static class ChannelAdminEndpoints
         c.Id, c.Name, c.Type.ToString(), c.IsActive, c.AllowsActiveContact, c.KeepAlive.IsEnabled, c.EntryFlow?.Id, c.ExitFlow?.Id,
         c.PublicKey, JsonSerializer.SerializeToElement(c.Settings, c.Settings.GetType(), JsonDefaults.Options), ToDto(c.KeepAlive),
         c.Groups, Connection(c, baseUrl), c.CreatedAt);
-
-    /// <summary>Whether the caller is an admin (the UI hides controls with it; the services check again).</summary>
-    public static bool IsAdmin(ClaimsPrincipal user) => user.IsInRole(Core.Agents.Roles.Admin);
 }
