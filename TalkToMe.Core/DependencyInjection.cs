@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Email;
 using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
@@ -42,6 +43,8 @@ public static class DependencyInjection
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
+        services.AddSingleton<IChannelSender, EmailSender>();
+        services.AddSingleton<EmailThreads>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

@@ -76,6 +76,7 @@ public static class TalkToMeApp
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
+        app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
