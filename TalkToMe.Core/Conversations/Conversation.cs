@@ -138,7 +138,8 @@ public class Conversation
 
     public void SetSubject(string? subject)
     {
-        var value = subject?.Trim();
+        // One line: a subject goes into a mail header, where a line break would start a header of its own.
+        var value = subject is null ? null : string.Join(' ', subject.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         Subject = string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? value[..SubjectLength] : value;
     }
 

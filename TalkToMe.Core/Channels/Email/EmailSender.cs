@@ -37,25 +37,14 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IO
         var messageId = $"<{delivery.DeliveryId:N}@{from.Host}>";
         var (subject, inReplyTo, references) = await ThreadAsync(delivery, cancellationToken);
 
-        using var mail = new MailMessage
+        using var mail = new MailMessage();
+        try
         {
-            From = new MailAddress(from.Address, string.IsNullOrWhiteSpace(settings.FromName) ? delivery.ChannelName : settings.FromName.Trim()),
-            Subject = subject,
-            SubjectEncoding = Encoding.UTF8,
-            Body = delivery.Text,
-            BodyEncoding = Encoding.UTF8,
-            IsBodyHtml = false,
-        };
-        mail.To.Add(new MailAddress(to.Address, delivery.ContactName == delivery.ContactExternalId ? "" : delivery.ContactName));
-        mail.Headers.Add("Message-ID", messageId);
-        if (inReplyTo is not null)
-        {
-            mail.Headers.Add("In-Reply-To", inReplyTo);
+            Compose(mail, settings, from, to, delivery, subject, messageId, inReplyTo, references);
         }
-
-        if (references.Count > 0)
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
-            mail.Headers.Add("References", string.Join(' ', references));
+            return SendResult.Rejected($"Não foi possível montar o e-mail: {ex.Message}");
         }
 
         var timeout = options.Value.SendTimeout;
@@ -92,6 +81,28 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IO
         catch (InvalidOperationException ex)
         {
             return SendResult.Failed($"Falha ao enviar por SMTP: {ex.Message}");
+        }
+    }
+
+    private static void Compose(MailMessage mail, EmailSettings settings, MailAddress from, MailAddress to, OutboundDelivery delivery,
+        string subject, string messageId, string? inReplyTo, List<string> references)
+    {
+        mail.From = new MailAddress(from.Address, string.IsNullOrWhiteSpace(settings.FromName) ? delivery.ChannelName : settings.FromName.Trim());
+        mail.Subject = subject;
+        mail.SubjectEncoding = Encoding.UTF8;
+        mail.Body = delivery.Text;
+        mail.BodyEncoding = Encoding.UTF8;
+        mail.IsBodyHtml = false;
+        mail.To.Add(new MailAddress(to.Address, delivery.ContactName == delivery.ContactExternalId ? "" : delivery.ContactName));
+        mail.Headers.Add("Message-ID", messageId);
+        if (inReplyTo is not null)
+        {
+            mail.Headers.Add("In-Reply-To", inReplyTo);
+        }
+
+        if (references.Count > 0)
+        {
+            mail.Headers.Add("References", string.Join(' ', references));
         }
     }
 

@@ -411,4 +411,21 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(await fixture.ConversationsAsync(channel.Id));
     }
+
+    [Fact]
+    public async Task Reply_SubjectWithLineBreaks_IsSentAsOneHeaderLine()
+    {
+        var channel = await ChannelAsync();
+        var response = await PostPostmarkAsync(channel, Postmark("<crlf-1@cliente.example>", "Pedido\r\nBcc: intruso@mal.example", "Oi"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var conversationId = Assert.Single(await fixture.ConversationsAsync(channel.Id)).Id;
+
+        var sent = await ReplyAndWaitAsync(conversationId, "Olá!");
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var mail = Assert.Single(await _smtp.WaitForMailsAsync(1));
+        Assert.Equal("Re: Pedido Bcc: intruso@mal.example", mail.Header("Subject"));
+        Assert.Null(mail.Header("Bcc"));
+        Assert.Equal([Customer], mail.RcptTo);
+    }
 }
