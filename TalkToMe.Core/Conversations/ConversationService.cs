@@ -640,6 +640,17 @@ public sealed class ConversationService
             throw new ConversationRuleException("O identificador do contato é longo demais.");
         }
 
+        if (channel.Type == ChannelType.Email)
+        {
+            // E-mail identities are the lower-cased address, as the inbound webhook stores them: one contact per mailbox.
+            if (!System.Net.Mail.MailAddress.TryCreate(external, out var address) || address.DisplayName.Length > 0)
+            {
+                throw new ConversationRuleException($"{external} não é um endereço de e-mail válido.");
+            }
+
+            external = address.Address.ToLowerInvariant();
+        }
+
         var existing = await db.ContactIdentities.Include(i => i.Contact)
             .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == external, cancellationToken);
         if (existing is not null)

@@ -396,7 +396,11 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
             await db.SaveChangesAsync();
         }
 
-        await fixture.Conversations.StartAsync(new Actor(null, "Ana"), channel.Id, null, "joao@cliente.example", "João",
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Conversations.StartAsync(new Actor(null, "Ana"),
+            channel.Id, null, "joao arroba cliente", "João", "Oi"));
+        Assert.Contains("endereço de e-mail", refused.Message);
+
+        await fixture.Conversations.StartAsync(new Actor(null, "Ana"), channel.Id, null, "Joao@Cliente.Example", "João",
             "Seu orçamento está pronto\n\nSegue o valor combinado.");
 
         var mail = Assert.Single(await _smtp.WaitForMailsAsync(1));
