@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Email;
 using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
@@ -46,6 +47,8 @@ public static class DependencyInjection
         services.AddSingleton<IChannelSender, WhatsAppSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
         services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
+        services.AddSingleton<IChannelSender, EmailSender>();
+        services.AddSingleton<EmailThreads>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         return services;

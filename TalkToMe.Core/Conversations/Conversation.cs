@@ -9,6 +9,7 @@ namespace TalkToMe.Core.Conversations;
 public class Conversation
 {
     public const int PreviewLength = 140;
+    public const int SubjectLength = 300;
 
     private readonly List<Label> _labels = [];
 
@@ -57,6 +58,9 @@ public class Conversation
 
     /// <summary>Answers stored by flows on the conversation, as a JSON object.</summary>
     public string AttributesJson { get; private set; } = "{}";
+
+    /// <summary>E-mail conversations: the subject replies carry ("Re: …"); null for other channels.</summary>
+    public string? Subject { get; private set; }
 
     public IReadOnlyCollection<Label> Labels => _labels;
 
@@ -131,6 +135,13 @@ public class Conversation
     }
 
     public void SetAttributesJson(string json) => AttributesJson = json;
+
+    public void SetSubject(string? subject)
+    {
+        // One line: a subject goes into a mail header, where a line break would start a header of its own.
+        var value = subject is null ? null : string.Join(' ', subject.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        Subject = string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? value[..SubjectLength] : value;
+    }
 
     public void AddLabel(Label label)
     {

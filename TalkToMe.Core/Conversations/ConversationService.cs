@@ -25,7 +25,10 @@ public sealed record InboundMessage(
     string Text,
     DateTime? SentAt = null,
     string? ContactEmail = null,
-    string? ContactPhone = null);
+    string? ContactPhone = null,
+    int? ConversationId = null,
+    bool StartNewConversation = false,
+    string? Subject = null);
 
 public enum InboundOutcome
 {
@@ -132,17 +135,29 @@ public sealed class ConversationService
                     identity.Contact.Rename(message.ContactName);
                 }
 
-                var conversation = identity.Id == 0
-                    ? null
-                    : await WithDetails(db.Conversations)
-                        .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
-                        .OrderByDescending(c => c.Id)
-                        .FirstOrDefaultAsync(cancellationToken);
+                // Threaded channels (e-mail) name the conversation the message belongs to, or ask for a new one;
+                // everyone else continues the identity's open conversation.
+                Conversation? conversation;
+                if (message.ConversationId is { } threadId)
+                {
+                    conversation = await WithDetails(db.Conversations)
+                        .FirstOrDefaultAsync(c => c.Id == threadId && c.ChannelId == channel.Id, cancellationToken);
+                }
+                else
+                {
+                    conversation = identity.Id == 0 || message.StartNewConversation
+                        ? null
+                        : await WithDetails(db.Conversations)
+                            .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
+                            .OrderByDescending(c => c.Id)
+                            .FirstOrDefaultAsync(cancellationToken);
+                }
 
                 var started = conversation is null;
                 if (conversation is null)
                 {
                     conversation = new Conversation(channel, identity, now);
+                    conversation.SetSubject(message.Subject);
                     db.Conversations.Add(conversation);
                 }
 
@@ -623,6 +638,17 @@ public sealed class ConversationService
         if (external.Length > 320)
         {
             throw new ConversationRuleException("O identificador do contato é longo demais.");
+        }
+
+        if (channel.Type == ChannelType.Email)
+        {
+            // E-mail identities are the lower-cased address, as the inbound webhook stores them: one contact per mailbox.
+            if (!System.Net.Mail.MailAddress.TryCreate(external, out var address) || address.DisplayName.Length > 0)
+            {
+                throw new ConversationRuleException($"{external} não é um endereço de e-mail válido.");
+            }
+
+            external = address.Address.ToLowerInvariant();
         }
 
         var existing = await db.ContactIdentities.Include(i => i.Contact)

@@ -84,6 +84,7 @@ public static class TalkToMeApp
         app.MapSmsWebhookEndpoints();
         app.MapChannelAdminEndpoints();
         app.MapOpenApi();
+        app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
         // Blazor's own blanket "frame-ancestors 'self'" would forbid that.

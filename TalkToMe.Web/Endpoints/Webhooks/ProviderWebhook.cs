@@ -38,9 +38,13 @@ public static class ProviderWebhook
     }
 
     /// <summary>The raw body, or null when it passes <see cref="MaxBodyBytes"/> (reading stops there).</summary>
-    public static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
+
+    /// <summary>The raw body, or null when it passes <paramref name="maxBytes"/> (e-mail allows more: attachments ride along).</summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        if (request.ContentLength > maxBytes)
         {
             return null;
         }
@@ -51,7 +55,7 @@ public static class ProviderWebhook
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
+            if (buffer.Length > maxBytes)
             {
                 return null;
             }
@@ -60,8 +64,8 @@ public static class ProviderWebhook
         return buffer.ToArray();
     }
 
-    public static IResult TooLarge() => Problem(StatusCodes.Status413PayloadTooLarge, "Corpo grande demais",
-        $"O corpo da requisição passa do limite de {MaxBodyBytes / 1024} KB.");
+    public static IResult TooLarge(int maxBytes = MaxBodyBytes) => Problem(StatusCodes.Status413PayloadTooLarge, "Corpo grande demais",
+        $"O corpo da requisição passa do limite de {maxBytes / 1024} KB.");
 
     public static IResult Inactive() => Problem(StatusCodes.Status409Conflict, "Canal inativo",
         "O canal não está Ativo: a mensagem não foi aceita. Ative o canal para voltar a receber mensagens.");

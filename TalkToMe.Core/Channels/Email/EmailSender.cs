@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Mail;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Channels.Email;
+
+/// <summary>
+/// Sends replies by SMTP (System.Net.Mail; PROTOCOLS "E-mail"). Each mail gets its own <c>Message-ID</c>
+/// (<c>&lt;delivery id@domain of the channel's address&gt;</c>, stored as the message's provider id so the customer's answer
+/// threads back), <c>In-Reply-To</c> = the customer's latest mail in the conversation, <c>References</c> = the conversation's
+/// mails in order (first and latest ones when long), and the subject "Re: &lt;the conversation's subject&gt;".
+/// A conversation an agent started (Contato ativo) gets its subject from the first line of the first message.
+/// </summary>
+public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IOptions<OutboundOptions> options) : IChannelSender
+{
+    private const int MaxReferences = 20;
+
+    public ChannelType Type => ChannelType.Email;
+
+    public async Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        var settings = (EmailSettings)delivery.Settings;
+        if (string.IsNullOrWhiteSpace(settings.SmtpHost) || !MailAddress.TryCreate(settings.EmailAddress?.Trim(), out var from))
+        {
+            return SendResult.Rejected("Servidor SMTP ou endereço de e-mail do canal não configurado");
+        }
+
+        if (!MailAddress.TryCreate(delivery.ContactExternalId, out var to))
+        {
+            return SendResult.Rejected($"Endereço de e-mail do contato inválido: {delivery.ContactExternalId}");
+        }
+
+        var messageId = $"<{delivery.DeliveryId:N}@{from.Host}>";
+        var (subject, inReplyTo, references) = await ThreadAsync(delivery, cancellationToken);
+
+        using var mail = new MailMessage();
+        try
+        {
+            Compose(mail, settings, from, to, delivery, subject, messageId, inReplyTo, references);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            return SendResult.Rejected($"Não foi possível montar o e-mail: {ex.Message}");
+        }
+
+        var timeout = options.Value.SendTimeout;
+        using var client = new SmtpClient(settings.SmtpHost.Trim(), settings.SmtpPort)
+        {
+            EnableSsl = settings.SmtpUseTls,
+            DeliveryMethod = SmtpDeliveryMethod.Network,
+            // Send (not SendMailAsync) honours Timeout, connect included; cancellation only stops us waiting.
+            Timeout = (int)Math.Clamp(timeout.TotalMilliseconds, 1000, int.MaxValue),
+        };
+        if (!string.IsNullOrEmpty(settings.SmtpUsername))
+        {
+            client.Credentials = new NetworkCredential(settings.SmtpUsername, settings.SmtpPassword);
+        }
+
+        try
+        {
+            await Task.Run(() => client.Send(mail), cancellationToken).WaitAsync(cancellationToken);
+            return SendResult.Sent(messageId);
+        }
+        catch (SmtpFailedRecipientException ex) when (IsPermanent(ex.StatusCode))
+        {
+            return SendResult.Rejected($"O servidor SMTP recusou o destinatário {to.Address}: {(int)ex.StatusCode} {ex.Message}");
+        }
+        catch (SmtpException ex) when (IsPermanent(ex.StatusCode))
+        {
+            return SendResult.Rejected($"O servidor SMTP recusou o e-mail: {(int)ex.StatusCode} {ex.Message}");
+        }
+        catch (SmtpException ex)
+        {
+            var inner = ex.InnerException is null ? "" : $" ({ex.InnerException.Message})";
+            return SendResult.Failed($"Falha ao enviar por SMTP a {settings.SmtpHost}:{settings.SmtpPort}: {ex.Message}{inner}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            return SendResult.Failed($"Falha ao enviar por SMTP: {ex.Message}");
+        }
+    }
+
+    private static void Compose(MailMessage mail, EmailSettings settings, MailAddress from, MailAddress to, OutboundDelivery delivery,
+        string subject, string messageId, string? inReplyTo, List<string> references)
+    {
+        mail.From = new MailAddress(from.Address, string.IsNullOrWhiteSpace(settings.FromName) ? delivery.ChannelName : settings.FromName.Trim());
+        mail.Subject = subject;
+        mail.SubjectEncoding = Encoding.UTF8;
+        mail.Body = delivery.Text;
+        mail.BodyEncoding = Encoding.UTF8;
+        mail.IsBodyHtml = false;
+        mail.To.Add(new MailAddress(to.Address, delivery.ContactName == delivery.ContactExternalId ? "" : delivery.ContactName));
+        mail.Headers.Add("Message-ID", messageId);
+        if (inReplyTo is not null)
+        {
+            mail.Headers.Add("In-Reply-To", inReplyTo);
+        }
+
+        if (references.Count > 0)
+        {
+            mail.Headers.Add("References", string.Join(' ', references));
+        }
+    }
+
+    /// <summary>5xx replies are permanent (RFC 5321 §4.2.1): sending the same mail again gets the same refusal.</summary>
+    private static bool IsPermanent(SmtpStatusCode code) => (int)code is >= 500 and < 600;
+
+    private async Task<(string Subject, string? InReplyTo, List<string> References)> ThreadAsync(OutboundDelivery delivery,
+        CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var conversation = await db.Conversations.FirstAsync(c => c.Id == delivery.ConversationId, cancellationToken);
+        if (conversation.Subject is null)
+        {
+            // Contato ativo: the agent wrote first. The subject stays for the rest of the conversation.
+            conversation.SetSubject(SubjectFrom(delivery.Text) ?? delivery.ChannelName);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var mails = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == delivery.ConversationId && m.Kind == MessageKind.Text && m.ExternalId != null
+                && m.Id != delivery.MessageId)
+            .OrderBy(m => m.Id)
+            .Select(m => new { m.ExternalId, m.Direction })
+            .ToListAsync(cancellationToken);
+        var ids = mails.Where(m => m.ExternalId!.StartsWith('<')).ToList();
+        var inReplyTo = ids.LastOrDefault(m => m.Direction == MessageDirection.Incoming)?.ExternalId;
+        var references = ids.Select(m => m.ExternalId!).Distinct().ToList();
+        if (references.Count > MaxReferences)
+        {
+            references = [references[0], .. references.TakeLast(MaxReferences - 1)];
+        }
+
+        var subject = conversation.Subject!;
+        // The first mail of a conversation we started is not a reply to anything.
+        var isReply = references.Count > 0 && !subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase);
+        return (isReply ? "Re: " + subject : subject, inReplyTo, references);
+    }
+
+    private static string? SubjectFrom(string text)
+    {
+        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return line is null ? null : line.Length > 78 ? line[..77] + "…" : line;
+    }
+}

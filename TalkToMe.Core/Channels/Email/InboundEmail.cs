@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TalkToMe.Core.Conversations;
+
+namespace TalkToMe.Core.Channels.Email;
+
+/// <summary>One incoming mail as both providers describe it: who wrote, what they wrote, and the threading headers.</summary>
+public sealed record InboundEmail(
+    string FromAddress,
+    string? FromName,
+    string Subject,
+    string Text,
+    string? MessageId,
+    string? InReplyTo,
+    IReadOnlyList<string> References);
+
+public sealed record InboundEmailResult(InboundEmail? Mail, string? Error)
+{
+    public static InboundEmailResult Invalid(string error) => new(null, error);
+}
+
+/// <summary>
+/// Reads Postmark's inbound JSON and Mailgun's inbound form (PROTOCOLS "E-mail"), and checks their credentials:
+/// Postmark has no signature, so its URL carries Basic auth; Mailgun signs <c>timestamp + token</c> with HMAC-SHA256.
+/// </summary>
+public static partial class InboundEmailParser
+{
+    /// <summary>Mailgun signatures older (or further ahead) than this are refused: a captured request cannot be replayed later.</summary>
+    public static readonly TimeSpan MailgunMaxAge = TimeSpan.FromMinutes(15);
+
+    [GeneratedRegex(@"<[^<>\s]+>")]
+    private static partial Regex MessageIdPattern();
+
+    [GeneratedRegex(@"<[^>]*>")]
+    private static partial Regex TagPattern();
+
+    /// <summary>The Message-IDs in a header value, each with its angle brackets, in the order written.</summary>
+    public static List<string> MessageIds(string? header) =>
+        string.IsNullOrWhiteSpace(header) ? [] : MessageIdPattern().Matches(header).Select(m => m.Value).ToList();
+
+    /// <summary>Basic auth with any user name and the channel's password (constant-time). An empty configured password accepts nothing.</summary>
+    public static bool HasValidBasicAuth(EmailSettings settings, string authorization)
+    {
+        if (string.IsNullOrEmpty(settings.InboundWebhookPassword)
+            || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var colon = decoded.IndexOf(':');
+        var password = colon < 0 ? "" : decoded[(colon + 1)..];
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(password), Encoding.UTF8.GetBytes(settings.InboundWebhookPassword));
+    }
+
+    /// <summary>Null when the signature is right and fresh; otherwise the reason it is refused.</summary>
+    public static string? MailgunSignatureProblem(EmailSettings settings, string timestamp, string token, string signature, DateTimeOffset now)
+    {
+        if (string.IsNullOrEmpty(settings.MailgunSigningKey))
+        {
+            return "O canal não tem a chave de assinatura do Mailgun configurada.";
+        }
+
+        using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(settings.MailgunSigningKey));
+        var expected = Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes(timestamp + token)));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(signature.Trim().ToLowerInvariant())))
+        {
+            return "A assinatura do Mailgun não confere com a chave do canal.";
+        }
+
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+        {
+            return "timestamp do Mailgun inválido.";
+        }
+
+        var age = now - DateTimeOffset.FromUnixTimeSeconds(seconds);
+        return age.Duration() > MailgunMaxAge
+            ? $"A assinatura do Mailgun é de {DateTimeOffset.FromUnixTimeSeconds(seconds):u}: mais de {MailgunMaxAge.TotalMinutes:0} minutos de diferença."
+            : null;
+    }
+
+    public static InboundEmailResult ParsePostmark(ReadOnlySpan<byte> body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException)
+        {
+            return InboundEmailResult.Invalid("O corpo não é um JSON válido.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return InboundEmailResult.Invalid("O corpo deve ser o objeto JSON de e-mail recebido do Postmark.");
+            }
+
+            string? fromAddress = null;
+            string? fromName = null;
+            if (root.TryGetProperty("FromFull", out var fromFull) && fromFull.ValueKind == JsonValueKind.Object)
+            {
+                fromAddress = StringOf(fromFull, "Email");
+                fromName = StringOf(fromFull, "Name");
+            }
+
+            fromAddress ??= AddressOf(StringOf(root, "From"))?.Address;
+            var headers = new List<(string Name, string Value)>();
+            if (root.TryGetProperty("Headers", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var header in list.EnumerateArray())
+                {
+                    if (header.ValueKind == JsonValueKind.Object && StringOf(header, "Name") is { } name && StringOf(header, "Value") is { } value)
+                    {
+                        headers.Add((name, value));
+                    }
+                }
+            }
+
+            var text = FirstText(StringOf(root, "StrippedTextReply"), StringOf(root, "TextBody"), TextOfHtml(StringOf(root, "HtmlBody")));
+            return Build(fromAddress, fromName, StringOf(root, "Subject"), text, headers);
+        }
+    }
+
+    /// <summary>Mailgun's form fields (already read); <c>message-headers</c> is a JSON list of [name, value] pairs.</summary>
+    public static InboundEmailResult ParseMailgun(Func<string, string?> field)
+    {
+        var headers = new List<(string Name, string Value)>();
+        if (field("message-headers") is { Length: > 0 } json)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
+                {
+                    return InboundEmailResult.Invalid("message-headers deve ser uma lista JSON de pares [nome, valor].");
+                }
+
+                foreach (var pair in document.RootElement.EnumerateArray())
+                {
+                    if (pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2
+                        && pair[0].ValueKind == JsonValueKind.String && pair[1].ValueKind == JsonValueKind.String)
+                    {
+                        headers.Add((pair[0].GetString()!, pair[1].GetString()!));
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                return InboundEmailResult.Invalid("message-headers não é um JSON válido.");
+            }
+        }
+
+        // Mailgun also posts the common headers as fields of their own.
+        foreach (var name in new[] { "Message-Id", "In-Reply-To", "References" })
+        {
+            if (!headers.Any(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) && field(name) is { Length: > 0 } value)
+            {
+                headers.Add((name, value));
+            }
+        }
+
+        var from = AddressOf(field("from"));
+        var fromAddress = from?.Address ?? AddressOf(field("sender"))?.Address;
+        var text = FirstText(field("stripped-text"), field("body-plain"), TextOfHtml(field("body-html")));
+        return Build(fromAddress, string.IsNullOrWhiteSpace(from?.DisplayName) ? null : from.DisplayName, field("subject"), text, headers);
+    }
+
+    private static InboundEmailResult Build(string? fromAddress, string? fromName, string? subject, string? text,
+        List<(string Name, string Value)> headers)
+    {
+        var address = AddressOf(fromAddress);
+        if (address is null)
+        {
+            return InboundEmailResult.Invalid("O remetente (From) é obrigatório e deve ser um endereço de e-mail válido.");
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return InboundEmailResult.Invalid("O e-mail não tem texto.");
+        }
+
+        text = text.Trim();
+        if (text.Length > ConversationService.MaxTextLength)
+        {
+            // A long mail is still the customer's: keep the beginning rather than refusing it.
+            text = text[..(ConversationService.MaxTextLength - 1)] + "…";
+        }
+
+        string? Header(string name) => headers.LastOrDefault(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
+
+        var name = string.IsNullOrWhiteSpace(fromName) ? null : fromName.Trim();
+        return new InboundEmailResult(new InboundEmail(
+            address.Address.ToLowerInvariant(),
+            name is { Length: > 200 } ? name[..200] : name,
+            (subject ?? "").Trim(),
+            text,
+            MessageIds(Header("Message-ID")).FirstOrDefault(),
+            MessageIds(Header("In-Reply-To")).FirstOrDefault(),
+            MessageIds(Header("References"))), null);
+    }
+
+    private static MailAddress? AddressOf(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && MailAddress.TryCreate(value.Trim(), out var address) ? address : null;
+
+    private static string? FirstText(params string?[] candidates) => candidates.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+
+    /// <summary>An HTML-only mail shown as text (tags dropped, entities decoded); it is never rendered as markup.</summary>
+    private static string? TextOfHtml(string? html) =>
+        string.IsNullOrWhiteSpace(html) ? null : System.Net.WebUtility.HtmlDecode(TagPattern().Replace(html, " ")).Trim();
+
+    private static string? StringOf(JsonElement parent, string property) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Email;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Web.Endpoints.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/email/{publicKey}</c>: the inbound-mail webhook of an e-mail channel. The channel's InboundProvider
+/// says what arrives: Postmark's JSON behind Basic auth (any user, the channel's webhook password), or Mailgun's form signed
+/// with HMAC-SHA256(signing key, timestamp + token). Credentials are checked before the mail is parsed; the mail is then
+/// threaded by its headers (<see cref="EmailThreads"/>) and deduplicated on its Message-ID.
+/// </summary>
+public static class EmailWebhookEndpoints
+{
+    /// <summary>Mails carry attachments (which we do not store yet) inside the webhook body; 10 MB covers common ones.</summary>
+    public const int MaxBodyBytes = 10 * 1024 * 1024;
+
+    public static void MapEmailWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/email/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+    }
+
+    private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
+        ConversationService conversations, EmailThreads threads, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Email, publicKey, cancellationToken);
+        if (channel is null)
+        {
+            return refusal!;
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge(MaxBodyBytes);
+        }
+
+        var settings = channel.GetSettings<EmailSettings>();
+        InboundEmailResult parsed;
+        if (settings.InboundProvider == InboundEmailProvider.Mailgun)
+        {
+            var form = await ReadFormAsync(context, body, cancellationToken);
+            if (form is null)
+            {
+                return ProviderWebhook.Malformed("O corpo deve ser um formulário (application/x-www-form-urlencoded ou multipart/form-data) do Mailgun.");
+            }
+
+            string Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : "";
+            var (timestamp, token, signature) = (Field("timestamp"), Field("token"), Field("signature"));
+            if (timestamp.Length == 0 || token.Length == 0 || signature.Length == 0)
+            {
+                return ProviderWebhook.Unauthorized("Envie os campos timestamp, token e signature do Mailgun.");
+            }
+
+            if (InboundEmailParser.MailgunSignatureProblem(settings, timestamp, token, signature, time.GetUtcNow()) is { } problem)
+            {
+                return ProviderWebhook.Forbidden(problem);
+            }
+
+            if (!channel.IsActive)
+            {
+                return ProviderWebhook.Inactive();
+            }
+
+            parsed = InboundEmailParser.ParseMailgun(name => form.TryGetValue(name, out var value) ? value.ToString() : null);
+        }
+        else
+        {
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (authorization.Length == 0)
+            {
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"TalkToMe\"";
+                return ProviderWebhook.Unauthorized("Configure a URL do webhook no Postmark com usuário e senha (Basic auth).");
+            }
+
+            if (!InboundEmailParser.HasValidBasicAuth(settings, authorization))
+            {
+                return ProviderWebhook.Forbidden("A senha do webhook (Basic auth) não confere com a do canal.");
+            }
+
+            if (!channel.IsActive)
+            {
+                return ProviderWebhook.Inactive();
+            }
+
+            parsed = InboundEmailParser.ParsePostmark(body);
+        }
+
+        if (parsed.Mail is not { } mail)
+        {
+            return ProviderWebhook.Malformed(parsed.Error!);
+        }
+
+        var conversationId = await threads.FindConversationAsync(channel.Id, mail, cancellationToken);
+        InboundResult result;
+        try
+        {
+            result = await conversations.ReceiveAsync(new InboundMessage(channel.Id, mail.FromAddress, mail.FromName, mail.MessageId,
+                mail.Text, ContactEmail: mail.FromAddress, ConversationId: conversationId, StartNewConversation: conversationId is null,
+                Subject: mail.Subject.Length == 0 ? "(sem assunto)" : mail.Subject), cancellationToken);
+        }
+        catch (ConversationRuleException ex)
+        {
+            return ProviderWebhook.Malformed(ex.Message);
+        }
+
+        return ProviderWebhook.RefusalFor(result)
+            ?? Results.Ok(new { conversationId = result.ConversationId, duplicate = result.Outcome == InboundOutcome.Duplicate });
+    }
+
+    /// <summary>The form from the already-read body (urlencoded or multipart), or null when it is neither.</summary>
+    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return null;
+        }
+
+        context.Request.Body = new MemoryStream(body, writable: false);
+        context.Features.Set<IFormFeature>(new FormFeature(context.Request,
+            new FormOptions { MultipartBodyLengthLimit = MaxBodyBytes, ValueLengthLimit = MaxBodyBytes }));
+        try
+        {
+            return await context.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            return null;
+        }
+    }
+}
