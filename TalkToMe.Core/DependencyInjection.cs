@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Line;
+using TalkToMe.Core.Channels.Meta;
 using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
@@ -41,6 +43,9 @@ public static class DependencyInjection
         services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
+        services.AddSingleton<IChannelSender, FacebookSender>();
+        services.AddSingleton<IChannelSender, InstagramSender>();
+        services.AddSingleton<IChannelSender, LineSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();

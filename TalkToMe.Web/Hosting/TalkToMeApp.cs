@@ -75,6 +75,8 @@ public static class TalkToMeApp
         app.MapApiChannelEndpoints();
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
+        app.MapMessengerWebhookEndpoints();
+        app.MapLineWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
