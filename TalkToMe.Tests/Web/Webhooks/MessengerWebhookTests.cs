@@ -229,6 +229,34 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     }
 
     [Fact]
+    public async Task Receive_BodyOver256KB_Returns413AndStoresNothing()
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, Inbound("m_big", "100200306", new string('a', 300 * 1024)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
+    {
+        var channel = await ChannelAsync();
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            var stored = await db.Channels.FindAsync(channel.Id);
+            stored!.Delete(DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var response = await PostAsync(channel, Inbound("m_deleted", "100200307", "Oi"));
+
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
     public async Task Receive_ChannelNotActive_Returns409AndStoresNothing()
     {
         var channel = await ChannelAsync(active: false);
