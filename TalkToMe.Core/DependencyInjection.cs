@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Channels.Email;
+using TalkToMe.Core.Channels.Line;
+using TalkToMe.Core.Channels.Meta;
 using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
@@ -45,6 +47,9 @@ public static class DependencyInjection
         services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<IChannelSender, TelegramSender>();
         services.AddSingleton<IChannelSender, WhatsAppSender>();
+        services.AddSingleton<IChannelSender, FacebookSender>();
+        services.AddSingleton<IChannelSender, InstagramSender>();
+        services.AddSingleton<IChannelSender, LineSender>();
         services.AddSingleton<IChannelSender, TwilioSmsSender>();
         services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
         services.AddSingleton<IChannelSender, EmailSender>();

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace TalkToMe.Core.Channels;
 
 /// <summary>
@@ -9,9 +11,52 @@ public static class TextParts
     public static IReadOnlyList<string> Split(string text, int maxLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
+        return Split(text, rest => rest.Length > maxLength ? maxLength : -1);
+    }
+
+    /// <summary>
+    /// Like <see cref="Split(string, int)"/> but the limit is in UTF-8 bytes (Instagram: 1000): no part passes it and no
+    /// character is cut in half.
+    /// </summary>
+    public static IReadOnlyList<string> SplitUtf8(string text, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 8);
+        return Split(text, rest =>
+        {
+            if (Encoding.UTF8.GetByteCount(rest) <= maxBytes)
+            {
+                return -1;
+            }
+
+            // The longest prefix that fits, whole code points only.
+            var length = 0;
+            var bytes = 0;
+            while (length < rest.Length)
+            {
+                var width = char.IsHighSurrogate(rest[length]) && length + 1 < rest.Length ? 2 : 1;
+                var size = Encoding.UTF8.GetByteCount(rest.Slice(length, width));
+                if (bytes + size > maxBytes)
+                {
+                    break;
+                }
+
+                bytes += size;
+                length += width;
+            }
+
+            return length;
+        });
+    }
+
+    /// <summary>How many chars of the rest may go in the next part, or -1 when the rest fits whole.</summary>
+    private delegate int Window(ReadOnlySpan<char> rest);
+
+    private static List<string> Split(string text, Window next)
+    {
         var parts = new List<string>();
         var rest = text.AsSpan().Trim();
-        while (rest.Length > maxLength)
+        int maxLength;
+        while ((maxLength = next(rest)) > 0)
         {
             var window = rest[..maxLength];
             var cut = Boundary(window, "\n\n");

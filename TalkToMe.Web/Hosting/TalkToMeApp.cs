@@ -81,6 +81,8 @@ public static class TalkToMeApp
         app.MapInboxHub();
         app.MapTelegramWebhookEndpoints();
         app.MapWhatsAppWebhookEndpoints();
+        app.MapMessengerWebhookEndpoints();
+        app.MapLineWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
         app.MapChannelAdminEndpoints();
         app.MapOpenApi();

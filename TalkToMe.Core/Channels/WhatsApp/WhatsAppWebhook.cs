@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using TalkToMe.Core.Channels.Meta;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Messaging;
 
@@ -22,31 +21,20 @@ public sealed record WhatsAppEvents(IReadOnlyList<InboundMessage> Messages, IRea
 /// </summary>
 public static class WhatsAppWebhook
 {
-    public const string SignatureHeader = "X-Hub-Signature-256";
+    public const string SignatureHeader = MetaSignature.Header;
 
     /// <summary>Meta's error code for a free-form message outside the 24-hour customer service window.</summary>
     public const int WindowClosedErrorCode = 131047;
 
     /// <summary>hub.mode must be "subscribe" and hub.verify_token the channel's verify token (an empty one verifies nothing).</summary>
     public static bool IsValidHandshake(WhatsAppSettings settings, string? mode, string? verifyToken) =>
-        mode == "subscribe" && !string.IsNullOrEmpty(settings.VerifyToken) && !string.IsNullOrEmpty(verifyToken)
-        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(verifyToken), Encoding.UTF8.GetBytes(settings.VerifyToken));
+        MetaSignature.IsValidHandshake(settings.VerifyToken, mode, verifyToken);
 
     /// <summary>"sha256=" + lowercase hex HMAC-SHA256(app secret, raw body), compared in constant time.</summary>
-    public static bool HasValidSignature(WhatsAppSettings settings, string? header, ReadOnlySpan<byte> body)
-    {
-        if (string.IsNullOrEmpty(settings.AppSecret) || header is null || !header.StartsWith("sha256=", StringComparison.Ordinal))
-        {
-            return false;
-        }
+    public static bool HasValidSignature(WhatsAppSettings settings, string? header, ReadOnlySpan<byte> body) =>
+        MetaSignature.IsValid(settings.AppSecret, header, body);
 
-        var expected = Encoding.ASCII.GetBytes(Sign(settings.AppSecret, body));
-        var given = Encoding.ASCII.GetBytes(header["sha256=".Length..].Trim().ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, given);
-    }
-
-    public static string Sign(string appSecret, ReadOnlySpan<byte> body) =>
-        Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), body)).ToLowerInvariant();
+    public static string Sign(string appSecret, ReadOnlySpan<byte> body) => MetaSignature.Sign(appSecret, body);
 
     public static WhatsAppEvents Parse(ReadOnlySpan<byte> body, int channelId, WhatsAppSettings settings)
     {

@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Channels.Line;
+
+/// <summary>
+/// Sends replies with the push API: <c>POST {base}/v2/bot/message/push</c>, Bearer channel access token (PROTOCOLS "LINE
+/// Messaging API"); reply tokens are single-use and expire, so the outbox never relies on them. A text over 5000 UTF-16 code
+/// units is split and the parts go in as few pushes as possible (up to 5 messages per push); the first message's id is stored.
+/// </summary>
+public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOptions> options) : IChannelSender
+{
+    public const int MaxTextLength = 5000;
+    public const int MaxMessagesPerPush = 5;
+
+    public ChannelType Type => ChannelType.Line;
+
+    public async Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        var settings = (LineSettings)delivery.Settings;
+        if (string.IsNullOrWhiteSpace(settings.ChannelAccessToken))
+        {
+            return SendResult.Rejected("Token de acesso do canal LINE não configurado");
+        }
+
+        var url = ProviderHttp.Url(settings.ApiBaseUrl, "v2/bot/message/push");
+        if (url is null)
+        {
+            return SendResult.Rejected("URL da API do LINE inválida");
+        }
+
+        string? firstId = null;
+        foreach (var batch in TextParts.Split(delivery.Text, MaxTextLength).Chunk(MaxMessagesPerPush))
+        {
+            var result = await PushAsync(url, settings.ChannelAccessToken.Trim(), delivery.ContactExternalId, batch, cancellationToken);
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+
+            firstId ??= result.ProviderMessageId;
+        }
+
+        return SendResult.Sent(firstId);
+    }
+
+    private async Task<SendResult> PushAsync(Uri url, string token, string to, string[] texts, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            to,
+            messages = texts.Select(text => new { type = "text", text }),
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.SendTimeout, "LINE", cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        using var json = response!.Json();
+        var root = json?.RootElement;
+        if (response.IsSuccess && root is { ValueKind: JsonValueKind.Object } ok && ok.TryGetProperty("sentMessages", out var sent)
+            && sent.ValueKind == JsonValueKind.Array && sent.GetArrayLength() > 0
+            && sent[0].TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+        {
+            return SendResult.Sent(id.GetString());
+        }
+
+        if (response.IsSuccess)
+        {
+            // Older API versions answer {} without ids: the push was still accepted.
+            return SendResult.Sent();
+        }
+
+        var message = root is { ValueKind: JsonValueKind.Object } failed && failed.TryGetProperty("message", out var m)
+            && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+        var reason = $"LINE respondeu HTTP {response.Status}" + (message is null ? "" : $": {message}");
+        if (response.Status == 429)
+        {
+            return SendResult.Failed(reason) with { RetryAfter = response.RetryAfterHeader };
+        }
+
+        return response.Status is >= 400 and < 500 ? SendResult.Rejected(reason) : SendResult.Failed(reason);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Channels.Meta;
+
+/// <summary>
+/// Sends replies through the Send API: <c>POST {base}/{version}/{page-id}/messages?access_token=…</c> with
+/// <c>messaging_type: RESPONSE</c> (PROTOCOLS "Facebook Messenger and Instagram"). Free text only inside the 24-hour window
+/// (<see cref="ReplyWindow"/>); long texts are split (the first part's message_id is stored). The token travels in the query
+/// string, so the URL is never logged (the provider client has no request logging) nor put in a failure reason.
+/// </summary>
+public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
+{
+    /// <summary>Meta's "outside the allowed window" send errors (code 10, subcode 2018278) and throttling codes.</summary>
+    private const int WindowClosedSubcode = 2018278;
+
+    private static readonly int[] RateLimitCodes = [4, 17, 32, 613];
+
+    public abstract ChannelType Type { get; }
+
+    protected abstract string ProviderName { get; }
+
+    protected abstract IReadOnlyList<string> Split(string text);
+
+    public async Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        var settings = (FacebookSettings)delivery.Settings;
+        if (string.IsNullOrWhiteSpace(settings.PageAccessToken) || string.IsNullOrWhiteSpace(settings.PageId))
+        {
+            return SendResult.Rejected($"Token de acesso da página ou ID da página do {ProviderName} não configurado");
+        }
+
+        if (!ReplyWindow.IsOpen(Type, delivery.LastCustomerMessageAt, time.GetUtcNow().UtcDateTime))
+        {
+            return SendResult.Rejected(ReplyWindow.ClosedMessage);
+        }
+
+        var url = ProviderHttp.Url(settings.ApiBaseUrl,
+            $"{Uri.EscapeDataString(settings.ApiVersion.Trim())}/{Uri.EscapeDataString(settings.PageId.Trim())}/messages"
+            + $"?access_token={Uri.EscapeDataString(settings.PageAccessToken.Trim())}");
+        if (url is null)
+        {
+            return SendResult.Rejected($"URL da API do {ProviderName} inválida");
+        }
+
+        string? firstId = null;
+        foreach (var part in Split(delivery.Text))
+        {
+            var result = await SendPartAsync(url, delivery.ContactExternalId, part, cancellationToken);
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+
+            firstId ??= result.ProviderMessageId;
+        }
+
+        return SendResult.Sent(firstId);
+    }
+
+    private async Task<SendResult> SendPartAsync(Uri url, string recipient, string text, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            recipient = new { id = recipient },
+            messaging_type = "RESPONSE",
+            message = new { text },
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.SendTimeout, ProviderName, cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        using var json = response!.Json();
+        var root = json?.RootElement;
+        if (response.IsSuccess && root is { ValueKind: JsonValueKind.Object } ok && ok.TryGetProperty("message_id", out var id)
+            && id.ValueKind == JsonValueKind.String)
+        {
+            return SendResult.Sent(id.GetString());
+        }
+
+        int? code = null;
+        int? subcode = null;
+        string? message = null;
+        if (root is { ValueKind: JsonValueKind.Object } failed && failed.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var number) ? number : null;
+            subcode = error.TryGetProperty("error_subcode", out var s) && s.TryGetInt32(out var sub) ? sub : null;
+            message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+        }
+
+        if (subcode == WindowClosedSubcode)
+        {
+            return SendResult.Rejected(ReplyWindow.ClosedMessage);
+        }
+
+        var reason = $"{ProviderName} respondeu HTTP {response.Status}" + (message is null ? "" : $": {message}") + (code is null ? "" : $" ({code})");
+        if (response.Status == 429 || (code is { } throttled && RateLimitCodes.Contains(throttled)))
+        {
+            return SendResult.Failed(reason) with { RetryAfter = response.RetryAfterHeader };
+        }
+
+        return response.Status is >= 400 and < 500 ? SendResult.Rejected(reason) : SendResult.Failed(reason);
+    }
+}
+
+/// <summary>Facebook Messenger: text up to 2000 characters per message, longer replies split.</summary>
+public sealed class FacebookSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options)
+    : MessengerSender(clients, time, options)
+{
+    public const int MaxTextLength = 2000;
+
+    public override ChannelType Type => ChannelType.Facebook;
+
+    protected override string ProviderName => "Messenger";
+
+    protected override IReadOnlyList<string> Split(string text) => TextParts.Split(text, MaxTextLength);
+}
+
+/// <summary>Instagram Direct: text up to 1000 bytes of UTF-8 per message, longer replies split without cutting a character.</summary>
+public sealed class InstagramSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options)
+    : MessengerSender(clients, time, options)
+{
+    public const int MaxTextBytes = 1000;
+
+    public override ChannelType Type => ChannelType.Instagram;
+
+    protected override string ProviderName => "Instagram";
+
+    protected override IReadOnlyList<string> Split(string text) => TextParts.SplitUtf8(text, MaxTextBytes);
+}

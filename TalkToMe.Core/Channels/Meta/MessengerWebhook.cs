@@ -1,0 +1,145 @@
+using System.Text.Json;
+using TalkToMe.Core.Conversations;
+
+namespace TalkToMe.Core.Channels.Meta;
+
+/// <summary>What one Messenger/Instagram webhook call carries: customer messages (maybe none), how many events were skipped, or why it is malformed.</summary>
+public sealed record MessengerEvents(IReadOnlyList<InboundMessage> Messages, int Skipped, string? Error)
+{
+    public static MessengerEvents Invalid(string error) => new([], 0, error);
+}
+
+/// <summary>
+/// The Messenger Platform webhook payload, shared by Facebook Pages (<c>object: "page"</c>) and Instagram
+/// (<c>object: "instagram"</c>): <c>entry[].messaging[]{sender.id, recipient.id, timestamp (ms), message{mid, text, is_echo}}</c>
+/// (PROTOCOLS "Facebook Messenger and Instagram"). The payload has no sender name: the contact is named by its id (the Graph
+/// profile lookup is not done). Echoes of our own sends and events without a message (delivery, read, postback) are skipped.
+/// </summary>
+public static class MessengerWebhook
+{
+    /// <summary>The <c>object</c> value each channel type receives.</summary>
+    public static string ObjectFor(ChannelType type) => type == ChannelType.Instagram ? "instagram" : "page";
+
+    public static MessengerEvents Parse(ReadOnlySpan<byte> body, int channelId, ChannelType type)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException)
+        {
+            return MessengerEvents.Invalid("O corpo não é um JSON válido.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var expected = ObjectFor(type);
+            if (root.ValueKind != JsonValueKind.Object || StringOf(root, "object") is not { } kind)
+            {
+                return MessengerEvents.Invalid($"O corpo deve ser um objeto com object = \"{expected}\".");
+            }
+
+            if (kind != expected)
+            {
+                return MessengerEvents.Invalid($"object \"{kind}\" não pertence a este canal (esperado \"{expected}\").");
+            }
+
+            if (!root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+            {
+                return MessengerEvents.Invalid("O corpo deve ter a lista entry[].");
+            }
+
+            var messages = new List<InboundMessage>();
+            var skipped = 0;
+            foreach (var entry in entries.EnumerateArray())
+            {
+                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("messaging", out var messaging)
+                    || messaging.ValueKind != JsonValueKind.Array)
+                {
+                    return MessengerEvents.Invalid("Cada entry deve ter a lista messaging[].");
+                }
+
+                foreach (var item in messaging.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.Object)
+                    {
+                        return MessengerEvents.Invalid("Cada item de messaging deve ser um objeto.");
+                    }
+
+                    if (!item.TryGetProperty("message", out var message))
+                    {
+                        skipped++; // delivery, read, postback, reaction…: nothing the thread shows yet.
+                        continue;
+                    }
+
+                    var error = Read(item, message, channelId, messages, ref skipped);
+                    if (error is not null)
+                    {
+                        return MessengerEvents.Invalid(error);
+                    }
+                }
+            }
+
+            return new MessengerEvents(messages, skipped, null);
+        }
+    }
+
+    private static string? Read(JsonElement item, JsonElement message, int channelId, List<InboundMessage> messages, ref int skipped)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return "message deve ser um objeto.";
+        }
+
+        var senderId = item.TryGetProperty("sender", out var sender) ? StringOf(sender, "id") : null;
+        var mid = StringOf(message, "mid");
+        if (string.IsNullOrWhiteSpace(senderId) || string.IsNullOrWhiteSpace(mid))
+        {
+            return "Cada mensagem precisa de sender.id e message.mid.";
+        }
+
+        if (senderId.Length > 64 || mid.Length > 200)
+        {
+            return "sender.id ou message.mid longo demais.";
+        }
+
+        if (message.TryGetProperty("is_echo", out var echo) && echo.ValueKind == JsonValueKind.True)
+        {
+            skipped++; // Our own send (or the Page's inbox) coming back.
+            return null;
+        }
+
+        var text = StringOf(message, "text");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (!message.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array
+                || attachments.GetArrayLength() == 0)
+            {
+                return "Mensagem sem text nem attachments.";
+            }
+
+            var kind = StringOf(attachments[0], "type") ?? "anexo";
+            text = $"[{kind}] (mensagem sem texto; veja no app da Meta)";
+        }
+
+        if (text.Length > ConversationService.MaxTextLength)
+        {
+            return $"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.";
+        }
+
+        DateTime? sentAt = item.TryGetProperty("timestamp", out var timestamp) && timestamp.TryGetInt64(out var ms)
+            && ms is > 0 and < 253402300799999
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
+            : null;
+        // No name in the payload: the id stands in for it (profile lookup not done).
+        messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt));
+        return null;
+    }
+
+    private static string? StringOf(JsonElement parent, string property) =>
+        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+}

@@ -1,0 +1,81 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Line;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Web.Endpoints.Webhooks;
+
+/// <summary>
+/// <c>POST /webhooks/line/{publicKey}</c>: the webhook URL set in the LINE Developers console, signed with the channel secret
+/// (x-line-signature). The console's "Verify" button sends <c>{"events":[]}</c>, answered 200; events we do not show are
+/// acknowledged with 200 too, so LINE does not redeliver them.
+/// </summary>
+public static class LineWebhookEndpoints
+{
+    public static void MapLineWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/line/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+    }
+
+    private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
+        ConversationService conversations, CancellationToken cancellationToken)
+    {
+        var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Line, publicKey, cancellationToken);
+        if (channel is null)
+        {
+            return refusal!;
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
+        }
+
+        var signature = context.Request.Headers[LineWebhook.SignatureHeader].ToString();
+        if (signature.Length == 0)
+        {
+            return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {LineWebhook.SignatureHeader}.");
+        }
+
+        if (!LineWebhook.HasValidSignature(channel.GetSettings<LineSettings>(), signature, body))
+        {
+            return ProviderWebhook.Forbidden($"O cabeçalho {LineWebhook.SignatureHeader} não confere com o corpo e o segredo do canal.");
+        }
+
+        if (!channel.IsActive)
+        {
+            return ProviderWebhook.Inactive();
+        }
+
+        var events = LineWebhook.Parse(body, channel.Id);
+        if (events.Error is not null)
+        {
+            return ProviderWebhook.Malformed(events.Error);
+        }
+
+        var accepted = 0;
+        foreach (var message in events.Messages)
+        {
+            InboundResult result;
+            try
+            {
+                result = await conversations.ReceiveAsync(message, cancellationToken);
+            }
+            catch (ConversationRuleException ex)
+            {
+                return ProviderWebhook.Malformed(ex.Message);
+            }
+
+            if (ProviderWebhook.RefusalFor(result) is { } refused)
+            {
+                return refused;
+            }
+
+            accepted += result.Outcome == InboundOutcome.Accepted ? 1 : 0;
+        }
+
+        return Results.Ok(new { messages = accepted, skipped = events.Skipped });
+    }
+}
