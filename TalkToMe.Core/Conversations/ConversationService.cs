@@ -150,6 +150,8 @@ public sealed class ConversationService
         using (await SqliteWriteGate.EnterAsync(CancellationToken.None))
         {
             await using var db = await _factory.CreateDbContextAsync();
+            // Each message has its own savepoint below; EF's automatic one per SaveChanges would only add statements.
+            db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync();
             foreach (var item in batch)
             {
@@ -230,9 +232,10 @@ public sealed class ConversationService
             identity.Contact.Rename(message.ContactName);
         }
 
+        // Channel and contact are tracked already; the conversation picks them up without joins.
         var conversation = identity.Id == 0
             ? null
-            : await WithDetails(db.Conversations)
+            : await db.Conversations
                 .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
                 .OrderByDescending(c => c.Id)
                 .FirstOrDefaultAsync(cancellationToken);
