@@ -25,6 +25,10 @@ public static class DependencyInjection
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<KeepAliveSignal>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<InboxLookups>();
+        services.AddSingleton<LabelService>();
+        services.AddSingleton<CannedResponseService>();
+        services.AddSingleton<MacroService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         return services;
     }
