@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
@@ -28,6 +30,20 @@ public sealed record ThreadMessage(long Id, MessageDirection Direction, MessageK
 /// <summary>The small reads around the inbox list: filter options, cheap tab counts, the open conversation and its contact.</summary>
 public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
 {
+    /// <summary>The signed-in user as the services see them: id from the cookie, name from the account, admin from the role.</summary>
+    public async Task<Actor> ActorAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+    {
+        var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (id is null)
+        {
+            return new Actor(null, "?");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var name = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken);
+        return new Actor(id, string.IsNullOrWhiteSpace(name) ? user.Identity?.Name ?? "?" : name, user.IsInRole(Roles.Admin));
+    }
+
     /// <summary>How many conversations per tab that has a count (Abertas, Pendentes, Adiadas) for the assignee tab.</summary>
     /// <remarks>
     /// One COUNT per status over the (Status, LastActivityAt, Id) or (AssigneeId, Status, …) index: a range of the
