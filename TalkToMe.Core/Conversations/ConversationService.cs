@@ -54,9 +54,6 @@ public sealed class ConversationService
 {
     public const int MaxTextLength = 20_000;
 
-    // SQLite has one writer at a time; waiting here (async) is cheaper and fairer than the driver's busy retry loop.
-    private static readonly SemaphoreSlim WriteGate = new(1, 1);
-
     private readonly IDbContextFactory<TalkToMeDbContext> _factory;
     private readonly InboxEventHub _events;
     private readonly OutboxSignal _outbox;
@@ -675,8 +672,7 @@ public sealed class ConversationService
     {
         Unit unit;
         T result;
-        await WriteGate.WaitAsync(cancellationToken);
-        try
+        using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
             await using var db = await _factory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -684,10 +680,6 @@ public sealed class ConversationService
             result = await work(unit);
             await unit.SaveAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            WriteGate.Release();
         }
 
         unit.Publish(this);
