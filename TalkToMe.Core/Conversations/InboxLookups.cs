@@ -118,8 +118,8 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Project(db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId))
-            .OrderBy(m => m.Id).ToListAsync(cancellationToken);
+        return await Project(db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId).OrderBy(m => m.Id))
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<ThreadMessage?> MessageAsync(long messageId, CancellationToken cancellationToken = default)

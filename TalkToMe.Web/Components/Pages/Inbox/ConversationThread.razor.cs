@@ -17,6 +17,7 @@ public partial class ConversationThread
     private IReadOnlyList<CannedResponseRow> _canned = [];
     private Actor? _actor;
     private bool _loaded;
+    private bool _macrosOpen;
     private string? _error;
     private IDisposable? _subscription;
 
@@ -143,7 +144,11 @@ public partial class ConversationThread
 
     private Task RemoveLabelAsync(int labelId) => RunAsync(() => Conversations.RemoveLabelAsync(ConversationId, _actor!, labelId));
 
-    private Task RunMacroAsync(int macroId) => RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
+    private Task RunMacroAsync(int macroId)
+    {
+        _macrosOpen = false;
+        return RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
+    }
 
     private Task RetryAsync(long messageId) => RunAsync(() => Conversations.RetryAsync(messageId, _actor!));
 

@@ -30,6 +30,9 @@ public partial class Inbox
     private IJSObjectReference? _visibilityWatch;
     private bool _disposed;
 
+    // Set once the circuit is live: prerendered markup is not clickable yet (tests and benchmarks wait for it).
+    private bool _interactive;
+
     [Parameter]
     public int? ConversationId { get; set; }
 
@@ -73,6 +76,7 @@ public partial class Inbox
             _self = DotNetObjectReference.Create(this);
             _visibilityWatch = await JS.InvokeAsync<IJSObjectReference>("ttmInbox.watchVisibility", _self);
             _sound = await JS.InvokeAsync<bool>("ttmInbox.soundEnabled");
+            _interactive = true;
             StateHasChanged();
         }
     }
