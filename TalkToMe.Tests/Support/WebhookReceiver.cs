@@ -1,27 +1,35 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace TalkToMe.Tests.Support;
 
-public sealed record ReceivedWebhook(string Body, string? Signature, string? Timestamp, string? DeliveryId);
-
-/// <summary>A local webhook receiver on 127.0.0.1 (the customer's system of an API channel): records every POST, answers 200.</summary>
+/// <summary>
+/// A local webhook endpoint on 127.0.0.1 (a tiny Kestrel app) standing in for the external system of an API channel:
+/// records every POST and answers with whatever <see cref="Respond"/> decides.
+/// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly Channel<ReceivedWebhook> _received = Channel.CreateUnbounded<ReceivedWebhook>();
+    private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
+    private readonly SemaphoreSlim _arrived = new(0);
 
-    private WebhookReceiver(WebApplication app) => _app = app;
-
-    public ConcurrentQueue<ReceivedWebhook> All { get; } = new();
+    private WebhookReceiver(WebApplication app)
+    {
+        _app = app;
+    }
 
     public string Url { get; private set; } = "";
+
+    /// <summary>Decides the answer for the n-th request (1-based); may await (a slow or hanging receiver).</summary>
+    public Func<int, ReceivedWebhook, CancellationToken, Task<int>> Respond { get; set; } = (_, _, _) => Task.FromResult(200);
+
+    public IReadOnlyList<ReceivedWebhook> Received => _received.ToList();
 
     public static async Task<WebhookReceiver> StartAsync()
     {
@@ -30,14 +38,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
-        app.MapPost("/hook", async (HttpRequest request) =>
+        var count = 0;
+        app.MapPost("/hook", async (HttpContext context) =>
         {
-            using var reader = new StreamReader(request.Body);
-            var hook = new ReceivedWebhook(await reader.ReadToEndAsync(), request.Headers["X-TalkToMe-Signature"],
-                request.Headers["X-TalkToMe-Timestamp"], request.Headers["X-TalkToMe-Delivery"]);
-            receiver.All.Enqueue(hook);
-            await receiver._received.Writer.WriteAsync(hook);
-            return Results.Ok();
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            var webhook = new ReceivedWebhook(
+                body,
+                context.Request.Headers["X-TalkToMe-Signature"].ToString(),
+                context.Request.Headers["X-TalkToMe-Timestamp"].ToString(),
+                context.Request.Headers["X-TalkToMe-Delivery"].ToString(),
+                context.Request.ContentType ?? "");
+            receiver._received.Enqueue(webhook);
+            receiver._arrived.Release();
+            var status = await receiver.Respond(Interlocked.Increment(ref count), webhook, context.RequestAborted);
+            return Results.StatusCode(status);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -45,11 +60,23 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>The next webhook that arrives (waits for it; fails after the timeout).</summary>
-    public async Task<ReceivedWebhook> NextAsync(TimeSpan? timeout = null)
+    /// <summary>Waits until at least <paramref name="count"/> requests arrived (fails the test after the timeout).</summary>
+    public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
-        return await _received.Reader.ReadAsync(cancel.Token);
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (_received.Count < count)
+        {
+            try
+            {
+                await _arrived.WaitAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Expected {count} webhook requests, got {_received.Count}.");
+            }
+        }
+
+        return Received;
     }
 
     public async ValueTask DisposeAsync()
@@ -58,3 +85,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+public sealed record ReceivedWebhook(string Body, string Signature, string Timestamp, string DeliveryId, string ContentType);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
 using TalkToMe.Web.Components;
 using TalkToMe.Web.Endpoints;
+using TalkToMe.Web.Realtime;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -72,6 +73,7 @@ public static class TalkToMeApp
         app.MapAccountEndpoints();
         app.MapCultureEndpoints();
         app.MapApiChannelEndpoints();
+        app.MapInboxHub();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }

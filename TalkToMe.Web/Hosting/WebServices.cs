@@ -8,6 +8,7 @@ using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Web.Agents;
+using TalkToMe.Web.Realtime;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -71,6 +72,7 @@ public static class WebServices
         services.AddHostedService<StartupTasks>();
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
         services.AddTalkToMeWorkers();
+        services.AddInboxHub();
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();

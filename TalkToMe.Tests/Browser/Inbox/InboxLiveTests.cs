@@ -136,8 +136,8 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await reply.FillAsync("Chega amanhã!");
         await reply.PressAsync("Enter");
 
-        var hook = await _webhook.NextAsync();
-        Assert.Equal("sha256=" + ApiChannelSender.Sign(_secret, hook.Timestamp!, hook.Body), hook.Signature);
+        var hook = (await _webhook.WaitForAsync(1))[0];
+        Assert.Equal("sha256=" + ApiChannelSender.Sign(_secret, hook.Timestamp, hook.Body), hook.Signature);
         using (var json = JsonDocument.Parse(hook.Body))
         {
             Assert.Equal("message_created", json.RootElement.GetProperty("event").GetString());
@@ -159,9 +159,9 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await agentA.GetByRole(AriaRole.Switch, new() { Name = "Nota privada" }).UncheckAsync();
         await agentA.Locator("#reply-text").FillAsync("Mais alguma dúvida?\nEstou à disposição.");
         await agentA.Locator("#reply-text").PressAsync("Enter");
-        var second = await _webhook.NextAsync();
+        var second = (await _webhook.WaitForAsync(2))[1];
         Assert.Contains("Mais alguma dúvida?\\nEstou à disposição.", second.Body);
-        Assert.DoesNotContain(_webhook.All, h => h.Body.Contains("Cliente VIP"));
+        Assert.DoesNotContain(_webhook.Received, h => h.Body.Contains("Cliente VIP"));
         await using var db = await Factory.CreateDbContextAsync();
         var stored = await db.Messages.SingleAsync(m => m.ConversationId == conversationId && m.Kind == MessageKind.PrivateNote);
         Assert.Equal(DeliveryStatus.None, stored.DeliveryStatus);
@@ -185,7 +185,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(reply).ToHaveValueAsync("O prazo é de 3 dias úteis.\nAbraço");
         await reply.PressAsync("Enter");
 
-        var hook = await _webhook.NextAsync();
+        var hook = (await _webhook.WaitForAsync(1))[0];
         Assert.Contains("O prazo é de 3 dias úteis.\\nAbraço", hook.Body);
     }
 
@@ -247,7 +247,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         var thread = page.GetByTestId("thread");
         await Expect(thread.Locator("[data-kind=Text]", new() { HasText = "Sua entrega foi reagendada." })).ToBeVisibleAsync();
         await Expect(thread.Locator("[data-kind=PrivateNote]", new() { HasText = "Reagendado via macro" })).ToBeVisibleAsync();
-        var hook = await _webhook.NextAsync();
+        var hook = (await _webhook.WaitForAsync(1))[0];
         Assert.Contains("Sua entrega foi reagendada.", hook.Body);
         Assert.True(await thread.Locator("[data-kind=Activity]").CountAsync() >= 5);
     }
