@@ -317,6 +317,27 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(TopContact(page)).ToHaveTextAsync("Quitéria Souza");
     }
 
+    [Fact]
+    public async Task TabBecomingVisibleAgain_ResyncsWhatThePageMissed()
+    {
+        var conversationId = await PostInboundAsync("resync-1", "Ulisses Prata", "Oi");
+        var page = await SignedInAsync();
+        await Expect(List(page).Locator($"[data-conversation-id='{conversationId}']")).ToBeVisibleAsync();
+
+        // A change the page never got a push for (as if the socket had dropped while it was published).
+        await using (var db = await Factory.CreateDbContextAsync())
+        {
+            var contact = await db.Contacts.SingleAsync(c => c.Name == "Ulisses Prata");
+            contact.Rename("Ulisses Prata Filho");
+            await db.SaveChangesAsync();
+        }
+
+        await Expect(List(page).GetByText("Ulisses Prata Filho")).ToHaveCountAsync(0);
+        await page.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
+
+        await Expect(List(page).GetByText("Ulisses Prata Filho")).ToBeVisibleAsync();
+    }
+
     private async Task SetContatoAtivoAsync(string channelName, bool on)
     {
         await using var db = await Factory.CreateDbContextAsync();
