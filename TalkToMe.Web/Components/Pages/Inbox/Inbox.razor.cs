@@ -149,7 +149,7 @@ public partial class Inbox
             return;
         }
 
-        var item = await Query.FindAsync(inboxEvent.ConversationId, _filter);
+        var item = await Query.FindForEventAsync(inboxEvent, _filter);
         var previous = _items.Find(i => i.Id == inboxEvent.ConversationId);
         _items.RemoveAll(i => i.Id == inboxEvent.ConversationId);
         if (item is not null)
