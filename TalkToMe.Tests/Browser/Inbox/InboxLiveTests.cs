@@ -81,7 +81,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
     private async Task<IPage> SignedInAsync(string email = TestApp.AdminEmail, string password = TestApp.AdminPassword)
     {
         var page = await fixture.SignedInPageAsync(email, password);
-        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         return page;
     }
 
@@ -89,7 +89,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
     private static async Task OpenAsync(IPage page, string url)
     {
         await page.GotoAsync(url);
-        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 
     private static ILocator List(IPage page) => page.GetByTestId("conversation-list");
