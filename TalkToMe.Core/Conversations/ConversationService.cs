@@ -60,6 +60,11 @@ public sealed class ConversationService
     private readonly IConversationFlows _flows;
     private readonly TimeProvider _time;
     private readonly KeepAliveSignal? _keepAlive;
+    private readonly System.Threading.Channels.Channel<PendingReceive> _inbound = System.Threading.Channels.Channel.CreateUnbounded<PendingReceive>(
+        new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    private int _inboundWriterStarted;
+
+    private const int MaxInboundBatch = 200;
 
     public ConversationService(IDbContextFactory<TalkToMeDbContext> factory, InboxEventHub events, OutboxSignal outbox,
         IConversationFlows flows, TimeProvider time)
@@ -95,84 +100,171 @@ public sealed class ConversationService
 
         var externalMessageId = string.IsNullOrWhiteSpace(message.ExternalMessageId) ? null : message.ExternalMessageId.Trim();
 
-        try
+        var pending = new PendingReceive(message with { Text = text, ExternalContactId = externalContactId, ExternalMessageId = externalMessageId });
+        _inbound.Writer.TryWrite(pending);
+        EnsureInboundWriter();
+        return await pending.Result.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Group commit: customer messages that arrive together are stored in one transaction (each under its own savepoint,
+    /// so one bad message never takes the others down), with one disk sync for the batch. Each caller is answered only
+    /// after the commit, so a 2xx still means "stored".
+    /// </summary>
+    private void EnsureInboundWriter()
+    {
+        if (Interlocked.CompareExchange(ref _inboundWriterStarted, 1, 0) == 0)
         {
-            return await InTransactionAsync(async unit =>
+            _ = Task.Run(InboundWriterLoopAsync);
+        }
+    }
+
+    private async Task InboundWriterLoopAsync()
+    {
+        var batch = new List<PendingReceive>();
+        while (await _inbound.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxInboundBatch && _inbound.Reader.TryRead(out var next))
             {
-                var db = unit.Db;
-                var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == message.ChannelId, cancellationToken);
-                if (channel is null || channel.IsDeleted)
-                {
-                    return new InboundResult(InboundOutcome.ChannelNotFound);
-                }
+                batch.Add(next);
+            }
 
-                if (!channel.CanReceive)
+            try
+            {
+                await StoreInboundBatchAsync(batch);
+            }
+            catch (Exception ex)
+            {
+                foreach (var item in batch)
                 {
-                    return new InboundResult(InboundOutcome.ChannelInactive);
+                    item.Result.TrySetException(ex);
                 }
-
-                if (externalMessageId is not null && await FindDuplicateAsync(db, channel.Id, externalMessageId, cancellationToken) is { } duplicate)
-                {
-                    return duplicate;
-                }
-
-                var now = Now;
-                var identity = await db.ContactIdentities.Include(i => i.Contact)
-                    .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == externalContactId, cancellationToken);
-                if (identity is null)
-                {
-                    var contact = new Contact(message.ContactName ?? externalContactId, now);
-                    contact.SetDetails(message.ContactEmail, message.ContactPhone);
-                    identity = contact.AddIdentity(channel.Id, externalContactId);
-                    db.Contacts.Add(contact);
-                }
-                else if (!string.IsNullOrWhiteSpace(message.ContactName) && identity.Contact.Name == identity.ExternalId)
-                {
-                    // A contact first known only by id gets the name the channel later tells us.
-                    identity.Contact.Rename(message.ContactName);
-                }
-
-                var conversation = identity.Id == 0
-                    ? null
-                    : await WithDetails(db.Conversations)
-                        .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
-                        .OrderByDescending(c => c.Id)
-                        .FirstOrDefaultAsync(cancellationToken);
-
-                var started = conversation is null;
-                if (conversation is null)
-                {
-                    conversation = new Conversation(channel, identity, now);
-                    db.Conversations.Add(conversation);
-                }
-
-                var incoming = Message.Incoming(conversation, text, externalMessageId, now);
-                db.Messages.Add(incoming);
-                conversation.RecordIncoming(text, now);
-                KeepAliveSchedule.OnCustomerMessage(conversation, channel, now);
-                // The flow hooks see the conversation and the customer message with their ids.
-                await unit.SaveAsync(cancellationToken);
-
-                if (started)
-                {
-                    await _flows.OnConversationStartedAsync(db, conversation, cancellationToken);
-                }
-                else
-                {
-                    await _flows.OnCustomerMessageAsync(db, conversation, text, cancellationToken);
-                }
-
-                unit.KeepAliveChanged = true;
-                return new InboundResult(InboundOutcome.Accepted, conversation.Id, incoming.Id, started);
-            }, cancellationToken);
+            }
         }
-        catch (DbUpdateException) when (externalMessageId is not null)
+    }
+
+    private async Task StoreInboundBatchAsync(List<PendingReceive> batch)
+    {
+        var stored = new List<(PendingReceive Item, Unit Unit, InboundResult Result)>();
+        using (await SqliteWriteGate.EnterAsync(CancellationToken.None))
         {
-            // Another instance stored the same provider id first (the unique index decided): answer as it did.
-            await using var db = await _factory.CreateDbContextAsync(cancellationToken);
-            return await FindDuplicateAsync(db, message.ChannelId, externalMessageId, cancellationToken) ?? throw new InvalidOperationException(
-                "The message could not be stored and no earlier copy exists.");
+            await using var db = await _factory.CreateDbContextAsync();
+            // Each message has its own savepoint below; EF's automatic one per SaveChanges would only add statements.
+            db.Database.AutoSavepointsEnabled = false;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            foreach (var item in batch)
+            {
+                var unit = new Unit(db);
+                await transaction.CreateSavepointAsync("inbound");
+                try
+                {
+                    var result = await ReceiveCoreAsync(unit, item.Message, CancellationToken.None);
+                    await unit.SaveAsync(CancellationToken.None);
+                    await transaction.ReleaseSavepointAsync("inbound");
+                    stored.Add((item, unit, result));
+                }
+                catch (Exception ex)
+                {
+                    await transaction.RollbackToSavepointAsync("inbound");
+                    if (ex is DbUpdateException && item.Message.ExternalMessageId is { } externalId
+                        && await FindDuplicateAsync(db, item.Message.ChannelId, externalId, CancellationToken.None) is { } duplicate)
+                    {
+                        // Another process stored the same provider id first (the unique index decided): answer as it did.
+                        stored.Add((item, new Unit(db), duplicate));
+                    }
+                    else
+                    {
+                        item.Result.TrySetException(ex);
+                    }
+                }
+                finally
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+
+            await transaction.CommitAsync();
         }
+
+        foreach (var (item, unit, result) in stored)
+        {
+            unit.Publish(this);
+            item.Result.TrySetResult(result);
+        }
+    }
+
+    private async Task<InboundResult> ReceiveCoreAsync(Unit unit, InboundMessage message, CancellationToken cancellationToken)
+    {
+        var text = message.Text;
+        var externalContactId = message.ExternalContactId;
+        var externalMessageId = message.ExternalMessageId;
+        var db = unit.Db;
+        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == message.ChannelId, cancellationToken);
+        if (channel is null || channel.IsDeleted)
+        {
+            return new InboundResult(InboundOutcome.ChannelNotFound);
+        }
+
+        if (!channel.CanReceive)
+        {
+            return new InboundResult(InboundOutcome.ChannelInactive);
+        }
+
+        if (externalMessageId is not null && await FindDuplicateAsync(db, channel.Id, externalMessageId, cancellationToken) is { } duplicate)
+        {
+            return duplicate;
+        }
+
+        var now = Now;
+        var identity = await db.ContactIdentities.Include(i => i.Contact)
+            .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == externalContactId, cancellationToken);
+        if (identity is null)
+        {
+            var contact = new Contact(message.ContactName ?? externalContactId, now);
+            contact.SetDetails(message.ContactEmail, message.ContactPhone);
+            identity = contact.AddIdentity(channel.Id, externalContactId);
+            db.Contacts.Add(contact);
+        }
+        else if (!string.IsNullOrWhiteSpace(message.ContactName) && identity.Contact.Name == identity.ExternalId)
+        {
+            // A contact first known only by id gets the name the channel later tells us.
+            identity.Contact.Rename(message.ContactName);
+        }
+
+        // Channel and contact are tracked already; the conversation picks them up without joins.
+        var conversation = identity.Id == 0
+            ? null
+            : await db.Conversations
+                .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
+                .OrderByDescending(c => c.Id)
+                .FirstOrDefaultAsync(cancellationToken);
+
+        var started = conversation is null;
+        if (conversation is null)
+        {
+            conversation = new Conversation(channel, identity, now);
+            db.Conversations.Add(conversation);
+        }
+
+        var incoming = Message.Incoming(conversation, text, externalMessageId, now);
+        db.Messages.Add(incoming);
+        conversation.RecordIncoming(text, now);
+        KeepAliveSchedule.OnCustomerMessage(conversation, channel, now);
+        // The flow hooks see the conversation and the customer message with their ids.
+        await unit.SaveAsync(cancellationToken);
+
+        if (started)
+        {
+            await _flows.OnConversationStartedAsync(db, conversation, cancellationToken);
+        }
+        else
+        {
+            await _flows.OnCustomerMessageAsync(db, conversation, text, cancellationToken);
+        }
+
+        unit.KeepAliveChanged = true;
+        return new InboundResult(InboundOutcome.Accepted, conversation.Id, incoming.Id, started);
     }
 
     /// <summary>An agent's reply, sent through the channel the customer used.</summary>
@@ -684,6 +776,11 @@ public sealed class ConversationService
 
         unit.Publish(this);
         return result;
+    }
+
+    private sealed record PendingReceive(InboundMessage Message)
+    {
+        public TaskCompletionSource<InboundResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>What one transaction changed, remembered across its saves so the events go out once, after the commit.</summary>
