@@ -34,6 +34,10 @@ public static class DependencyInjection
         services.AddSingleton<KeepAliveSignal>();
         services.AddSingleton<DeliveryStatusService>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<InboxLookups>();
+        services.AddSingleton<LabelService>();
+        services.AddSingleton<CannedResponseService>();
+        services.AddSingleton<MacroService>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core.Conversations;
 
@@ -50,6 +52,9 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
 {
     public const int DefaultPageSize = 50;
 
+    // Every open inbox receives the same event instance: the first one to ask reads the row, the others share that read.
+    private readonly ConditionalWeakTable<InboxEvent, Task<ConversationListItem?>> _shared = new();
+
     public async Task<InboxPage> ListAsync(InboxFilter filter, InboxCursor? after = null, int pageSize = DefaultPageSize,
         CancellationToken cancellationToken = default)
     {
@@ -83,6 +88,32 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await Project(db, Apply(db, filter).Where(c => c.Id == conversationId)).FirstOrDefaultAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The changed conversation as one open inbox shows it, for a pushed event. With N agents online an event costs one
+    /// read, not N: the row is read once without filter and matched in memory; only group, label and search filters,
+    /// which the row does not carry, read again with the filter.
+    /// </summary>
+    public async Task<ConversationListItem?> FindForEventAsync(InboxEvent inboxEvent, InboxFilter filter)
+    {
+        if (filter.ChannelGroupId is not null || filter.LabelId is not null || !string.IsNullOrWhiteSpace(filter.Search))
+        {
+            return await FindAsync(inboxEvent.ConversationId, filter);
+        }
+
+        var item = await _shared.GetValue(inboxEvent, e => FindAsync(e.ConversationId, new InboxFilter { Status = null }));
+        return item is not null && Matches(item, filter) ? item : null;
+    }
+
+    public static bool Matches(ConversationListItem item, InboxFilter filter) =>
+        (filter.Status is null || item.Status == filter.Status)
+        && (filter.ChannelId is null || item.ChannelId == filter.ChannelId)
+        && filter.Assignee switch
+        {
+            AssigneeFilter.Mine => item.AssigneeId == filter.CurrentAgentId,
+            AssigneeFilter.Unassigned => item.AssigneeId is null,
+            _ => true,
+        };
 
     private static IQueryable<ConversationListItem> Project(TalkToMeDbContext db, IQueryable<Conversation> query) =>
         query.Select(c => new ConversationListItem(

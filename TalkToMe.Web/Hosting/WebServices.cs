@@ -73,6 +73,10 @@ public static class WebServices
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
+        // One per circuit: tells the open inbox when its connection came back so it resyncs.
+        services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(
+            sp => sp.GetRequiredService<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>());
         services.AddHostedService<StartupTasks>();
         // Pages set their own frame-ancestors policy (Widget/WidgetEndpoints.cs): the chat page must be framable by
         // the channel's sites, which antiforgery's X-Frame-Options: SAMEORIGIN would forbid.

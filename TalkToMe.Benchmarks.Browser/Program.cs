@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using TalkToMe.Core;
+using TalkToMe.Core.Data;
+using TalkToMe.Web.Hosting;
+
+// Inbox UI benchmarks (issue 4), results in docs/BENCHMARKS.md "## Inbox UI (issue 4)":
+//   push  — inbound API POST → message text in the DOM of N open agent pages (MutationObserver), at R messages/s.
+//   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
+// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [pages=10] [rate=100] [seconds=10] [idle=20]
+var mode = args.FirstOrDefault(a => !a.Contains('=')) ?? "all";
+int Arg(string name, int fallback) =>
+    args.Where(a => a.StartsWith(name + "=", StringComparison.Ordinal)).Select(a => int.Parse(a[(name.Length + 1)..])).DefaultIfEmpty(fallback).First();
+var pages = Arg("pages", 10);
+var rate = Arg("rate", 100);
+var seconds = Arg("seconds", 10);
+var idlePages = Arg("idle", 20);
+
+const string AdminEmail = "admin@talktome.local";
+var databasePath = Path.Combine(Path.GetTempPath(), $"ttm-bench-ui-{Guid.NewGuid():N}.db");
+var webDir = FindWebProject();
+var app = TalkToMeApp.Build(
+[
+    "--urls=http://127.0.0.1:0", "--environment=Development", $"--contentRoot={webDir}",
+    $"--ConnectionStrings:TalkToMe=Data Source={databasePath}", "--TalkToMe:SeedDemoData=true",
+    $"--TalkToMe:Admin:Email={AdminEmail}", $"--TalkToMe:Admin:Password={TalkToMeApp.DevelopmentAdminPassword}",
+    "--Logging:LogLevel:Default=Warning",
+]);
+await app.StartAsync();
+var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+// The API channel's token; outgoing messages are not part of this benchmark.
+var token = Secrets.NewToken("ttm_ch");
+int channelId;
+await using (var db = await app.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContextAsync())
+{
+    var channel = await db.Channels.SingleAsync(c => c.Name == "API Loja");
+    channel.SetApiTokenHash(Secrets.Hash(token));
+    await db.SaveChangesAsync();
+    channelId = channel.Id;
+}
+
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = Environment.GetEnvironmentVariable("TALKTOME_CHROMIUM") ?? "/usr/bin/chromium",
+    Headless = true,
+    Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic", "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows"],
+});
+
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+if (mode is "push" or "all")
+{
+    await PushLatencyAsync();
+}
+
+if (mode is "memory" or "all")
+{
+    await MemoryPerPageAsync();
+}
+
+await app.StopAsync();
+await app.DisposeAsync();
+Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+foreach (var suffix in new[] { "", "-wal", "-shm" })
+{
+    File.Delete(databasePath + suffix);
+}
+
+return;
+
+async Task<IPage> OpenAgentPageAsync()
+{
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, Locale = "pt-BR" });
+    context.SetDefaultTimeout(60_000);
+    var page = await context.NewPageAsync();
+    await page.GotoAsync("/account/login");
+    await page.GetByLabel("E-mail").FillAsync(AdminEmail);
+    await page.GetByLabel("Senha").FillAsync(TalkToMeApp.DevelopmentAdminPassword);
+    await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+    await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+    await page.Locator("[data-interactive=true]").WaitForAsync();
+    return page;
+}
+
+async Task PushLatencyAsync()
+{
+    Console.WriteLine($"push: {pages} agent pages, {rate} messages/s for {seconds} s");
+    var open = new List<IPage>();
+    for (var i = 0; i < pages; i++)
+    {
+        var page = await OpenAgentPageAsync();
+        // Records the wall-clock time (epoch ms, sub-ms) the first time each "bench-N" marker appears in the DOM.
+        await page.EvaluateAsync("""
+            () => {
+                window.__seen = {};
+                const scan = text => {
+                    if (!text) return;
+                    const now = performance.timeOrigin + performance.now();
+                    for (const m of text.matchAll(/bench-(\d+)\b/g)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = now; }
+                };
+                new MutationObserver(records => {
+                    for (const r of records) {
+                        if (r.type === 'characterData') scan(r.target.data);
+                        for (const n of r.addedNodes) scan(n.textContent);
+                    }
+                }).observe(document.body, { subtree: true, childList: true, characterData: true });
+            }
+            """);
+        open.Add(page);
+    }
+
+    using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/") };
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    // Warm-up: JIT, connection pool, first conversations.
+    for (var i = 0; i < 20; i++)
+    {
+        await PostAsync(client, $"warm-{i % 5}", $"warm-up {i}");
+    }
+
+    var total = rate * seconds;
+    var sentAt = new double[total];
+    var tasks = new List<Task>(total);
+    var clock = Stopwatch.StartNew();
+    for (var i = 0; i < total; i++)
+    {
+        var due = TimeSpan.FromSeconds((double)i / rate);
+        var wait = due - clock.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var n = i;
+        sentAt[n] = UnixMs();
+        // 200 customers, so conversations keep moving to the top of the list.
+        tasks.Add(PostAsync(client, $"bench-contact-{n % 200}", $"bench-{n} pedido"));
+    }
+
+    await Task.WhenAll(tasks);
+    var achieved = total / clock.Elapsed.TotalSeconds;
+    await Task.Delay(3000);
+
+    var latencies = new List<double>();
+    var missing = 0;
+    foreach (var page in open)
+    {
+        var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+        for (var i = 0; i < total; i++)
+        {
+            if (seen.TryGetValue(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var at))
+            {
+                latencies.Add(at - sentAt[i]);
+            }
+            else
+            {
+                missing++;
+            }
+        }
+    }
+
+    latencies.Sort();
+    Console.WriteLine($"push: sent {total} at {achieved:0} msg/s; samples {latencies.Count}, not seen {missing}");
+    Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
+    foreach (var page in open)
+    {
+        await page.Context.CloseAsync();
+    }
+}
+
+async Task MemoryPerPageAsync()
+{
+    // Warm-up page so the first circuit's one-off costs (JIT, caches) are not counted per page.
+    var warm = await OpenAgentPageAsync();
+    await warm.Context.CloseAsync();
+    var before = Measure();
+    var open = new List<IPage>();
+    for (var i = 0; i < idlePages; i++)
+    {
+        open.Add(await OpenAgentPageAsync());
+    }
+
+    await Task.Delay(2000);
+    var after = Measure();
+    var managed = (after.Managed - before.Managed) / (double)idlePages / 1024;
+    var workingSet = (after.WorkingSet - before.WorkingSet) / (double)idlePages / 1024;
+    Console.WriteLine($"memory: {idlePages} idle agent pages; per page managed {managed:0} KB, working set {workingSet:0} KB");
+    foreach (var page in open)
+    {
+        await page.Context.CloseAsync();
+    }
+}
+
+static (long Managed, long WorkingSet) Measure()
+{
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    GC.WaitForPendingFinalizers();
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    using var process = Process.GetCurrentProcess();
+    return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
+}
+
+async Task PostAsync(HttpClient client, string contactId, string text)
+{
+    using var response = await client.PostAsJsonAsync($"api/v1/channels/{channelId}/messages",
+        new { contact = new { id = contactId, name = "Cliente " + contactId }, text, id = Guid.NewGuid().ToString("N") });
+    response.EnsureSuccessStatusCode();
+}
+
+static double UnixMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+
+static double Percentile(List<double> sorted, int p) =>
+    sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+static string FindWebProject()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TalkToMe.sln")))
+    {
+        dir = dir.Parent;
+    }
+
+    return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("TalkToMe.sln not found"), "TalkToMe.Web");
+}

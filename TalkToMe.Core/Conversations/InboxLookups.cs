@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Conversations;
+
+public sealed record ChannelOption(int Id, string Name, ChannelType Type, bool CanStartConversation);
+
+public sealed record NamedOption(int Id, string Name);
+
+public sealed record AgentOption(string Id, string DisplayName);
+
+public sealed record ContactIdentityRow(string ChannelName, ChannelType ChannelType, string ExternalId);
+
+public sealed record ContactConversationRow(int Id, string ChannelName, ConversationStatus Status, string? Preview, DateTime LastActivityAt);
+
+public sealed record ContactPanel(int ContactId, string Name, string? Email, string? Phone,
+    IReadOnlyList<ContactIdentityRow> Identities, IReadOnlyList<ContactConversationRow> OtherConversations);
+
+public sealed record ConversationHeader(int Id, int ChannelId, string ChannelName, ChannelType ChannelType, int ContactId,
+    string ContactName, ConversationStatus Status, string? AssigneeId, ConversationPriority Priority, DateTime? SnoozedUntil,
+    int UnreadCount, IReadOnlyList<LabelRow> Labels);
+
+public sealed record ThreadMessage(long Id, MessageDirection Direction, MessageKind Kind, SenderType SenderType,
+    string? SenderId, string? SenderName, string Content, DeliveryStatus DeliveryStatus, string? FailureReason, DateTime CreatedAt);
+
+/// <summary>The small reads around the inbox list: filter options, cheap tab counts, the open conversation and its contact.</summary>
+public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
+{
+    /// <summary>The signed-in user as the services see them: id from the cookie, name from the account, admin from the role.</summary>
+    public async Task<Actor> ActorAsync(ClaimsPrincipal user, CancellationToken cancellationToken = default)
+    {
+        var id = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (id is null)
+        {
+            return new Actor(null, "?");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var name = await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken);
+        return new Actor(id, string.IsNullOrWhiteSpace(name) ? user.Identity?.Name ?? "?" : name, user.IsInRole(Roles.Admin));
+    }
+
+    /// <summary>How many conversations per tab that has a count (Abertas, Pendentes, Adiadas) for the assignee tab.</summary>
+    /// <remarks>
+    /// One COUNT per status over the (Status, LastActivityAt, Id) or (AssigneeId, Status, …) index: a range of the
+    /// index, never a scan of the table. "Resolvidas" grows forever and has no count (as in Chatwoot).
+    /// </remarks>
+    public async Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var counts = new Dictionary<ConversationStatus, int>();
+        foreach (var status in new[] { ConversationStatus.Open, ConversationStatus.Pending, ConversationStatus.Snoozed })
+        {
+            var query = db.Conversations.Where(c => c.Status == status);
+            query = assignee switch
+            {
+                AssigneeFilter.Mine => query.Where(c => c.AssigneeId == agentId),
+                AssigneeFilter.Unassigned => query.Where(c => c.AssigneeId == null),
+                _ => query,
+            };
+            counts[status] = await query.CountAsync(cancellationToken);
+        }
+
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<ChannelOption>> ChannelsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var channels = await db.Channels.AsNoTracking().OrderBy(c => c.Name).ToListAsync(cancellationToken);
+        return channels.Where(c => !c.IsDeleted)
+            .Select(c => new ChannelOption(c.Id, c.Name, c.Type, c.CanStartConversation)).ToList();
+    }
+
+    public async Task<IReadOnlyList<NamedOption>> ChannelGroupsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.ChannelGroups.AsNoTracking().OrderBy(g => g.Name).Select(g => new NamedOption(g.Id, g.Name))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AgentOption>> ActiveAgentsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking().Where(u => !u.IsDeactivated).OrderBy(u => u.DisplayName)
+            .Select(u => new AgentOption(u.Id, u.DisplayName)).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<NamedOption>> ContactsAsync(string? search, int take = 20, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var query = db.Contacts.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            query = query.Where(c => EF.Functions.Like(c.Name, "%" + search.Trim() + "%"));
+        }
+
+        return await query.OrderBy(c => c.Name).Take(take).Select(c => new NamedOption(c.Id, c.Name)).ToListAsync(cancellationToken);
+    }
+
+    public async Task<ConversationHeader?> HeaderAsync(int conversationId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId)
+            .Select(c => new ConversationHeader(c.Id, c.ChannelId, c.Channel.Name, c.Channel.Type, c.ContactId, c.Contact.Name,
+                c.Status, c.AssigneeId, c.Priority, c.SnoozedUntil, c.UnreadCount,
+                c.Labels.OrderBy(l => l.Name).Select(l => new LabelRow(l.Id, l.Name, l.Color)).ToList()))
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>The thread, or only what came after <paramref name="afterId"/> (a live update re-reads just the new tail).</summary>
+    public async Task<IReadOnlyList<ThreadMessage>> MessagesAsync(int conversationId, long afterId = 0,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Project(db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId).OrderBy(m => m.Id))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<ThreadMessage?> MessageAsync(long messageId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Project(db.Messages.Where(m => m.Id == messageId)).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<ContactPanel?> ContactPanelAsync(int contactId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var contact = await db.Contacts.AsNoTracking().Where(c => c.Id == contactId)
+            .Select(c => new { c.Id, c.Name, c.Email, c.Phone }).FirstOrDefaultAsync(cancellationToken);
+        if (contact is null)
+        {
+            return null;
+        }
+
+        var identities = await db.ContactIdentities.AsNoTracking().Where(i => i.ContactId == contactId)
+            .Join(db.Channels, i => i.ChannelId, c => c.Id, (i, c) => new ContactIdentityRow(c.Name, c.Type, i.ExternalId))
+            .ToListAsync(cancellationToken);
+        var conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == contactId)
+            .OrderByDescending(c => c.LastActivityAt).Take(20)
+            .Select(c => new ContactConversationRow(c.Id, c.Channel.Name, c.Status, c.LastMessagePreview, c.LastActivityAt))
+            .ToListAsync(cancellationToken);
+        return new ContactPanel(contact.Id, contact.Name, contact.Email, contact.Phone, identities, conversations);
+    }
+
+    private static IQueryable<ThreadMessage> Project(IQueryable<Message> messages) =>
+        messages.AsNoTracking().Select(m => new ThreadMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.SenderName,
+            m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt));
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Core.Conversations;
+
+public sealed record LabelRow(int Id, string Name, string Color);
+
+/// <summary>"Etiquetas": admins create, edit and delete them; anyone reads them. Returns field errors, empty when it worked.</summary>
+public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> factory)
+{
+    public async Task<IReadOnlyList<LabelRow>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Labels.AsNoTracking().OrderBy(l => l.Name)
+            .Select(l => new LabelRow(l.Id, l.Name, l.Color)).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> SaveAsync(Actor actor, int? id, string name, string color,
+        CancellationToken cancellationToken = default)
+    {
+        AdminGuard.Require(actor);
+        var errors = new Dictionary<string, string>();
+        var normalized = (name ?? "").Trim().ToLowerInvariant();
+        if (normalized.Length == 0)
+        {
+            errors["Name"] = "Informe o nome.";
+        }
+        else if (normalized.Length > 50)
+        {
+            errors["Name"] = "Use no máximo 50 caracteres.";
+        }
+
+        if (!string.IsNullOrWhiteSpace(color) && !ColorPattern().IsMatch(color.Trim()))
+        {
+            errors["Color"] = "Use uma cor no formato #RRGGBB.";
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (await db.Labels.AnyAsync(l => l.Name == normalized && l.Id != id, cancellationToken))
+        {
+            errors["Name"] = "Já existe uma etiqueta com este nome.";
+            return errors;
+        }
+
+        if (id is { } existingId)
+        {
+            var label = await db.Labels.FirstOrDefaultAsync(l => l.Id == existingId, cancellationToken);
+            if (label is null)
+            {
+                errors["Name"] = "Etiqueta não encontrada.";
+                return errors;
+            }
+
+            label.Update(normalized, color ?? "");
+        }
+        else
+        {
+            db.Labels.Add(new Label(normalized, color ?? ""));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return errors;
+    }
+
+    public async Task DeleteAsync(Actor actor, int id, CancellationToken cancellationToken = default)
+    {
+        AdminGuard.Require(actor);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await db.Labels.Where(l => l.Id == id).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    private static partial Regex ColorPattern();
+}

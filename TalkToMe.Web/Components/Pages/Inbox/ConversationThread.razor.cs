@@ -1,0 +1,180 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Realtime;
+
+namespace TalkToMe.Web.Components.Pages.Inbox;
+
+/// <summary>The open conversation: header with actions, the thread (live), the reply box and the contact panel.</summary>
+public partial class ConversationThread
+{
+    private ConversationHeader? _header;
+    private readonly List<ThreadMessage> _messages = [];
+    private ContactPanel? _contact;
+    private IReadOnlyList<AgentOption> _agents = [];
+    private IReadOnlyList<LabelRow> _labels = [];
+    private IReadOnlyList<MacroRow> _macros = [];
+    private IReadOnlyList<CannedResponseRow> _canned = [];
+    private Actor? _actor;
+    private bool _loaded;
+    private bool _macrosOpen;
+    private string? _error;
+    private IDisposable? _subscription;
+
+    [Parameter, EditorRequired]
+    public int ConversationId { get; set; }
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    [Inject] private InboxLookups Lookups { get; set; } = default!;
+    [Inject] private ConversationService Conversations { get; set; } = default!;
+    [Inject] private LabelService LabelService { get; set; } = default!;
+    [Inject] private MacroService MacroService { get; set; } = default!;
+    [Inject] private CannedResponseService CannedService { get; set; } = default!;
+    [Inject] private InboxEventHub Events { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        // Subscribe first, so nothing published while the thread loads is missed (a re-read is idempotent).
+        _subscription = Events.Subscribe(e =>
+        {
+            if (e.ConversationId == ConversationId)
+            {
+                _ = InvokeAsync(() => OnEventAsync(e));
+            }
+        });
+        _actor = await Lookups.ActorAsync((await AuthenticationState).User);
+        _agents = await Lookups.ActiveAgentsAsync();
+        _labels = await LabelService.ListAsync();
+        _macros = await MacroService.ListAsync();
+        _canned = await CannedService.ListAsync();
+        await ResyncAsync();
+        if (_header is not null)
+        {
+            _contact = await Lookups.ContactPanelAsync(_header.ContactId);
+            await MarkReadIfNeededAsync();
+        }
+    }
+
+    /// <summary>Re-reads the header and the whole thread: on open and after a reconnect or the tab waking up.</summary>
+    public async Task ResyncAsync()
+    {
+        _header = await Lookups.HeaderAsync(ConversationId);
+        var messages = await Lookups.MessagesAsync(ConversationId);
+        _messages.Clear();
+        _messages.AddRange(messages);
+        _loaded = true;
+    }
+
+    private async Task OnEventAsync(InboxEvent inboxEvent)
+    {
+        switch (inboxEvent)
+        {
+            case MessageAdded:
+                // Only the tail after the last message we have: never the whole thread again.
+                var after = _messages.Count > 0 ? _messages[^1].Id : 0;
+                foreach (var message in await Lookups.MessagesAsync(ConversationId, after))
+                {
+                    if (_messages.All(m => m.Id != message.Id))
+                    {
+                        _messages.Add(message);
+                    }
+                }
+
+                _header = await Lookups.HeaderAsync(ConversationId);
+                await MarkReadIfNeededAsync();
+                break;
+            case MessageUpdated updated:
+                var changed = await Lookups.MessageAsync(updated.MessageId);
+                var index = _messages.FindIndex(m => m.Id == updated.MessageId);
+                if (changed is not null && index >= 0)
+                {
+                    _messages[index] = changed;
+                }
+
+                break;
+            default:
+                _header = await Lookups.HeaderAsync(ConversationId);
+                break;
+        }
+
+        StateHasChanged();
+    }
+
+    private async Task MarkReadIfNeededAsync()
+    {
+        if (_header is { UnreadCount: > 0 })
+        {
+            await Conversations.MarkReadAsync(ConversationId);
+        }
+    }
+
+    private Task AssignAsync(ChangeEventArgs e) =>
+        RunAsync(() => Conversations.AssignAsync(ConversationId, _actor!, string.IsNullOrEmpty(e.Value as string) ? null : (string)e.Value!));
+
+    private Task PriorityAsync(ChangeEventArgs e) =>
+        Enum.TryParse<ConversationPriority>(e.Value as string, out var priority)
+            ? RunAsync(() => Conversations.SetPriorityAsync(ConversationId, _actor!, priority))
+            : Task.CompletedTask;
+
+    private Task ResolveAsync() => RunAsync(() => Conversations.ResolveAsync(ConversationId, _actor!));
+
+    private Task ReopenAsync() => RunAsync(() => Conversations.ReopenAsync(ConversationId, _actor!));
+
+    private Task SnoozeAsync(ChangeEventArgs e)
+    {
+        var now = Time.GetUtcNow().UtcDateTime;
+        DateTime? until = (e.Value as string) switch
+        {
+            "tomorrow" => now.Date.AddDays(1).AddHours(12),
+            "week" => now.Date.AddDays(7).AddHours(12),
+            { } minutes when int.TryParse(minutes, out var m) => now.AddMinutes(m),
+            _ => null,
+        };
+        return until is { } at ? RunAsync(() => Conversations.SnoozeAsync(ConversationId, _actor!, at)) : Task.CompletedTask;
+    }
+
+    private Task AddLabelAsync(ChangeEventArgs e) =>
+        int.TryParse(e.Value as string, out var labelId)
+            ? RunAsync(() => Conversations.AddLabelAsync(ConversationId, _actor!, labelId))
+            : Task.CompletedTask;
+
+    private Task RemoveLabelAsync(int labelId) => RunAsync(() => Conversations.RemoveLabelAsync(ConversationId, _actor!, labelId));
+
+    private Task RunMacroAsync(int macroId)
+    {
+        _macrosOpen = false;
+        return RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
+    }
+
+    private Task RetryAsync(long messageId) => RunAsync(() => Conversations.RetryAsync(messageId, _actor!));
+
+    private async Task MarkUnreadAsync()
+    {
+        await RunAsync(() => Conversations.MarkUnreadAsync(ConversationId));
+        if (_error is null)
+        {
+            // Staying on the conversation would mark it read again at the next message.
+            Navigation.NavigateTo("/");
+        }
+    }
+
+    /// <summary>The change itself arrives back through the event hub; here only a refusal is shown.</summary>
+    private async Task RunAsync(Func<Task> action)
+    {
+        _error = null;
+        try
+        {
+            await action();
+        }
+        catch (ConversationRuleException ex)
+        {
+            _error = ex.Message;
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}
