@@ -25,7 +25,11 @@ public static class DependencyInjection
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<KeepAliveSignal>();
         services.AddSingleton<ConversationService>();
+        services.AddSingleton<IConversationFlows, FlowEngine>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
+        services.AddSingleton<FlowAdminService>();
+        services.AddSingleton<KeepAliveEngine>();
+        services.AddHostedService<KeepAliveService>();
         return services;
     }
 
