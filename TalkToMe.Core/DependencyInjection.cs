@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
@@ -27,9 +28,28 @@ public static class DependencyInjection
         services.AddSingleton<ConversationService>();
         services.AddSingleton<IConversationFlows, FlowEngine>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
+
+        // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
+        services.AddOptions<OutboundOptions>();
+        services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<IChannelSender, ApiChannelSender>();
+        services.AddSingleton<OutboundDispatcher>();
+        services.AddSingleton<SnoozeWakeService>();
         services.AddSingleton<FlowAdminService>();
         services.AddSingleton<KeepAliveEngine>();
-        services.AddHostedService<KeepAliveService>();
+        services.AddSingleton<KeepAliveService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The background workers (outbound dispatcher, snooze wake-up). Register them after the startup task that migrates
+    /// the database: hosted services start in registration order.
+    /// </summary>
+    public static IServiceCollection AddTalkToMeWorkers(this IServiceCollection services)
+    {
+        services.AddHostedService(sp => sp.GetRequiredService<OutboundDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
+        services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
         return services;
     }
 

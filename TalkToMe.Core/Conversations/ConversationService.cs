@@ -1,6 +1,9 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 
@@ -42,76 +45,716 @@ public sealed record InboundResult(InboundOutcome Outcome, int? ConversationId =
 /// <summary>A refused operation with a message for the person who tried it (pt-BR, shown as is).</summary>
 public sealed class ConversationRuleException(string message) : Exception(message);
 
+
 /// <summary>
 /// Every change to a conversation goes through here: one transaction per call, events published after the commit,
 /// outgoing messages stored as pending for the dispatcher (see <see cref="OutboxSignal"/>).
 /// </summary>
-public sealed class ConversationService(
-    IDbContextFactory<TalkToMeDbContext> factory,
-    InboxEventHub events,
-    OutboxSignal outbox,
-    IConversationFlows flows,
-    TimeProvider time)
+public sealed class ConversationService
 {
-    // Held for the implementation (issue 4); the stub keeps the public API stable for the UI and flows.
-    private readonly IDbContextFactory<TalkToMeDbContext> _factory = factory;
-    private readonly InboxEventHub _events = events;
-    private readonly OutboxSignal _outbox = outbox;
-    private readonly IConversationFlows _flows = flows;
-    private readonly TimeProvider _time = time;
+    public const int MaxTextLength = 20_000;
+
+    private readonly IDbContextFactory<TalkToMeDbContext> _factory;
+    private readonly InboxEventHub _events;
+    private readonly OutboxSignal _outbox;
+    private readonly IConversationFlows _flows;
+    private readonly TimeProvider _time;
+    private readonly KeepAliveSignal? _keepAlive;
+
+    public ConversationService(IDbContextFactory<TalkToMeDbContext> factory, InboxEventHub events, OutboxSignal outbox,
+        IConversationFlows flows, TimeProvider time)
+        : this(factory, events, outbox, flows, time, null)
+    {
+    }
+
+    public ConversationService(IDbContextFactory<TalkToMeDbContext> factory, InboxEventHub events, OutboxSignal outbox,
+        IConversationFlows flows, TimeProvider time, KeepAliveSignal? keepAlive)
+    {
+        _factory = factory;
+        _events = events;
+        _outbox = outbox;
+        _flows = flows;
+        _time = time;
+        _keepAlive = keepAlive;
+    }
+
+    /// <summary>Raised after a snooze is stored, so the wake-up service recomputes its next due time.</summary>
+    public event Action? SnoozesChanged;
+
+    private DateTime Now => _time.GetUtcNow().UtcDateTime;
 
     /// <summary>The inbound pipeline: reject if not Ativo, dedupe, find-or-create contact and conversation, append, reset Keep Alive.</summary>
-    public Task<InboundResult> ReceiveAsync(InboundMessage message, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    public async Task<InboundResult> ReceiveAsync(InboundMessage message, CancellationToken cancellationToken = default)
+    {
+        var text = RequireText(message.Text);
+        var externalContactId = message.ExternalContactId?.Trim();
+        if (string.IsNullOrEmpty(externalContactId))
+        {
+            throw new ConversationRuleException("Informe o identificador do contato.");
+        }
+
+        var externalMessageId = string.IsNullOrWhiteSpace(message.ExternalMessageId) ? null : message.ExternalMessageId.Trim();
+
+        try
+        {
+            return await InTransactionAsync(async unit =>
+            {
+                var db = unit.Db;
+                var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == message.ChannelId, cancellationToken);
+                if (channel is null || channel.IsDeleted)
+                {
+                    return new InboundResult(InboundOutcome.ChannelNotFound);
+                }
+
+                if (!channel.CanReceive)
+                {
+                    return new InboundResult(InboundOutcome.ChannelInactive);
+                }
+
+                if (externalMessageId is not null && await FindDuplicateAsync(db, channel.Id, externalMessageId, cancellationToken) is { } duplicate)
+                {
+                    return duplicate;
+                }
+
+                var now = Now;
+                var identity = await db.ContactIdentities.Include(i => i.Contact)
+                    .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == externalContactId, cancellationToken);
+                if (identity is null)
+                {
+                    var contact = new Contact(message.ContactName ?? externalContactId, now);
+                    contact.SetDetails(message.ContactEmail, message.ContactPhone);
+                    identity = contact.AddIdentity(channel.Id, externalContactId);
+                    db.Contacts.Add(contact);
+                }
+                else if (!string.IsNullOrWhiteSpace(message.ContactName) && identity.Contact.Name == identity.ExternalId)
+                {
+                    // A contact first known only by id gets the name the channel later tells us.
+                    identity.Contact.Rename(message.ContactName);
+                }
+
+                var conversation = identity.Id == 0
+                    ? null
+                    : await WithDetails(db.Conversations)
+                        .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
+                        .OrderByDescending(c => c.Id)
+                        .FirstOrDefaultAsync(cancellationToken);
+
+                var started = conversation is null;
+                if (conversation is null)
+                {
+                    conversation = new Conversation(channel, identity, now);
+                    db.Conversations.Add(conversation);
+                }
+
+                var incoming = Message.Incoming(conversation, text, externalMessageId, now);
+                db.Messages.Add(incoming);
+                conversation.RecordIncoming(text, now);
+                KeepAliveSchedule.OnCustomerMessage(conversation, channel, now);
+                // The flow hooks see the conversation and the customer message with their ids.
+                await unit.SaveAsync(cancellationToken);
+
+                if (started)
+                {
+                    await _flows.OnConversationStartedAsync(db, conversation, cancellationToken);
+                }
+                else
+                {
+                    await _flows.OnCustomerMessageAsync(db, conversation, text, cancellationToken);
+                }
+
+                unit.KeepAliveChanged = true;
+                return new InboundResult(InboundOutcome.Accepted, conversation.Id, incoming.Id, started);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException) when (externalMessageId is not null)
+        {
+            // Another instance stored the same provider id first (the unique index decided): answer as it did.
+            await using var db = await _factory.CreateDbContextAsync(cancellationToken);
+            return await FindDuplicateAsync(db, message.ChannelId, externalMessageId, cancellationToken) ?? throw new InvalidOperationException(
+                "The message could not be stored and no earlier copy exists.");
+        }
+    }
 
     /// <summary>An agent's reply, sent through the channel the customer used.</summary>
-    public Task<Message> ReplyAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    public Task<Message> ReplyAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
+    {
+        var content = RequireText(text);
+        return ChangeAsync(conversationId, (unit, conversation) =>
+        {
+            RequireChannelCanSend(conversation);
+            return Task.FromResult(AddReply(unit, conversation, agent, content));
+        }, cancellationToken);
+    }
 
     /// <summary>A private note: visible to agents only, never sent.</summary>
-    public Task<Message> AddNoteAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    public Task<Message> AddNoteAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
+    {
+        var content = RequireText(text);
+        return ChangeAsync(conversationId, (unit, conversation) => Task.FromResult(AddNote(unit, conversation, agent, content)),
+            cancellationToken);
+    }
 
     public Task AssignAsync(int conversationId, Actor actor, string? assigneeId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (unit, conversation) => AssignCoreAsync(unit, conversation, actor, assigneeId, cancellationToken),
+            cancellationToken);
 
     public Task ResolveAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (unit, conversation) => ResolveCoreAsync(unit, conversation, actor, cancellationToken),
+            cancellationToken);
 
     public Task ReopenAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (unit, conversation) =>
+        {
+            if (conversation.Status is ConversationStatus.Open)
+            {
+                throw new ConversationRuleException("A conversa já está aberta.");
+            }
+
+            conversation.Reopen();
+            AddActivity(unit, conversation, ActivityText.Reopened(actor));
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     public Task SnoozeAsync(int conversationId, Actor actor, DateTime until, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (unit, conversation) =>
+        {
+            SnoozeCore(unit, conversation, actor, until);
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     public Task SetPriorityAsync(int conversationId, Actor actor, ConversationPriority priority, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (unit, conversation) =>
+        {
+            SetPriorityCore(unit, conversation, actor, priority);
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     public Task AddLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, async (unit, conversation) =>
+        {
+            var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Id == labelId, cancellationToken)
+                ?? throw new ConversationRuleException("Etiqueta não encontrada.");
+            AddLabelCore(unit, conversation, actor, label);
+            return true;
+        }, cancellationToken);
 
     public Task RemoveLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, async (unit, conversation) =>
+        {
+            var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Id == labelId, cancellationToken)
+                ?? throw new ConversationRuleException("Etiqueta não encontrada.");
+            RemoveLabelCore(unit, conversation, actor, label);
+            return true;
+        }, cancellationToken);
 
+    /// <summary>Opening a conversation reads it; no activity line (it would fill every thread with noise).</summary>
     public Task MarkReadAsync(int conversationId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (_, conversation) =>
+        {
+            conversation.MarkRead();
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     public Task MarkUnreadAsync(int conversationId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, (_, conversation) =>
+        {
+            conversation.MarkUnread();
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     /// <summary>Puts a failed outgoing message back in the dispatcher's queue.</summary>
     public Task RetryAsync(long messageId, Actor actor, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        InTransactionAsync(async unit =>
+        {
+            var message = await unit.Db.Messages.Include(m => m.Conversation).ThenInclude(c => c.Channel)
+                .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
+                ?? throw new ConversationRuleException("Mensagem não encontrada.");
+            if (message.Kind != MessageKind.Text || message.Direction != MessageDirection.Outgoing)
+            {
+                throw new ConversationRuleException("Só mensagens enviadas ao cliente podem ser reenviadas.");
+            }
+
+            if (message.DeliveryStatus != DeliveryStatus.Failed)
+            {
+                throw new ConversationRuleException("Só mensagens que falharam podem ser reenviadas.");
+            }
+
+            RequireChannelCanSend(message.Conversation);
+            message.Retry(Now);
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// "Nova conversa" (Contato ativo): an agent starts a conversation through a channel that is Ativo and Contato ativo,
     /// to an existing contact or a new identity, with a first message. Any other channel is refused.
     /// </summary>
     public Task<int> StartAsync(Actor agent, int channelId, int? contactId, string? externalContactId, string? contactName,
-        string text, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        string text, CancellationToken cancellationToken = default)
+    {
+        var content = RequireText(text);
+        return InTransactionAsync(async unit =>
+        {
+            var db = unit.Db;
+            var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
+            if (channel is null || channel.IsDeleted)
+            {
+                throw new ConversationRuleException("Canal não encontrado.");
+            }
+
+            if (!channel.CanStartConversation)
+            {
+                throw new ConversationRuleException(
+                    $"O canal {channel.Name} não permite iniciar conversas: ele precisa estar Ativo e com Contato ativo.");
+            }
+
+            var now = Now;
+            var identity = await FindOrCreateIdentityAsync(db, channel, contactId, externalContactId, contactName, now, cancellationToken);
+            var conversation = identity.Id == 0
+                ? null
+                : await WithDetails(db.Conversations)
+                    .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
+                    .OrderByDescending(c => c.Id)
+                    .FirstOrDefaultAsync(cancellationToken);
+            if (conversation is null)
+            {
+                conversation = new Conversation(channel, identity, now);
+                db.Conversations.Add(conversation);
+                if (agent.UserId is not null)
+                {
+                    conversation.Assign(agent.UserId);
+                }
+
+                AddActivity(unit, conversation, ActivityText.Started(agent));
+            }
+
+            AddReply(unit, conversation, agent, content);
+            await unit.SaveAsync(cancellationToken);
+            return conversation.Id;
+        }, cancellationToken);
+    }
 
     /// <summary>Applies every action of a macro in one transaction, each leaving an activity line.</summary>
     public Task RunMacroAsync(int conversationId, Actor agent, int macroId, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+        ChangeAsync(conversationId, async (unit, conversation) =>
+        {
+            var macro = await unit.Db.Macros.FirstOrDefaultAsync(m => m.Id == macroId, cancellationToken)
+                ?? throw new ConversationRuleException("Macro não encontrada.");
+            if (macro.Actions.Count == 0)
+            {
+                throw new ConversationRuleException($"A macro {macro.Name} não tem ações.");
+            }
+
+            var actor = agent with { Name = $"{agent.Name} (macro {macro.Name})" };
+            foreach (var action in macro.Actions)
+            {
+                await ApplyMacroActionAsync(unit, conversation, actor, action, cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    /// <summary>The snoozed conversations whose time has come: each reopens in its own transaction.</summary>
+    public async Task<int> WakeSnoozedAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Now;
+        List<int> due;
+        await using (var db = await _factory.CreateDbContextAsync(cancellationToken))
+        {
+            due = await db.Conversations
+                .Where(c => c.SnoozedUntil != null && c.SnoozedUntil <= now && c.Status == ConversationStatus.Snoozed)
+                .OrderBy(c => c.SnoozedUntil)
+                .Select(c => c.Id)
+                .Take(500)
+                .ToListAsync(cancellationToken);
+        }
+
+        foreach (var id in due)
+        {
+            await ChangeAsync(id, (unit, conversation) =>
+            {
+                // Checked again inside the transaction: an agent may have reopened or re-snoozed it meanwhile.
+                if (conversation.Status == ConversationStatus.Snoozed && conversation.SnoozedUntil <= now)
+                {
+                    conversation.Reopen();
+                    AddActivity(unit, conversation, ActivityText.SnoozeEnded());
+                }
+
+                return Task.FromResult(true);
+            }, cancellationToken);
+        }
+
+        return due.Count;
+    }
+
+    /// <summary>The earliest snooze end still ahead (or overdue), for the wake-up service's sleep.</summary>
+    public async Task<DateTime?> NextSnoozeEndAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await _factory.CreateDbContextAsync(cancellationToken);
+        return await db.Conversations.Where(c => c.SnoozedUntil != null)
+            .OrderBy(c => c.SnoozedUntil)
+            .Select(c => c.SnoozedUntil)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task ApplyMacroActionAsync(Unit unit, Conversation conversation, Actor actor, MacroAction action,
+        CancellationToken cancellationToken)
+    {
+        var value = action.Value?.Trim() ?? "";
+        switch (action.Type)
+        {
+            case MacroActionType.SendMessage:
+                RequireChannelCanSend(conversation);
+                AddReply(unit, conversation, actor, RequireText(value));
+                AddActivity(unit, conversation, ActivityText.MessageSent(actor));
+                break;
+            case MacroActionType.AddPrivateNote:
+                AddNote(unit, conversation, actor, RequireText(value));
+                AddActivity(unit, conversation, ActivityText.NoteAdded(actor));
+                break;
+            case MacroActionType.AddLabel:
+            case MacroActionType.RemoveLabel:
+                var name = value.ToLowerInvariant();
+                var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Name == name, cancellationToken)
+                    ?? throw new ConversationRuleException($"Etiqueta {value} não encontrada.");
+                if (action.Type == MacroActionType.AddLabel)
+                {
+                    AddLabelCore(unit, conversation, actor, label);
+                }
+                else
+                {
+                    RemoveLabelCore(unit, conversation, actor, label);
+                }
+
+                break;
+            case MacroActionType.Assign:
+                await AssignCoreAsync(unit, conversation, actor, value.Length == 0 ? null : value, cancellationToken);
+                break;
+            case MacroActionType.ChangePriority:
+                if (!Enum.TryParse<ConversationPriority>(value, ignoreCase: true, out var priority) || !Enum.IsDefined(priority))
+                {
+                    throw new ConversationRuleException($"Prioridade inválida: {value}.");
+                }
+
+                SetPriorityCore(unit, conversation, actor, priority);
+                break;
+            case MacroActionType.Snooze:
+                if (!int.TryParse(value, out var minutes) || minutes <= 0)
+                {
+                    throw new ConversationRuleException($"Tempo de adiamento inválido: {value}.");
+                }
+
+                SnoozeCore(unit, conversation, actor, Now.AddMinutes(minutes));
+                break;
+            case MacroActionType.Resolve:
+                await ResolveCoreAsync(unit, conversation, actor, cancellationToken);
+                break;
+            default:
+                throw new ConversationRuleException($"Ação de macro desconhecida: {action.Type}.");
+        }
+    }
+
+    private Message AddReply(Unit unit, Conversation conversation, Actor agent, string content)
+    {
+        var now = Now;
+        var senderType = agent.UserId is null ? (ReferenceEquals(agent, Actor.Bot) ? SenderType.Bot : SenderType.System) : SenderType.Agent;
+        var reply = Message.Outgoing(conversation, content, senderType, agent.UserId, agent.Name, now);
+        unit.Db.Messages.Add(reply);
+        conversation.RecordOutgoing(content, now);
+        return reply;
+    }
+
+    private Message AddNote(Unit unit, Conversation conversation, Actor agent, string content)
+    {
+        var note = Message.PrivateNote(conversation, content, agent.UserId, agent.Name, Now);
+        unit.Db.Messages.Add(note);
+        return note;
+    }
+
+    private async Task<bool> AssignCoreAsync(Unit unit, Conversation conversation, Actor actor, string? assigneeId,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(assigneeId))
+        {
+            if (conversation.AssigneeId is null)
+            {
+                return false;
+            }
+
+            conversation.Assign(null);
+            AddActivity(unit, conversation, ActivityText.Unassigned(actor));
+            return true;
+        }
+
+        var assignee = await unit.Db.Users.Where(u => u.Id == assigneeId)
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.IsDeactivated })
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw new ConversationRuleException("Agente não encontrado.");
+        if (assignee.IsDeactivated)
+        {
+            throw new ConversationRuleException($"{assignee.DisplayName} está desativado e não pode receber conversas.");
+        }
+
+        conversation.Assign(assignee.Id);
+        var name = string.IsNullOrWhiteSpace(assignee.DisplayName) ? assignee.Email ?? assignee.Id : assignee.DisplayName;
+        AddActivity(unit, conversation, ActivityText.Assigned(name, actor));
+        return true;
+    }
+
+    private async Task<bool> ResolveCoreAsync(Unit unit, Conversation conversation, Actor actor, CancellationToken cancellationToken)
+    {
+        if (conversation.Status == ConversationStatus.Resolved)
+        {
+            throw new ConversationRuleException("A conversa já está resolvida.");
+        }
+
+        conversation.Resolve(Now);
+        AddActivity(unit, conversation, ActivityText.Resolved(actor));
+        unit.KeepAliveChanged = true;
+        await _flows.OnConversationResolvedAsync(unit.Db, conversation, cancellationToken);
+        return true;
+    }
+
+    private void SnoozeCore(Unit unit, Conversation conversation, Actor actor, DateTime until)
+    {
+        until = until.Kind == DateTimeKind.Local ? until.ToUniversalTime() : DateTime.SpecifyKind(until, DateTimeKind.Utc);
+        if (until <= Now)
+        {
+            throw new ConversationRuleException("Escolha um horário no futuro para adiar a conversa.");
+        }
+
+        if (conversation.Status == ConversationStatus.Resolved)
+        {
+            throw new ConversationRuleException("Uma conversa resolvida não pode ser adiada; reabra-a primeiro.");
+        }
+
+        conversation.Snooze(until);
+        AddActivity(unit, conversation, ActivityText.Snoozed(until, actor));
+        unit.SnoozeChanged = true;
+        unit.KeepAliveChanged = true;
+    }
+
+    private void SetPriorityCore(Unit unit, Conversation conversation, Actor actor, ConversationPriority priority)
+    {
+        if (!Enum.IsDefined(priority))
+        {
+            throw new ConversationRuleException("Prioridade inválida.");
+        }
+
+        if (conversation.Priority == priority)
+        {
+            return;
+        }
+
+        conversation.SetPriority(priority);
+        AddActivity(unit, conversation, ActivityText.Priority(priority, actor));
+    }
+
+    private void AddLabelCore(Unit unit, Conversation conversation, Actor actor, Label label)
+    {
+        if (conversation.Labels.Any(l => l.Id == label.Id))
+        {
+            return;
+        }
+
+        conversation.AddLabel(label);
+        AddActivity(unit, conversation, ActivityText.LabelAdded(label.Name, actor));
+    }
+
+    private void RemoveLabelCore(Unit unit, Conversation conversation, Actor actor, Label label)
+    {
+        if (!conversation.Labels.Any(l => l.Id == label.Id))
+        {
+            return;
+        }
+
+        conversation.RemoveLabel(label.Id);
+        AddActivity(unit, conversation, ActivityText.LabelRemoved(label.Name, actor));
+    }
+
+    private void AddActivity(Unit unit, Conversation conversation, string text) =>
+        unit.Db.Messages.Add(Message.Activity(conversation, text, Now));
+
+    private static void RequireChannelCanSend(Conversation conversation)
+    {
+        if (conversation.Channel.IsDeleted)
+        {
+            throw new ConversationRuleException($"O canal {conversation.Channel.Name} foi excluído; não é possível enviar mensagens.");
+        }
+
+        if (!conversation.Channel.IsActive)
+        {
+            throw new ConversationRuleException($"O canal {conversation.Channel.Name} não está ativo; não é possível enviar mensagens.");
+        }
+    }
+
+    private static string RequireText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ConversationRuleException("Escreva uma mensagem.");
+        }
+
+        if (text.Length > MaxTextLength)
+        {
+            throw new ConversationRuleException($"A mensagem passa do limite de {MaxTextLength} caracteres.");
+        }
+
+        return text.Trim();
+    }
+
+    private static async Task<ContactIdentity> FindOrCreateIdentityAsync(TalkToMeDbContext db, Channel channel, int? contactId,
+        string? externalContactId, string? contactName, DateTime now, CancellationToken cancellationToken)
+    {
+        Contact? contact = null;
+        if (contactId is { } id)
+        {
+            contact = await db.Contacts.Include(c => c.Identities).FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
+                ?? throw new ConversationRuleException("Contato não encontrado.");
+        }
+
+        var external = externalContactId?.Trim();
+        if (string.IsNullOrEmpty(external))
+        {
+            return contact?.Identities.FirstOrDefault(i => i.ChannelId == channel.Id)
+                ?? throw new ConversationRuleException(
+                    $"Informe como falar com o contato pelo canal {channel.Name} (telefone, e-mail ou identificador).");
+        }
+
+        if (external.Length > 320)
+        {
+            throw new ConversationRuleException("O identificador do contato é longo demais.");
+        }
+
+        var existing = await db.ContactIdentities.Include(i => i.Contact)
+            .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == external, cancellationToken);
+        if (existing is not null)
+        {
+            if (contact is not null && existing.ContactId != contact.Id)
+            {
+                throw new ConversationRuleException($"{external} já pertence ao contato {existing.Contact.Name}.");
+            }
+
+            return existing;
+        }
+
+        if (contact is null)
+        {
+            contact = new Contact(string.IsNullOrWhiteSpace(contactName) ? external : contactName, now);
+            db.Contacts.Add(contact);
+        }
+
+        return contact.AddIdentity(channel.Id, external);
+    }
+
+    private static async Task<InboundResult?> FindDuplicateAsync(TalkToMeDbContext db, int channelId, string externalMessageId,
+        CancellationToken cancellationToken)
+    {
+        var first = await db.Messages
+            .Where(m => m.ChannelId == channelId && m.Direction == MessageDirection.Incoming && m.ExternalId == externalMessageId)
+            .Select(m => new { m.ConversationId, m.Id })
+            .FirstOrDefaultAsync(cancellationToken);
+        return first is null ? null : new InboundResult(InboundOutcome.Duplicate, first.ConversationId, first.Id);
+    }
+
+    private static IQueryable<Conversation> WithDetails(IQueryable<Conversation> conversations) =>
+        conversations.Include(c => c.Channel).Include(c => c.Contact).Include(c => c.Labels);
+
+    private Task<T> ChangeAsync<T>(int conversationId, Func<Unit, Conversation, Task<T>> change, CancellationToken cancellationToken) =>
+        InTransactionAsync(async unit =>
+        {
+            var conversation = await WithDetails(unit.Db.Conversations).FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken)
+                ?? throw new ConversationRuleException("Conversa não encontrada.");
+            return await change(unit, conversation);
+        }, cancellationToken);
+
+    /// <summary>One transaction (SQLite BEGIN IMMEDIATE: reads inside it see what the write will be based on); events after the commit.</summary>
+    private async Task<T> InTransactionAsync<T>(Func<Unit, Task<T>> work, CancellationToken cancellationToken)
+    {
+        Unit unit;
+        T result;
+        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        {
+            await using var db = await _factory.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            unit = new Unit(db);
+            result = await work(unit);
+            await unit.SaveAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        unit.Publish(this);
+        return result;
+    }
+
+    /// <summary>What one transaction changed, remembered across its saves so the events go out once, after the commit.</summary>
+    private sealed class Unit(TalkToMeDbContext db)
+    {
+        private readonly List<Message> _added = [];
+        private readonly List<Message> _updated = [];
+        private readonly List<Conversation> _conversations = [];
+
+        public TalkToMeDbContext Db { get; } = db;
+        public bool KeepAliveChanged { get; set; }
+        public bool SnoozeChanged { get; set; }
+
+        public async Task SaveAsync(CancellationToken cancellationToken)
+        {
+            Db.ChangeTracker.DetectChanges();
+            foreach (var entry in Db.ChangeTracker.Entries<Message>())
+            {
+                if (entry.State == EntityState.Added && !_added.Contains(entry.Entity))
+                {
+                    _added.Add(entry.Entity);
+                }
+                else if (entry.State == EntityState.Modified && !_updated.Contains(entry.Entity) && !_added.Contains(entry.Entity))
+                {
+                    _updated.Add(entry.Entity);
+                }
+            }
+
+            foreach (var entry in Db.ChangeTracker.Entries<Conversation>())
+            {
+                if (entry.State is EntityState.Added or EntityState.Modified && !_conversations.Contains(entry.Entity))
+                {
+                    _conversations.Add(entry.Entity);
+                }
+            }
+
+            await Db.SaveChangesAsync(cancellationToken);
+        }
+
+        public void Publish(ConversationService service)
+        {
+            foreach (var conversation in _conversations.Concat(_added.Select(m => m.Conversation)).Distinct())
+            {
+                service._events.Publish(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status,
+                    conversation.AssigneeId));
+            }
+
+            foreach (var message in _added)
+            {
+                service._events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
+            }
+
+            foreach (var message in _updated)
+            {
+                service._events.Publish(new MessageUpdated(message.ConversationId, message.ChannelId, message.Id));
+            }
+
+            if (_added.Concat(_updated).Any(m => m.DeliveryStatus == DeliveryStatus.Pending))
+            {
+                service._outbox.Notify();
+            }
+
+            if (KeepAliveChanged)
+            {
+                service._keepAlive?.NotifyDueTimesChanged();
+            }
+
+            if (SnoozeChanged)
+            {
+                service.SnoozesChanged?.Invoke();
+            }
+        }
+    }
 }

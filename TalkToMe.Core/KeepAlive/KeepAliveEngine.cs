@@ -71,6 +71,7 @@ public sealed class KeepAliveEngine(
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
+        using var gate = await SqliteWriteGate.EnterAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         int changed;
         if (channel is null || !ChannelApplies(channel))
@@ -172,62 +173,28 @@ public sealed class KeepAliveEngine(
             .Where(c => due.Select(d => d.ChannelId).Distinct().Contains(c.Id))
             .ToDictionaryAsync(c => c.Id, cancellationToken);
 
-        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): a second instance waits here, then its claims match nothing.
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = new List<Conversation>();
-        foreach (var item in due)
+        List<Message> added;
+        using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
-            var channel = channels.GetValueOrDefault(item.ChannelId);
-            var applies = channel is not null && ChannelApplies(channel);
-            var (nextStage, nextDue) = !applies || item.Stage != KeepAliveStage.AwaitingInactivity
-                ? (KeepAliveStage.None, (DateTime?)null)
-                : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
-
-            var claimed = await db.Conversations
-                .Where(c => c.Id == item.ConversationId && c.KeepAliveDueAt == item.DueAt && c.KeepAliveStage == item.Stage)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveStage, nextStage)
-                    .SetProperty(c => c.KeepAliveDueAt, nextDue), cancellationToken);
-            if (claimed != 1 || !applies)
+            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var item in due)
             {
-                continue;
+                if (await ClaimAndApplyAsync(db, item, channels.GetValueOrDefault(item.ChannelId), now, cancellationToken) is { } conversation)
+                {
+                    changed.Add(conversation);
+                }
             }
 
-            var conversation = await db.Conversations.Include(c => c.Channel).Include(c => c.Contact)
-                .SingleAsync(c => c.Id == item.ConversationId, cancellationToken);
-            if (conversation.Status is not (ConversationStatus.Open or ConversationStatus.Pending))
-            {
-                conversation.ClearKeepAlive();
-                continue;
-            }
-
-            if (item.Stage == KeepAliveStage.AwaitingInactivity)
-            {
-                SendIfAny(db, conversation, channel!.KeepAlive.InactivityMessage, now);
-                BotMessages.Activity(db, conversation, InactivitySentActivity, now);
-            }
-            else
-            {
-                SendIfAny(db, conversation, channel!.KeepAlive.FinalizationMessage, now);
-                BotMessages.Activity(db, conversation, ClosedActivity, now);
-                conversation.Resolve(now);
-                await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
-            }
-
-            changed.Add(conversation);
+            added = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
         }
-
-        var added = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
 
         if (BotMessages.HasPendingOutgoing(added))
         {
             outbox.Notify();
-        }
-
-        foreach (var message in added)
-        {
-            events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
         }
 
         foreach (var conversation in changed)
@@ -235,7 +202,53 @@ public sealed class KeepAliveEngine(
             events.Publish(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status, conversation.AssigneeId));
         }
 
+        foreach (var message in added)
+        {
+            events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
+        }
+
         return changed.Count;
+    }
+
+    private async Task<Conversation?> ClaimAndApplyAsync(TalkToMeDbContext db, Due item, Channel? channel, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        var applies = channel is not null && ChannelApplies(channel);
+        var (nextStage, nextDue) = !applies || item.Stage != KeepAliveStage.AwaitingInactivity
+            ? (KeepAliveStage.None, (DateTime?)null)
+            : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
+
+        var claimed = await db.Conversations
+            .Where(c => c.Id == item.ConversationId && c.KeepAliveDueAt == item.DueAt && c.KeepAliveStage == item.Stage)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveStage, nextStage)
+                .SetProperty(c => c.KeepAliveDueAt, nextDue), cancellationToken);
+        if (claimed != 1 || !applies)
+        {
+            return null;
+        }
+
+        var conversation = await db.Conversations.Include(c => c.Channel).Include(c => c.Contact)
+            .SingleAsync(c => c.Id == item.ConversationId, cancellationToken);
+        if (conversation.Status is not (ConversationStatus.Open or ConversationStatus.Pending))
+        {
+            conversation.ClearKeepAlive();
+            return null;
+        }
+
+        if (item.Stage == KeepAliveStage.AwaitingInactivity)
+        {
+            SendIfAny(db, conversation, channel!.KeepAlive.InactivityMessage, now);
+            BotMessages.Activity(db, conversation, InactivitySentActivity, now);
+        }
+        else
+        {
+            SendIfAny(db, conversation, channel!.KeepAlive.FinalizationMessage, now);
+            BotMessages.Activity(db, conversation, ClosedActivity, now);
+            conversation.Resolve(now);
+            await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
+        }
+
+        return conversation;
     }
 
     private static void SendIfAny(TalkToMeDbContext db, Conversation conversation, string? text, DateTime now)

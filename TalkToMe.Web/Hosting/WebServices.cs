@@ -6,6 +6,7 @@ using Radzen;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
 using TalkToMe.Web.Agents;
 
 namespace TalkToMe.Web.Hosting;
@@ -64,6 +65,8 @@ public static class WebServices
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddHostedService<StartupTasks>();
+        services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        services.AddTalkToMeWorkers();
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();

@@ -1,0 +1,40 @@
+using TalkToMe.Core.Channels;
+
+namespace TalkToMe.Core.Messaging;
+
+/// <summary>Everything an adapter needs to send one outgoing message through its channel (read once, outside any transaction).</summary>
+public sealed record OutboundDelivery(
+    long MessageId,
+    Guid DeliveryId,
+    int ConversationId,
+    string Text,
+    DateTime CreatedAt,
+    int Attempt,
+    int ChannelId,
+    string ChannelName,
+    ChannelType ChannelType,
+    ChannelSettings Settings,
+    string ContactExternalId,
+    string ContactName);
+
+/// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>
+public sealed record SendResult(bool Succeeded, string? ProviderMessageId, string? Error, bool Permanent = false)
+{
+    public static SendResult Sent(string? providerMessageId = null) => new(true, providerMessageId, null);
+
+    public static SendResult Failed(string reason) => new(false, null, reason);
+
+    public static SendResult Rejected(string reason) => new(false, null, reason, Permanent: true);
+}
+
+/// <summary>
+/// One implementation per channel type (registered as IChannelSender; the dispatcher picks it by <see cref="Type"/>).
+/// Throwing is a transient failure; cancellation through the token means the app is stopping (the claim lease brings the
+/// message back).
+/// </summary>
+public interface IChannelSender
+{
+    ChannelType Type { get; }
+
+    Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken);
+}
