@@ -25,6 +25,9 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     public OutboxSignal Outbox { get; } = new();
     public InboxEventHub Events { get; } = new(NullLogger<InboxEventHub>.Instance);
     public KeepAliveEngine Engine { get; private set; }
+
+    /// <summary>The real pipeline: customer and agent messages take the path they take in the app.</summary>
+    public ConversationService Conversations => new(Database.Factory, Events, Outbox, new FlowEngine(Clock), Clock, Signal);
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 
     public static async Task<KeepAliveHarness> CreateAsync() => new(await SqliteTestDatabase.CreateAsync());
@@ -56,38 +59,34 @@ public sealed class KeepAliveHarness : IAsyncDisposable
         return channel.Id;
     }
 
-    /// <summary>A new conversation whose customer just wrote (what the inbound pipeline does).</summary>
+    /// <summary>A customer writes for the first time, through the inbound pipeline.</summary>
     public async Task<int> AddConversationAsync(int channelId, string contactName = "Cliente")
     {
-        await using var db = Database.NewContext();
-        var channel = await db.Channels.SingleAsync(c => c.Id == channelId);
-        var conversation = await db.AddConversationAsync(channel, contactName, Now);
-        KeepAliveSchedule.OnCustomerMessage(conversation, channel, Now);
-        await db.SaveChangesAsync();
-        return conversation.Id;
+        var result = await Conversations.ReceiveAsync(new InboundMessage(channelId, contactName + Guid.NewGuid().ToString("N")[..6],
+            contactName, Guid.NewGuid().ToString("N"), "Olá"));
+        Assert.Equal(InboundOutcome.Accepted, result.Outcome);
+        return result.ConversationId!.Value;
     }
 
-    /// <summary>The customer writes again: the same steps ConversationService.ReceiveAsync takes on an existing conversation.</summary>
+    /// <summary>The customer writes again in the same conversation, through the inbound pipeline.</summary>
     public async Task CustomerWritesAsync(int conversationId, string text = "Estou aqui")
     {
-        await using var db = Database.NewContext();
-        var conversation = await db.Conversations.Include(c => c.Channel).SingleAsync(c => c.Id == conversationId);
-        conversation.RecordIncoming(text, Now);
-        db.Messages.Add(Message.Incoming(conversation, text, null, Now));
-        KeepAliveSchedule.OnCustomerMessage(conversation, conversation.Channel, Now);
-        await db.SaveChangesAsync();
-        Signal.NotifyDueTimesChanged();
+        string externalId;
+        await using (var db = Database.NewContext())
+        {
+            externalId = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.ContactIdentity.ExternalId).SingleAsync();
+        }
+
+        var result = await Conversations.ReceiveAsync(new InboundMessage(0, externalId, null, Guid.NewGuid().ToString("N"), text) with
+        {
+            ChannelId = (await ConversationAsync(conversationId)).ChannelId,
+        });
+        Assert.Equal(conversationId, result.ConversationId);
     }
 
-    /// <summary>An agent replies: a pending outgoing message; Keep Alive's clock is untouched.</summary>
-    public async Task AgentRepliesAsync(int conversationId, string text = "Já verifico")
-    {
-        await using var db = Database.NewContext();
-        var conversation = await db.Conversations.SingleAsync(c => c.Id == conversationId);
-        conversation.RecordOutgoing(text, Now);
-        db.Messages.Add(Message.Outgoing(conversation, text, SenderType.Agent, null, "Agente", Now));
-        await db.SaveChangesAsync();
-    }
+    /// <summary>An agent replies through the service: a pending outgoing message; Keep Alive's clock is untouched.</summary>
+    public Task AgentRepliesAsync(int conversationId, string text = "Já verifico") =>
+        Conversations.ReplyAsync(conversationId, new Actor("agent", "Agente"), text);
 
     public async Task ChangeChannelAsync(int channelId, Action<Channel> change)
     {
