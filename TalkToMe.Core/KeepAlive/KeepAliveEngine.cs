@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
@@ -47,19 +48,19 @@ public sealed class KeepAliveEngine(
 
         var sent = 0;
         var more = false;
+        DateTime? next = null;
         for (var batch = 0; batch < MaxBatchesPerPass; batch++)
         {
-            var (handled, full) = await RunBatchAsync(cancellationToken);
-            sent += handled;
-            more = full;
-            if (!full)
+            var result = await RunBatchAsync(cancellationToken);
+            sent += result.Handled;
+            next = result.NextDueAt;
+            more = result.Full;
+            if (!result.Full)
             {
                 break;
             }
         }
 
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var next = await db.Conversations.Where(c => c.KeepAliveDueAt != null).MinAsync(c => c.KeepAliveDueAt, cancellationToken);
         return new KeepAlivePassResult(sent, recomputed, next, more);
     }
 
@@ -121,19 +122,14 @@ public sealed class KeepAliveEngine(
         return changed;
     }
 
-    private async Task<(int Handled, bool Full)> RunBatchAsync(CancellationToken cancellationToken)
+    private async Task<BatchResult> RunBatchAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var due = await db.Conversations.AsNoTracking()
-            .Where(c => c.KeepAliveDueAt != null && c.KeepAliveDueAt <= now)
-            .OrderBy(c => c.KeepAliveDueAt).ThenBy(c => c.Id)
-            .Select(c => new Due(c.Id, c.ChannelId, c.KeepAliveStage, c.KeepAliveDueAt!.Value))
-            .Take(BatchSize)
-            .ToListAsync(cancellationToken);
+        var (due, next) = await ReadDueAsync(db, now, cancellationToken);
         if (due.Count == 0)
         {
-            return (0, false);
+            return new BatchResult(0, false, next);
         }
 
         var handled = 0;
@@ -164,14 +160,49 @@ public sealed class KeepAliveEngine(
             }
         }
 
-        return (handled, due.Count == BatchSize);
+        var full = due.Count == BatchSize;
+        return new BatchResult(handled, full, full ? now : null);
+    }
+
+    /// <summary>
+    /// One walk of the partial index in deadline order: the rows already due (up to a batch), and the first deadline
+    /// after now, which is where the walk stops. A pass with nothing due reads a single index entry.
+    /// </summary>
+    private async Task<(List<Due> Due, DateTime? Next)> ReadDueAsync(TalkToMeDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT "Id", "ChannelId", "KeepAliveStage", "KeepAliveDueAt" FROM "Conversations" INDEXED BY "IX_Conversations_KeepAliveDue"
+            WHERE "KeepAliveDueAt" IS NOT NULL ORDER BY "KeepAliveDueAt" LIMIT $limit
+            """;
+        var limit = command.CreateParameter();
+        limit.ParameterName = "$limit";
+        limit.Value = BatchSize + 1;
+        command.Parameters.Add(limit);
+        var due = new List<Due>();
+        DateTime? next = null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var dueAt = new DateTime(reader.GetInt64(3), DateTimeKind.Utc);
+            if (dueAt > now || due.Count == BatchSize)
+            {
+                next = dueAt;
+                break;
+            }
+
+            due.Add(new Due(reader.GetInt32(0), reader.GetInt32(1), (KeepAliveStage)reader.GetInt32(2), dueAt));
+        }
+
+        return (due, next);
     }
 
     private async Task<int> HandleAsync(TalkToMeDbContext db, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
     {
-        var channels = await db.Channels.AsNoTracking()
-            .Where(c => due.Select(d => d.ChannelId).Distinct().Contains(c.Id))
-            .ToDictionaryAsync(c => c.Id, cancellationToken);
+        var channelIds = due.Select(d => d.ChannelId).Distinct().ToList();
+        var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
 
         var changed = new List<Conversation>();
         List<Message> added;
@@ -179,9 +210,29 @@ public sealed class KeepAliveEngine(
         {
             // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var item in due)
+            var claimed = new Dictionary<int, (Due Item, Channel? Channel)>();
+            foreach (var group in due.GroupBy(d => (d.ChannelId, d.Stage)))
             {
-                if (await ClaimAndApplyAsync(db, item, channels.GetValueOrDefault(item.ChannelId), now, cancellationToken) is { } conversation)
+                var channel = channels.GetValueOrDefault(group.Key.ChannelId);
+                var applies = channel is not null && ChannelApplies(channel);
+                var (nextStage, nextDue) = !applies || group.Key.Stage != KeepAliveStage.AwaitingInactivity
+                    ? (KeepAliveStage.None, (DateTime?)null)
+                    : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
+                foreach (var id in await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken))
+                {
+                    if (applies)
+                    {
+                        claimed[id] = (group.First(d => d.ConversationId == id), channel);
+                    }
+                }
+            }
+
+            var ids = claimed.Keys.ToList();
+            var conversations = ids.Count == 0 ? [] : await db.Conversations.Where(c => ids.Contains(c.Id)).ToListAsync(cancellationToken);
+            foreach (var conversation in conversations.OrderBy(c => claimed[c.Id].Item.DueAt).ThenBy(c => c.Id))
+            {
+                var (item, channel) = claimed[conversation.Id];
+                if (await ApplyAsync(db, conversation, item.Stage, channel!, now, cancellationToken))
                 {
                     changed.Add(conversation);
                 }
@@ -210,52 +261,80 @@ public sealed class KeepAliveEngine(
         return changed.Count;
     }
 
-    private async Task<Conversation?> ClaimAndApplyAsync(TalkToMeDbContext db, Due item, Channel? channel, DateTime now,
+    /// <summary>
+    /// The claim: one conditional UPDATE that matches a row only while it still has the deadline and stage we read, and
+    /// returns the ids it changed. A row another pass or instance already moved on is simply not returned.
+    /// </summary>
+    private static async Task<List<int>> ClaimAsync(TalkToMeDbContext db, List<Due> items, KeepAliveStage nextStage, DateTime? nextDue,
         CancellationToken cancellationToken)
     {
-        var applies = channel is not null && ChannelApplies(channel);
-        var (nextStage, nextDue) = !applies || item.Stage != KeepAliveStage.AwaitingInactivity
-            ? (KeepAliveStage.None, (DateTime?)null)
-            : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
-
-        var claimed = await db.Conversations
-            .Where(c => c.Id == item.ConversationId && c.KeepAliveDueAt == item.DueAt && c.KeepAliveStage == item.Stage)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveStage, nextStage)
-                .SetProperty(c => c.KeepAliveDueAt, nextDue), cancellationToken);
-        if (claimed != 1 || !applies)
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        var rows = new List<string>(items.Count);
+        for (var i = 0; i < items.Count; i++)
         {
-            return null;
+            rows.Add($"($i{i}, $d{i}, $s{i})");
+            AddParameter(command, $"$i{i}", items[i].ConversationId);
+            AddParameter(command, $"$d{i}", items[i].DueAt.Ticks);
+            AddParameter(command, $"$s{i}", (int)items[i].Stage);
         }
 
-        var conversation = await db.Conversations.Include(c => c.Channel).Include(c => c.Contact)
-            .SingleAsync(c => c.Id == item.ConversationId, cancellationToken);
+        AddParameter(command, "$nextStage", (int)nextStage);
+        AddParameter(command, "$nextDue", nextDue is { } d ? d.Ticks : DBNull.Value);
+        command.CommandText = $"""
+            UPDATE "Conversations" SET "KeepAliveStage" = $nextStage, "KeepAliveDueAt" = $nextDue
+            WHERE ("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})
+            RETURNING "Id"
+            """;
+        var ids = new List<int>(items.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt32(0));
+        }
+
+        return ids;
+    }
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private async Task<bool> ApplyAsync(TalkToMeDbContext db, Conversation conversation, KeepAliveStage stage, Channel channel, DateTime now,
+        CancellationToken cancellationToken)
+    {
         if (conversation.Status is not (ConversationStatus.Open or ConversationStatus.Pending))
         {
             conversation.ClearKeepAlive();
-            return null;
+            return false;
         }
 
-        if (item.Stage == KeepAliveStage.AwaitingInactivity)
+        if (stage == KeepAliveStage.AwaitingInactivity)
         {
-            SendIfAny(db, conversation, channel!.KeepAlive.InactivityMessage, now);
+            SendIfAny(db, conversation, channel, channel.KeepAlive.InactivityMessage, now);
             BotMessages.Activity(db, conversation, InactivitySentActivity, now);
         }
         else
         {
-            SendIfAny(db, conversation, channel!.KeepAlive.FinalizationMessage, now);
+            SendIfAny(db, conversation, channel, channel.KeepAlive.FinalizationMessage, now);
             BotMessages.Activity(db, conversation, ClosedActivity, now);
             conversation.Resolve(now);
             await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
         }
 
-        return conversation;
+        return true;
     }
 
-    private static void SendIfAny(TalkToMeDbContext db, Conversation conversation, string? text, DateTime now)
+    private static void SendIfAny(TalkToMeDbContext db, Conversation conversation, Channel channel, string? text, DateTime now)
     {
         if (!string.IsNullOrWhiteSpace(text))
         {
-            BotMessages.Send(db, conversation, conversation.Channel, text.Trim(), SenderType.System, BotMessages.KeepAliveName, now);
+            BotMessages.Send(db, conversation, channel, text.Trim(), SenderType.System, BotMessages.KeepAliveName, now);
         }
     }
 
@@ -263,4 +342,6 @@ public sealed class KeepAliveEngine(
         channel.CanReceive && channel.KeepAlive.IsEnabled && channel.KeepAlive.InactivityAmount > 0 && channel.KeepAlive.FinalizationAmount > 0;
 
     private sealed record Due(int ConversationId, int ChannelId, KeepAliveStage Stage, DateTime DueAt);
+
+    private sealed record BatchResult(int Handled, bool Full, DateTime? NextDueAt);
 }
