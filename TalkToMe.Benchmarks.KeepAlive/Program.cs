@@ -4,7 +4,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
@@ -20,7 +19,7 @@ var path = Path.Combine(Path.GetTempPath(), $"talktome-keepalive-bench-{Guid.New
 var connectionString = DependencyInjection.NormalizeConnectionString($"Data Source={path}");
 
 var services = new ServiceCollection()
-    .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+    .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole())
     .AddTalkToMeCore(connectionString)
     .BuildServiceProvider();
 try
@@ -58,6 +57,15 @@ try
 
     Console.WriteLine($"idle pass over {open:N0} scheduled: median {Percentile(idle, 50):0.000} ms, p99 {Percentile(idle, 99):0.000} ms, max {idle.Max():0.000} ms  (target ≤ 2 ms)");
 
+    // 1b. One direct pass over a burst already due (no loop), to see the engine's own cost.
+    if (args.Contains("direct"))
+    {
+        await SeedConversationsAsync(connectionString, channelId, burst, DateTime.UtcNow.AddSeconds(-1), TimeSpan.Zero);
+        var direct = Stopwatch.StartNew();
+        var result = await engine.RunPassAsync();
+        Console.WriteLine($"direct pass: {result.Sent} handled in {direct.ElapsedMilliseconds} ms");
+    }
+
     // 2 and 3 run through the hosted loop, sleeping until deadlines like in the app.
     var handledAt = new ConcurrentDictionary<int, long>();
     using var subscription = events.Subscribe(e =>
@@ -67,7 +75,7 @@ try
             handledAt.TryAdd(e.ConversationId, Stopwatch.GetTimestamp());
         }
     });
-    var service = new KeepAliveService(engine, signal, TimeProvider.System, NullLogger<KeepAliveService>.Instance);
+    var service = services.GetRequiredService<KeepAliveService>();
     await service.StartAsync(CancellationToken.None);
 
     // 2. A burst: many conversations whose deadline is the same instant.

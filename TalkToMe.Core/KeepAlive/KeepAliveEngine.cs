@@ -61,6 +61,8 @@ public sealed class KeepAliveEngine(
             }
         }
 
+        // MoreDue only when the pass stopped with work left (the loop runs again at once).
+
         return new KeepAlivePassResult(sent, recomputed, next, more);
     }
 
@@ -160,8 +162,8 @@ public sealed class KeepAliveEngine(
             }
         }
 
-        var full = due.Count == BatchSize;
-        return new BatchResult(handled, full, full ? now : null);
+        // Handling scheduled new deadlines (finalization) that may come before the one read above: look again.
+        return new BatchResult(handled, true, now);
     }
 
     /// <summary>
@@ -206,6 +208,8 @@ public sealed class KeepAliveEngine(
 
         var changed = new List<Conversation>();
         List<Message> added;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan claimedAfter, appliedAfter;
         using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
             // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
@@ -227,6 +231,7 @@ public sealed class KeepAliveEngine(
                 }
             }
 
+            claimedAfter = watch.Elapsed;
             var ids = claimed.Keys.ToList();
             var conversations = ids.Count == 0 ? [] : await db.Conversations.Where(c => ids.Contains(c.Id)).ToListAsync(cancellationToken);
             foreach (var conversation in conversations.OrderBy(c => claimed[c.Id].Item.DueAt).ThenBy(c => c.Id))
@@ -238,10 +243,14 @@ public sealed class KeepAliveEngine(
                 }
             }
 
+            appliedAfter = watch.Elapsed;
             added = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
             await db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
+
+        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, applied {Apply} ms, committed {Commit} ms", due.Count,
+            claimedAfter.TotalMilliseconds, appliedAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
 
         if (BotMessages.HasPendingOutgoing(added))
         {
@@ -343,5 +352,6 @@ public sealed class KeepAliveEngine(
 
     private sealed record Due(int ConversationId, int ChannelId, KeepAliveStage Stage, DateTime DueAt);
 
+    /// <summary>Full: the batch found work, so the pass reads again; NextDueAt is only meaningful when it found none.</summary>
     private sealed record BatchResult(int Handled, bool Full, DateTime? NextDueAt);
 }

@@ -22,6 +22,7 @@ public sealed class KeepAliveService(KeepAliveEngine engine, KeepAliveSignal sig
             {
                 var pass = await engine.RunPassAsync(stoppingToken);
                 sleep = pass.MoreDue ? TimeSpan.Zero : SleepUntil(pass.NextDueAt);
+                logger.LogDebug("Keep Alive pass: {Sent} handled, next {Next:O}, sleeping {Sleep} ms", pass.Sent, pass.NextDueAt, sleep.TotalMilliseconds);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -33,6 +33,9 @@ public class KeepAliveEngineTests
         await h.Engine.RunPassAsync();
 
         Assert.Equal(1, pass.Sent);
+        // The loop sleeps until the finalization deadline it just scheduled, not longer.
+        Assert.Equal(h.Now.AddMinutes(5), pass.NextDueAt);
+        Assert.False(pass.MoreDue);
         Assert.Equal([Inactivity], await h.SentTextsAsync(id));
         Assert.Equal([KeepAliveEngine.InactivitySentActivity], await h.ActivityAsync(id));
         var conversation = await h.ConversationAsync(id);
