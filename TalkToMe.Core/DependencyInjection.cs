@@ -38,6 +38,7 @@ public static class DependencyInjection
         services.AddSingleton<LabelService>();
         services.AddSingleton<CannedResponseService>();
         services.AddSingleton<MacroService>();
+        services.AddSingleton<IConversationFlows, FlowEngine>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();
@@ -60,6 +61,9 @@ public static class DependencyInjection
         services.AddSingleton<EmailThreads>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
+        services.AddSingleton<FlowAdminService>();
+        services.AddSingleton<KeepAliveEngine>();
+        services.AddSingleton<KeepAliveService>();
         return services;
     }
 
@@ -71,6 +75,7 @@ public static class DependencyInjection
     {
         services.AddHostedService(sp => sp.GetRequiredService<OutboundDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
+        services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
         return services;
     }
 

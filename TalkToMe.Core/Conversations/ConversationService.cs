@@ -248,7 +248,10 @@ public sealed class ConversationService
             conversation = identity.Id == 0 || message.StartNewConversation
                 ? null
                 : await db.Conversations
-                    .Where(c => c.ContactIdentityId == identity.Id && c.Status != ConversationStatus.Resolved)
+                    // A conversation resolved within a day whose exit flow waits for an answer (a satisfaction
+                    // question) takes that answer; after that the customer's next message starts a new conversation.
+                    .Where(c => c.ContactIdentityId == identity.Id && (c.Status != ConversationStatus.Resolved
+                        || (c.FlowId != null && c.ResolvedAt > now.AddDays(-1))))
                     .OrderByDescending(c => c.Id)
                     .FirstOrDefaultAsync(cancellationToken);
         }

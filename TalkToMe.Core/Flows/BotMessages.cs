@@ -1,0 +1,42 @@
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Flows;
+
+/// <summary>Messages the product itself sends (flow bot, Keep Alive): pending outgoing messages like an agent's reply.</summary>
+public static class BotMessages
+{
+    public const string BotName = "Bot";
+    public const string KeepAliveName = "Keep Alive";
+
+    /// <summary>
+    /// Adds an outgoing message to the caller's transaction. A Chatbot channel is TalkToMe's own test chat: there is
+    /// no provider to hand the message to, so it is delivered the moment it is stored.
+    /// </summary>
+    public static Message Send(TalkToMeDbContext db, Conversation conversation, Channel channel, string text,
+        SenderType senderType, string senderName, DateTime at)
+    {
+        var message = Message.Outgoing(conversation, text, senderType, null, senderName, at);
+        if (channel.Type == ChannelType.Chatbot)
+        {
+            message.MarkSent(null, at);
+        }
+
+        conversation.RecordOutgoing(text, at);
+        db.Messages.Add(message);
+        return message;
+    }
+
+    public static Message Activity(TalkToMeDbContext db, Conversation conversation, string text, DateTime at)
+    {
+        var message = Message.Activity(conversation, text, at);
+        db.Messages.Add(message);
+        return message;
+    }
+
+    /// <summary>Whether anything the caller added still waits for the dispatcher (so it should be woken after the commit).</summary>
+    public static bool HasPendingOutgoing(IEnumerable<Message> added) =>
+        added.Any(m => m.DeliveryStatus == DeliveryStatus.Pending);
+}

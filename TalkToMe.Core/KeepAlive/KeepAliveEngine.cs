@@ -1,0 +1,357 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Flows;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Realtime;
+
+namespace TalkToMe.Core.KeepAlive;
+
+/// <summary>What one pass did, and when the next deadline is (null: nothing scheduled).</summary>
+public sealed record KeepAlivePassResult(int Sent, int Recomputed, DateTime? NextDueAt, bool MoreDue);
+
+/// <summary>
+/// One Keep Alive pass: recompute deadlines of channels whose settings changed, then handle the conversations whose
+/// deadline has passed, oldest first, read through the partial index on KeepAliveDueAt. Each deadline is claimed with a
+/// conditional UPDATE on (Id, stage, due time) inside the transaction that stores its messages, so two passes or two
+/// app instances can never send twice for the same deadline: the loser's UPDATE matches no row.
+/// </summary>
+public sealed class KeepAliveEngine(
+    IDbContextFactory<TalkToMeDbContext> factory,
+    IConversationFlows flows,
+    InboxEventHub events,
+    OutboxSignal outbox,
+    KeepAliveSignal signal,
+    TimeProvider time,
+    ILogger<KeepAliveEngine> logger)
+{
+    public const string InactivitySentActivity = "Keep Alive: mensagem de inatividade enviada";
+    public const string ClosedActivity = "Keep Alive: conversa encerrada";
+
+    /// <summary>Deadlines handled per transaction: big enough to amortise the commit, small enough to keep the write lock short.</summary>
+    public int BatchSize { get; init; } = 250;
+
+    /// <summary>Batches per pass before the loop takes a breath (and reports <see cref="KeepAlivePassResult.MoreDue"/>).</summary>
+    public int MaxBatchesPerPass { get; init; } = 20;
+
+    public async Task<KeepAlivePassResult> RunPassAsync(CancellationToken cancellationToken = default)
+    {
+        var recomputed = 0;
+        foreach (var channelId in signal.TakeChangedChannels())
+        {
+            recomputed += await RecomputeChannelAsync(channelId, cancellationToken);
+        }
+
+        var sent = 0;
+        var more = false;
+        DateTime? next = null;
+        for (var batch = 0; batch < MaxBatchesPerPass; batch++)
+        {
+            var result = await RunBatchAsync(cancellationToken);
+            sent += result.Handled;
+            next = result.NextDueAt;
+            more = result.Full;
+            if (!result.Full)
+            {
+                break;
+            }
+        }
+
+        // MoreDue only when the pass stopped with work left (the loop runs again at once).
+
+        return new KeepAlivePassResult(sent, recomputed, next, more);
+    }
+
+    /// <summary>
+    /// A channel's Keep Alive was saved or a switch changed: every open conversation gets its deadline from the new
+    /// settings at once (or loses it when Keep Alive no longer applies). Nothing is sent here.
+    /// </summary>
+    public async Task<int> RecomputeChannelAsync(int channelId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
+        using var gate = await SqliteWriteGate.EnterAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        int changed;
+        if (channel is null || !ChannelApplies(channel))
+        {
+            changed = await db.Conversations
+                .Where(c => c.ChannelId == channelId && c.KeepAliveDueAt != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveStage, KeepAliveStage.None)
+                    .SetProperty(c => c.KeepAliveDueAt, (DateTime?)null), cancellationToken);
+        }
+        else
+        {
+            // Waiting for inactivity: counted from the customer's last message (one set-based UPDATE; ticks are the storage).
+            var inactivity = channel.KeepAlive.InactivityTimeout.Ticks;
+            changed = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "Conversations"
+                SET "KeepAliveStage" = {(int)KeepAliveStage.AwaitingInactivity},
+                    "KeepAliveDueAt" = "LastCustomerMessageAt" + {inactivity}
+                WHERE "ChannelId" = {channelId}
+                  AND "Status" IN ({(int)ConversationStatus.Open}, {(int)ConversationStatus.Pending})
+                  AND "LastCustomerMessageAt" IS NOT NULL
+                  AND "KeepAliveStage" <> {(int)KeepAliveStage.AwaitingFinalization}
+                """, cancellationToken);
+
+            // Waiting for finalization: counted from the inactivity message that already went out.
+            var finalization = channel.KeepAlive.FinalizationTimeout.Ticks;
+            changed += await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "Conversations"
+                SET "KeepAliveDueAt" = (
+                        SELECT MAX(m."CreatedAt") FROM "Messages" m
+                        WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
+                          AND m."Content" = {InactivitySentActivity}) + {finalization}
+                WHERE "ChannelId" = {channelId}
+                  AND "Status" IN ({(int)ConversationStatus.Open}, {(int)ConversationStatus.Pending})
+                  AND "KeepAliveStage" = {(int)KeepAliveStage.AwaitingFinalization}
+                  AND EXISTS (SELECT 1 FROM "Messages" m
+                        WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
+                          AND m."Content" = {InactivitySentActivity})
+                """, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        if (changed > 0)
+        {
+            logger.LogInformation("Keep Alive: recomputed {Count} deadlines of channel {ChannelId}", changed, channelId);
+        }
+
+        return changed;
+    }
+
+    private async Task<BatchResult> RunBatchAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var (due, next) = await ReadDueAsync(db, now, cancellationToken);
+        if (due.Count == 0)
+        {
+            return new BatchResult(0, false, next);
+        }
+
+        var handled = 0;
+        try
+        {
+            handled = await HandleAsync(db, due, now, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbUpdateException or SqliteException or InvalidOperationException)
+        {
+            // One bad conversation must not hold back every other deadline: retry one by one, postponing the one that fails.
+            logger.LogWarning(ex, "Keep Alive: a batch of {Count} failed; retrying one by one", due.Count);
+            handled = 0;
+            foreach (var item in due)
+            {
+                await using var single = await factory.CreateDbContextAsync(cancellationToken);
+                try
+                {
+                    handled += await HandleAsync(single, [item], now, cancellationToken);
+                }
+                catch (Exception one) when (one is DbUpdateException or SqliteException or InvalidOperationException)
+                {
+                    logger.LogError(one, "Keep Alive: conversation {ConversationId} failed; postponed by a minute", item.ConversationId);
+                    await using var postpone = await factory.CreateDbContextAsync(cancellationToken);
+                    await postpone.Conversations
+                        .Where(c => c.Id == item.ConversationId && c.KeepAliveDueAt == item.DueAt && c.KeepAliveStage == item.Stage)
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveDueAt, now.AddMinutes(1)), cancellationToken);
+                }
+            }
+        }
+
+        // Handling scheduled new deadlines (finalization) that may come before the one read above: look again.
+        return new BatchResult(handled, true, now);
+    }
+
+    /// <summary>
+    /// One walk of the partial index in deadline order: the rows already due (up to a batch), and the first deadline
+    /// after now, which is where the walk stops. A pass with nothing due reads a single index entry.
+    /// </summary>
+    private async Task<(List<Due> Due, DateTime? Next)> ReadDueAsync(TalkToMeDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT "Id", "ChannelId", "KeepAliveStage", "KeepAliveDueAt" FROM "Conversations" INDEXED BY "IX_Conversations_KeepAliveDue"
+            WHERE "KeepAliveDueAt" IS NOT NULL ORDER BY "KeepAliveDueAt" LIMIT $limit
+            """;
+        var limit = command.CreateParameter();
+        limit.ParameterName = "$limit";
+        limit.Value = BatchSize + 1;
+        command.Parameters.Add(limit);
+        var due = new List<Due>();
+        DateTime? next = null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var dueAt = new DateTime(reader.GetInt64(3), DateTimeKind.Utc);
+            if (dueAt > now || due.Count == BatchSize)
+            {
+                next = dueAt;
+                break;
+            }
+
+            due.Add(new Due(reader.GetInt32(0), reader.GetInt32(1), (KeepAliveStage)reader.GetInt32(2), dueAt));
+        }
+
+        return (due, next);
+    }
+
+    private async Task<int> HandleAsync(TalkToMeDbContext db, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
+    {
+        var channelIds = due.Select(d => d.ChannelId).Distinct().ToList();
+        var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+
+        var changed = new List<Conversation>();
+        List<Message> added;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan claimedAfter, appliedAfter;
+        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        {
+            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var claimed = new Dictionary<int, (Due Item, Channel? Channel)>();
+            foreach (var group in due.GroupBy(d => (d.ChannelId, d.Stage)))
+            {
+                var channel = channels.GetValueOrDefault(group.Key.ChannelId);
+                var applies = channel is not null && ChannelApplies(channel);
+                var (nextStage, nextDue) = !applies || group.Key.Stage != KeepAliveStage.AwaitingInactivity
+                    ? (KeepAliveStage.None, (DateTime?)null)
+                    : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
+                foreach (var id in await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken))
+                {
+                    if (applies)
+                    {
+                        claimed[id] = (group.First(d => d.ConversationId == id), channel);
+                    }
+                }
+            }
+
+            claimedAfter = watch.Elapsed;
+            var ids = claimed.Keys.ToList();
+            var conversations = ids.Count == 0 ? [] : await db.Conversations.Where(c => ids.Contains(c.Id)).ToListAsync(cancellationToken);
+            foreach (var conversation in conversations.OrderBy(c => claimed[c.Id].Item.DueAt).ThenBy(c => c.Id))
+            {
+                var (item, channel) = claimed[conversation.Id];
+                if (await ApplyAsync(db, conversation, item.Stage, channel!, now, cancellationToken))
+                {
+                    changed.Add(conversation);
+                }
+            }
+
+            appliedAfter = watch.Elapsed;
+            added = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, applied {Apply} ms, committed {Commit} ms", due.Count,
+            claimedAfter.TotalMilliseconds, appliedAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
+
+        if (BotMessages.HasPendingOutgoing(added))
+        {
+            outbox.Notify();
+        }
+
+        foreach (var conversation in changed)
+        {
+            events.Publish(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status, conversation.AssigneeId));
+        }
+
+        foreach (var message in added)
+        {
+            events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
+        }
+
+        return changed.Count;
+    }
+
+    /// <summary>
+    /// The claim: one conditional UPDATE that matches a row only while it still has the deadline and stage we read, and
+    /// returns the ids it changed. A row another pass or instance already moved on is simply not returned.
+    /// </summary>
+    private static async Task<List<int>> ClaimAsync(TalkToMeDbContext db, List<Due> items, KeepAliveStage nextStage, DateTime? nextDue,
+        CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        var rows = new List<string>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            rows.Add($"($i{i}, $d{i}, $s{i})");
+            AddParameter(command, $"$i{i}", items[i].ConversationId);
+            AddParameter(command, $"$d{i}", items[i].DueAt.Ticks);
+            AddParameter(command, $"$s{i}", (int)items[i].Stage);
+        }
+
+        AddParameter(command, "$nextStage", (int)nextStage);
+        AddParameter(command, "$nextDue", nextDue is { } d ? d.Ticks : DBNull.Value);
+        command.CommandText = $"""
+            UPDATE "Conversations" SET "KeepAliveStage" = $nextStage, "KeepAliveDueAt" = $nextDue
+            WHERE ("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})
+            RETURNING "Id"
+            """;
+        var ids = new List<int>(items.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt32(0));
+        }
+
+        return ids;
+    }
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private async Task<bool> ApplyAsync(TalkToMeDbContext db, Conversation conversation, KeepAliveStage stage, Channel channel, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        if (conversation.Status is not (ConversationStatus.Open or ConversationStatus.Pending))
+        {
+            conversation.ClearKeepAlive();
+            return false;
+        }
+
+        if (stage == KeepAliveStage.AwaitingInactivity)
+        {
+            SendIfAny(db, conversation, channel, channel.KeepAlive.InactivityMessage, now);
+            BotMessages.Activity(db, conversation, InactivitySentActivity, now);
+        }
+        else
+        {
+            SendIfAny(db, conversation, channel, channel.KeepAlive.FinalizationMessage, now);
+            BotMessages.Activity(db, conversation, ClosedActivity, now);
+            conversation.Resolve(now);
+            await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private static void SendIfAny(TalkToMeDbContext db, Conversation conversation, Channel channel, string? text, DateTime now)
+    {
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            BotMessages.Send(db, conversation, channel, text.Trim(), SenderType.System, BotMessages.KeepAliveName, now);
+        }
+    }
+
+    private static bool ChannelApplies(Channel channel) =>
+        channel.CanReceive && channel.KeepAlive.IsEnabled && channel.KeepAlive.InactivityAmount > 0 && channel.KeepAlive.FinalizationAmount > 0;
+
+    private sealed record Due(int ConversationId, int ChannelId, KeepAliveStage Stage, DateTime DueAt);
+
+    /// <summary>Full: the batch found work, so the pass reads again; NextDueAt is only meaningful when it found none.</summary>
+    private sealed record BatchResult(int Handled, bool Full, DateTime? NextDueAt);
+}
