@@ -291,6 +291,11 @@ public sealed class ConversationService
         return ChangeAsync(conversationId, (unit, conversation) =>
         {
             RequireChannelCanSend(conversation);
+            if (!ReplyWindow.IsOpen(conversation, Now))
+            {
+                throw new ConversationRuleException(ReplyWindow.ClosedMessage);
+            }
+
             return Task.FromResult(AddReply(unit, conversation, agent, content));
         }, cancellationToken);
     }

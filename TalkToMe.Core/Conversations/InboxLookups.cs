@@ -22,7 +22,16 @@ public sealed record ContactPanel(int ContactId, string Name, string? Email, str
 
 public sealed record ConversationHeader(int Id, int ChannelId, string ChannelName, ChannelType ChannelType, int ContactId,
     string ContactName, ConversationStatus Status, string? AssigneeId, ConversationPriority Priority, DateTime? SnoozedUntil,
-    int UnreadCount, IReadOnlyList<LabelRow> Labels);
+    int UnreadCount, IReadOnlyList<LabelRow> Labels)
+{
+    public KeepAlive.KeepAliveStage KeepAliveStage { get; init; }
+    public DateTime? KeepAliveDueAt { get; init; }
+    public DateTime? LastCustomerMessageAt { get; init; }
+    public string AttributesJson { get; init; } = "{}";
+
+    /// <summary>False when the channel allows free replies only within 24 h of the customer's last message and that passed.</summary>
+    public bool ReplyWindowOpen(DateTime now) => Channels.ReplyWindow.IsOpen(ChannelType, LastCustomerMessageAt, now);
+}
 
 public sealed record ThreadMessage(long Id, MessageDirection Direction, MessageKind Kind, SenderType SenderType,
     string? SenderId, string? SenderName, string Content, DeliveryStatus DeliveryStatus, string? FailureReason, DateTime CreatedAt);
@@ -109,7 +118,13 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId)
             .Select(c => new ConversationHeader(c.Id, c.ChannelId, c.Channel.Name, c.Channel.Type, c.ContactId, c.Contact.Name,
                 c.Status, c.AssigneeId, c.Priority, c.SnoozedUntil, c.UnreadCount,
-                c.Labels.OrderBy(l => l.Name).Select(l => new LabelRow(l.Id, l.Name, l.Color)).ToList()))
+                c.Labels.OrderBy(l => l.Name).Select(l => new LabelRow(l.Id, l.Name, l.Color)).ToList())
+            {
+                KeepAliveStage = c.KeepAliveStage,
+                KeepAliveDueAt = c.KeepAliveDueAt,
+                LastCustomerMessageAt = c.LastCustomerMessageAt,
+                AttributesJson = c.AttributesJson,
+            })
             .FirstOrDefaultAsync(cancellationToken);
     }
 

@@ -74,6 +74,28 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reply_OnWhatsAppAfter24HoursWithoutCustomerMessage_IsRefusedNamingTheWindow_ButANoteIsNot()
+    {
+        await using (var db = _database.NewContext())
+        {
+            var whatsApp = await db.AddChannelAsync("WhatsApp Vendas", ChannelType.WhatsApp);
+            _channel = whatsApp;
+        }
+
+        var id = await ReceiveNewAsync("5511999990000");
+        await _service.ReplyAsync(id, _ana, "Dentro da janela");
+        _time.Advance(TimeSpan.FromHours(25));
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReplyAsync(id, _ana, "Fora da janela"));
+        await _service.AddNoteAsync(id, _ana, "Nota ainda pode");
+
+        Assert.Equal(ReplyWindow.ClosedMessage, refused.Message);
+        var thread = await ThreadAsync(id);
+        Assert.DoesNotContain(thread, m => m.Content == "Fora da janela");
+        Assert.Contains(thread, m => m.Content == "Nota ainda pode");
+    }
+
+    [Fact]
     public async Task Receive_NewContact_CreatesContactConversationAndMessageAndRunsEntryFlow()
     {
         var result = await _service.ReceiveAsync(Inbound("Olá, preciso de ajuda", "ext-1"));
