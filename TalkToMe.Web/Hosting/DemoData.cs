@@ -3,6 +3,11 @@ using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Email;
+using TalkToMe.Core.Channels.Telegram;
+using TalkToMe.Core.Channels.Website;
+using TalkToMe.Core.Channels.WhatsApp;
 using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
@@ -51,6 +56,21 @@ public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UserM
             new Channel("Telegram", ChannelType.Telegram, Secrets.NewKey(), now),
             new Channel("API Loja", ChannelType.Api, Secrets.NewKey(), now),
         };
+        // Plausible settings so each demo channel can be opened and saved; the credentials are placeholders, so
+        // replies through them fail with the provider's reason until an admin pastes real ones.
+        channels[0].SetSettings(new WebsiteSettings { WebsiteUrl = "https://www.exemplo.com.br", IdentityVerificationSecret = Secrets.NewKey() });
+        channels[1].SetSettings(new WhatsAppSettings
+        {
+            PhoneNumberId = "100000000000001", AccessToken = "substitua-pelo-token-da-meta", AppSecret = Secrets.NewKey(),
+            VerifyToken = Secrets.NewKey(),
+        });
+        channels[2].SetSettings(new EmailSettings
+        {
+            EmailAddress = "suporte@exemplo.com.br", FromName = "Suporte", SmtpHost = "localhost", SmtpPort = 25, SmtpUseTls = false,
+            InboundWebhookPassword = Secrets.NewKey(),
+        });
+        channels[3].SetSettings(new TelegramSettings { BotToken = "123456789:substitua-pelo-token-do-BotFather", WebhookSecretToken = Secrets.NewKey() });
+        channels[4].SetSettings(new ApiChannelSettings { WebhookSecret = Secrets.NewKey() });
         channels[1].SetSwitches(isActive: true, allowsActiveContact: true);
         channels[2].SetSwitches(isActive: true, allowsActiveContact: true);
         db.Channels.AddRange(channels);

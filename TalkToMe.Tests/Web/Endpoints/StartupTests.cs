@@ -52,4 +52,19 @@ public class StartupTests
             }
         }
     }
+
+    [Fact]
+    public async Task DemoChannels_HaveSettingsAnAdminCanSaveAsTheyAre()
+    {
+        await using var app = await TestApp.StartAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TalkToMe.Core.Data.TalkToMeDbContext>();
+
+        foreach (var channel in db.Channels.ToList())
+        {
+            var errors = new Dictionary<string, string>();
+            TalkToMe.Core.Channels.ChannelSettingsRules.Validate(channel.GetSettings(), errors);
+            Assert.True(errors.Count == 0, $"{channel.Name}: {string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}"))}");
+        }
+    }
 }
