@@ -55,8 +55,15 @@ public class Channel
 
     public bool IsDeleted => DeletedAt is not null;
 
-    /// <summary>Whether an agent may start a conversation through this channel: both switches must be on.</summary>
-    public bool CanStartConversation => IsActive && AllowsActiveContact && !IsDeleted;
+    /// <summary>Whether an agent may start a conversation through this channel: both switches on, and a type that can.</summary>
+    public bool CanStartConversation => IsActive && AllowsActiveContact && !IsDeleted && SupportsActiveContact(Type);
+
+    /// <summary>
+    /// Whether the provider lets a business write first. A website visitor, a Messenger or Instagram user and the
+    /// Chatbot test chat can only be answered; e-mail, SMS, WhatsApp, Telegram, LINE and the API channel can start.
+    /// </summary>
+    public static bool SupportsActiveContact(ChannelType type) =>
+        type is not (ChannelType.Website or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Chatbot);
 
     /// <summary>Whether inbound messages are accepted: "Ativo" off means the channel receives nothing.</summary>
     public bool CanReceive => IsActive && !IsDeleted;

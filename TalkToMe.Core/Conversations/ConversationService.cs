@@ -415,6 +415,12 @@ public sealed class ConversationService
                 throw new ConversationRuleException("Canal não encontrado.");
             }
 
+            if (!Channel.SupportsActiveContact(channel.Type))
+            {
+                throw new ConversationRuleException(
+                    $"O canal {channel.Name} só responde: o provedor não permite que a empresa inicie a conversa.");
+            }
+
             if (!channel.CanStartConversation)
             {
                 throw new ConversationRuleException(

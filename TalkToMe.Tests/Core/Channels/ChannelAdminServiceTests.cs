@@ -129,7 +129,7 @@ public class ChannelAdminServiceTests : IAsyncLifetime
     [InlineData(false, false, false, false)]
     public async Task SetSwitches_AtivoOffBlocksEverything_ContatoAtivoOnlyAgentStarts(bool ativo, bool contatoAtivo, bool receives, bool canStart)
     {
-        var created = await _service.CreateAsync(Admin, new ChannelInput("Chat", ChannelType.Chatbot, null, null, null));
+        var created = await _service.CreateAsync(Admin, new ChannelInput("Chat", ChannelType.Api, null, null, null));
         var id = created.Value!.Channel.Id;
         _signal.TakeChangedChannels();
 

@@ -59,4 +59,22 @@ public class ChannelTests
         Assert.Equal("••••••••", Secrets.Mask("short"));
         Assert.Equal("", Secrets.Mask(null));
     }
+
+    [Theory]
+    [InlineData(ChannelType.WhatsApp, true)]
+    [InlineData(ChannelType.Email, true)]
+    [InlineData(ChannelType.Sms, true)]
+    [InlineData(ChannelType.Api, true)]
+    [InlineData(ChannelType.Website, false)]
+    [InlineData(ChannelType.Facebook, false)]
+    [InlineData(ChannelType.Instagram, false)]
+    [InlineData(ChannelType.Chatbot, false)]
+    public void ContatoAtivo_OnlyWhereTheProviderLetsTheBusinessWriteFirst(ChannelType type, bool canStart)
+    {
+        var channel = new Channel("Canal", type, "k", TestData.Now);
+
+        channel.SetSwitches(isActive: true, allowsActiveContact: true);
+
+        Assert.Equal(canStart, channel.CanStartConversation);
+    }
 }
