@@ -84,25 +84,10 @@ public static class MessengerWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var accepted = 0;
-        foreach (var message in events.Messages)
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken);
+        if (refused is not null)
         {
-            InboundResult result;
-            try
-            {
-                result = await conversations.ReceiveAsync(message, cancellationToken);
-            }
-            catch (ConversationRuleException ex)
-            {
-                return ProviderWebhook.Malformed(ex.Message);
-            }
-
-            if (ProviderWebhook.RefusalFor(result) is { } refused)
-            {
-                return refused;
-            }
-
-            accepted += result.Outcome == InboundOutcome.Accepted ? 1 : 0;
+            return refused;
         }
 
         return Results.Ok(new { messages = accepted, skipped = events.Skipped });

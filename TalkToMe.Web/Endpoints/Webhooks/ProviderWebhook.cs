@@ -77,6 +77,37 @@ public static class ProviderWebhook
     public static IResult Unauthorized(string reason) => Problem(StatusCodes.Status401Unauthorized, "Assinatura ausente", reason);
 
     /// <summary>The answer for what ReceiveAsync decided; null when the message was stored (or already had been).</summary>
+    /// <summary>
+    /// Hands each parsed message to the inbound pipeline, in order. The first refusal (channel switched off meanwhile,
+    /// content the pipeline rejects) answers for the delivery; what was stored before it stays stored.
+    /// </summary>
+    public static async Task<(IResult? Refusal, int Accepted)> ReceiveAllAsync(ConversationService conversations,
+        IEnumerable<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        var accepted = 0;
+        foreach (var message in messages)
+        {
+            InboundResult result;
+            try
+            {
+                result = await conversations.ReceiveAsync(message, cancellationToken);
+            }
+            catch (ConversationRuleException ex)
+            {
+                return (Malformed(ex.Message), accepted);
+            }
+
+            if (RefusalFor(result) is { } refused)
+            {
+                return (refused, accepted);
+            }
+
+            accepted += result.Outcome == InboundOutcome.Accepted ? 1 : 0;
+        }
+
+        return (null, accepted);
+    }
+
     public static IResult? RefusalFor(InboundResult result) => result.Outcome switch
     {
         InboundOutcome.Accepted or InboundOutcome.Duplicate => null,

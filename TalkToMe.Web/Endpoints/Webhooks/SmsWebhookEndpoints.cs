@@ -77,22 +77,10 @@ public static class SmsWebhookEndpoints
         {
             await statuses.ApplyAsync(channel.Id, callback.MessageSid, status, callback.Reason, cancellationToken);
         }
-        else if (parsed.Message is { } message)
+        else if (parsed.Message is { } message
+            && (await ProviderWebhook.ReceiveAllAsync(conversations, [message], cancellationToken)).Refusal is { } refused)
         {
-            InboundResult result;
-            try
-            {
-                result = await conversations.ReceiveAsync(message, cancellationToken);
-            }
-            catch (ConversationRuleException ex)
-            {
-                return ProviderWebhook.Malformed(ex.Message);
-            }
-
-            if (ProviderWebhook.RefusalFor(result) is { } refused)
-            {
-                return refused;
-            }
+            return refused;
         }
 
         return Results.Text(TwilioWebhook.EmptyTwiml, "text/xml");
