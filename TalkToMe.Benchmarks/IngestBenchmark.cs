@@ -60,10 +60,14 @@ public static class IngestBenchmark
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
             await LoadAsync(client, channelId, senders, TimeSpan.FromSeconds(3), "warmup");
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var (rate, latencies, errors) = await LoadAsync(client, channelId, senders, TimeSpan.FromSeconds(seconds), "run");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             Console.WriteLine($"ingest via POST /api/v1/channels/{{id}}/messages, {senders} concurrent senders, {seconds} s: " +
                 $"{rate:N0} messages/s; acknowledgement {Stats.Summary(latencies)}; errors={errors}");
             Console.WriteLine($"ratio ingest / raw insert loop = {rate / rawRate:0.00}");
+            // CPU spent by this process (server and client together) per accepted message: less sensitive to a busy machine than the rate.
+            Console.WriteLine($"process CPU per message (server + client) = {cpu.TotalMilliseconds / Math.Max(1, latencies.Count):0.000} ms");
             await app.StopAsync();
             await app.DisposeAsync();
             return 0;

@@ -9,7 +9,7 @@ public class Contact
 
     public Contact(string name, DateTime createdAt)
     {
-        Name = string.IsNullOrWhiteSpace(name) ? "?" : name.Trim();
+        Name = NormalizeName(name);
         CreatedAt = createdAt;
     }
 
@@ -34,9 +34,13 @@ public class Contact
 
     public void SetDetails(string? email, string? phone)
     {
-        Email = string.IsNullOrWhiteSpace(email) ? null : email.Trim();
-        Phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
+        Email = NormalizeDetail(email);
+        Phone = NormalizeDetail(phone);
     }
+
+    public static string NormalizeName(string? name) => string.IsNullOrWhiteSpace(name) ? "?" : name.Trim();
+
+    public static string? NormalizeDetail(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     public void SetAttributesJson(string json) => AttributesJson = json;
 

@@ -136,11 +136,13 @@ public class Conversation
 
     public void SetAttributesJson(string json) => AttributesJson = json;
 
-    public void SetSubject(string? subject)
+    public void SetSubject(string? subject) => Subject = NormalizeSubject(subject);
+
+    public static string? NormalizeSubject(string? subject)
     {
         // One line: a subject goes into a mail header, where a line break would start a header of its own.
         var value = subject is null ? null : string.Join(' ', subject.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
-        Subject = string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? value[..SubjectLength] : value;
+        return string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? value[..SubjectLength] : value;
     }
 
     public void AddLabel(Label label)
@@ -153,7 +155,8 @@ public class Conversation
 
     public void RemoveLabel(int labelId) => _labels.RemoveAll(l => l.Id == labelId);
 
-    private static string Shorten(string text)
+    /// <summary>The one-line preview the inbox list shows for a message text.</summary>
+    public static string Shorten(string text)
     {
         var oneLine = text.ReplaceLineEndings(" ").Trim();
         return oneLine.Length <= PreviewLength ? oneLine : oneLine[..(PreviewLength - 1)] + "…";

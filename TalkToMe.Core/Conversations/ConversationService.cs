@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Data;
@@ -156,13 +157,16 @@ public sealed class ConversationService
             // Each message has its own savepoint below; EF's automatic one per SaveChanges would only add statements.
             db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync();
+            using var fastPath = new InboundFastPath(db.Database.GetDbConnection(), transaction.GetDbTransaction());
+            var channels = new Dictionary<int, Channel?>();
+            var now = Now;
             foreach (var item in batch)
             {
                 var unit = new Unit(db);
                 await transaction.CreateSavepointAsync("inbound");
                 try
                 {
-                    var result = await ReceiveCoreAsync(unit, item.Message, CancellationToken.None);
+                    var result = await ReceiveInBatchAsync(unit, fastPath, channels, item.Message, now);
                     await unit.SaveAsync(CancellationToken.None);
                     await transaction.ReleaseSavepointAsync("inbound");
                     stored.Add((item, unit, result));
@@ -195,6 +199,37 @@ public sealed class ConversationService
             unit.Publish(this);
             item.Result.TrySetResult(result);
         }
+    }
+
+    /// <summary>One message of a batch: refused on the channel's state, else the SQL fast path, else the EF path.</summary>
+    private async Task<InboundResult> ReceiveInBatchAsync(Unit unit, InboundFastPath fastPath, Dictionary<int, Channel?> channels,
+        InboundMessage message, DateTime now)
+    {
+        // Read once per batch, inside its transaction: a channel deactivated before this batch began refuses its messages.
+        if (!channels.TryGetValue(message.ChannelId, out var channel))
+        {
+            channel = await unit.Db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == message.ChannelId);
+            channels[message.ChannelId] = channel;
+        }
+
+        if (channel is null || channel.IsDeleted)
+        {
+            return new InboundResult(InboundOutcome.ChannelNotFound);
+        }
+
+        if (!channel.CanReceive)
+        {
+            return new InboundResult(InboundOutcome.ChannelInactive);
+        }
+
+        if (fastPath.TryReceive(channel, message, _flows, now) is { } stored)
+        {
+            unit.AddEvents(stored.Events);
+            unit.KeepAliveChanged = stored.Result.Outcome == InboundOutcome.Accepted;
+            return stored.Result;
+        }
+
+        return await ReceiveCoreAsync(unit, message, CancellationToken.None);
     }
 
     private async Task<InboundResult> ReceiveCoreAsync(Unit unit, InboundMessage message, CancellationToken cancellationToken)
@@ -264,7 +299,7 @@ public sealed class ConversationService
             db.Conversations.Add(conversation);
         }
 
-        var incoming = Message.Incoming(conversation, text, externalMessageId, now);
+        var incoming = Message.Incoming(conversation, text, externalMessageId, now, identity.Contact.Name);
         db.Messages.Add(incoming);
         conversation.RecordIncoming(text, now);
         KeepAliveSchedule.OnCustomerMessage(conversation, channel, now);
@@ -828,10 +863,14 @@ public sealed class ConversationService
         private readonly List<Message> _added = [];
         private readonly List<Message> _updated = [];
         private readonly List<Conversation> _conversations = [];
+        private readonly List<InboxEvent> _events = [];
 
         public TalkToMeDbContext Db { get; } = db;
         public bool KeepAliveChanged { get; set; }
         public bool SnoozeChanged { get; set; }
+
+        /// <summary>Events of changes written without tracked entities (the inbound fast path).</summary>
+        public void AddEvents(IEnumerable<InboxEvent> events) => _events.AddRange(events);
 
         public async Task SaveAsync(CancellationToken cancellationToken)
         {
@@ -875,6 +914,11 @@ public sealed class ConversationService
             foreach (var message in _updated)
             {
                 service._events.Publish(new MessageUpdated(message.ConversationId, message.ChannelId, message.Id));
+            }
+
+            foreach (var inboxEvent in _events)
+            {
+                service._events.Publish(inboxEvent);
             }
 
             if (_added.Concat(_updated).Any(m => m.DeliveryStatus == DeliveryStatus.Pending))

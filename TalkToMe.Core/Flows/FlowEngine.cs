@@ -21,6 +21,10 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
     // A menu pointing back at itself must not loop forever without the customer saying anything.
     private const int MaxStepsPerRun = 100;
 
+    public bool RunsOnStart(Channel channel) => channel.EntryFlowId is not null;
+
+    public bool RunsOnCustomerMessage(int? flowId, int? flowStepIndex) => flowId is not null && flowStepIndex is not null;
+
     public async Task OnConversationStartedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken)
     {
         var channel = await ChannelOf(db, conversation, cancellationToken);
@@ -37,10 +41,13 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
 
     public async Task<bool> OnCustomerMessageAsync(TalkToMeDbContext db, Conversation conversation, string text, CancellationToken cancellationToken)
     {
-        if (conversation.FlowId is not { } flowId || conversation.FlowStepIndex is not { } index)
+        if (!RunsOnCustomerMessage(conversation.FlowId, conversation.FlowStepIndex))
         {
             return false;
         }
+
+        var flowId = conversation.FlowId!.Value;
+        var index = conversation.FlowStepIndex!.Value;
 
         var channel = await ChannelOf(db, conversation, cancellationToken);
         var flow = await LoadFlow(db, flowId, cancellationToken);

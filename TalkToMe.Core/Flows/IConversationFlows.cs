@@ -1,3 +1,4 @@
+using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
@@ -9,6 +10,14 @@ namespace TalkToMe.Core.Flows;
 /// </summary>
 public interface IConversationFlows
 {
+    /// <summary>Whether a new conversation on this channel would run a flow. When not, the inbound pipeline may store it
+    /// without calling <see cref="OnConversationStartedAsync"/> (its fast path has no tracked entities to hand over).</summary>
+    bool RunsOnStart(Channel channel);
+
+    /// <summary>Whether a customer message into a conversation with this flow state would reach a flow; when not, the
+    /// inbound pipeline may skip <see cref="OnCustomerMessageAsync"/>.</summary>
+    bool RunsOnCustomerMessage(int? flowId, int? flowStepIndex);
+
     /// <summary>A conversation just started on a channel: run its Fluxo de entrada, if any.</summary>
     Task OnConversationStartedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken);
 
@@ -22,6 +31,10 @@ public interface IConversationFlows
 /// <summary>Used until the flow engine is registered: conversations run without bots.</summary>
 public sealed class NoConversationFlows : IConversationFlows
 {
+    public bool RunsOnStart(Channel channel) => false;
+
+    public bool RunsOnCustomerMessage(int? flowId, int? flowStepIndex) => false;
+
     public Task OnConversationStartedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 

@@ -24,9 +24,12 @@ public static class KeepAliveSchedule
 
     /// <summary>Keep Alive runs on open conversations of channels that are Ativo with Keep Alive saved and activated.</summary>
     public static bool Applies(Conversation conversation, Channel channel) =>
+        AppliesOn(channel) && conversation.Status is ConversationStatus.Open or ConversationStatus.Pending;
+
+    /// <summary>The channel's half of <see cref="Applies"/>: Ativo, Keep Alive saved and activated with both timeouts.</summary>
+    public static bool AppliesOn(Channel channel) =>
         channel.CanReceive
         && channel.KeepAlive.IsEnabled
         && channel.KeepAlive.InactivityAmount > 0
-        && channel.KeepAlive.FinalizationAmount > 0
-        && conversation.Status is ConversationStatus.Open or ConversationStatus.Pending;
+        && channel.KeepAlive.FinalizationAmount > 0;
 }

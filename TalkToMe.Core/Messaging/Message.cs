@@ -82,11 +82,12 @@ public class Message
 
     public bool IsCustomerVisible => Kind == MessageKind.Text;
 
-    public static Message Incoming(Conversation conversation, string content, string? externalId, DateTime at) =>
+    /// <summary>A customer message; the sender is the conversation's contact unless named (someone else in an e-mail thread).</summary>
+    public static Message Incoming(Conversation conversation, string content, string? externalId, DateTime at, string? senderName = null) =>
         new(conversation, MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, content, at)
         {
             ExternalId = externalId,
-            SenderName = conversation.Contact?.Name,
+            SenderName = senderName ?? conversation.Contact?.Name,
         };
 
     /// <summary>An outgoing message waiting for the dispatcher: stored as pending in the same transaction as the conversation change.</summary>

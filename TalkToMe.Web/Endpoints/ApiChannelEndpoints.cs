@@ -27,11 +27,10 @@ public static class ApiChannelEndpoints
     private static async Task<IResult> ReceiveAsync(int channelId, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
         ConversationService conversations, CancellationToken cancellationToken)
     {
-        Channel? channel;
+        ApiChannelState? channel;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
-            channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.Type == ChannelType.Api,
-                cancellationToken);
+            channel = await FindChannel(db, channelId);
         }
 
         if (channel is null)
@@ -92,7 +91,16 @@ public static class ApiChannelEndpoints
 
     public sealed record ReceivedResponse(int ConversationId, long MessageId);
 
-    private static bool HasValidToken(HttpRequest request, Channel channel)
+    /// <summary>Only what the checks below need: this runs on every inbound request.</summary>
+    private sealed record ApiChannelState(int Id, bool IsActive, bool IsDeleted, string? ApiTokenHash);
+
+    private static readonly Func<TalkToMeDbContext, int, Task<ApiChannelState?>> FindChannel = EF.CompileAsyncQuery(
+        (TalkToMeDbContext db, int id) => db.Channels
+            .Where(c => c.Id == id && c.Type == ChannelType.Api)
+            .Select(c => new ApiChannelState(c.Id, c.IsActive, c.DeletedAt != null, c.ApiTokenHash))
+            .FirstOrDefault());
+
+    private static bool HasValidToken(HttpRequest request, ApiChannelState channel)
     {
         var header = request.Headers.Authorization.ToString();
         if (channel.ApiTokenHash is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

@@ -499,6 +499,11 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         public List<string> CustomerMessages { get; } = [];
         public List<int> Resolved { get; } = [];
 
+        // Wants every message, so these tests see every hook call (the EF path; InboundFastPathTests covers the other).
+        public bool RunsOnStart(Channel channel) => true;
+
+        public bool RunsOnCustomerMessage(int? flowId, int? flowStepIndex) => true;
+
         public Task OnConversationStartedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken)
         {
             Started.Add(conversation.Id);
