@@ -25,8 +25,10 @@ public static class DependencyInjection
     public static IServiceCollection AddTalkToMeCore(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(TimeProvider.System);
-        // A Blazor circuit lives for hours: a context per operation, never one per circuit.
-        services.AddDbContextFactory<TalkToMeDbContext>(options => options.UseSqlite(connectionString));
+        // A Blazor circuit lives for hours: a context per operation, never one per circuit. Pooled, because every
+        // inbound request and inbox read creates one: building a context from scratch costs more than the query.
+        services.AddPooledDbContextFactory<TalkToMeDbContext>(options => options.UseSqlite(connectionString));
+        services.TryAddScoped(sp => sp.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<InboxEventHub>();
         services.AddSingleton<InboxQuery>();
