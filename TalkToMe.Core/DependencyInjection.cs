@@ -42,6 +42,7 @@ public static class DependencyInjection
         services.AddSingleton<MacroService>();
         services.AddSingleton<IConversationFlows, FlowEngine>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
+        services.AddSingleton<ApiChannelDirectory>();
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();
         services.AddSingleton<Agents.ApiTokenService>();

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.KeepAlive;
 
@@ -43,7 +44,8 @@ public sealed record ChannelSaved(ChannelView Channel, string? NewApiToken, IRea
 /// Channel administration for the UI and the admin API alike: validation in one place, one transaction per change,
 /// the Keep Alive engine woken after the commit. Reads are open to every signed-in user; changes are admin-only.
 /// </summary>
-public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time, KeepAliveSignal keepAlive)
+public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time, KeepAliveSignal keepAlive,
+    ApiChannelDirectory? apiChannels = null)
 {
     public const int MaxNameLength = 100;
     public const string ApiTokenPrefix = "ttm_ch";
@@ -116,7 +118,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         db.Channels.Add(channel);
         await db.SaveChangesAsync(cancellationToken);
-        keepAlive.NotifyChannelChanged(channel.Id);
+        Changed(channel.Id);
         var view = (await GetAsync(channel.Id, cancellationToken))!;
         return AdminResult<ChannelSaved>.Ok(new ChannelSaved(view, apiToken, generated));
     }
@@ -169,7 +171,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        keepAlive.NotifyChannelChanged(channel.Id);
+        Changed(channel.Id);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -187,7 +189,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         channel.SetSwitches(isActive, allowsActiveContact);
         await db.SaveChangesAsync(cancellationToken);
-        keepAlive.NotifyChannelChanged(id);
+        Changed(id);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -211,7 +213,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         channel.ConfigureKeepAlive(KeepAliveRules.Normalize(settings));
         await db.SaveChangesAsync(cancellationToken);
-        keepAlive.NotifyChannelChanged(id);
+        Changed(id);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -250,7 +252,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         channel.Delete(time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(cancellationToken);
-        keepAlive.NotifyChannelChanged(id);
+        Changed(id);
         return true;
     }
 
@@ -294,4 +296,10 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         c.Groups.OrderBy(g => g.Name).Select(g => new ChannelRef(g.Id, g.Name)).ToList(),
         c.ApiTokenHash is not null,
         c.CreatedAt);
+
+    private void Changed(int channelId)
+    {
+        keepAlive.NotifyChannelChanged(channelId);
+        apiChannels?.Forget(channelId);
+    }
 }

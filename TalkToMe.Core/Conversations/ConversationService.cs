@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TalkToMe.Core.Channels;
@@ -163,18 +164,21 @@ public sealed class ConversationService
             foreach (var item in batch)
             {
                 var unit = new Unit(db);
-                await transaction.CreateSavepointAsync("inbound");
+                fastPath.BeginMessage();
                 try
                 {
                     var result = await ReceiveInBatchAsync(unit, fastPath, channels, item.Message, now);
-                    await unit.SaveAsync(CancellationToken.None);
-                    await transaction.ReleaseSavepointAsync("inbound");
+                    if (db.ChangeTracker.HasChanges())
+                    {
+                        await unit.SaveAsync(CancellationToken.None);
+                    }
+                    fastPath.CommitMessage();
                     stored.Add((item, unit, result));
                 }
                 catch (Exception ex)
                 {
-                    await transaction.RollbackToSavepointAsync("inbound");
-                    if (ex is DbUpdateException && item.Message.ExternalMessageId is { } externalId
+                    fastPath.RollbackMessage();
+                    if (ex is DbUpdateException or SqliteException && item.Message.ExternalMessageId is { } externalId
                         && await FindDuplicateAsync(db, item.Message.ChannelId, externalId, CancellationToken.None) is { } duplicate)
                     {
                         // Another process stored the same provider id first (the unique index decided): answer as it did.

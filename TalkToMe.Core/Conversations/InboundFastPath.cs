@@ -19,6 +19,9 @@ namespace TalkToMe.Core.Conversations;
 /// with <see cref="KeepAliveSchedule.OnCustomerMessage"/> would have saved; the inbound tests run both paths.</remarks>
 internal sealed class InboundFastPath : IDisposable
 {
+    private readonly SqliteCommand _savepoint;
+    private readonly SqliteCommand _release;
+    private readonly SqliteCommand _rollback;
     private readonly SqliteCommand _findDuplicate;
     private readonly SqliteCommand _findIdentity;
     private readonly SqliteCommand _findConversation;
@@ -35,6 +38,9 @@ internal sealed class InboundFastPath : IDisposable
         var sqlite = (SqliteConnection)connection;
         var tx = (SqliteTransaction)transaction;
 
+        _savepoint = Command(sqlite, tx, "SAVEPOINT inbound");
+        _release = Command(sqlite, tx, "RELEASE inbound");
+        _rollback = Command(sqlite, tx, "ROLLBACK TO inbound; RELEASE inbound");
         _findDuplicate = Command(sqlite, tx, """
             SELECT "ConversationId", "Id" FROM "Messages"
             WHERE "ChannelId" = $channel AND "Direction" = 0 AND "ExternalId" = $external LIMIT 1
@@ -91,6 +97,13 @@ internal sealed class InboundFastPath : IDisposable
             RETURNING "Status"
             """, "$at", "$preview", "$stage", "$due", "$id");
     }
+
+    /// <summary>Each message of a batch under its own savepoint: one bad message never takes the others down.</summary>
+    public void BeginMessage() => _savepoint.ExecuteNonQuery();
+
+    public void CommitMessage() => _release.ExecuteNonQuery();
+
+    public void RollbackMessage() => _rollback.ExecuteNonQuery();
 
     /// <summary>Stores the message and returns its result and events, or null when the EF path must handle it (nothing written).</summary>
     public (InboundResult Result, InboxEvent[] Events)? TryReceive(Channel channel, InboundMessage message, IConversationFlows flows,
@@ -199,7 +212,7 @@ internal sealed class InboundFastPath : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _findDuplicate, _findIdentity, _findConversation, _findThread, _renameContact, _insertContact,
+        foreach (var command in new[] { _savepoint, _release, _rollback, _findDuplicate, _findIdentity, _findConversation, _findThread, _renameContact, _insertContact,
                      _insertIdentity, _insertConversation, _insertMessage, _updateConversation })
         {
             command.Dispose();

@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
-using TalkToMe.Core.Data;
 
 namespace TalkToMe.Web.Endpoints;
 
@@ -24,14 +23,10 @@ public static class ApiChannelEndpoints
         group.MapPost("/messages", ReceiveAsync);
     }
 
-    private static async Task<IResult> ReceiveAsync(int channelId, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
+    private static async Task<IResult> ReceiveAsync(int channelId, HttpContext context, ApiChannelDirectory channels,
         ConversationService conversations, CancellationToken cancellationToken)
     {
-        ApiChannelState? channel;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            channel = await FindChannel(db, channelId);
-        }
+        var channel = await channels.FindAsync(channelId, cancellationToken);
 
         if (channel is null)
         {
@@ -90,15 +85,6 @@ public static class ApiChannelEndpoints
     }
 
     public sealed record ReceivedResponse(int ConversationId, long MessageId);
-
-    /// <summary>Only what the checks below need: this runs on every inbound request.</summary>
-    private sealed record ApiChannelState(int Id, bool IsActive, bool IsDeleted, string? ApiTokenHash);
-
-    private static readonly Func<TalkToMeDbContext, int, Task<ApiChannelState?>> FindChannel = EF.CompileAsyncQuery(
-        (TalkToMeDbContext db, int id) => db.Channels
-            .Where(c => c.Id == id && c.Type == ChannelType.Api)
-            .Select(c => new ApiChannelState(c.Id, c.IsActive, c.DeletedAt != null, c.ApiTokenHash))
-            .FirstOrDefault());
 
     private static bool HasValidToken(HttpRequest request, ApiChannelState channel)
     {
