@@ -89,6 +89,100 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     protected static FakeReply Accepted(string mid, string psid = "6543210987654321") =>
         new(200, $$"""{"recipient_id":"{{psid}}","message_id":"{{mid}}"}""");
 
+    /// <summary>A receipt item (<c>delivery</c> or <c>read</c>) from the customer <paramref name="psid"/>, as Meta posts it.</summary>
+    protected string Receipt(string psid, string kind, object receipt) =>
+        JsonSerializer.Serialize(new
+        {
+            @object = ObjectName,
+            entry = new[]
+            {
+                new
+                {
+                    id = PageId,
+                    time = 1790000000123,
+                    messaging = new[]
+                    {
+                        new Dictionary<string, object>
+                        {
+                            ["sender"] = new { id = psid },
+                            ["recipient"] = new { id = PageId },
+                            ["timestamp"] = 1790000000000,
+                            [kind] = receipt,
+                        },
+                    },
+                },
+            },
+        });
+
+    /// <summary>Meta's millisecond watermark that covers a message we marked sent at <paramref name="sentAt"/>.</summary>
+    protected static long WatermarkCovering(DateTime? sentAt) =>
+        (sentAt!.Value.Ticks - DateTime.UnixEpoch.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>Agent replies, one after the other, each accepted by the fake with the given mid; returns them once sent.</summary>
+    protected async Task<List<Message>> SentRepliesAsync(int conversationId, params string[] mids)
+    {
+        var sent = new List<Message>();
+        foreach (var mid in mids)
+        {
+            fixture.Provider.Enqueue(Accepted(mid));
+            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), $"Resposta {mid}");
+            sent.Add(await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending));
+            Assert.Equal(DeliveryStatus.Sent, sent[^1].DeliveryStatus);
+        }
+
+        return sent;
+    }
+
+    protected async Task<DeliveryStatus[]> StatesAsync(Channel channel, IEnumerable<Message> replies)
+    {
+        var stored = await fixture.MessagesAsync(channel.Id);
+        return replies.Select(r => stored.Single(m => m.Id == r.Id).DeliveryStatus).ToArray();
+    }
+
+    [Fact]
+    public async Task Receipt_SignedWithAnotherSecret_Returns403AndChangesNoReply()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7000000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_SIG-" + Guid.NewGuid().ToString("N"));
+        var body = Receipt(psid, "read", new { watermark = WatermarkCovering(replies[0].SentAt), mid = replies[0].ExternalId });
+
+        var response = await PostAsync(channel, body, Signature(body, "someone-elses-secret"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+
+    [Theory]
+    [InlineData("read", "\"ontem\"")]
+    [InlineData("read", "{}")]
+    [InlineData("delivery", "{\"mids\":\"m_1\"}")]
+    public async Task Receipt_Malformed_Returns400(string kind, string receipt)
+    {
+        var channel = await ChannelAsync();
+        var body = $$"""{"object":"{{ObjectName}}","entry":[{"id":"{{PageId}}","messaging":[{"sender":{"id":"7000000000000002"},"{{kind}}":{{receipt}}}]}]}""";
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(kind, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Receipt_UnknownMid_Returns200AndChangesNothing()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7000000000000003";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_KNOWN-" + Guid.NewGuid().ToString("N"));
+
+        var response = await PostAsync(channel, Receipt(psid, "read", new { mid = "m_sent-from-another-tool" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+
     [Fact]
     public async Task Verify_RightToken_EchoesTheChallengeAsPlainText()
     {
@@ -406,6 +500,52 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
 public class FacebookWebhookTests(ProviderFixture fixture) : MessengerWebhookTests(fixture, ChannelType.Facebook), IClassFixture<ProviderFixture>
 {
     [Fact]
+    public async Task Receipt_Delivery_MarksTheNamedMidsAndRepliesUpToTheWatermarkDelivered()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7100000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_D1", "m_D2", "m_D3");
+
+        // mids names the third reply; the watermark covers the first; the second is in neither.
+        var response = await PostAsync(channel, Receipt(psid, "delivery",
+            new { mids = new[] { "m_D3", "m_not-ours" }, watermark = WatermarkCovering(replies[0].SentAt) }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Delivered, DeliveryStatus.Sent, DeliveryStatus.Delivered], await StatesAsync(channel, replies));
+    }
+
+    [Fact]
+    public async Task Receipt_ReadWatermark_MarksRepliesUpToItReadAndALaterDeliveryNeverDowngrades()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7100000000000002";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_R1", "m_R2");
+
+        var read = await PostAsync(channel, Receipt(psid, "read", new { watermark = WatermarkCovering(replies[0].SentAt) }));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Sent], await StatesAsync(channel, replies));
+
+        var delivery = await PostAsync(channel, Receipt(psid, "delivery",
+            new { mids = new[] { "m_R1", "m_R2" }, watermark = WatermarkCovering(replies[1].SentAt) }));
+        Assert.Equal(HttpStatusCode.OK, delivery.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Delivered], await StatesAsync(channel, replies));
+    }
+
+    [Fact]
+    public async Task Receipt_WatermarkOfAnotherCustomer_LeavesThisConversationAlone()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel, "7100000000000003");
+        var replies = await SentRepliesAsync(conversationId, "m_OTHER1");
+
+        var response = await PostAsync(channel, Receipt("7100000000000999", "read", new { watermark = WatermarkCovering(replies[0].SentAt) }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+    [Fact]
     public async Task Reply_LongerThan2000Characters_IsSplitIntoSeveralMessages()
     {
         var text = string.Join(' ', Enumerable.Range(0, 600).Select(i => $"item{i}")); // 4489 characters: three parts
@@ -420,6 +560,20 @@ public class FacebookWebhookTests(ProviderFixture fixture) : MessengerWebhookTes
 
 public class InstagramWebhookTests(ProviderFixture fixture) : MessengerWebhookTests(fixture, ChannelType.Instagram), IClassFixture<ProviderFixture>
 {
+    [Fact]
+    public async Task Receipt_SeenWithMid_MarksThatReplyAndTheEarlierOnesRead()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7200000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_S1", "m_S2", "m_S3");
+
+        // Instagram's messaging_seen: read{mid} names the last message the customer saw.
+        var response = await PostAsync(channel, Receipt(psid, "read", new { mid = "m_S2" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Read, DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
     [Fact]
     public async Task Reply_Over1000Utf8Bytes_IsSplitByBytesAtWordBoundaries()
     {
