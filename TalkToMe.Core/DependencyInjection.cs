@@ -59,6 +59,11 @@ public static class DependencyInjection
         services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
         services.AddSingleton<IChannelSender, EmailSender>();
         services.AddSingleton<EmailThreads>();
+        // Names for contacts whose webhooks carry none (Messenger, Instagram, LINE), looked up after the message is stored.
+        services.AddSingleton<Contacts.ContactService>();
+        services.AddSingleton<Contacts.IContactProfileSource, MessengerProfileSource>();
+        services.AddSingleton<Contacts.IContactProfileSource, LineProfileSource>();
+        services.AddSingleton<Contacts.ContactProfileService>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         services.AddSingleton<FlowAdminService>();
@@ -76,6 +81,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<OutboundDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
         services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Contacts.ContactProfileService>());
         return services;
     }
 

@@ -21,6 +21,9 @@ public sealed class ProviderFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Provider = await FakeProvider.StartAsync();
+        // Profile lookups (GET: Messenger/Instagram Graph, LINE profile) never take a reply queued for a send; unless a test
+        // routes a profile, the provider does not know the user.
+        Provider.Route(r => r.Method == "GET", _ => new FakeReply(404, """{"error":{"message":"Unknown user","code":100},"message":"Not found"}"""));
         App = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
@@ -62,6 +65,35 @@ public sealed class ProviderFixture : IAsyncLifetime
     {
         await using var db = await Db.CreateDbContextAsync();
         return await db.Conversations.AsNoTracking().Include(c => c.Contact).Where(c => c.ChannelId == channelId).ToListAsync();
+    }
+
+    /// <summary>Waits (on the inbox's own events, no polling loop) until the inbox shows the conversation's contact with that name.</summary>
+    public async Task<string> WaitForContactNameAsync(int channelId, string name, TimeSpan? timeout = null)
+    {
+        var changed = new SemaphoreSlim(0);
+        using var subscription = App.Services.GetRequiredService<InboxEventHub>().Subscribe(e =>
+        {
+            if (e.ChannelId == channelId)
+            {
+                changed.Release();
+            }
+        });
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var query = App.Services.GetRequiredService<InboxQuery>();
+        while (true)
+        {
+            var names = (await query.ListAsync(new InboxFilter { ChannelId = channelId })).Items.Select(i => i.ContactName).ToList();
+            if (names.Contains(name))
+            {
+                return name;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await changed.WaitAsync(left))
+            {
+                Assert.Fail($"The inbox never showed \"{name}\"; it shows: {string.Join(", ", names)}.");
+            }
+        }
     }
 
     /// <summary>Waits (on the inbox's own events, no polling loop) until the message satisfies the condition.</summary>

@@ -72,6 +72,45 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
     private static FakeReply Accepted(params string[] ids) =>
         new(200, JsonSerializer.Serialize(new { sentMessages = ids.Select(id => new { id, quoteToken = "IStG5h1Tz7b" }) }));
 
+    private void RouteProfile(string userId, Func<RecordedRequest, FakeReply> reply) =>
+        fixture.Provider.Route(r => r.Method == "GET" && r.PathAndQuery == $"/v2/bot/profile/{userId}", reply);
+
+    [Fact]
+    public async Task Receive_NewCustomer_InboxShowsTheLineDisplayNameAfterTheLookup()
+    {
+        var channel = await ChannelAsync();
+        const string userId = "U00000000000000000000000000000a01";
+        RouteProfile(userId, _ => new FakeReply(200,
+            $$"""{"displayName":"Kenji Tanaka","userId":"{{userId}}","pictureUrl":"https://profile.line-scdn.net/x","language":"ja"}"""));
+
+        var response = await PostAsync(channel, Inbound(Guid.NewGuid().ToString("N"), userId, "Olá!"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.WaitForContactNameAsync(channel.Id, "Kenji Tanaka");
+        var lookup = Assert.Single(fixture.Provider.RoutedRequests, r => r.PathAndQuery == $"/v2/bot/profile/{userId}");
+        Assert.Equal($"Bearer {AccessToken}", lookup.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Receive_ProfileLookupFails_ContactKeepsTheUserIdAndTheMessageIsKept()
+    {
+        var failing = await ChannelAsync();
+        const string userId = "U00000000000000000000000000000a02";
+        RouteProfile(userId, _ => new FakeReply(503, """{"message":"Service unavailable"}"""));
+        var named = await ChannelAsync();
+        const string otherUserId = "U00000000000000000000000000000a03";
+        RouteProfile(otherUserId, _ => new FakeReply(200, $$"""{"displayName":"Yui","userId":"{{otherUserId}}"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(failing, Inbound(Guid.NewGuid().ToString("N"), userId, "Olá"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(named, Inbound(Guid.NewGuid().ToString("N"), otherUserId, "Olá"))).StatusCode);
+
+        // Lookups run in order: once the second contact is named, the first lookup has finished.
+        await fixture.WaitForContactNameAsync(named.Id, "Yui");
+        Assert.Contains(fixture.Provider.RoutedRequests, r => r.PathAndQuery == $"/v2/bot/profile/{userId}");
+        Assert.Equal(userId, Assert.Single(await fixture.ConversationsAsync(failing.Id)).Contact.Name);
+        Assert.Equal("Olá", Assert.Single(await fixture.MessagesAsync(failing.Id)).Content);
+    }
+
     [Fact]
     public async Task Receive_ConsoleVerifyCallWithNoEvents_Returns200AndStoresNothing()
     {

@@ -183,6 +183,106 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
     }
 
+    /// <summary>The Graph profile request for <paramref name="psid"/> (Messenger asks for first/last name, Instagram for name/username).</summary>
+    protected string ProfilePath(string psid) =>
+        $"/v21.0/{psid}?fields={(type == ChannelType.Instagram ? "name,username" : "first_name,last_name")}&access_token={PageAccessToken}";
+
+    protected string ProfileJson(string psid) => type == ChannelType.Instagram
+        ? $$"""{"name":"Maria Souza","username":"maria.souza","id":"{{psid}}"}"""
+        : $$"""{"first_name":"Maria","last_name":"Souza","id":"{{psid}}"}""";
+
+    protected void RouteProfile(string psid, Func<RecordedRequest, FakeReply> reply) =>
+        fixture.Provider.Route(r => r.Method == "GET" && r.PathAndQuery.StartsWith($"/v21.0/{psid}?", StringComparison.Ordinal), reply);
+
+    [Fact]
+    public async Task Receive_NewCustomer_InboxShowsTheProfileNameAfterTheLookup()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000001";
+        RouteProfile(psid, _ => new FakeReply(200, ProfileJson(psid)));
+
+        var response = await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi, sou nova por aqui."));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.WaitForContactNameAsync(channel.Id, "Maria Souza");
+        var lookup = Assert.Single(fixture.Provider.RoutedRequests, r => r.PathAndQuery.StartsWith($"/v21.0/{psid}?", StringComparison.Ordinal));
+        Assert.Equal(ProfilePath(psid), lookup.PathAndQuery);
+        Assert.Equal("Maria Souza", Assert.Single(await fixture.MessagesAsync(channel.Id)).SenderName);
+    }
+
+    [Fact]
+    public async Task Receive_ProfileLookupStillRunning_WebhookHasAlreadyAnsweredAndStoredTheMessage()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000002";
+        using var hold = new ManualResetEventSlim();
+        RouteProfile(psid, _ =>
+        {
+            hold.Wait(TimeSpan.FromSeconds(30)); // Meta is slow: the webhook must not wait for it.
+            return new FakeReply(200, ProfileJson(psid));
+        });
+
+        var response = await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi?"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(await fixture.MessagesAsync(channel.Id));
+        Assert.Equal(psid, Assert.Single(await fixture.ConversationsAsync(channel.Id)).Contact.Name);
+        hold.Set();
+        await fixture.WaitForContactNameAsync(channel.Id, "Maria Souza");
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(400)]
+    public async Task Receive_ProfileLookupFails_ContactKeepsTheIdAndTheMessageIsKept(int status)
+    {
+        var failing = await ChannelAsync();
+        var psid = $"73000000000{status}03";
+        RouteProfile(psid, _ => new FakeReply(status, """{"error":{"message":"(#100) No profile available for that user","code":100}}"""));
+        var named = await ChannelAsync();
+        var otherPsid = $"73000000000{status}04";
+        RouteProfile(otherPsid, _ => new FakeReply(200, ProfileJson(otherPsid)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(failing, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(named, Inbound("m_" + Guid.NewGuid().ToString("N"), otherPsid, "Oi"))).StatusCode);
+
+        // Lookups run in order: once the second contact is named, the first lookup has finished.
+        await fixture.WaitForContactNameAsync(named.Id, "Maria Souza");
+        Assert.Contains(fixture.Provider.RoutedRequests, r => r.PathAndQuery == ProfilePath(psid));
+        Assert.Equal(psid, Assert.Single(await fixture.ConversationsAsync(failing.Id)).Contact.Name);
+        Assert.Equal("Oi", Assert.Single(await fixture.MessagesAsync(failing.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_AgentRenamedTheContactBeforeTheLookupAnswered_KeepsTheAgentsName()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000005";
+        using var hold = new ManualResetEventSlim();
+        RouteProfile(psid, _ =>
+        {
+            hold.Wait(TimeSpan.FromSeconds(30));
+            return new FakeReply(200, ProfileJson(psid));
+        });
+        var otherChannel = await ChannelAsync();
+        const string otherPsid = "7300000000000006";
+        RouteProfile(otherPsid, _ => new FakeReply(200, ProfileJson(otherPsid)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi"))).StatusCode);
+        await fixture.Provider.WaitForRoutedRequestAsync(r => r.PathAndQuery == ProfilePath(psid));
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            var contactId = (await db.ContactIdentities.SingleAsync(i => i.ChannelId == channel.Id)).ContactId;
+            await db.Contacts.Where(c => c.Id == contactId).ExecuteUpdateAsync(u => u.SetProperty(c => c.Name, "Cliente VIP"));
+        }
+
+        hold.Set();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(otherChannel, Inbound("m_" + Guid.NewGuid().ToString("N"), otherPsid, "Oi"))).StatusCode);
+        await fixture.WaitForContactNameAsync(otherChannel.Id, "Maria Souza");
+
+        Assert.Equal("Cliente VIP", Assert.Single(await fixture.ConversationsAsync(channel.Id)).Contact.Name);
+    }
+
     [Fact]
     public async Task Verify_RightToken_EchoesTheChallengeAsPlainText()
     {

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Meta;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
@@ -20,13 +21,13 @@ public static class MessengerWebhookEndpoints
         app.MapGet("/webhooks/facebook/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Facebook, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/facebook/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, DeliveryStatusService statuses, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
         app.MapGet("/webhooks/instagram/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Instagram, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/instagram/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, DeliveryStatusService statuses, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
     }
 
     private static async Task<IResult> VerifyAsync(ChannelType type, string publicKey, HttpRequest request,
@@ -51,7 +52,7 @@ public static class MessengerWebhookEndpoints
 
     private static async Task<IResult> ReceiveAsync(ChannelType type, string publicKey, HttpContext context,
         IDbContextFactory<TalkToMeDbContext> factory, ConversationService conversations, DeliveryStatusService statuses,
-        CancellationToken cancellationToken)
+        ContactProfileService profiles, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, type, publicKey, cancellationToken);
         if (channel is null)
@@ -87,7 +88,8 @@ public static class MessengerWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken);
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken,
+            ProviderWebhook.LookUpNewContacts(profiles));
         if (refused is not null)
         {
             return refused;
