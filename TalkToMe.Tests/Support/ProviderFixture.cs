@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TalkToMe.Core;
@@ -53,6 +54,41 @@ public sealed class ProviderFixture : IAsyncLifetime
         db.Channels.Add(channel);
         await db.SaveChangesAsync();
         return channel;
+    }
+
+    /// <summary>A provider's POST to one of our webhooks, with its signature (or secret) header when given.</summary>
+    public async Task<HttpResponseMessage> PostWebhookAsync(string path, HttpContent content, string? header = null, string? value = null)
+    {
+        using var client = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (header is not null && value is not null)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>The reply an agent ("Ana") writes: stored as pending for the dispatcher.</summary>
+    public Task<Message> ReplyAsync(int conversationId, string text) =>
+        Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
+
+    /// <summary>An agent's reply, returned once the dispatcher is done with it (sent or failed), or once <paramref name="until"/> holds.</summary>
+    public async Task<Message> ReplyAndWaitAsync(int conversationId, string text, Func<Message, bool>? until = null)
+    {
+        var reply = await ReplyAsync(conversationId, text);
+        return await WaitForMessageAsync(reply.Id, until ?? (m => m.DeliveryStatus != DeliveryStatus.Pending));
+    }
+
+    /// <summary>Soft-deletes the channel, as an admin would.</summary>
+    public async Task DeleteChannelAsync(int channelId)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        var stored = await db.Channels.FindAsync(channelId);
+        stored!.Delete(DateTime.UtcNow);
+        await db.SaveChangesAsync();
     }
 
     public async Task<List<Message>> MessagesAsync(int channelId)

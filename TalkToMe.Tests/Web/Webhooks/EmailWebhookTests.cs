@@ -71,21 +71,9 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         });
     }
 
-    private async Task<HttpResponseMessage> PostPostmarkAsync(Channel channel, string body, string? password = Password)
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/email/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (password is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-                Convert.ToBase64String(Encoding.UTF8.GetBytes("postmark:" + password)));
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostPostmarkAsync(Channel channel, string body, string? password = Password) =>
+        fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", ProviderFixture.Json(body), "Authorization",
+            password is null ? null : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("postmark:" + password)));
 
     private static Dictionary<string, string> Mailgun(string messageId, string subject, string text, DateTimeOffset? at = null,
         string key = SigningKey)
@@ -109,11 +97,8 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         };
     }
 
-    private async Task<HttpResponseMessage> PostMailgunAsync(Channel channel, Dictionary<string, string> fields)
-    {
-        using var client = fixture.Client();
-        return await client.PostAsync($"webhooks/email/{channel.PublicKey}", new FormUrlEncodedContent(fields));
-    }
+    private Task<HttpResponseMessage> PostMailgunAsync(Channel channel, Dictionary<string, string> fields) =>
+        fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", new FormUrlEncodedContent(fields));
 
     private async Task<int> ReceiveFirstMailAsync(Channel channel, string messageId = "<first-1@cliente.example>")
     {
@@ -125,8 +110,7 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
 
     private async Task<Message> ReplyAndWaitAsync(int conversationId, string text)
     {
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-        return await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        return await fixture.ReplyAndWaitAsync(conversationId, text);
     }
 
     [Fact]
@@ -425,9 +409,8 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         var file = new ByteArrayContent(new byte[3 * 1024]);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
         form.Add(file, "attachment-1", "nota-fiscal.pdf");
-        using var client = fixture.Client();
 
-        var response = await client.PostAsync($"webhooks/email/{channel.PublicKey}", form);
+        var response = await fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", form);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Segue a nota fiscal.\n\nAnexos: nota-fiscal.pdf (3 KB)", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);

@@ -47,20 +47,9 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
 
     private static string Signature(string body, string secret = ChannelSecret) => LineWebhook.Sign(secret, Encoding.UTF8.GetBytes(body));
 
-    private async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/line/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (signature is not null)
-        {
-            request.Headers.TryAddWithoutValidation(LineWebhook.SignatureHeader, signature.Length == 0 ? Signature(body) : signature);
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "") =>
+        fixture.PostWebhookAsync($"webhooks/line/{channel.PublicKey}", ProviderFixture.Json(body), LineWebhook.SignatureHeader,
+            signature?.Length == 0 ? Signature(body) : signature);
 
     private async Task<int> ReceiveAsync(Channel channel)
     {
@@ -222,12 +211,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
     public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
     {
         var channel = await ChannelAsync();
-        await using (var db = await fixture.Db.CreateDbContextAsync())
-        {
-            var stored = await db.Channels.FindAsync(channel.Id);
-            stored!.Delete(DateTime.UtcNow);
-            await db.SaveChangesAsync();
-        }
+        await fixture.DeleteChannelAsync(channel.Id);
 
         var response = await PostAsync(channel, Inbound("01DELETED", UserId, "Oi"));
 
@@ -254,7 +238,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("461230966842064897"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+        var reply = await fixture.ReplyAsync(conversationId, "Vou verificar o pedido 4521.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -283,9 +267,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         fixture.Provider.Enqueue(new FakeReply(status, """{"message":"Try again later"}"""));
         fixture.Provider.Enqueue(Accepted("461230966842064898"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("461230966842064898", sent.ExternalId);
         Assert.Equal(2, sent.DeliveryAttempts);
@@ -299,9 +281,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(new FakeReply(401, """{"message":"Authentication failed due to the following reason: invalid token."}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("invalid token", failed.FailureReason);

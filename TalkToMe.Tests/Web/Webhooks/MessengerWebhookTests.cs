@@ -64,20 +64,9 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     protected static string Signature(string body, string secret = AppSecret) =>
         "sha256=" + MetaSignature.Sign(secret, Encoding.UTF8.GetBytes(body));
 
-    protected async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/{Route}/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (signature is not null)
-        {
-            request.Headers.TryAddWithoutValidation(MetaSignature.Header, signature.Length == 0 ? Signature(body) : signature);
-        }
-
-        return await client.SendAsync(request);
-    }
+    protected Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "") =>
+        fixture.PostWebhookAsync($"webhooks/{Route}/{channel.PublicKey}", ProviderFixture.Json(body), MetaSignature.Header,
+            signature?.Length == 0 ? Signature(body) : signature);
 
     protected async Task<int> ReceiveAsync(Channel channel, string psid = "6543210987654321")
     {
@@ -125,7 +114,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         foreach (var mid in mids)
         {
             fixture.Provider.Enqueue(Accepted(mid));
-            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), $"Resposta {mid}");
+            var reply = await fixture.ReplyAsync(conversationId, $"Resposta {mid}");
             sent.Add(await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending));
             Assert.Equal(DeliveryStatus.Sent, sent[^1].DeliveryStatus);
         }
@@ -437,12 +426,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
     {
         var channel = await ChannelAsync();
-        await using (var db = await fixture.Db.CreateDbContextAsync())
-        {
-            var stored = await db.Channels.FindAsync(channel.Id);
-            stored!.Delete(DateTime.UtcNow);
-            await db.SaveChangesAsync();
-        }
+        await fixture.DeleteChannelAsync(channel.Id);
 
         var response = await PostAsync(channel, Inbound("m_deleted", "100200307", "Oi"));
 
@@ -469,7 +453,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("m_REPLY1"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+        var reply = await fixture.ReplyAsync(conversationId, "Vou verificar o pedido 4521.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -495,9 +479,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         fixture.Provider.Enqueue(new FakeReply(503, """{"error":{"message":"Service temporarily unavailable","code":2}}"""));
         fixture.Provider.Enqueue(Accepted("m_AFTER-RETRY"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("m_AFTER-RETRY", sent.ExternalId);
         Assert.Equal(2, sent.DeliveryAttempts);
@@ -511,9 +493,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(new FakeReply(400, """{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("Invalid OAuth access token.", failed.FailureReason);
@@ -535,7 +515,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         Message reply;
         try
         {
-            reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Ainda precisa de ajuda?");
+            reply = await fixture.ReplyAsync(conversationId, "Ainda precisa de ajuda?");
         }
         catch (ConversationRuleException ex)
         {
@@ -582,9 +562,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         fixture.Provider.Enqueue(Accepted("m_PART-1"));
         try
         {
-            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-
-            var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+            var sent = await fixture.ReplyAndWaitAsync(conversationId, text);
             Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
             Assert.Equal("m_PART-1", sent.ExternalId);
             return fixture.Provider.Requests.Skip(before)
