@@ -1,3 +1,4 @@
+using TalkToMe.Core.Channels;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -91,6 +92,18 @@ public static class WebServices
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
         });
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        var publicUrl = configuration[$"{TalkToMeOptions.Section}:PublicUrl"];
+        try
+        {
+            // Checked at start-up: a typo here would otherwise only show as Twilio receipts that never arrive.
+            PublicUrls.Normalize(publicUrl);
+        }
+        catch (FormatException ex)
+        {
+            throw new StartupException(ex.Message);
+        }
+
+        services.Configure<PublicUrlOptions>(o => o.PublicUrl = publicUrl);
         services.AddTalkToMeWorkers();
         services.AddInboxHub();
         services.AddScoped<AdminBootstrap>();
