@@ -98,9 +98,10 @@ public static class WebServices
             // Checked at start-up: a typo here would otherwise only show as Twilio receipts that never arrive.
             PublicUrls.Normalize(publicUrl);
         }
-        catch (FormatException ex)
+        catch (FormatException)
         {
-            throw new StartupException(ex.Message);
+            throw new StartupException(
+                $"TalkToMe:PublicUrl (TalkToMe__PublicUrl) must be an absolute http or https URL without a query, e.g. https://chat.example.com; got \"{publicUrl}\".");
         }
 
         services.Configure<PublicUrlOptions>(o => o.PublicUrl = publicUrl);
