@@ -141,6 +141,7 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         var message = page.GetByTestId("thread").GetByTestId("message").Filter(new() { HasText = "Olá Beatriz, seu pedido 5120 foi enviado." });
         await Expect(message).ToBeVisibleAsync();
         await Expect(message.GetByTestId("delivery")).ToHaveAttributeAsync("data-state", "Sent");
+        await Expect(message.GetByTestId("template-badge")).ToHaveTextAsync("Modelo pedido_enviado");
         await Expect(page.GetByTestId("template-form")).ToHaveCountAsync(0);
         // Free text is still blocked after the template: only the customer's answer reopens the window.
         await Expect(page.GetByLabel("Responder")).ToBeDisabledAsync();
