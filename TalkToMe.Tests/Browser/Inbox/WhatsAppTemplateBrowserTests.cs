@@ -71,7 +71,13 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         // The admin syncs the approved templates on the channel page.
         var page = await OpenAsync($"/channels/{_channelId}");
         var templates = page.GetByTestId("whatsapp-templates");
+        // Meta refuses first (expired token): the page says why.
+        _graph.Enqueue(new FakeReply(401, """{"error":{"message":"Session has expired","type":"OAuthException","code":190}}"""));
         await templates.GetByRole(AriaRole.Button, new() { Name = "Sincronizar modelos" }).ClickAsync();
+        await Expect(templates.GetByTestId("templates-error")).ToHaveTextAsync(
+            "A Meta recusou a busca de modelos: HTTP 401: Session has expired (190).");
+        await templates.GetByRole(AriaRole.Button, new() { Name = "Sincronizar modelos" }).ClickAsync();
+        await Expect(templates.GetByTestId("templates-error")).ToHaveCountAsync(0);
         await Expect(templates.GetByTestId("templates-synced")).ToHaveTextAsync("1 modelo(s) aprovado(s) sincronizado(s).");
         await Expect(templates.GetByTestId("template-row")).ToHaveCountAsync(1);
         await Expect(templates.GetByTestId("template-row")).ToContainTextAsync("pedido_enviado");
