@@ -46,6 +46,7 @@ public static class DependencyInjection
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
         services.AddOptions<OutboundOptions>();
+        services.AddOptions<PublicUrlOptions>();
         services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, ApiChannelSender>();
         // No request logging: Telegram puts the bot token in the URL path, and the default handler logs every URL.
@@ -64,6 +65,7 @@ public static class DependencyInjection
         services.AddSingleton<Contacts.IContactProfileSource, MessengerProfileSource>();
         services.AddSingleton<Contacts.IContactProfileSource, LineProfileSource>();
         services.AddSingleton<Contacts.ContactProfileService>();
+        services.AddSingleton<WhatsAppTemplateService>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         services.AddSingleton<FlowAdminService>();

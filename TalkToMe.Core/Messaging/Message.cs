@@ -80,6 +80,9 @@ public class Message
     public DateTime CreatedAt { get; private set; }
     public DateTime? SentAt { get; private set; }
 
+    /// <summary>Set when the message was sent as a provider template (WhatsApp outside the 24-hour window); Content is its rendered text.</summary>
+    public MessageTemplate? Template { get; private set; }
+
     public bool IsCustomerVisible => Kind == MessageKind.Text;
 
     public static Message Incoming(Conversation conversation, string content, string? externalId, DateTime at) =>
@@ -100,6 +103,15 @@ public class Message
             NextAttemptAt = at,
             DeliveryId = Guid.NewGuid(),
         };
+
+    /// <summary>An outgoing template message: pending like any reply, with the template the sender posts instead of free text.</summary>
+    public static Message OutgoingTemplate(Conversation conversation, string renderedContent, MessageTemplate template, SenderType senderType,
+        string? senderId, string? senderName, DateTime at)
+    {
+        var message = Outgoing(conversation, renderedContent, senderType, senderId, senderName, at);
+        message.Template = template;
+        return message;
+    }
 
     public static Message PrivateNote(Conversation conversation, string content, string? agentId, string? agentName, DateTime at) =>
         new(conversation, MessageDirection.Outgoing, MessageKind.PrivateNote, SenderType.Agent, content, at)
