@@ -19,7 +19,7 @@ var path = Path.Combine(Path.GetTempPath(), $"talktome-keepalive-bench-{Guid.New
 var connectionString = DependencyInjection.NormalizeConnectionString($"Data Source={path}");
 
 var services = new ServiceCollection()
-    .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole())
+    .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff "))
     .AddTalkToMeCore(connectionString)
     .BuildServiceProvider();
 try
@@ -82,6 +82,7 @@ try
     var burstDue = DateTime.UtcNow.AddSeconds(2);
     var burstIds = await SeedConversationsAsync(connectionString, channelId, burst, burstDue, TimeSpan.Zero);
     signal.NotifyDueTimesChanged();
+    Console.WriteLine($"burst seeded {(burstDue - DateTime.UtcNow).TotalMilliseconds:0} ms before its deadline ({burstDue:HH:mm:ss.fff})");
     var burstLateness = await WaitForAsync(burstIds, id => burstDue, handledAt, TimeSpan.FromSeconds(30));
     Console.WriteLine($"burst of {burst:N0} due together: all handled {burstLateness.Max():0} ms after the deadline (target ≤ 1000 ms); lateness p50 {Percentile(burstLateness, 50):0} ms, p99 {Percentile(burstLateness, 99):0} ms");
 
