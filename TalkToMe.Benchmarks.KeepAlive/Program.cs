@@ -94,6 +94,16 @@ try
     var spreadLateness = await WaitForAsync(spreadIds, id => dueOf[id], handledAt, TimeSpan.FromSeconds(60));
     Console.WriteLine($"{spread:N0} deadlines spread over 10 s: lateness p50 {Percentile(spreadLateness, 50):0} ms, p99 {Percentile(spreadLateness, 99):0} ms, max {spreadLateness.Max():0} ms (target p99 ≤ 1500 ms)");
 
+    // 4. (opt-in) A burst of finalizations: resolve + exit flow stay on EF per conversation, so this shows that stage's cost.
+    if (args.Contains("finalize"))
+    {
+        var finalDue = DateTime.UtcNow.AddSeconds(2);
+        var finalIds = await SeedConversationsAsync(connectionString, channelId, burst, finalDue, TimeSpan.Zero, KeepAliveStage.AwaitingFinalization);
+        signal.NotifyDueTimesChanged();
+        var finalLateness = await WaitForAsync(finalIds, id => finalDue, handledAt, TimeSpan.FromSeconds(60));
+        Console.WriteLine($"finalization burst of {burst:N0} due together (EF path): all handled {finalLateness.Max():0} ms after the deadline; p50 {Percentile(finalLateness, 50):0} ms");
+    }
+
     await service.StopAsync(CancellationToken.None);
 
     await using var check = await factory.CreateDbContextAsync();
@@ -135,7 +145,8 @@ static async Task<int> SeedChannelAsync(IDbContextFactory<TalkToMeDbContext> fac
 }
 
 // Plain SQL for speed: contacts, identities and open conversations whose deadline falls in [from, from + range].
-static async Task<List<int>> SeedConversationsAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range)
+static async Task<List<int>> SeedConversationsAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range,
+    KeepAliveStage stage = KeepAliveStage.AwaitingInactivity)
 {
     var ids = new List<int>(count);
     var random = new Random(count);
@@ -148,8 +159,8 @@ static async Task<List<int>> SeedConversationsAsync(string connectionString, int
     var conversation = Command(connection, tx, """
         INSERT INTO "Conversations" ("ChannelId","ContactId","ContactIdentityId","Status","Priority","LastActivityAt","LastCustomerMessageAt",
             "LastMessagePreview","UnreadCount","CreatedAt","KeepAliveStage","KeepAliveDueAt","AttributesJson")
-        VALUES ($ch,$c,$i,0,0,$t,$t,'Olá',1,$t,1,$due,'{}') RETURNING "Id"
-        """, "$ch", "$c", "$i", "$t", "$due");
+        VALUES ($ch,$c,$i,0,0,$t,$t,'Olá',1,$t,$stage,$due,'{}') RETURNING "Id"
+        """, "$ch", "$c", "$i", "$t", "$stage", "$due");
     for (var i = 0; i < count; i++)
     {
         contact.Parameters["$n"].Value = $"Cliente {i}";
@@ -163,6 +174,7 @@ static async Task<List<int>> SeedConversationsAsync(string connectionString, int
         conversation.Parameters["$c"].Value = contactId;
         conversation.Parameters["$i"].Value = identityId;
         conversation.Parameters["$t"].Value = now;
+        conversation.Parameters["$stage"].Value = (int)stage;
         conversation.Parameters["$due"].Value = (from + range * random.NextDouble()).Ticks;
         ids.Add(Convert.ToInt32(await conversation.ExecuteScalarAsync()));
     }

@@ -212,9 +212,9 @@ public sealed class KeepAliveEngine(
     }
 
     /// <summary>
-    /// One transaction for a batch: claim every deadline, then write the inactivity messages with prepared statements
-    /// (<see cref="KeepAliveRows"/>: the burst path), and resolve the conversations whose finalization is due through EF,
-    /// since resolving runs the exit flow. Events and the dispatcher's wake-up follow the commit.
+    /// One transaction for a batch: claim every deadline, then write messages, activity lines and conversation changes
+    /// with prepared statements (<see cref="KeepAliveRows"/>: the burst path). Only a finalization on a channel with an
+    /// exit flow goes through EF, since the flow engine runs there. Events and the dispatcher's wake-up follow the commit.
     /// </summary>
     private async Task<int> HandleAsync(TalkToMeDbContext db, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
     {
@@ -256,11 +256,13 @@ public sealed class KeepAliveEngine(
                     await rows.ClearKeepAliveAsync(item.Due.ConversationId, cancellationToken);
                 }
 
-                foreach (var item in claimed.Where(c => c.IsOpen && c.Due.Stage == KeepAliveStage.AwaitingInactivity)
-                             .OrderBy(c => c.Due.DueAt).ThenBy(c => c.Due.ConversationId))
+                // Inactivity, and finalization on channels without an exit flow: a few rows each, written directly.
+                foreach (var item in claimed.Where(c => c.IsOpen && !c.RunsExitFlow).OrderBy(c => c.Due.DueAt).ThenBy(c => c.Due.ConversationId))
                 {
                     var (conversationId, channel) = (item.Due.ConversationId, item.Channel);
-                    if (channel.KeepAlive.InactivityMessage?.Trim() is { Length: > 0 } text)
+                    var inactivity = item.Due.Stage == KeepAliveStage.AwaitingInactivity;
+                    var text = (inactivity ? channel.KeepAlive.InactivityMessage : channel.KeepAlive.FinalizationMessage)?.Trim();
+                    if (!string.IsNullOrEmpty(text))
                     {
                         var message = Message.Outgoing(conversationId, channel.Id, text, SenderType.System, null, BotMessages.KeepAliveName, now);
                         BotMessages.DeliverIfTestChat(message, channel, now);
@@ -269,14 +271,20 @@ public sealed class KeepAliveEngine(
                         await rows.RecordOutgoingAsync(conversationId, text, now, cancellationToken);
                     }
 
-                    var activity = Message.Activity(conversationId, channel.Id, InactivitySentActivity, now);
+                    var activity = Message.Activity(conversationId, channel.Id, inactivity ? InactivitySentActivity : ClosedActivity, now);
                     added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(activity, cancellationToken)));
-                    changed.Add(new ConversationChanged(conversationId, channel.Id, item.Status, item.AssigneeId));
+                    if (!inactivity)
+                    {
+                        await rows.ResolveAsync(conversationId, now, cancellationToken);
+                    }
+
+                    changed.Add(new ConversationChanged(conversationId, channel.Id, inactivity ? item.Status : ConversationStatus.Resolved, item.AssigneeId));
                 }
             }
 
             writtenAfter = watch.Elapsed;
-            var finalizing = claimed.Where(c => c.IsOpen && c.Due.Stage == KeepAliveStage.AwaitingFinalization).ToDictionary(c => c.Due.ConversationId);
+            // Finalization on a channel with an exit flow: resolve and run the flow through EF, as an agent's resolve does.
+            var finalizing = claimed.Where(c => c.IsOpen && c.RunsExitFlow).ToDictionary(c => c.Due.ConversationId);
             if (finalizing.Count > 0)
             {
                 var ids = finalizing.Keys.ToList();
@@ -296,7 +304,7 @@ public sealed class KeepAliveEngine(
             await tx.CommitAsync(cancellationToken);
         }
 
-        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, inactivity rows written {Write} ms, committed {Commit} ms", due.Count,
+        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, rows written {Write} ms, committed {Commit} ms", due.Count,
             claimedAfter.TotalMilliseconds, writtenAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
 
         if (pending)
@@ -386,6 +394,8 @@ public sealed class KeepAliveEngine(
     private sealed record Claimed(Due Due, Channel Channel, ConversationStatus Status, string? AssigneeId)
     {
         public bool IsOpen => Status is ConversationStatus.Open or ConversationStatus.Pending;
+
+        public bool RunsExitFlow => Due.Stage == KeepAliveStage.AwaitingFinalization && Channel.ExitFlowId is not null;
     }
 
     /// <summary>Full: the batch found work, so the pass reads again; NextDueAt is only meaningful when it found none.</summary>

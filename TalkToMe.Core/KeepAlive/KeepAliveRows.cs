@@ -17,6 +17,7 @@ internal sealed class KeepAliveRows : IAsyncDisposable
     private readonly SqliteCommand _insertMessage;
     private readonly SqliteCommand _recordOutgoing;
     private readonly SqliteCommand _clearKeepAlive;
+    private readonly SqliteCommand _resolve;
 
     public KeepAliveRows(TalkToMeDbContext db)
     {
@@ -37,6 +38,12 @@ internal sealed class KeepAliveRows : IAsyncDisposable
             """UPDATE "Conversations" SET "LastActivityAt" = $at, "LastMessagePreview" = $preview WHERE "Id" = $id""");
         _clearKeepAlive = Command(connection, transaction,
             $"""UPDATE "Conversations" SET "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL WHERE "Id" = $id""");
+        // What Conversation.Resolve changes, plus the flow state the exit-flow hook clears (there is no exit flow here).
+        _resolve = Command(connection, transaction, $"""
+            UPDATE "Conversations" SET "Status" = {(int)ConversationStatus.Resolved}, "ResolvedAt" = $at, "SnoozedUntil" = NULL,
+                "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL, "FlowId" = NULL, "FlowStepIndex" = NULL
+            WHERE "Id" = $id
+            """);
     }
 
     /// <summary>Stores the message as EF stores it (enums as integers, times as UTC ticks, the Guid as upper-case text) and returns its id.</summary>
@@ -76,8 +83,16 @@ internal sealed class KeepAliveRows : IAsyncDisposable
         await _clearKeepAlive.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task ResolveAsync(int conversationId, DateTime at, CancellationToken cancellationToken)
+    {
+        _resolve.Parameters["$id"].Value = conversationId;
+        _resolve.Parameters["$at"].Value = at.Ticks;
+        await _resolve.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        await _resolve.DisposeAsync();
         await _insertMessage.DisposeAsync();
         await _recordOutgoing.DisposeAsync();
         await _clearKeepAlive.DisposeAsync();

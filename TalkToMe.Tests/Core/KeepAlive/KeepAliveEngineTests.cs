@@ -92,13 +92,56 @@ public class KeepAliveEngineTests
         Assert.Equal(h.Now, afterEngine.LastActivityAt);
     }
 
-    private static async Task<List<Dictionary<string, object?>>> RawRowsAsync(KeepAliveHarness h, int conversationId)
+    [Fact]
+    public async Task FinalizationRows_WithoutExitFlow_LeaveTheConversationAsResolvingThroughEfDoes()
+    {
+        await using var h = await KeepAliveHarness.CreateAsync();
+        var channel = await h.AddChannelAsync(KeepAliveHarness.Settings(inactivityMinutes: 10, finalizationMinutes: 5));
+        var byEngine = await h.AddConversationAsync(channel, "Motor");
+        var byEf = await h.AddConversationAsync(channel, "Referencia");
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(2, (await h.Engine.RunPassAsync()).Sent);
+        h.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        // The reference: what the EF path does (finalization message, activity line, resolve, exit-flow hook with no flow).
+        await using (var db = h.Database.NewContext())
+        {
+            var conversation = await db.Conversations.SingleAsync(c => c.Id == byEf);
+            var entity = await db.Channels.SingleAsync(c => c.Id == channel);
+            BotMessages.Send(db, conversation, entity, Finalization, SenderType.System, BotMessages.KeepAliveName, h.Now);
+            BotMessages.Activity(db, conversation, KeepAliveEngine.ClosedActivity, h.Now);
+            conversation.Resolve(h.Now);
+            await new FlowEngine(h.Clock).OnConversationResolvedAsync(db, conversation, CancellationToken.None);
+            await db.SaveChangesAsync();
+        }
+
+        var events = new List<InboxEvent>();
+        using var _ = h.Events.Subscribe(events.Add);
+        Assert.Equal(1, (await h.Engine.RunPassAsync()).Sent);
+
+        var engineRow = (await RawRowsAsync(h, "Conversations", byEngine)).Single();
+        var efRow = (await RawRowsAsync(h, "Conversations", byEf)).Single();
+        Assert.Equal(efRow.Without("Id", "ContactId", "ContactIdentityId"), engineRow.Without("Id", "ContactId", "ContactIdentityId"));
+        Assert.Equal(ConversationStatus.Resolved, (await h.ConversationAsync(byEngine)).Status);
+        Assert.Contains(events, e => e is ConversationChanged { Status: ConversationStatus.Resolved } c && c.ConversationId == byEngine);
+        var engineMessages = await RawRowsAsync(h, "Messages", byEngine);
+        var efMessages = await RawRowsAsync(h, "Messages", byEf);
+        Assert.Equal(efMessages[^2].Without("Id", "ConversationId", "DeliveryId"), engineMessages[^2].Without("Id", "ConversationId", "DeliveryId"));
+        Assert.Equal(efMessages[^1].Without("Id", "ConversationId"), engineMessages[^1].Without("Id", "ConversationId"));
+    }
+
+    private static async Task<List<Dictionary<string, object?>>> RawRowsAsync(KeepAliveHarness h, int conversationId) =>
+        await RawRowsAsync(h, "Messages", conversationId);
+
+    /// <summary>Rows as SQLite stores them (no EF mapping in between): Messages of a conversation, or the conversation itself.</summary>
+    private static async Task<List<Dictionary<string, object?>>> RawRowsAsync(KeepAliveHarness h, string table, int conversationId)
     {
         await using var db = h.Database.NewContext();
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"Messages\" WHERE \"ConversationId\" = {conversationId} ORDER BY \"Id\"";
+        var key = table == "Conversations" ? "Id" : "ConversationId";
+        command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"{key}\" = {conversationId} ORDER BY \"Id\"";
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<Dictionary<string, object?>>();
         while (await reader.ReadAsync())
