@@ -153,7 +153,8 @@ public class Conversation
 
     public void RemoveLabel(int labelId) => _labels.RemoveAll(l => l.Id == labelId);
 
-    private static string Shorten(string text)
+    /// <summary>The list's one-line preview of a message (also written by Keep Alive's batched UPDATE).</summary>
+    public static string Shorten(string text)
     {
         var oneLine = text.ReplaceLineEndings(" ").Trim();
         return oneLine.Length <= PreviewLength ? oneLine : oneLine[..(PreviewLength - 1)] + "…";
