@@ -11,7 +11,7 @@ using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Realtime;
 
 // Keep Alive engine figures (issue 5): a real SQLite file built from the migrations, the real engine and hosted loop.
-//   dotnet run -c Release --project TalkToMe.Benchmarks.KeepAlive -- [open=100000] [burst=1000] [spread=2000]
+//   dotnet run -c Release --project TalkToMe.Benchmarks.KeepAlive -- [open=100000] [burst=1000] [spread=2000] [finalize] [verbose] [direct]
 var open = Arg("open", 100_000);
 var burst = Arg("burst", 1_000);
 var spread = Arg("spread", 2_000);
@@ -19,7 +19,7 @@ var path = Path.Combine(Path.GetTempPath(), $"talktome-keepalive-bench-{Guid.New
 var connectionString = DependencyInjection.NormalizeConnectionString($"Data Source={path}");
 
 var services = new ServiceCollection()
-    .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole())
+    .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff "))
     .AddTalkToMeCore(connectionString)
     .BuildServiceProvider();
 try
@@ -82,6 +82,7 @@ try
     var burstDue = DateTime.UtcNow.AddSeconds(2);
     var burstIds = await SeedConversationsAsync(connectionString, channelId, burst, burstDue, TimeSpan.Zero);
     signal.NotifyDueTimesChanged();
+    Console.WriteLine($"burst seeded {(burstDue - DateTime.UtcNow).TotalMilliseconds:0} ms before its deadline ({burstDue:HH:mm:ss.fff})");
     var burstLateness = await WaitForAsync(burstIds, id => burstDue, handledAt, TimeSpan.FromSeconds(30));
     Console.WriteLine($"burst of {burst:N0} due together: all handled {burstLateness.Max():0} ms after the deadline (target ≤ 1000 ms); lateness p50 {Percentile(burstLateness, 50):0} ms, p99 {Percentile(burstLateness, 99):0} ms");
 
@@ -92,6 +93,16 @@ try
     var dueOf = await DueTimesAsync(factory, spreadIds);
     var spreadLateness = await WaitForAsync(spreadIds, id => dueOf[id], handledAt, TimeSpan.FromSeconds(60));
     Console.WriteLine($"{spread:N0} deadlines spread over 10 s: lateness p50 {Percentile(spreadLateness, 50):0} ms, p99 {Percentile(spreadLateness, 99):0} ms, max {spreadLateness.Max():0} ms (target p99 ≤ 1500 ms)");
+
+    // 4. (opt-in) A burst of finalizations (the channel has no exit flow): message, activity line and resolve per conversation.
+    if (args.Contains("finalize"))
+    {
+        var finalDue = DateTime.UtcNow.AddSeconds(2);
+        var finalIds = await SeedConversationsAsync(connectionString, channelId, burst, finalDue, TimeSpan.Zero, KeepAliveStage.AwaitingFinalization);
+        signal.NotifyDueTimesChanged();
+        var finalLateness = await WaitForAsync(finalIds, id => finalDue, handledAt, TimeSpan.FromSeconds(60));
+        Console.WriteLine($"finalization burst of {burst:N0} due together: all handled {finalLateness.Max():0} ms after the deadline; p50 {Percentile(finalLateness, 50):0} ms");
+    }
 
     await service.StopAsync(CancellationToken.None);
 
@@ -134,7 +145,8 @@ static async Task<int> SeedChannelAsync(IDbContextFactory<TalkToMeDbContext> fac
 }
 
 // Plain SQL for speed: contacts, identities and open conversations whose deadline falls in [from, from + range].
-static async Task<List<int>> SeedConversationsAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range)
+static async Task<List<int>> SeedConversationsAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range,
+    KeepAliveStage stage = KeepAliveStage.AwaitingInactivity)
 {
     var ids = new List<int>(count);
     var random = new Random(count);
@@ -147,8 +159,8 @@ static async Task<List<int>> SeedConversationsAsync(string connectionString, int
     var conversation = Command(connection, tx, """
         INSERT INTO "Conversations" ("ChannelId","ContactId","ContactIdentityId","Status","Priority","LastActivityAt","LastCustomerMessageAt",
             "LastMessagePreview","UnreadCount","CreatedAt","KeepAliveStage","KeepAliveDueAt","AttributesJson")
-        VALUES ($ch,$c,$i,0,0,$t,$t,'Olá',1,$t,1,$due,'{}') RETURNING "Id"
-        """, "$ch", "$c", "$i", "$t", "$due");
+        VALUES ($ch,$c,$i,0,0,$t,$t,'Olá',1,$t,$stage,$due,'{}') RETURNING "Id"
+        """, "$ch", "$c", "$i", "$t", "$stage", "$due");
     for (var i = 0; i < count; i++)
     {
         contact.Parameters["$n"].Value = $"Cliente {i}";
@@ -162,6 +174,7 @@ static async Task<List<int>> SeedConversationsAsync(string connectionString, int
         conversation.Parameters["$c"].Value = contactId;
         conversation.Parameters["$i"].Value = identityId;
         conversation.Parameters["$t"].Value = now;
+        conversation.Parameters["$stage"].Value = (int)stage;
         conversation.Parameters["$due"].Value = (from + range * random.NextDouble()).Ticks;
         ids.Add(Convert.ToInt32(await conversation.ExecuteScalarAsync()));
     }

@@ -49,6 +49,7 @@ public static class DependencyInjection
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
         services.AddOptions<OutboundOptions>();
+        services.AddOptions<PublicUrlOptions>();
         services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton<IChannelSender, ApiChannelSender>();
         // No request logging: Telegram puts the bot token in the URL path, and the default handler logs every URL.
@@ -62,6 +63,12 @@ public static class DependencyInjection
         services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
         services.AddSingleton<IChannelSender, EmailSender>();
         services.AddSingleton<EmailThreads>();
+        // Names for contacts whose webhooks carry none (Messenger, Instagram, LINE), looked up after the message is stored.
+        services.AddSingleton<Contacts.ContactService>();
+        services.AddSingleton<Contacts.IContactProfileSource, MessengerProfileSource>();
+        services.AddSingleton<Contacts.IContactProfileSource, LineProfileSource>();
+        services.AddSingleton<Contacts.ContactProfileService>();
+        services.AddSingleton<WhatsAppTemplateService>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         services.AddSingleton<FlowAdminService>();
@@ -79,6 +86,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<OutboundDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
         services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Contacts.ContactProfileService>());
         return services;
     }
 

@@ -155,7 +155,7 @@ public class Conversation
 
     public void RemoveLabel(int labelId) => _labels.RemoveAll(l => l.Id == labelId);
 
-    /// <summary>The one-line preview the inbox list shows for a message text.</summary>
+    /// <summary>The list's one-line preview of a message (also written by the inbound and Keep Alive SQL paths).</summary>
     public static string Shorten(string text)
     {
         var oneLine = text.ReplaceLineEndings(" ").Trim();

@@ -339,6 +339,18 @@ public sealed class ConversationService
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// A WhatsApp message template (what WhatsApp accepts when the 24-hour window is closed): stored pending like any reply,
+    /// its rendered text as content. Refused for other channel types and for templates not synced to this channel.
+    /// </summary>
+    public Task<Message> SendTemplateAsync(int conversationId, Actor agent, int templateId, IReadOnlyList<string> values,
+        CancellationToken cancellationToken = default) =>
+        ChangeAsync(conversationId, (unit, conversation) =>
+        {
+            RequireChannelCanSend(conversation);
+            return AddTemplateReplyAsync(unit, conversation, conversation.Channel, agent, templateId, values, cancellationToken);
+        }, cancellationToken);
+
     /// <summary>A private note: visible to agents only, never sent.</summary>
     public Task<Message> AddNoteAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
     {
@@ -445,6 +457,29 @@ public sealed class ConversationService
         string text, CancellationToken cancellationToken = default)
     {
         var content = RequireText(text);
+        return StartCoreAsync(agent, channelId, contactId, externalContactId, contactName, (unit, conversation, channel) =>
+        {
+            // WhatsApp lets a business write first only with a template (StartWithTemplateAsync).
+            if (!ReplyWindow.IsOpen(channel.Type, conversation.LastCustomerMessageAt, Now))
+            {
+                throw new ConversationRuleException(conversation.LastCustomerMessageAt is null ? ReplyWindow.StartNeedsTemplateMessage : ReplyWindow.ClosedMessage);
+            }
+
+            AddReply(unit, conversation, agent, content);
+            return Task.CompletedTask;
+        }, cancellationToken);
+    }
+
+    /// <summary>"Nova conversa" through a WhatsApp channel: the first message is an approved template with its parameters.</summary>
+    public Task<int> StartWithTemplateAsync(Actor agent, int channelId, int? contactId, string? externalContactId, string? contactName,
+        int templateId, IReadOnlyList<string> values, CancellationToken cancellationToken = default) =>
+        StartCoreAsync(agent, channelId, contactId, externalContactId, contactName,
+            (unit, conversation, channel) => AddTemplateReplyAsync(unit, conversation, channel, agent, templateId, values, cancellationToken),
+            cancellationToken);
+
+    private Task<int> StartCoreAsync(Actor agent, int channelId, int? contactId, string? externalContactId, string? contactName,
+        Func<Unit, Conversation, Channel, Task> addFirstMessage, CancellationToken cancellationToken)
+    {
         return InTransactionAsync(async unit =>
         {
             var db = unit.Db;
@@ -486,7 +521,7 @@ public sealed class ConversationService
                 AddActivity(unit, conversation, ActivityText.Started(agent));
             }
 
-            AddReply(unit, conversation, agent, content);
+            await addFirstMessage(unit, conversation, channel);
             await unit.SaveAsync(cancellationToken);
             return conversation.Id;
         }, cancellationToken);
@@ -612,14 +647,31 @@ public sealed class ConversationService
         }
     }
 
-    private Message AddReply(Unit unit, Conversation conversation, Actor agent, string content)
+    private Message AddReply(Unit unit, Conversation conversation, Actor agent, string content, MessageTemplate? template = null)
     {
         var now = Now;
         var senderType = agent.UserId is null ? (ReferenceEquals(agent, Actor.Bot) ? SenderType.Bot : SenderType.System) : SenderType.Agent;
-        var reply = Message.Outgoing(conversation, content, senderType, agent.UserId, agent.Name, now);
+        var reply = template is null
+            ? Message.Outgoing(conversation, content, senderType, agent.UserId, agent.Name, now)
+            : Message.OutgoingTemplate(conversation, content, template, senderType, agent.UserId, agent.Name, now);
         unit.Db.Messages.Add(reply);
         conversation.RecordOutgoing(content, now);
         return reply;
+    }
+
+    private async Task<Message> AddTemplateReplyAsync(Unit unit, Conversation conversation, Channel channel, Actor agent, int templateId,
+        IReadOnlyList<string> values, CancellationToken cancellationToken)
+    {
+        if (channel.Type != ChannelType.WhatsApp)
+        {
+            throw new ConversationRuleException($"Modelos de mensagem só são enviados por canais do WhatsApp; {channel.Name} não é um deles.");
+        }
+
+        var template = await unit.Db.WhatsAppTemplates.AsNoTracking()
+            .FirstOrDefaultAsync(t => t.Id == templateId && t.ChannelId == channel.Id, cancellationToken)
+            ?? throw new ConversationRuleException($"Modelo não encontrado no canal {channel.Name}: sincronize os modelos na página do canal.");
+        var filled = template.Fill(values);
+        return AddReply(unit, conversation, agent, template.Render(filled.Parameters.Select(p => p.Value).ToList()), filled);
     }
 
     private Message AddNote(Unit unit, Conversation conversation, Actor agent, string content)
@@ -794,6 +846,12 @@ public sealed class ConversationService
 
             external = address.Address.ToLowerInvariant();
         }
+        else if (channel.Type == ChannelType.WhatsApp)
+        {
+            // WhatsApp identities are the wa_id the webhook reports (country code and number, digits only).
+            external = Channels.WhatsApp.WhatsAppNumbers.ToWaId(external)
+                ?? throw new ConversationRuleException($"{external} não é um número de WhatsApp válido: use o formato internacional, como +5511999998888.");
+        }
 
         var existing = await db.ContactIdentities.Include(i => i.Contact)
             .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == external, cancellationToken);
@@ -810,6 +868,11 @@ public sealed class ConversationService
         if (contact is null)
         {
             contact = new Contact(string.IsNullOrWhiteSpace(contactName) ? external : contactName, now);
+            if (channel.Type == ChannelType.WhatsApp)
+            {
+                contact.SetDetails(null, "+" + external);
+            }
+
             db.Contacts.Add(contact);
         }
 

@@ -23,6 +23,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<Flow> Flows => Set<Flow>();
     public DbSet<FlowStep> FlowSteps => Set<FlowStep>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -19,14 +19,19 @@ public static class BotMessages
         SenderType senderType, string senderName, DateTime at)
     {
         var message = Message.Outgoing(conversation, text, senderType, null, senderName, at);
+        DeliverIfTestChat(message, channel, at);
+        conversation.RecordOutgoing(text, at);
+        db.Messages.Add(message);
+        return message;
+    }
+
+    /// <summary>A Chatbot channel has no provider: its outgoing messages count as sent when stored.</summary>
+    public static void DeliverIfTestChat(Message message, Channel channel, DateTime at)
+    {
         if (channel.Type == ChannelType.Chatbot)
         {
             message.MarkSent(null, at);
         }
-
-        conversation.RecordOutgoing(text, at);
-        db.Messages.Add(message);
-        return message;
     }
 
     public static Message Activity(TalkToMeDbContext db, Conversation conversation, string text, DateTime at)

@@ -67,6 +67,16 @@ public sealed class KeepAliveEngine(
     }
 
     /// <summary>
+    /// Compiles the batch's EF query before any deadline needs it: the first batch after a start would otherwise pay
+    /// for it (over a second on the loaded 2-core VM, which is the whole budget of a 1,000-conversation burst).
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await ChannelsAsync(db, [], cancellationToken);
+    }
+
+    /// <summary>
     /// A channel's Keep Alive was saved or a switch changed: every open conversation gets its deadline from the new
     /// settings at once (or loses it when Keep Alive no longer applies). Nothing is sent here.
     /// </summary>
@@ -201,20 +211,25 @@ public sealed class KeepAliveEngine(
         return (due, next);
     }
 
+    /// <summary>
+    /// One transaction for a batch: claim every deadline, then write messages, activity lines and conversation changes
+    /// with prepared statements (<see cref="KeepAliveRows"/>: the burst path). Only a finalization on a channel with an
+    /// exit flow goes through EF, since the flow engine runs there. Events and the dispatcher's wake-up follow the commit.
+    /// </summary>
     private async Task<int> HandleAsync(TalkToMeDbContext db, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
     {
-        var channelIds = due.Select(d => d.ChannelId).Distinct().ToList();
-        var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var channels = await ChannelsAsync(db, due.Select(d => d.ChannelId).Distinct().ToList(), cancellationToken);
 
-        var changed = new List<Conversation>();
-        List<Message> added;
+        var changed = new List<ConversationChanged>();
+        var added = new List<MessageAdded>();
+        var pending = false;
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan claimedAfter, appliedAfter;
+        TimeSpan claimedAfter, writtenAfter;
         using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
             // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-            var claimed = new Dictionary<int, (Due Item, Channel? Channel)>();
+            var claimed = new List<Claimed>();
             foreach (var group in due.GroupBy(d => (d.ChannelId, d.Stage)))
             {
                 var channel = channels.GetValueOrDefault(group.Key.ChannelId);
@@ -222,49 +237,89 @@ public sealed class KeepAliveEngine(
                 var (nextStage, nextDue) = !applies || group.Key.Stage != KeepAliveStage.AwaitingInactivity
                     ? (KeepAliveStage.None, (DateTime?)null)
                     : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
-                foreach (var id in await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken))
+                var items = group.ToDictionary(d => d.ConversationId);
+                foreach (var row in await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken))
                 {
                     if (applies)
                     {
-                        claimed[id] = (group.First(d => d.ConversationId == id), channel);
+                        claimed.Add(new Claimed(items[row.Id], channel!, row.Status, row.AssigneeId));
                     }
                 }
             }
 
             claimedAfter = watch.Elapsed;
-            var ids = claimed.Keys.ToList();
-            var conversations = ids.Count == 0 ? [] : await db.Conversations.Where(c => ids.Contains(c.Id)).ToListAsync(cancellationToken);
-            foreach (var conversation in conversations.OrderBy(c => claimed[c.Id].Item.DueAt).ThenBy(c => c.Id))
+            await using (var rows = new KeepAliveRows(db))
             {
-                var (item, channel) = claimed[conversation.Id];
-                if (await ApplyAsync(db, conversation, item.Stage, channel!, now, cancellationToken))
+                foreach (var item in claimed.Where(c => !c.IsOpen))
                 {
-                    changed.Add(conversation);
+                    // A snoozed or resolved conversation has no Keep Alive (normally cleared already; this is the safety net).
+                    await rows.ClearKeepAliveAsync(item.Due.ConversationId, cancellationToken);
+                }
+
+                // Inactivity, and finalization on channels without an exit flow: a few rows each, written directly.
+                foreach (var item in claimed.Where(c => c.IsOpen && !c.RunsExitFlow).OrderBy(c => c.Due.DueAt).ThenBy(c => c.Due.ConversationId))
+                {
+                    var (conversationId, channel) = (item.Due.ConversationId, item.Channel);
+                    var inactivity = item.Due.Stage == KeepAliveStage.AwaitingInactivity;
+                    var text = (inactivity ? channel.KeepAlive.InactivityMessage : channel.KeepAlive.FinalizationMessage)?.Trim();
+                    if (!string.IsNullOrEmpty(text))
+                    {
+                        var message = Message.Outgoing(conversationId, channel.Id, text, SenderType.System, null, BotMessages.KeepAliveName, now);
+                        BotMessages.DeliverIfTestChat(message, channel, now);
+                        pending |= message.DeliveryStatus == DeliveryStatus.Pending;
+                        added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(message, cancellationToken)));
+                        await rows.RecordOutgoingAsync(conversationId, text, now, cancellationToken);
+                    }
+
+                    var activity = Message.Activity(conversationId, channel.Id, inactivity ? InactivitySentActivity : ClosedActivity, now);
+                    added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(activity, cancellationToken)));
+                    if (!inactivity)
+                    {
+                        await rows.ResolveAsync(conversationId, now, cancellationToken);
+                    }
+
+                    changed.Add(new ConversationChanged(conversationId, channel.Id, inactivity ? item.Status : ConversationStatus.Resolved, item.AssigneeId));
                 }
             }
 
-            appliedAfter = watch.Elapsed;
-            added = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-            await db.SaveChangesAsync(cancellationToken);
+            writtenAfter = watch.Elapsed;
+            // Finalization on a channel with an exit flow: resolve and run the flow through EF, as an agent's resolve does.
+            var finalizing = claimed.Where(c => c.IsOpen && c.RunsExitFlow).ToDictionary(c => c.Due.ConversationId);
+            if (finalizing.Count > 0)
+            {
+                var ids = finalizing.Keys.ToList();
+                var conversations = await db.Conversations.Where(c => ids.Contains(c.Id)).ToListAsync(cancellationToken);
+                foreach (var conversation in conversations.OrderBy(c => finalizing[c.Id].Due.DueAt).ThenBy(c => c.Id))
+                {
+                    await FinalizeAsync(db, conversation, finalizing[conversation.Id].Channel, now, cancellationToken);
+                    changed.Add(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status, conversation.AssigneeId));
+                }
+
+                var messages = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+                await db.SaveChangesAsync(cancellationToken);
+                pending |= BotMessages.HasPendingOutgoing(messages);
+                added.AddRange(messages.Select(m => new MessageAdded(m.ConversationId, m.ChannelId, m.Id)));
+            }
+
             await tx.CommitAsync(cancellationToken);
         }
 
-        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, applied {Apply} ms, committed {Commit} ms", due.Count,
-            claimedAfter.TotalMilliseconds, appliedAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
+        logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, rows written {Write} ms, committed {Commit} ms", due.Count,
+            claimedAfter.TotalMilliseconds, writtenAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
 
-        if (BotMessages.HasPendingOutgoing(added))
+        if (pending)
         {
             outbox.Notify();
         }
 
-        foreach (var conversation in changed)
+        foreach (var change in changed)
         {
-            events.Publish(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status, conversation.AssigneeId));
+            events.Publish(change);
         }
 
         foreach (var message in added)
         {
-            events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
+            events.Publish(message);
         }
 
         return changed.Count;
@@ -272,10 +327,13 @@ public sealed class KeepAliveEngine(
 
     /// <summary>
     /// The claim: one conditional UPDATE that matches a row only while it still has the deadline and stage we read, and
-    /// returns the ids it changed. A row another pass or instance already moved on is simply not returned.
+    /// returns the rows it changed. A row another pass or instance already moved on is simply not returned.
     /// </summary>
-    private static async Task<List<int>> ClaimAsync(TalkToMeDbContext db, List<Due> items, KeepAliveStage nextStage, DateTime? nextDue,
-        CancellationToken cancellationToken)
+    private static Task<Dictionary<int, Channel>> ChannelsAsync(TalkToMeDbContext db, List<int> ids, CancellationToken cancellationToken) =>
+        db.Channels.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+
+    private static async Task<List<(int Id, ConversationStatus Status, string? AssigneeId)>> ClaimAsync(TalkToMeDbContext db, List<Due> items,
+        KeepAliveStage nextStage, DateTime? nextDue, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         await using var command = connection.CreateCommand();
@@ -294,16 +352,16 @@ public sealed class KeepAliveEngine(
         command.CommandText = $"""
             UPDATE "Conversations" SET "KeepAliveStage" = $nextStage, "KeepAliveDueAt" = $nextDue
             WHERE ("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})
-            RETURNING "Id"
+            RETURNING "Id", "Status", "AssigneeId"
             """;
-        var ids = new List<int>(items.Count);
+        var claimed = new List<(int, ConversationStatus, string?)>(items.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetInt32(0));
+            claimed.Add((reader.GetInt32(0), (ConversationStatus)reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
 
-        return ids;
+        return claimed;
     }
 
     private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
@@ -314,43 +372,31 @@ public sealed class KeepAliveEngine(
         command.Parameters.Add(parameter);
     }
 
-    private async Task<bool> ApplyAsync(TalkToMeDbContext db, Conversation conversation, KeepAliveStage stage, Channel channel, DateTime now,
+    /// <summary>The finalization message, the activity line, resolve, and the channel's exit flow: EF, as resolving by an agent does.</summary>
+    private async Task FinalizeAsync(TalkToMeDbContext db, Conversation conversation, Channel channel, DateTime now,
         CancellationToken cancellationToken)
     {
-        if (conversation.Status is not (ConversationStatus.Open or ConversationStatus.Pending))
+        if (channel.KeepAlive.FinalizationMessage?.Trim() is { Length: > 0 } text)
         {
-            conversation.ClearKeepAlive();
-            return false;
+            BotMessages.Send(db, conversation, channel, text, SenderType.System, BotMessages.KeepAliveName, now);
         }
 
-        if (stage == KeepAliveStage.AwaitingInactivity)
-        {
-            SendIfAny(db, conversation, channel, channel.KeepAlive.InactivityMessage, now);
-            BotMessages.Activity(db, conversation, InactivitySentActivity, now);
-        }
-        else
-        {
-            SendIfAny(db, conversation, channel, channel.KeepAlive.FinalizationMessage, now);
-            BotMessages.Activity(db, conversation, ClosedActivity, now);
-            conversation.Resolve(now);
-            await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
-        }
-
-        return true;
-    }
-
-    private static void SendIfAny(TalkToMeDbContext db, Conversation conversation, Channel channel, string? text, DateTime now)
-    {
-        if (!string.IsNullOrWhiteSpace(text))
-        {
-            BotMessages.Send(db, conversation, channel, text.Trim(), SenderType.System, BotMessages.KeepAliveName, now);
-        }
+        BotMessages.Activity(db, conversation, ClosedActivity, now);
+        conversation.Resolve(now);
+        await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
     }
 
     private static bool ChannelApplies(Channel channel) =>
         channel.CanReceive && channel.KeepAlive.IsEnabled && channel.KeepAlive.InactivityAmount > 0 && channel.KeepAlive.FinalizationAmount > 0;
 
     private sealed record Due(int ConversationId, int ChannelId, KeepAliveStage Stage, DateTime DueAt);
+
+    private sealed record Claimed(Due Due, Channel Channel, ConversationStatus Status, string? AssigneeId)
+    {
+        public bool IsOpen => Status is ConversationStatus.Open or ConversationStatus.Pending;
+
+        public bool RunsExitFlow => Due.Stage == KeepAliveStage.AwaitingFinalization && Channel.ExitFlowId is not null;
+    }
 
     /// <summary>Full: the batch found work, so the pass reads again; NextDueAt is only meaningful when it found none.</summary>
     private sealed record BatchResult(int Handled, bool Full, DateTime? NextDueAt);

@@ -15,6 +15,16 @@ public sealed class KeepAliveService(KeepAliveEngine engine, KeepAliveSignal sig
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await engine.WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only a head start: the first batch compiles the query itself if this failed.
+            logger.LogWarning(ex, "Keep Alive warm-up failed");
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan sleep;

@@ -33,4 +33,64 @@ public sealed class DeliveryStatusService(IDbContextFactory<TalkToMeDbContext> f
         events.Publish(new MessageUpdated(message.ConversationId, channelId, message.Id));
         return true;
     }
+
+    /// <summary>
+    /// A receipt that covers more than one message (Messenger's delivery and read watermarks, Instagram's "seen"): the outgoing
+    /// messages named by <paramref name="providerMessageIds"/>, and every outgoing message of the same customer on that channel
+    /// sent up to <paramref name="upTo"/> (or, without it, up to the newest named message), reach <paramref name="status"/>.
+    /// Only messages already sent move (a pending one is not delivered yet); none moves backwards or out of failed; unknown ids
+    /// are ignored.
+    /// </summary>
+    /// <returns>How many messages changed.</returns>
+    public async Task<int> ApplyReceiptAsync(int channelId, string contactExternalId, DeliveryStatus status,
+        IReadOnlyCollection<string> providerMessageIds, DateTime? upTo, CancellationToken cancellationToken = default)
+    {
+        if (status is not (DeliveryStatus.Delivered or DeliveryStatus.Read))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A receipt is a delivery or a read.");
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var ids = providerMessageIds.Distinct().ToList();
+        var named = new List<(int ConversationId, DateTime? SentAt)>();
+        if (ids.Count > 0)
+        {
+            var rows = await db.Messages.AsNoTracking()
+                .Where(m => m.ChannelId == channelId && m.Direction == MessageDirection.Outgoing && m.ExternalId != null && ids.Contains(m.ExternalId))
+                .Select(m => new { m.ConversationId, m.SentAt })
+                .ToListAsync(cancellationToken);
+            named.AddRange(rows.Select(r => (r.ConversationId, r.SentAt)));
+        }
+
+        var until = upTo ?? named.Max(m => m.SentAt);
+        var conversationIds = named.Select(m => m.ConversationId).ToHashSet();
+        conversationIds.UnionWith(await db.Conversations.AsNoTracking()
+            .Where(c => c.ChannelId == channelId && c.ContactIdentity.ExternalId == contactExternalId)
+            .Select(c => c.Id)
+            .ToListAsync(cancellationToken));
+
+        var candidates = await db.Messages
+            .Where(m => m.ChannelId == channelId && m.Direction == MessageDirection.Outgoing && m.Kind == MessageKind.Text
+                && m.DeliveryStatus >= DeliveryStatus.Sent && m.DeliveryStatus < status
+                && ((m.ExternalId != null && ids.Contains(m.ExternalId))
+                    || (until != null && conversationIds.Contains(m.ConversationId) && m.SentAt != null && m.SentAt <= until)))
+            .ToListAsync(cancellationToken);
+        foreach (var message in candidates)
+        {
+            message.ApplyProviderStatus(status, null);
+        }
+
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var message in candidates)
+        {
+            events.Publish(new MessageUpdated(message.ConversationId, channelId, message.Id));
+        }
+
+        return candidates.Count;
+    }
 }

@@ -16,7 +16,9 @@ public sealed record OutboundDelivery(
     ChannelSettings Settings,
     string ContactExternalId,
     string ContactName,
-    DateTime? LastCustomerMessageAt = null);
+    DateTime? LastCustomerMessageAt = null,
+    MessageTemplate? Template = null,
+    string ChannelPublicKey = "");
 
 /// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>
 public sealed record SendResult(bool Succeeded, string? ProviderMessageId, string? Error, bool Permanent = false)

@@ -41,10 +41,16 @@ public class Message
 
     private Message(Conversation conversation, MessageDirection direction, MessageKind kind, SenderType senderType,
         string content, DateTime createdAt)
+        : this(conversation.Id, conversation.ChannelId, direction, kind, senderType, content, createdAt)
     {
         Conversation = conversation;
-        ConversationId = conversation.Id;
-        ChannelId = conversation.ChannelId;
+    }
+
+    private Message(int conversationId, int channelId, MessageDirection direction, MessageKind kind, SenderType senderType,
+        string content, DateTime createdAt)
+    {
+        ConversationId = conversationId;
+        ChannelId = channelId;
         Direction = direction;
         Kind = kind;
         SenderType = senderType;
@@ -80,6 +86,9 @@ public class Message
     public DateTime CreatedAt { get; private set; }
     public DateTime? SentAt { get; private set; }
 
+    /// <summary>Set when the message was sent as a provider template (WhatsApp outside the 24-hour window); Content is its rendered text.</summary>
+    public MessageTemplate? Template { get; private set; }
+
     public bool IsCustomerVisible => Kind == MessageKind.Text;
 
     /// <summary>A customer message; the sender is the conversation's contact unless named (someone else in an e-mail thread).</summary>
@@ -92,8 +101,20 @@ public class Message
 
     /// <summary>An outgoing message waiting for the dispatcher: stored as pending in the same transaction as the conversation change.</summary>
     public static Message Outgoing(Conversation conversation, string content, SenderType senderType, string? senderId,
+        string? senderName, DateTime at)
+    {
+        var message = Outgoing(conversation.Id, conversation.ChannelId, content, senderType, senderId, senderName, at);
+        message.Conversation = conversation;
+        return message;
+    }
+
+    /// <summary>
+    /// The pending message by ids, for a writer that stores rows without loading the conversation (Keep Alive's batches).
+    /// The overload above builds on this one, so both set every column alike.
+    /// </summary>
+    public static Message Outgoing(int conversationId, int channelId, string content, SenderType senderType, string? senderId,
         string? senderName, DateTime at) =>
-        new(conversation, MessageDirection.Outgoing, MessageKind.Text, senderType, content, at)
+        new(conversationId, channelId, MessageDirection.Outgoing, MessageKind.Text, senderType, content, at)
         {
             SenderId = senderId,
             SenderName = senderName,
@@ -102,6 +123,15 @@ public class Message
             DeliveryId = Guid.NewGuid(),
         };
 
+    /// <summary>An outgoing template message: pending like any reply, with the template the sender posts instead of free text.</summary>
+    public static Message OutgoingTemplate(Conversation conversation, string renderedContent, MessageTemplate template, SenderType senderType,
+        string? senderId, string? senderName, DateTime at)
+    {
+        var message = Outgoing(conversation, renderedContent, senderType, senderId, senderName, at);
+        message.Template = template;
+        return message;
+    }
+
     public static Message PrivateNote(Conversation conversation, string content, string? agentId, string? agentName, DateTime at) =>
         new(conversation, MessageDirection.Outgoing, MessageKind.PrivateNote, SenderType.Agent, content, at)
         {
@@ -109,8 +139,15 @@ public class Message
             SenderName = agentName,
         };
 
-    public static Message Activity(Conversation conversation, string content, DateTime at) =>
-        new(conversation, MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, content, at);
+    public static Message Activity(Conversation conversation, string content, DateTime at)
+    {
+        var message = Activity(conversation.Id, conversation.ChannelId, content, at);
+        message.Conversation = conversation;
+        return message;
+    }
+
+    public static Message Activity(int conversationId, int channelId, string content, DateTime at) =>
+        new(conversationId, channelId, MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, content, at);
 
     public void MarkSent(string? providerId, DateTime at)
     {

@@ -27,6 +27,9 @@ public sealed class FakeProvider : IAsyncDisposable
     private readonly ConcurrentQueue<Func<RecordedRequest, FakeReply>> _queued = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly SemaphoreSlim _arrived = new(0);
+    private readonly List<(Func<RecordedRequest, bool> Match, Func<RecordedRequest, FakeReply> Reply)> _routes = [];
+    private readonly List<RecordedRequest> _routed = [];
+    private readonly SemaphoreSlim _routedArrived = new(0);
 
     private FakeProvider(WebApplication app)
     {
@@ -64,6 +67,49 @@ public sealed class FakeProvider : IAsyncDisposable
 
     public void Enqueue(FakeReply reply) => _queued.Enqueue(_ => reply);
 
+    /// <summary>
+    /// Answers the requests <paramref name="match"/> picks (a provider's other endpoint: profile lookups…) apart from the send
+    /// queue: they never take a queued reply and are kept in <see cref="RoutedRequests"/>, not <see cref="Requests"/>. The latest
+    /// matching route answers.
+    /// </summary>
+    public void Route(Func<RecordedRequest, bool> match, Func<RecordedRequest, FakeReply> reply)
+    {
+        lock (_routes)
+        {
+            _routes.Add((match, reply));
+        }
+    }
+
+    public IReadOnlyList<RecordedRequest> RoutedRequests
+    {
+        get
+        {
+            lock (_routed)
+            {
+                return _routed.ToList();
+            }
+        }
+    }
+
+    /// <summary>Waits until a routed request satisfies <paramref name="match"/> (fails the test after the timeout).</summary>
+    public async Task<RecordedRequest> WaitForRoutedRequestAsync(Func<RecordedRequest, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (RoutedRequests.FirstOrDefault(match) is { } found)
+            {
+                return found;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _routedArrived.WaitAsync(left))
+            {
+                Assert.Fail($"Expected a matching routed request at the fake provider, got {RoutedRequests.Count} routed requests.");
+            }
+        }
+    }
+
     public void Enqueue(Func<RecordedRequest, FakeReply> reply) => _queued.Enqueue(reply);
 
     /// <summary>Waits until at least <paramref name="count"/> requests arrived (fails the test after the timeout).</summary>
@@ -89,16 +135,40 @@ public sealed class FakeProvider : IAsyncDisposable
         var request = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body,
             context.Request.ContentType, DateTime.UtcNow);
+        Func<RecordedRequest, FakeReply>? route;
+        lock (_routes)
+        {
+            route = _routes.LastOrDefault(r => r.Match(request)).Reply;
+        }
+
+        if (route is not null)
+        {
+            // Recorded on arrival: a route may hold its answer (a slow provider) while the test looks.
+            lock (_routed)
+            {
+                _routed.Add(request);
+            }
+
+            _routedArrived.Release();
+            await WriteAsync(context, route(request));
+            return;
+        }
+
         var reply = _queued.TryDequeue(out var next) ? next(request) : DefaultReply(request);
         lock (_requests)
         {
             _requests.Add(request);
         }
 
+        await WriteAsync(context, reply);
+        _arrived.Release();
+    }
+
+    private static async Task WriteAsync(HttpContext context, FakeReply reply)
+    {
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = reply.ContentType;
         await context.Response.WriteAsync(reply.Body);
-        _arrived.Release();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TalkToMe.Core;
@@ -21,6 +22,9 @@ public sealed class ProviderFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Provider = await FakeProvider.StartAsync();
+        // Profile lookups (GET: Messenger/Instagram Graph, LINE profile) never take a reply queued for a send; unless a test
+        // routes a profile, the provider does not know the user.
+        Provider.Route(r => r.Method == "GET", _ => new FakeReply(404, """{"error":{"message":"Unknown user","code":100},"message":"Not found"}"""));
         App = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
@@ -52,6 +56,41 @@ public sealed class ProviderFixture : IAsyncLifetime
         return channel;
     }
 
+    /// <summary>A provider's POST to one of our webhooks, with its signature (or secret) header when given.</summary>
+    public async Task<HttpResponseMessage> PostWebhookAsync(string path, HttpContent content, string? header = null, string? value = null)
+    {
+        using var client = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        if (header is not null && value is not null)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>The reply an agent ("Ana") writes: stored as pending for the dispatcher.</summary>
+    public Task<Message> ReplyAsync(int conversationId, string text) =>
+        Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
+
+    /// <summary>An agent's reply, returned once the dispatcher is done with it (sent or failed), or once <paramref name="until"/> holds.</summary>
+    public async Task<Message> ReplyAndWaitAsync(int conversationId, string text, Func<Message, bool>? until = null)
+    {
+        var reply = await ReplyAsync(conversationId, text);
+        return await WaitForMessageAsync(reply.Id, until ?? (m => m.DeliveryStatus != DeliveryStatus.Pending));
+    }
+
+    /// <summary>Soft-deletes the channel, as an admin would.</summary>
+    public async Task DeleteChannelAsync(int channelId)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        var stored = await db.Channels.FindAsync(channelId);
+        stored!.Delete(DateTime.UtcNow);
+        await db.SaveChangesAsync();
+    }
+
     public async Task<List<Message>> MessagesAsync(int channelId)
     {
         await using var db = await Db.CreateDbContextAsync();
@@ -62,6 +101,35 @@ public sealed class ProviderFixture : IAsyncLifetime
     {
         await using var db = await Db.CreateDbContextAsync();
         return await db.Conversations.AsNoTracking().Include(c => c.Contact).Where(c => c.ChannelId == channelId).ToListAsync();
+    }
+
+    /// <summary>Waits (on the inbox's own events, no polling loop) until the inbox shows the conversation's contact with that name.</summary>
+    public async Task<string> WaitForContactNameAsync(int channelId, string name, TimeSpan? timeout = null)
+    {
+        var changed = new SemaphoreSlim(0);
+        using var subscription = App.Services.GetRequiredService<InboxEventHub>().Subscribe(e =>
+        {
+            if (e.ChannelId == channelId)
+            {
+                changed.Release();
+            }
+        });
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var query = App.Services.GetRequiredService<InboxQuery>();
+        while (true)
+        {
+            var names = (await query.ListAsync(new InboxFilter { ChannelId = channelId })).Items.Select(i => i.ContactName).ToList();
+            if (names.Contains(name))
+            {
+                return name;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await changed.WaitAsync(left))
+            {
+                Assert.Fail($"The inbox never showed \"{name}\"; it shows: {string.Join(", ", names)}.");
+            }
+        }
     }
 
     /// <summary>Waits (on the inbox's own events, no polling loop) until the message satisfies the condition.</summary>

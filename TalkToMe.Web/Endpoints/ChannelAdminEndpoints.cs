@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
@@ -158,12 +159,7 @@ public static class ChannelAdminEndpoints
     /// <summary>The URLs and values the outside world needs to talk to a channel (shared by the channel page and the API).</summary>
     public static ChannelConnectionDto Connection(ChannelView channel, string baseUrl)
     {
-        var webhook = channel.Type switch
-        {
-            ChannelType.WhatsApp or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Telegram or ChannelType.Sms
-                or ChannelType.Line or ChannelType.Email => $"{baseUrl}/webhooks/{channel.Type.ToString().ToLowerInvariant()}/{channel.PublicKey}",
-            _ => null,
-        };
+        var webhook = PublicUrls.Webhook(baseUrl, channel.Type, channel.PublicKey);
         var verifyToken = channel.Settings switch
         {
             Core.Channels.WhatsApp.WhatsAppSettings wa => wa.VerifyToken,
@@ -177,7 +173,10 @@ public static class ChannelAdminEndpoints
         return new ChannelConnectionDto(webhook, verifyToken, script, apiEndpoint);
     }
 
-    private static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+    /// <summary>TalkToMe:PublicUrl when set (behind a proxy the request's own host may be an internal one), else the request's.</summary>
+    private static string BaseUrl(HttpContext http) =>
+        http.RequestServices.GetRequiredService<IOptions<PublicUrlOptions>>().Value.BaseUrl
+        ?? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
 
     private static bool TryParse(ChannelRequest request, out ChannelInput input, out Dictionary<string, string[]> errors)
     {

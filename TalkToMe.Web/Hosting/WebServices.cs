@@ -1,3 +1,4 @@
+using TalkToMe.Core.Channels;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -91,6 +92,19 @@ public static class WebServices
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
         });
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        var publicUrl = configuration[$"{TalkToMeOptions.Section}:PublicUrl"];
+        try
+        {
+            // Checked at start-up: a typo here would otherwise only show as Twilio receipts that never arrive.
+            PublicUrls.Normalize(publicUrl);
+        }
+        catch (FormatException)
+        {
+            throw new StartupException(
+                $"TalkToMe:PublicUrl (TalkToMe__PublicUrl) must be an absolute http or https URL without a query, e.g. https://chat.example.com; got \"{publicUrl}\".");
+        }
+
+        services.Configure<PublicUrlOptions>(o => o.PublicUrl = publicUrl);
         services.AddTalkToMeWorkers();
         services.AddInboxHub();
         services.AddScoped<AdminBootstrap>();

@@ -18,6 +18,9 @@ public sealed record InboundEmail(
     string? InReplyTo,
     IReadOnlyList<string> References);
 
+/// <summary>A file that came with a mail: only its name and size are kept (attachments are not stored yet).</summary>
+public sealed record EmailAttachment(string Name, long Size);
+
 public sealed record InboundEmailResult(InboundEmail? Mail, string? Error)
 {
     public static InboundEmailResult Invalid(string error) => new(null, error);
@@ -32,11 +35,11 @@ public static partial class InboundEmailParser
     /// <summary>Mailgun signatures older (or further ahead) than this are refused: a captured request cannot be replayed later.</summary>
     public static readonly TimeSpan MailgunMaxAge = TimeSpan.FromMinutes(15);
 
+    /// <summary>At most this many attachment names are listed; the rest are counted.</summary>
+    public const int MaxListedAttachments = 20;
+
     [GeneratedRegex(@"<[^<>\s]+>")]
     private static partial Regex MessageIdPattern();
-
-    [GeneratedRegex(@"<[^>]*>")]
-    private static partial Regex TagPattern();
 
     /// <summary>The Message-IDs in a header value, each with its angle brackets, in the order written.</summary>
     public static List<string> MessageIds(string? header) =>
@@ -134,13 +137,28 @@ public static partial class InboundEmailParser
                 }
             }
 
-            var text = FirstText(StringOf(root, "StrippedTextReply"), StringOf(root, "TextBody"), TextOfHtml(StringOf(root, "HtmlBody")));
-            return Build(fromAddress, fromName, StringOf(root, "Subject"), text, headers);
+            var attachments = new List<EmailAttachment>();
+            if (root.TryGetProperty("Attachments", out var files) && files.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var file in files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object))
+                {
+                    var size = file.TryGetProperty("ContentLength", out var length) && length.TryGetInt64(out var bytes) ? bytes
+                        : (StringOf(file, "Content")?.Length ?? 0) * 3L / 4; // base64 without a stated length
+                    attachments.Add(new EmailAttachment(StringOf(file, "Name") ?? "", size));
+                }
+            }
+
+            // StrippedTextReply is the reply without the quoted mail; an HTML-only mail is turned into text.
+            var text = FirstText(StringOf(root, "StrippedTextReply"), StringOf(root, "TextBody"), HtmlText.ToPlainText(StringOf(root, "HtmlBody")));
+            return Build(fromAddress, fromName, StringOf(root, "Subject"), text, headers, attachments);
         }
     }
 
-    /// <summary>Mailgun's form fields (already read); <c>message-headers</c> is a JSON list of [name, value] pairs.</summary>
-    public static InboundEmailResult ParseMailgun(Func<string, string?> field)
+    /// <summary>
+    /// Mailgun's form fields (already read); <c>message-headers</c> is a JSON list of [name, value] pairs. Files come as
+    /// multipart uploads <c>attachment-1…n</c>: the caller passes their names and sizes.
+    /// </summary>
+    public static InboundEmailResult ParseMailgun(Func<string, string?> field, IReadOnlyList<EmailAttachment>? attachments = null)
     {
         var headers = new List<(string Name, string Value)>();
         if (field("message-headers") is { Length: > 0 } json)
@@ -179,12 +197,42 @@ public static partial class InboundEmailParser
 
         var from = AddressOf(field("from"));
         var fromAddress = from?.Address ?? AddressOf(field("sender"))?.Address;
-        var text = FirstText(field("stripped-text"), field("body-plain"), TextOfHtml(field("body-html")));
-        return Build(fromAddress, string.IsNullOrWhiteSpace(from?.DisplayName) ? null : from.DisplayName, field("subject"), text, headers);
+        // The stripped fields are the reply without the quoted mail; HTML-only mails are turned into text.
+        var text = FirstText(field("stripped-text"), HtmlText.ToPlainText(field("stripped-html")), field("body-plain"),
+            HtmlText.ToPlainText(field("body-html")));
+        return Build(fromAddress, string.IsNullOrWhiteSpace(from?.DisplayName) ? null : from.DisplayName, field("subject"), text, headers,
+            attachments ?? []);
     }
 
+    /// <summary>"Anexos: contrato.pdf (12 KB), foto.jpg (1,2 MB)": the agent learns the files exist (they are not stored yet).</summary>
+    public static string? AttachmentsLine(IReadOnlyList<EmailAttachment> attachments)
+    {
+        if (attachments.Count == 0)
+        {
+            return null;
+        }
+
+        var listed = attachments.Take(MaxListedAttachments).Select(a => $"{FileName(a.Name)} ({Size(a.Size)})").ToList();
+        var more = attachments.Count - listed.Count;
+        return "Anexos: " + string.Join(", ", listed) + (more > 0 ? $" e mais {more}" : "");
+    }
+
+    private static string FileName(string name)
+    {
+        var clean = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        clean = clean.Length == 0 ? "(sem nome)" : clean;
+        return clean.Length > 100 ? clean[..99] + "…" : clean;
+    }
+
+    private static string Size(long bytes) => bytes switch
+    {
+        < 1024 => $"{Math.Max(0, bytes)} B",
+        < 1024 * 1024 => $"{(bytes + 1023) / 1024} KB",
+        _ => (bytes / 1024d / 1024d).ToString("0.#", CultureInfo.GetCultureInfo("pt-BR")) + " MB",
+    };
+
     private static InboundEmailResult Build(string? fromAddress, string? fromName, string? subject, string? text,
-        List<(string Name, string Value)> headers)
+        List<(string Name, string Value)> headers, IReadOnlyList<EmailAttachment> attachments)
     {
         var address = AddressOf(fromAddress);
         if (address is null)
@@ -192,16 +240,23 @@ public static partial class InboundEmailParser
             return InboundEmailResult.Invalid("O remetente (From) é obrigatório e deve ser um endereço de e-mail válido.");
         }
 
-        if (string.IsNullOrWhiteSpace(text))
+        var attachmentsLine = AttachmentsLine(attachments);
+        if (string.IsNullOrWhiteSpace(text) && attachmentsLine is null)
         {
             return InboundEmailResult.Invalid("O e-mail não tem texto.");
         }
 
-        text = text.Trim();
-        if (text.Length > ConversationService.MaxTextLength)
+        text = text?.Trim() ?? "";
+        var room = ConversationService.MaxTextLength - (attachmentsLine is null ? 0 : attachmentsLine.Length + 2);
+        if (text.Length > room)
         {
-            // A long mail is still the customer's: keep the beginning rather than refusing it.
-            text = text[..(ConversationService.MaxTextLength - 1)] + "…";
+            // A long mail is still the customer's: keep the beginning rather than refusing it (and the attachments line).
+            text = text[..(room - 1)] + "…";
+        }
+
+        if (attachmentsLine is not null)
+        {
+            text = text.Length == 0 ? attachmentsLine : text + "\n\n" + attachmentsLine;
         }
 
         string? Header(string name) => headers.LastOrDefault(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
@@ -221,10 +276,6 @@ public static partial class InboundEmailParser
         !string.IsNullOrWhiteSpace(value) && MailAddress.TryCreate(value.Trim(), out var address) ? address : null;
 
     private static string? FirstText(params string?[] candidates) => candidates.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
-
-    /// <summary>An HTML-only mail shown as text (tags dropped, entities decoded); it is never rendered as markup.</summary>
-    private static string? TextOfHtml(string? html) =>
-        string.IsNullOrWhiteSpace(html) ? null : System.Net.WebUtility.HtmlDecode(TagPattern().Replace(html, " ")).Trim();
 
     private static string? StringOf(JsonElement parent, string property) =>
         parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -1,19 +1,33 @@
 using System.Text.Json;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Meta;
 
-/// <summary>What one Messenger/Instagram webhook call carries: customer messages (maybe none), how many events were skipped, or why it is malformed.</summary>
+/// <summary>
+/// What one Messenger/Instagram webhook call carries: customer messages and receipts (maybe none), how many events were
+/// skipped, or why it is malformed.
+/// </summary>
 public sealed record MessengerEvents(IReadOnlyList<InboundMessage> Messages, int Skipped, string? Error)
 {
+    public IReadOnlyList<MessengerReceipt> Receipts { get; init; } = [];
+
     public static MessengerEvents Invalid(string error) => new([], 0, error);
 }
 
 /// <summary>
+/// A delivery (<c>delivery{mids[], watermark}</c>, Messenger's message_deliveries) or read receipt (<c>read{watermark}</c>,
+/// Messenger's message_reads; <c>read{mid}</c>, Instagram's messaging_seen) from the customer <paramref name="ContactExternalId"/>:
+/// the named messages and every earlier outgoing one of that customer reached <paramref name="Status"/>.
+/// </summary>
+public sealed record MessengerReceipt(string ContactExternalId, DeliveryStatus Status, IReadOnlyList<string> MessageIds, DateTime? Watermark);
+
+/// <summary>
 /// The Messenger Platform webhook payload, shared by Facebook Pages (<c>object: "page"</c>) and Instagram
 /// (<c>object: "instagram"</c>): <c>entry[].messaging[]{sender.id, recipient.id, timestamp (ms), message{mid, text, is_echo}}</c>
-/// (PROTOCOLS "Facebook Messenger and Instagram"). The payload has no sender name: the contact is named by its id (the Graph
-/// profile lookup is not done). Echoes of our own sends and events without a message (delivery, read, postback) are skipped.
+/// (PROTOCOLS "Facebook Messenger and Instagram"). The payload has no sender name: the contact is named by its id until the
+/// profile lookup renames it. Delivery and read receipts become <see cref="MessengerReceipt"/>s; echoes of our own sends and
+/// other events (postback, reaction…) are skipped.
 /// </summary>
 public static class MessengerWebhook
 {
@@ -52,6 +66,7 @@ public static class MessengerWebhook
             }
 
             var messages = new List<InboundMessage>();
+            var receipts = new List<MessengerReceipt>();
             var skipped = 0;
             foreach (var entry in entries.EnumerateArray())
             {
@@ -68,9 +83,21 @@ public static class MessengerWebhook
                         return MessengerEvents.Invalid("Cada item de messaging deve ser um objeto.");
                     }
 
+                    if (item.TryGetProperty("delivery", out var delivery) || item.TryGetProperty("read", out delivery))
+                    {
+                        var status = item.TryGetProperty("delivery", out _) ? DeliveryStatus.Delivered : DeliveryStatus.Read;
+                        var receiptError = ReadReceipt(item, delivery, status, receipts);
+                        if (receiptError is not null)
+                        {
+                            return MessengerEvents.Invalid(receiptError);
+                        }
+
+                        continue;
+                    }
+
                     if (!item.TryGetProperty("message", out var message))
                     {
-                        skipped++; // delivery, read, postback, reaction…: nothing the thread shows yet.
+                        skipped++; // postback, reaction, referral…: nothing the thread shows yet.
                         continue;
                     }
 
@@ -82,8 +109,52 @@ public static class MessengerWebhook
                 }
             }
 
-            return new MessengerEvents(messages, skipped, null);
+            return new MessengerEvents(messages, skipped, null) { Receipts = receipts };
         }
+    }
+
+    private static string? ReadReceipt(JsonElement item, JsonElement receipt, DeliveryStatus status, List<MessengerReceipt> receipts)
+    {
+        var name = status == DeliveryStatus.Delivered ? "delivery" : "read";
+        if (receipt.ValueKind != JsonValueKind.Object)
+        {
+            return $"{name} deve ser um objeto.";
+        }
+
+        var senderId = item.TryGetProperty("sender", out var sender) ? StringOf(sender, "id") : null;
+        if (string.IsNullOrWhiteSpace(senderId) || senderId.Length > 64)
+        {
+            return $"Cada {name} precisa de sender.id.";
+        }
+
+        var mids = new List<string>();
+        if (receipt.TryGetProperty("mids", out var list))
+        {
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                return $"{name}.mids deve ser uma lista.";
+            }
+
+            mids.AddRange(list.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String)
+                .Select(m => m.GetString()!).Where(m => m.Length is > 0 and <= 200));
+        }
+
+        if (StringOf(receipt, "mid") is { Length: > 0 and <= 200 } mid)
+        {
+            mids.Add(mid); // Instagram's messaging_seen names the last message seen.
+        }
+
+        DateTime? watermark = receipt.TryGetProperty("watermark", out var mark) && mark.TryGetInt64(out var ms)
+            && ms is > 0 and < 253402300799999
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
+            : null;
+        if (mids.Count == 0 && watermark is null)
+        {
+            return $"{name} precisa de watermark ou de mids/mid.";
+        }
+
+        receipts.Add(new MessengerReceipt(senderId, status, mids, watermark));
+        return null;
     }
 
     private static string? Read(JsonElement item, JsonElement message, int channelId, List<InboundMessage> messages, ref int skipped)

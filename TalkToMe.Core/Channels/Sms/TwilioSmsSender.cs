@@ -11,7 +11,8 @@ namespace TalkToMe.Core.Channels.Sms;
 /// <c>/2010-04-01/Accounts/{AccountSid}/Messages.json</c> with Basic auth AccountSid:AuthToken. Twilio itself joins segments
 /// up to 1600 characters; longer texts are split into several messages (the first sid is stored).
 /// </summary>
-public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IOptions<PublicUrlOptions> publicUrl)
+    : IChannelSender
 {
     public const int MaxTextLength = 1600;
 
@@ -32,6 +33,7 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
             return SendResult.Rejected("URL da API do Twilio inválida");
         }
 
+        var statusCallback = StatusCallback(settings, delivery.ChannelPublicKey);
         var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid.Trim()}:{settings.AuthToken.Trim()}"));
         string? firstSid = null;
         foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
@@ -42,9 +44,9 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
                 new("From", settings.FromNumber.Trim()),
                 new("Body", part),
             };
-            if (!string.IsNullOrWhiteSpace(settings.StatusCallbackUrl))
+            if (statusCallback is not null)
             {
-                fields.Add(new("StatusCallback", settings.StatusCallbackUrl.Trim()));
+                fields.Add(new("StatusCallback", statusCallback));
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
@@ -59,6 +61,19 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
         }
 
         return SendResult.Sent(firstSid);
+    }
+
+    /// <summary>The channel's own StatusCallbackUrl if an admin typed one, else its webhook under TalkToMe:PublicUrl, else none.</summary>
+    private string? StatusCallback(TwilioSmsSettings settings, string channelPublicKey)
+    {
+        if (!string.IsNullOrWhiteSpace(settings.StatusCallbackUrl))
+        {
+            return settings.StatusCallbackUrl.Trim();
+        }
+
+        return publicUrl.Value.BaseUrl is { } baseUrl && channelPublicKey.Length > 0
+            ? PublicUrls.Webhook(baseUrl, ChannelType.Sms, channelPublicKey)
+            : null;
     }
 
     private async Task<SendResult> SendPartAsync(HttpRequestMessage request, CancellationToken cancellationToken)

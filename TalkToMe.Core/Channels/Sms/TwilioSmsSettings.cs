@@ -14,8 +14,8 @@ public sealed class TwilioSmsSettings : ChannelSettings
     public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
 
     /// <summary>
-    /// Sent as StatusCallback with every message so Twilio reports sent / delivered / failed: this channel's webhook URL
-    /// (<c>https://host/webhooks/sms/{publicKey}</c>). Empty: no delivery receipts.
+    /// Overrides the StatusCallback sent with every message (Twilio reports sent / delivered / failed there). Empty: this
+    /// channel's webhook under TalkToMe:PublicUrl (<c>{PublicUrl}/webhooks/sms/{publicKey}</c>); no receipts if that is unset too.
     /// </summary>
     public string StatusCallbackUrl { get; set; } = "";
 }

@@ -10,7 +10,8 @@ namespace TalkToMe.Core.Channels.WhatsApp;
 /// Sends replies through the Cloud API's <c>/{phone-number-id}/messages</c> (PROTOCOLS "WhatsApp Business Cloud API").
 /// Free text only inside the 24-hour window (<see cref="ReplyWindow"/>): outside it the send is refused at once with the
 /// reason instead of asking Meta to refuse it. Texts over 4096 characters are split like Telegram's (the first part's wamid is
-/// stored; a retry after a partial failure may repeat earlier parts).
+/// stored; a retry after a partial failure may repeat earlier parts). Template messages (<see cref="OutboundDelivery.Template"/>)
+/// go out as <c>"type":"template"</c> at any time: they are how a business writes first or after the window closed.
 /// </summary>
 public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
 {
@@ -29,7 +30,9 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             return SendResult.Rejected("Token de acesso ou ID do número do WhatsApp não configurado");
         }
 
-        if (!ReplyWindow.IsOpen(ChannelType.WhatsApp, delivery.LastCustomerMessageAt, time.GetUtcNow().UtcDateTime))
+        // Templates are what WhatsApp accepts outside the window; free text only inside it.
+        if (delivery.Template is null
+            && !ReplyWindow.IsOpen(ChannelType.WhatsApp, delivery.LastCustomerMessageAt, time.GetUtcNow().UtcDateTime))
         {
             return SendResult.Rejected(ReplyWindow.ClosedMessage);
         }
@@ -41,10 +44,23 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             return SendResult.Rejected("URL da API do WhatsApp inválida");
         }
 
+        if (delivery.Template is { } template)
+        {
+            return await PostAsync(url, settings.AccessToken.Trim(), TemplateBody(delivery.ContactExternalId, template), cancellationToken);
+        }
+
         string? firstId = null;
         foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
         {
-            var result = await SendPartAsync(url, settings.AccessToken.Trim(), delivery.ContactExternalId, part, cancellationToken);
+            var body = JsonSerializer.Serialize(new
+            {
+                messaging_product = "whatsapp",
+                recipient_type = "individual",
+                to = delivery.ContactExternalId,
+                type = "text",
+                text = new { body = part },
+            });
+            var result = await PostAsync(url, settings.AccessToken.Trim(), body, cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -56,16 +72,35 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         return SendResult.Sent(firstId);
     }
 
-    private async Task<SendResult> SendPartAsync(Uri url, string token, string to, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// A template message: name, language code and the body's text parameters in order (named templates also name each
+    /// parameter). A template without placeholders is sent without components.
+    /// </summary>
+    public static string TemplateBody(string to, MessageTemplate template)
     {
-        var body = JsonSerializer.Serialize(new
+        var parameters = template.Parameters.Select(p => template.HasNamedParameters
+            ? (object)new { type = "text", parameter_name = p.Name, text = p.Value }
+            : new { type = "text", text = p.Value }).ToList();
+        object body = parameters.Count == 0
+            ? new { name = template.Name, language = new { code = template.Language } }
+            : new
+            {
+                name = template.Name,
+                language = new { code = template.Language },
+                components = new[] { new { type = "body", parameters } },
+            };
+        return JsonSerializer.Serialize(new
         {
             messaging_product = "whatsapp",
             recipient_type = "individual",
             to,
-            type = "text",
-            text = new { body = text },
+            type = "template",
+            template = body,
         });
+    }
+
+    private async Task<SendResult> PostAsync(Uri url, string token, string body, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using TalkToMe.Core.Messaging;
@@ -13,6 +14,10 @@ public class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.SenderId).HasMaxLength(450);
         builder.Property(m => m.SenderName).HasMaxLength(200);
         builder.Property(m => m.FailureReason).HasMaxLength(1000);
+        // Null for every message that is not a template; JSON otherwise (name, language, parameters).
+        builder.Property(m => m.Template).HasConversion(
+            v => JsonSerializer.Serialize(v, JsonDefaults.Options),
+            v => JsonSerializer.Deserialize<MessageTemplate>(v, JsonDefaults.Options));
 
         builder.HasOne(m => m.Conversation).WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(m => new { m.ConversationId, m.Id });

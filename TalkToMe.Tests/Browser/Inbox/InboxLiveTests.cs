@@ -267,9 +267,10 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         Assert.DoesNotContain("Telegram", options);
         Assert.DoesNotContain("Site institucional", options);
 
-        await dialog.GetByLabel("Canal").SelectOptionAsync(new SelectOptionValue { Label = "WhatsApp Vendas" });
+        // Free text first messages: e-mail (WhatsApp starts with a template, see WhatsAppTemplateBrowserTests).
+        await dialog.GetByLabel("Canal").SelectOptionAsync(new SelectOptionValue { Label = "Suporte por e-mail" });
         await dialog.GetByLabel("Nova identidade").CheckAsync();
-        await dialog.GetByLabel("Telefone, e-mail ou identificador").FillAsync("+5511977776666");
+        await dialog.GetByLabel("Telefone, e-mail ou identificador").FillAsync("helena.dias@example.com");
         await dialog.GetByLabel("Nome do contato").FillAsync("Helena Dias");
         await dialog.GetByLabel("Primeira mensagem").FillAsync("Olá Helena, seu orçamento está pronto.");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Iniciar conversa" }).ClickAsync();

@@ -52,6 +52,107 @@ public class KeepAliveEngineTests
     }
 
     [Fact]
+    public async Task InactivityRows_WrittenInBatches_AreStoredExactlyAsEfStoresABotMessage()
+    {
+        await using var h = await KeepAliveHarness.CreateAsync();
+        var channel = await h.AddChannelAsync(KeepAliveHarness.Settings(inactivityMinutes: 10, finalizationMinutes: 5));
+        var id = await h.AddConversationAsync(channel);
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, (await h.Engine.RunPassAsync()).Sent);
+        var afterEngine = await h.ConversationAsync(id);
+
+        // The same two rows through EF, as the flow engine and the finalization stage store them.
+        await using (var db = h.Database.NewContext())
+        {
+            var conversation = await db.Conversations.SingleAsync(c => c.Id == id);
+            var entity = await db.Channels.SingleAsync(c => c.Id == channel);
+            BotMessages.Send(db, conversation, entity, Inactivity, SenderType.System, BotMessages.KeepAliveName, h.Now);
+            BotMessages.Activity(db, conversation, KeepAliveEngine.InactivitySentActivity, h.Now);
+            await db.SaveChangesAsync();
+        }
+
+        var rows = await RawRowsAsync(h, id);
+        var (engineText, engineActivity, efText, efActivity) = (rows[^4], rows[^3], rows[^2], rows[^1]);
+        Assert.Equal(efText.Without("Id", "DeliveryId"), engineText.Without("Id", "DeliveryId"));
+        Assert.Equal(efActivity.Without("Id", "DeliveryId"), engineActivity.Without("Id", "DeliveryId"));
+        // The delivery id is text in EF's format (upper-case Guid), so the dispatcher reads it back.
+        var deliveryId = Assert.IsType<string>(engineText["DeliveryId"]);
+        Assert.Equal(efText["DeliveryId"]!.ToString()!.Length, deliveryId.Length);
+        Assert.Equal(deliveryId.ToUpperInvariant(), deliveryId);
+        Assert.Equal(DBNull.Value, engineActivity["DeliveryId"]);
+        await using (var db = h.Database.NewContext())
+        {
+            var message = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == (long)engineText["Id"]!);
+            Assert.Equal(Guid.Parse(deliveryId), message.DeliveryId);
+            Assert.Equal(h.Now, message.NextAttemptAt);
+        }
+
+        // The conversation shows the message as its preview and last activity, as RecordOutgoing does.
+        Assert.Equal(Inactivity, afterEngine.LastMessagePreview);
+        Assert.Equal(h.Now, afterEngine.LastActivityAt);
+    }
+
+    [Fact]
+    public async Task FinalizationRows_WithoutExitFlow_LeaveTheConversationAsResolvingThroughEfDoes()
+    {
+        await using var h = await KeepAliveHarness.CreateAsync();
+        var channel = await h.AddChannelAsync(KeepAliveHarness.Settings(inactivityMinutes: 10, finalizationMinutes: 5));
+        var byEngine = await h.AddConversationAsync(channel, "Motor");
+        var byEf = await h.AddConversationAsync(channel, "Referencia");
+        h.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(2, (await h.Engine.RunPassAsync()).Sent);
+        h.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        // The reference: what the EF path does (finalization message, activity line, resolve, exit-flow hook with no flow).
+        await using (var db = h.Database.NewContext())
+        {
+            var conversation = await db.Conversations.SingleAsync(c => c.Id == byEf);
+            var entity = await db.Channels.SingleAsync(c => c.Id == channel);
+            BotMessages.Send(db, conversation, entity, Finalization, SenderType.System, BotMessages.KeepAliveName, h.Now);
+            BotMessages.Activity(db, conversation, KeepAliveEngine.ClosedActivity, h.Now);
+            conversation.Resolve(h.Now);
+            await new FlowEngine(h.Clock).OnConversationResolvedAsync(db, conversation, CancellationToken.None);
+            await db.SaveChangesAsync();
+        }
+
+        var events = new List<InboxEvent>();
+        using var _ = h.Events.Subscribe(events.Add);
+        Assert.Equal(1, (await h.Engine.RunPassAsync()).Sent);
+
+        var engineRow = (await RawRowsAsync(h, "Conversations", byEngine)).Single();
+        var efRow = (await RawRowsAsync(h, "Conversations", byEf)).Single();
+        Assert.Equal(efRow.Without("Id", "ContactId", "ContactIdentityId"), engineRow.Without("Id", "ContactId", "ContactIdentityId"));
+        Assert.Equal(ConversationStatus.Resolved, (await h.ConversationAsync(byEngine)).Status);
+        Assert.Contains(events, e => e is ConversationChanged { Status: ConversationStatus.Resolved } c && c.ConversationId == byEngine);
+        var engineMessages = await RawRowsAsync(h, "Messages", byEngine);
+        var efMessages = await RawRowsAsync(h, "Messages", byEf);
+        Assert.Equal(efMessages[^2].Without("Id", "ConversationId", "DeliveryId"), engineMessages[^2].Without("Id", "ConversationId", "DeliveryId"));
+        Assert.Equal(efMessages[^1].Without("Id", "ConversationId"), engineMessages[^1].Without("Id", "ConversationId"));
+    }
+
+    private static async Task<List<Dictionary<string, object?>>> RawRowsAsync(KeepAliveHarness h, int conversationId) =>
+        await RawRowsAsync(h, "Messages", conversationId);
+
+    /// <summary>Rows as SQLite stores them (no EF mapping in between): Messages of a conversation, or the conversation itself.</summary>
+    private static async Task<List<Dictionary<string, object?>>> RawRowsAsync(KeepAliveHarness h, string table, int conversationId)
+    {
+        await using var db = h.Database.NewContext();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        var key = table == "Conversations" ? "Id" : "ConversationId";
+        command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"{key}\" = {conversationId} ORDER BY \"Id\"";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<Dictionary<string, object?>>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => (object?)reader.GetValue(i)));
+        }
+
+        return rows;
+    }
+
+    [Fact]
     public async Task RunPass_WhenFinalizationTimeoutPasses_SendsFinalizationResolvesAndRunsExitFlow()
     {
         await using var h = await KeepAliveHarness.CreateAsync();
@@ -318,4 +419,11 @@ public class KeepAliveEngineTests
         Assert.Equal(KeepAliveService.MaxSleep, service.SleepUntil(h.Now.AddHours(2)));
         Assert.Equal(KeepAliveService.MaxSleep, service.SleepUntil(null));
     }
+}
+
+internal static class RowExtensions
+{
+    /// <summary>The row as "column=value (storage type)" lines, minus the given columns, so a difference names its column.</summary>
+    public static List<string> Without(this Dictionary<string, object?> row, params string[] columns) =>
+        row.Where(c => !columns.Contains(c.Key)).Select(c => $"{c.Key}={c.Value} ({c.Value?.GetType().Name})").ToList();
 }

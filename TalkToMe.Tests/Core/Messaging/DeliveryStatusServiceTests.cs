@@ -40,6 +40,49 @@ public class DeliveryStatusServiceTests
         Assert.Single(published);
     }
 
+    [Fact]
+    public async Task ApplyReceipt_Watermark_MovesOnlyThatCustomersSentRepliesUpToIt()
+    {
+        await using var database = await SqliteTestDatabase.CreateAsync();
+        int channelId;
+        string customer;
+        Message early, late, pending, failed, otherCustomers;
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync("Messenger", ChannelType.Facebook);
+            var conversation = await db.AddConversationAsync(channel, "Ana", TestData.Now);
+            var other = await db.AddConversationAsync(channel, "Bia", TestData.Now);
+            early = Message.Outgoing(conversation, "1", SenderType.Agent, "a", "Agente", TestData.Now);
+            early.MarkSent("m_early", TestData.Now);
+            late = Message.Outgoing(conversation, "2", SenderType.Agent, "a", "Agente", TestData.Now);
+            late.MarkSent("m_late", TestData.Now.AddMinutes(5));
+            pending = Message.Outgoing(conversation, "3", SenderType.Agent, "a", "Agente", TestData.Now);
+            failed = Message.Outgoing(conversation, "4", SenderType.Agent, "a", "Agente", TestData.Now);
+            failed.MarkAttemptFailed("recusada", null);
+            otherCustomers = Message.Outgoing(other, "5", SenderType.Agent, "a", "Agente", TestData.Now);
+            otherCustomers.MarkSent("m_other", TestData.Now);
+            db.Messages.AddRange(early, late, pending, failed, otherCustomers);
+            await db.SaveChangesAsync();
+            (channelId, customer) = (channel.Id, conversation.ContactIdentity.ExternalId);
+        }
+
+        var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
+        var published = new List<InboxEvent>();
+        using var _ = hub.Subscribe(published.Add);
+        var service = new DeliveryStatusService(database.Factory, hub);
+
+        Assert.Equal(1, await service.ApplyReceiptAsync(channelId, customer, DeliveryStatus.Delivered, [], TestData.Now.AddMinutes(1)));
+
+        await using var read = database.NewContext();
+        DeliveryStatus StateOf(Message m) => read.Messages.Find(m.Id)!.DeliveryStatus;
+        Assert.Equal(DeliveryStatus.Delivered, StateOf(early));
+        Assert.Equal(DeliveryStatus.Sent, StateOf(late));
+        Assert.Equal(DeliveryStatus.Pending, StateOf(pending));
+        Assert.Equal(DeliveryStatus.Failed, StateOf(failed));
+        Assert.Equal(DeliveryStatus.Sent, StateOf(otherCustomers));
+        Assert.Equal(early.Id, Assert.IsType<MessageUpdated>(Assert.Single(published)).MessageId);
+    }
+
     [Theory]
     [InlineData(ChannelType.WhatsApp, 23, true)]
     [InlineData(ChannelType.WhatsApp, 25, false)]

@@ -71,21 +71,9 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         });
     }
 
-    private async Task<HttpResponseMessage> PostPostmarkAsync(Channel channel, string body, string? password = Password)
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/email/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (password is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-                Convert.ToBase64String(Encoding.UTF8.GetBytes("postmark:" + password)));
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostPostmarkAsync(Channel channel, string body, string? password = Password) =>
+        fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", ProviderFixture.Json(body), "Authorization",
+            password is null ? null : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("postmark:" + password)));
 
     private static Dictionary<string, string> Mailgun(string messageId, string subject, string text, DateTimeOffset? at = null,
         string key = SigningKey)
@@ -109,11 +97,8 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         };
     }
 
-    private async Task<HttpResponseMessage> PostMailgunAsync(Channel channel, Dictionary<string, string> fields)
-    {
-        using var client = fixture.Client();
-        return await client.PostAsync($"webhooks/email/{channel.PublicKey}", new FormUrlEncodedContent(fields));
-    }
+    private Task<HttpResponseMessage> PostMailgunAsync(Channel channel, Dictionary<string, string> fields) =>
+        fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", new FormUrlEncodedContent(fields));
 
     private async Task<int> ReceiveFirstMailAsync(Channel channel, string messageId = "<first-1@cliente.example>")
     {
@@ -125,8 +110,7 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
 
     private async Task<Message> ReplyAndWaitAsync(int conversationId, string text)
     {
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-        return await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        return await fixture.ReplyAndWaitAsync(conversationId, text);
     }
 
     [Fact]
@@ -319,6 +303,117 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         var conversation = Assert.Single(await fixture.ConversationsAsync(channel.Id));
         Assert.Equal("Boleto", conversation.Subject);
         Assert.Equal("Maria Souza", conversation.Contact.Name);
+    }
+
+    private static string PostmarkHtmlOnly(string messageId, string html, object[]? attachments = null) =>
+        JsonSerializer.Serialize(new
+        {
+            FromFull = new { Email = Customer, Name = "Maria Souza" },
+            From = Customer,
+            To = Support,
+            Subject = "Pedido 4521",
+            MessageID = Guid.NewGuid().ToString(),
+            TextBody = "",
+            HtmlBody = html,
+            StrippedTextReply = "",
+            Headers = new[] { new { Name = "Message-ID", Value = messageId } },
+            Attachments = attachments ?? [],
+        });
+
+    [Fact]
+    public async Task Receive_PostmarkHtmlOnly_StoresReadableText()
+    {
+        var channel = await ChannelAsync();
+        const string html = "<html><head><style>p{margin:0}</style></head><body><p>Olá,</p><p>o pedido&nbsp;4521 chegou <b>quebrado</b>."
+            + "<br>Podem trocar?</p><script>track()</script><p>Maria &amp; Cia</p></body></html>";
+
+        var response = await PostPostmarkAsync(channel, PostmarkHtmlOnly("<html-1@cliente.example>", html));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Olá,\n\no pedido 4521 chegou quebrado.\nPodem trocar?\n\nMaria & Cia", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_PostmarkWithAttachments_AppendsTheirNamesAndSizes()
+    {
+        var channel = await ChannelAsync();
+        object[] files =
+        [
+            new { Name = "contrato.pdf", Content = Convert.ToBase64String(new byte[12 * 1024]), ContentType = "application/pdf", ContentLength = 12 * 1024 },
+            new { Name = "foto.jpg", Content = Convert.ToBase64String(new byte[2000]), ContentType = "image/jpeg", ContentLength = 2000 },
+        ];
+
+        var response = await PostPostmarkAsync(channel, PostmarkHtmlOnly("<att-1@cliente.example>", "<div>Segue o contrato assinado.</div>", files));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Segue o contrato assinado.\n\nAnexos: contrato.pdf (12 KB), foto.jpg (2 KB)",
+            Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_PostmarkOnlyAnAttachment_IsStoredWithTheAttachmentsLine()
+    {
+        var channel = await ChannelAsync();
+        object[] files = [new { Name = "boleto.pdf", Content = "", ContentType = "application/pdf", ContentLength = 800 }];
+
+        var response = await PostPostmarkAsync(channel, PostmarkHtmlOnly("<att-2@cliente.example>", "", files));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Anexos: boleto.pdf (800 B)", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_MailgunHtmlOnly_UsesStrippedHtmlSoTheQuotedMailIsLeftOut()
+    {
+        var channel = await ChannelAsync(InboundEmailProvider.Mailgun);
+        var fields = Mailgun("<mg-html-1@cliente.example>", "Boleto", "");
+        fields.Remove("body-plain");
+        fields.Remove("stripped-text");
+        fields["stripped-html"] = "<div dir=\"ltr\">Já paguei o boleto &#8212; segue o comprovante.<br>Obrigada!</div>";
+        fields["body-html"] = fields["stripped-html"]
+            + "<div class=\"gmail_quote\"><blockquote>Em ter., Loja escreveu: seu boleto vence amanhã</blockquote></div>";
+
+        var response = await PostMailgunAsync(channel, fields);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Já paguei o boleto — segue o comprovante.\nObrigada!", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_MailgunBodyHtmlOnly_StoresReadableText()
+    {
+        var channel = await ChannelAsync(InboundEmailProvider.Mailgun);
+        var fields = Mailgun("<mg-html-2@cliente.example>", "Troca", "");
+        fields.Remove("body-plain");
+        fields.Remove("stripped-text");
+        fields["body-html"] = "<p>Quero trocar:</p><ul><li>Camisa M</li><li>Calça 42</li></ul>";
+
+        var response = await PostMailgunAsync(channel, fields);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Quero trocar:\n\n- Camisa M\n- Calça 42", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_MailgunMultipartWithAttachment_AppendsItsNameAndSize()
+    {
+        var channel = await ChannelAsync(InboundEmailProvider.Mailgun);
+        var fields = Mailgun("<mg-att-1@cliente.example>", "Nota", "Segue a nota fiscal.");
+        fields["attachment-count"] = "1";
+        using var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        var file = new ByteArrayContent(new byte[3 * 1024]);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        form.Add(file, "attachment-1", "nota-fiscal.pdf");
+
+        var response = await fixture.PostWebhookAsync($"webhooks/email/{channel.PublicKey}", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Segue a nota fiscal.\n\nAnexos: nota-fiscal.pdf (3 KB)", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
     }
 
     [Fact]

@@ -47,20 +47,9 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
 
     private static string Signature(string body, string secret = ChannelSecret) => LineWebhook.Sign(secret, Encoding.UTF8.GetBytes(body));
 
-    private async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/line/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (signature is not null)
-        {
-            request.Headers.TryAddWithoutValidation(LineWebhook.SignatureHeader, signature.Length == 0 ? Signature(body) : signature);
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "") =>
+        fixture.PostWebhookAsync($"webhooks/line/{channel.PublicKey}", ProviderFixture.Json(body), LineWebhook.SignatureHeader,
+            signature?.Length == 0 ? Signature(body) : signature);
 
     private async Task<int> ReceiveAsync(Channel channel)
     {
@@ -71,6 +60,45 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
 
     private static FakeReply Accepted(params string[] ids) =>
         new(200, JsonSerializer.Serialize(new { sentMessages = ids.Select(id => new { id, quoteToken = "IStG5h1Tz7b" }) }));
+
+    private void RouteProfile(string userId, Func<RecordedRequest, FakeReply> reply) =>
+        fixture.Provider.Route(r => r.Method == "GET" && r.PathAndQuery == $"/v2/bot/profile/{userId}", reply);
+
+    [Fact]
+    public async Task Receive_NewCustomer_InboxShowsTheLineDisplayNameAfterTheLookup()
+    {
+        var channel = await ChannelAsync();
+        const string userId = "U00000000000000000000000000000a01";
+        RouteProfile(userId, _ => new FakeReply(200,
+            $$"""{"displayName":"Kenji Tanaka","userId":"{{userId}}","pictureUrl":"https://profile.line-scdn.net/x","language":"ja"}"""));
+
+        var response = await PostAsync(channel, Inbound(Guid.NewGuid().ToString("N"), userId, "Olá!"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.WaitForContactNameAsync(channel.Id, "Kenji Tanaka");
+        var lookup = Assert.Single(fixture.Provider.RoutedRequests, r => r.PathAndQuery == $"/v2/bot/profile/{userId}");
+        Assert.Equal($"Bearer {AccessToken}", lookup.Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Receive_ProfileLookupFails_ContactKeepsTheUserIdAndTheMessageIsKept()
+    {
+        var failing = await ChannelAsync();
+        const string userId = "U00000000000000000000000000000a02";
+        RouteProfile(userId, _ => new FakeReply(503, """{"message":"Service unavailable"}"""));
+        var named = await ChannelAsync();
+        const string otherUserId = "U00000000000000000000000000000a03";
+        RouteProfile(otherUserId, _ => new FakeReply(200, $$"""{"displayName":"Yui","userId":"{{otherUserId}}"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(failing, Inbound(Guid.NewGuid().ToString("N"), userId, "Olá"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(named, Inbound(Guid.NewGuid().ToString("N"), otherUserId, "Olá"))).StatusCode);
+
+        // Lookups run in order: once the second contact is named, the first lookup has finished.
+        await fixture.WaitForContactNameAsync(named.Id, "Yui");
+        Assert.Contains(fixture.Provider.RoutedRequests, r => r.PathAndQuery == $"/v2/bot/profile/{userId}");
+        Assert.Equal(userId, Assert.Single(await fixture.ConversationsAsync(failing.Id)).Contact.Name);
+        Assert.Equal("Olá", Assert.Single(await fixture.MessagesAsync(failing.Id)).Content);
+    }
 
     [Fact]
     public async Task Receive_ConsoleVerifyCallWithNoEvents_Returns200AndStoresNothing()
@@ -183,12 +211,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
     public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
     {
         var channel = await ChannelAsync();
-        await using (var db = await fixture.Db.CreateDbContextAsync())
-        {
-            var stored = await db.Channels.FindAsync(channel.Id);
-            stored!.Delete(DateTime.UtcNow);
-            await db.SaveChangesAsync();
-        }
+        await fixture.DeleteChannelAsync(channel.Id);
 
         var response = await PostAsync(channel, Inbound("01DELETED", UserId, "Oi"));
 
@@ -215,7 +238,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("461230966842064897"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+        var reply = await fixture.ReplyAsync(conversationId, "Vou verificar o pedido 4521.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -244,9 +267,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         fixture.Provider.Enqueue(new FakeReply(status, """{"message":"Try again later"}"""));
         fixture.Provider.Enqueue(Accepted("461230966842064898"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("461230966842064898", sent.ExternalId);
         Assert.Equal(2, sent.DeliveryAttempts);
@@ -260,9 +281,7 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(new FakeReply(401, """{"message":"Authentication failed due to the following reason: invalid token."}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("invalid token", failed.FailureReason);

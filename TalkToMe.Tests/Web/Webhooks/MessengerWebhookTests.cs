@@ -64,20 +64,9 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     protected static string Signature(string body, string secret = AppSecret) =>
         "sha256=" + MetaSignature.Sign(secret, Encoding.UTF8.GetBytes(body));
 
-    protected async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/{Route}/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (signature is not null)
-        {
-            request.Headers.TryAddWithoutValidation(MetaSignature.Header, signature.Length == 0 ? Signature(body) : signature);
-        }
-
-        return await client.SendAsync(request);
-    }
+    protected Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "") =>
+        fixture.PostWebhookAsync($"webhooks/{Route}/{channel.PublicKey}", ProviderFixture.Json(body), MetaSignature.Header,
+            signature?.Length == 0 ? Signature(body) : signature);
 
     protected async Task<int> ReceiveAsync(Channel channel, string psid = "6543210987654321")
     {
@@ -88,6 +77,200 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
 
     protected static FakeReply Accepted(string mid, string psid = "6543210987654321") =>
         new(200, $$"""{"recipient_id":"{{psid}}","message_id":"{{mid}}"}""");
+
+    /// <summary>A receipt item (<c>delivery</c> or <c>read</c>) from the customer <paramref name="psid"/>, as Meta posts it.</summary>
+    protected string Receipt(string psid, string kind, object receipt) =>
+        JsonSerializer.Serialize(new
+        {
+            @object = ObjectName,
+            entry = new[]
+            {
+                new
+                {
+                    id = PageId,
+                    time = 1790000000123,
+                    messaging = new[]
+                    {
+                        new Dictionary<string, object>
+                        {
+                            ["sender"] = new { id = psid },
+                            ["recipient"] = new { id = PageId },
+                            ["timestamp"] = 1790000000000,
+                            [kind] = receipt,
+                        },
+                    },
+                },
+            },
+        });
+
+    /// <summary>Meta's millisecond watermark that covers a message we marked sent at <paramref name="sentAt"/>.</summary>
+    protected static long WatermarkCovering(DateTime? sentAt) =>
+        (sentAt!.Value.Ticks - DateTime.UnixEpoch.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>Agent replies, one after the other, each accepted by the fake with the given mid; returns them once sent.</summary>
+    protected async Task<List<Message>> SentRepliesAsync(int conversationId, params string[] mids)
+    {
+        var sent = new List<Message>();
+        foreach (var mid in mids)
+        {
+            fixture.Provider.Enqueue(Accepted(mid));
+            var reply = await fixture.ReplyAsync(conversationId, $"Resposta {mid}");
+            sent.Add(await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending));
+            Assert.Equal(DeliveryStatus.Sent, sent[^1].DeliveryStatus);
+        }
+
+        return sent;
+    }
+
+    protected async Task<DeliveryStatus[]> StatesAsync(Channel channel, IEnumerable<Message> replies)
+    {
+        var stored = await fixture.MessagesAsync(channel.Id);
+        return replies.Select(r => stored.Single(m => m.Id == r.Id).DeliveryStatus).ToArray();
+    }
+
+    [Fact]
+    public async Task Receipt_SignedWithAnotherSecret_Returns403AndChangesNoReply()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7000000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_SIG-" + Guid.NewGuid().ToString("N"));
+        var body = Receipt(psid, "read", new { watermark = WatermarkCovering(replies[0].SentAt), mid = replies[0].ExternalId });
+
+        var response = await PostAsync(channel, body, Signature(body, "someone-elses-secret"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+
+    [Theory]
+    [InlineData("read", "\"ontem\"")]
+    [InlineData("read", "{}")]
+    [InlineData("delivery", "{\"mids\":\"m_1\"}")]
+    public async Task Receipt_Malformed_Returns400(string kind, string receipt)
+    {
+        var channel = await ChannelAsync();
+        var body = $$"""{"object":"{{ObjectName}}","entry":[{"id":"{{PageId}}","messaging":[{"sender":{"id":"7000000000000002"},"{{kind}}":{{receipt}}}]}]}""";
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(kind, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Receipt_UnknownMid_Returns200AndChangesNothing()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7000000000000003";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_KNOWN-" + Guid.NewGuid().ToString("N"));
+
+        var response = await PostAsync(channel, Receipt(psid, "read", new { mid = "m_sent-from-another-tool" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+
+    /// <summary>The Graph profile request for <paramref name="psid"/> (Messenger asks for first/last name, Instagram for name/username).</summary>
+    protected string ProfilePath(string psid) =>
+        $"/v21.0/{psid}?fields={(type == ChannelType.Instagram ? "name,username" : "first_name,last_name")}&access_token={PageAccessToken}";
+
+    protected string ProfileJson(string psid) => type == ChannelType.Instagram
+        ? $$"""{"name":"Maria Souza","username":"maria.souza","id":"{{psid}}"}"""
+        : $$"""{"first_name":"Maria","last_name":"Souza","id":"{{psid}}"}""";
+
+    protected void RouteProfile(string psid, Func<RecordedRequest, FakeReply> reply) =>
+        fixture.Provider.Route(r => r.Method == "GET" && r.PathAndQuery.StartsWith($"/v21.0/{psid}?", StringComparison.Ordinal), reply);
+
+    [Fact]
+    public async Task Receive_NewCustomer_InboxShowsTheProfileNameAfterTheLookup()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000001";
+        RouteProfile(psid, _ => new FakeReply(200, ProfileJson(psid)));
+
+        var response = await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi, sou nova por aqui."));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await fixture.WaitForContactNameAsync(channel.Id, "Maria Souza");
+        var lookup = Assert.Single(fixture.Provider.RoutedRequests, r => r.PathAndQuery.StartsWith($"/v21.0/{psid}?", StringComparison.Ordinal));
+        Assert.Equal(ProfilePath(psid), lookup.PathAndQuery);
+        Assert.Equal("Maria Souza", Assert.Single(await fixture.MessagesAsync(channel.Id)).SenderName);
+    }
+
+    [Fact]
+    public async Task Receive_ProfileLookupStillRunning_WebhookHasAlreadyAnsweredAndStoredTheMessage()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000002";
+        using var hold = new ManualResetEventSlim();
+        RouteProfile(psid, _ =>
+        {
+            hold.Wait(TimeSpan.FromSeconds(30)); // Meta is slow: the webhook must not wait for it.
+            return new FakeReply(200, ProfileJson(psid));
+        });
+
+        var response = await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi?"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(await fixture.MessagesAsync(channel.Id));
+        Assert.Equal(psid, Assert.Single(await fixture.ConversationsAsync(channel.Id)).Contact.Name);
+        hold.Set();
+        await fixture.WaitForContactNameAsync(channel.Id, "Maria Souza");
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(400)]
+    public async Task Receive_ProfileLookupFails_ContactKeepsTheIdAndTheMessageIsKept(int status)
+    {
+        var failing = await ChannelAsync();
+        var psid = $"73000000000{status}03";
+        RouteProfile(psid, _ => new FakeReply(status, """{"error":{"message":"(#100) No profile available for that user","code":100}}"""));
+        var named = await ChannelAsync();
+        var otherPsid = $"73000000000{status}04";
+        RouteProfile(otherPsid, _ => new FakeReply(200, ProfileJson(otherPsid)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(failing, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(named, Inbound("m_" + Guid.NewGuid().ToString("N"), otherPsid, "Oi"))).StatusCode);
+
+        // Lookups run in order: once the second contact is named, the first lookup has finished.
+        await fixture.WaitForContactNameAsync(named.Id, "Maria Souza");
+        Assert.Contains(fixture.Provider.RoutedRequests, r => r.PathAndQuery == ProfilePath(psid));
+        Assert.Equal(psid, Assert.Single(await fixture.ConversationsAsync(failing.Id)).Contact.Name);
+        Assert.Equal("Oi", Assert.Single(await fixture.MessagesAsync(failing.Id)).Content);
+    }
+
+    [Fact]
+    public async Task Receive_AgentRenamedTheContactBeforeTheLookupAnswered_KeepsTheAgentsName()
+    {
+        var channel = await ChannelAsync();
+        const string psid = "7300000000000005";
+        using var hold = new ManualResetEventSlim();
+        RouteProfile(psid, _ =>
+        {
+            hold.Wait(TimeSpan.FromSeconds(30));
+            return new FakeReply(200, ProfileJson(psid));
+        });
+        var otherChannel = await ChannelAsync();
+        const string otherPsid = "7300000000000006";
+        RouteProfile(otherPsid, _ => new FakeReply(200, ProfileJson(otherPsid)));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Inbound("m_" + Guid.NewGuid().ToString("N"), psid, "Oi"))).StatusCode);
+        await fixture.Provider.WaitForRoutedRequestAsync(r => r.PathAndQuery == ProfilePath(psid));
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            var contactId = (await db.ContactIdentities.SingleAsync(i => i.ChannelId == channel.Id)).ContactId;
+            await db.Contacts.Where(c => c.Id == contactId).ExecuteUpdateAsync(u => u.SetProperty(c => c.Name, "Cliente VIP"));
+        }
+
+        hold.Set();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(otherChannel, Inbound("m_" + Guid.NewGuid().ToString("N"), otherPsid, "Oi"))).StatusCode);
+        await fixture.WaitForContactNameAsync(otherChannel.Id, "Maria Souza");
+
+        Assert.Equal("Cliente VIP", Assert.Single(await fixture.ConversationsAsync(channel.Id)).Contact.Name);
+    }
 
     [Fact]
     public async Task Verify_RightToken_EchoesTheChallengeAsPlainText()
@@ -243,12 +426,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
     {
         var channel = await ChannelAsync();
-        await using (var db = await fixture.Db.CreateDbContextAsync())
-        {
-            var stored = await db.Channels.FindAsync(channel.Id);
-            stored!.Delete(DateTime.UtcNow);
-            await db.SaveChangesAsync();
-        }
+        await fixture.DeleteChannelAsync(channel.Id);
 
         var response = await PostAsync(channel, Inbound("m_deleted", "100200307", "Oi"));
 
@@ -275,7 +453,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("m_REPLY1"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+        var reply = await fixture.ReplyAsync(conversationId, "Vou verificar o pedido 4521.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -301,9 +479,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         fixture.Provider.Enqueue(new FakeReply(503, """{"error":{"message":"Service temporarily unavailable","code":2}}"""));
         fixture.Provider.Enqueue(Accepted("m_AFTER-RETRY"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("m_AFTER-RETRY", sent.ExternalId);
         Assert.Equal(2, sent.DeliveryAttempts);
@@ -317,9 +493,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(new FakeReply(400, """{"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("Invalid OAuth access token.", failed.FailureReason);
@@ -341,7 +515,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         Message reply;
         try
         {
-            reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Ainda precisa de ajuda?");
+            reply = await fixture.ReplyAsync(conversationId, "Ainda precisa de ajuda?");
         }
         catch (ConversationRuleException ex)
         {
@@ -388,9 +562,7 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         fixture.Provider.Enqueue(Accepted("m_PART-1"));
         try
         {
-            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-
-            var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+            var sent = await fixture.ReplyAndWaitAsync(conversationId, text);
             Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
             Assert.Equal("m_PART-1", sent.ExternalId);
             return fixture.Provider.Requests.Skip(before)
@@ -406,6 +578,52 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
 public class FacebookWebhookTests(ProviderFixture fixture) : MessengerWebhookTests(fixture, ChannelType.Facebook), IClassFixture<ProviderFixture>
 {
     [Fact]
+    public async Task Receipt_Delivery_MarksTheNamedMidsAndRepliesUpToTheWatermarkDelivered()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7100000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_D1", "m_D2", "m_D3");
+
+        // mids names the third reply; the watermark covers the first; the second is in neither.
+        var response = await PostAsync(channel, Receipt(psid, "delivery",
+            new { mids = new[] { "m_D3", "m_not-ours" }, watermark = WatermarkCovering(replies[0].SentAt) }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Delivered, DeliveryStatus.Sent, DeliveryStatus.Delivered], await StatesAsync(channel, replies));
+    }
+
+    [Fact]
+    public async Task Receipt_ReadWatermark_MarksRepliesUpToItReadAndALaterDeliveryNeverDowngrades()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7100000000000002";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_R1", "m_R2");
+
+        var read = await PostAsync(channel, Receipt(psid, "read", new { watermark = WatermarkCovering(replies[0].SentAt) }));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Sent], await StatesAsync(channel, replies));
+
+        var delivery = await PostAsync(channel, Receipt(psid, "delivery",
+            new { mids = new[] { "m_R1", "m_R2" }, watermark = WatermarkCovering(replies[1].SentAt) }));
+        Assert.Equal(HttpStatusCode.OK, delivery.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Delivered], await StatesAsync(channel, replies));
+    }
+
+    [Fact]
+    public async Task Receipt_WatermarkOfAnotherCustomer_LeavesThisConversationAlone()
+    {
+        var channel = await ChannelAsync();
+        var conversationId = await ReceiveAsync(channel, "7100000000000003");
+        var replies = await SentRepliesAsync(conversationId, "m_OTHER1");
+
+        var response = await PostAsync(channel, Receipt("7100000000000999", "read", new { watermark = WatermarkCovering(replies[0].SentAt) }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
+    [Fact]
     public async Task Reply_LongerThan2000Characters_IsSplitIntoSeveralMessages()
     {
         var text = string.Join(' ', Enumerable.Range(0, 600).Select(i => $"item{i}")); // 4489 characters: three parts
@@ -420,6 +638,20 @@ public class FacebookWebhookTests(ProviderFixture fixture) : MessengerWebhookTes
 
 public class InstagramWebhookTests(ProviderFixture fixture) : MessengerWebhookTests(fixture, ChannelType.Instagram), IClassFixture<ProviderFixture>
 {
+    [Fact]
+    public async Task Receipt_SeenWithMid_MarksThatReplyAndTheEarlierOnesRead()
+    {
+        var channel = await ChannelAsync();
+        var psid = "7200000000000001";
+        var conversationId = await ReceiveAsync(channel, psid);
+        var replies = await SentRepliesAsync(conversationId, "m_S1", "m_S2", "m_S3");
+
+        // Instagram's messaging_seen: read{mid} names the last message the customer saw.
+        var response = await PostAsync(channel, Receipt(psid, "read", new { mid = "m_S2" }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([DeliveryStatus.Read, DeliveryStatus.Read, DeliveryStatus.Sent], await StatesAsync(channel, replies));
+    }
     [Fact]
     public async Task Reply_Over1000Utf8Bytes_IsSplitByBytesAtWordBoundaries()
     {

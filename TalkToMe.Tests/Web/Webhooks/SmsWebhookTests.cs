@@ -42,19 +42,12 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         ["ApiVersion"] = "2010-04-01",
     };
 
-    private async Task<HttpResponseMessage> PostAsync(Channel channel, Dictionary<string, string> form, string? signature = "",
+    private Task<HttpResponseMessage> PostAsync(Channel channel, Dictionary<string, string> form, string? signature = "",
         string query = "")
     {
-        using var client = fixture.Client();
         var path = $"webhooks/sms/{channel.PublicKey}{query}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        if (signature is not null)
-        {
-            request.Headers.Add(TwilioWebhook.SignatureHeader,
-                signature.Length == 0 ? TwilioWebhook.Sign(AuthToken, $"{fixture.App.BaseUrl}/{path}", form) : signature);
-        }
-
-        return await client.SendAsync(request);
+        return fixture.PostWebhookAsync(path, new FormUrlEncodedContent(form), TwilioWebhook.SignatureHeader,
+            signature?.Length == 0 ? TwilioWebhook.Sign(AuthToken, $"{fixture.App.BaseUrl}/{path}", form) : signature);
     }
 
     private async Task<int> ReceiveAsync(Channel channel, string from = "+5511987654321")
@@ -176,7 +169,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Created("SM9f8e7d"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Claro! Qual o melhor dia?");
+        var reply = await fixture.ReplyAsync(conversationId, "Claro! Qual o melhor dia?");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -202,9 +195,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         fixture.Provider.Enqueue(new FakeReply(500, """{"code":20500,"message":"Internal Server Error","status":500}"""));
         fixture.Provider.Enqueue(Created("SMretried"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Um momento.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Um momento.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("SMretried", sent.ExternalId);
         Assert.Equal(before + 2, fixture.Provider.Requests.Count);
@@ -218,9 +209,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         fixture.Provider.Enqueue(new FakeReply(400,
             """{"code":21211,"message":"The 'To' number +55 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("not a valid phone number", failed.FailureReason);
@@ -233,8 +222,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         var channel = await ChannelAsync();
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(Created("SMstatus1"));
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Confirmado para sexta.");
-        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+        var reply = await fixture.ReplyAndWaitAsync(conversationId, "Confirmado para sexta.", m => m.DeliveryStatus == DeliveryStatus.Sent);
         Dictionary<string, string> Callback(string status, string? error = null)
         {
             var form = new Dictionary<string, string>
@@ -271,9 +259,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         fixture.Provider.Enqueue(Created("SMpart2"));
         fixture.Provider.Enqueue(Created("SMpart3"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, text);
         Assert.Equal("SMpart1", sent.ExternalId);
         var bodies = fixture.Provider.Requests.Skip(before).Select(r => QueryHelpers.ParseQuery(r.Body)["Body"].ToString()).ToList();
         Assert.Equal(3, bodies.Count);

@@ -37,20 +37,8 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
             ApiBaseUrl = fixture.Provider.BaseUrl,
         }, active);
 
-    private async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? secret = Secret)
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/telegram/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (secret is not null)
-        {
-            request.Headers.Add(TelegramUpdate.SecretHeader, secret);
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? secret = Secret) =>
+        fixture.PostWebhookAsync($"webhooks/telegram/{channel.PublicKey}", ProviderFixture.Json(body), TelegramUpdate.SecretHeader, secret);
 
     private async Task<int> ReceiveAsync(Channel channel, long chatId = 884512)
     {
@@ -149,7 +137,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":9876,"chat":{"id":555001},"text":"Olá!"}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Olá! Atendemos das 8h às 18h.");
+        var reply = await fixture.ReplyAsync(conversationId, "Olá! Atendemos das 8h às 18h.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -173,9 +161,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         fixture.Provider.Enqueue(new FakeReply(500, """{"ok":false,"error_code":500,"description":"Internal Server Error"}"""));
         fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":31}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("31", sent.ExternalId);
         Assert.Equal(3, sent.DeliveryAttempts);
@@ -192,9 +178,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
             """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 2","parameters":{"retry_after":2}}"""));
         fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":77}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Um momento.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Um momento.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         var requests = fixture.Provider.Requests;
         // The configured back-off is 100 ms; Telegram asked for 2 s.
@@ -214,9 +198,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":502}}"""));
         fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":503}}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, text);
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("501", sent.ExternalId);
         var parts = fixture.Provider.Requests.Skip(before)
@@ -232,9 +214,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(new FakeReply(403, """{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"""));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Contains("bot was blocked by the user", failed.FailureReason);
@@ -256,12 +236,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
     public async Task Receive_DeletedChannel_Returns410AndStoresNothing()
     {
         var channel = await ChannelAsync();
-        await using (var db = await fixture.Db.CreateDbContextAsync())
-        {
-            var stored = await db.Channels.FindAsync(channel.Id);
-            stored!.Delete(DateTime.UtcNow);
-            await db.SaveChangesAsync();
-        }
+        await fixture.DeleteChannelAsync(channel.Id);
 
         var response = await PostAsync(channel, Update(7001, 1, "Oi"));
 

@@ -99,20 +99,9 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
     private static string Signature(string body, string secret = AppSecret) =>
         "sha256=" + WhatsAppWebhook.Sign(secret, Encoding.UTF8.GetBytes(body));
 
-    private async Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "")
-    {
-        using var client = fixture.Client();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"webhooks/whatsapp/{channel.PublicKey}")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-        if (signature is not null)
-        {
-            request.Headers.TryAddWithoutValidation(WhatsAppWebhook.SignatureHeader, signature.Length == 0 ? Signature(body) : signature);
-        }
-
-        return await client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(Channel channel, string body, string? signature = "") =>
+        fixture.PostWebhookAsync($"webhooks/whatsapp/{channel.PublicKey}", ProviderFixture.Json(body), WhatsAppWebhook.SignatureHeader,
+            signature?.Length == 0 ? Signature(body) : signature);
 
     private async Task<int> ReceiveAsync(Channel channel, string waId = "5511998765432")
     {
@@ -246,7 +235,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("wamid.REPLY1"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Vou verificar o pedido 4521.");
+        var reply = await fixture.ReplyAsync(conversationId, "Vou verificar o pedido 4521.");
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         Assert.Equal("POST", request.Method);
@@ -274,9 +263,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         fixture.Provider.Enqueue(new FakeReply(503, """{"error":{"message":"Service temporarily unavailable","code":2}}"""));
         fixture.Provider.Enqueue(Accepted("wamid.AFTER-RETRY"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Já verifico.");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Já verifico.");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("wamid.AFTER-RETRY", sent.ExternalId);
         Assert.Equal(2, sent.DeliveryAttempts);
@@ -289,8 +276,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var channel = await ChannelAsync();
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(Accepted("wamid.STATUS1"));
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Pedido enviado hoje.");
-        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+        var reply = await fixture.ReplyAndWaitAsync(conversationId, "Pedido enviado hoje.", m => m.DeliveryStatus == DeliveryStatus.Sent);
 
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Status("wamid.STATUS1", "delivered"))).StatusCode);
         Assert.Equal(DeliveryStatus.Delivered, (await fixture.MessagesAsync(channel.Id)).Single(m => m.Id == reply.Id).DeliveryStatus);
@@ -307,8 +293,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var channel = await ChannelAsync();
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(Accepted("wamid.STATUS2"));
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Olá?");
-        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+        var reply = await fixture.ReplyAndWaitAsync(conversationId, "Olá?", m => m.DeliveryStatus == DeliveryStatus.Sent);
 
         var response = await PostAsync(channel, Status("wamid.STATUS2", "failed", "Message undeliverable", 131026));
 
@@ -324,8 +309,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var channel = await ChannelAsync();
         var conversationId = await ReceiveAsync(channel);
         fixture.Provider.Enqueue(Accepted("wamid.STATUS3"));
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Olá?");
-        await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus == DeliveryStatus.Sent);
+        var reply = await fixture.ReplyAndWaitAsync(conversationId, "Olá?", m => m.DeliveryStatus == DeliveryStatus.Sent);
 
         var body = Status("wamid.STATUS3", "failed", "Spoofed", 1);
         var response = await PostAsync(channel, body, Signature(body, "not-the-app-secret"));
@@ -346,9 +330,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
 
         try
         {
-            var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
-
-            var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+            var sent = await fixture.ReplyAndWaitAsync(conversationId, text);
             Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
             Assert.Equal("wamid.PART-1", sent.ExternalId);
             var bodies = fixture.Provider.Requests.Skip(before)
@@ -379,7 +361,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         Message reply;
         try
         {
-            reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Ainda precisa de ajuda?");
+            reply = await fixture.ReplyAsync(conversationId, "Ainda precisa de ajuda?");
         }
         catch (ConversationRuleException ex)
         {
@@ -425,9 +407,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
             "error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}
             """));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var failed = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var failed = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Equal(1, failed.DeliveryAttempts);
         Assert.Equal(ReplyWindow.ClosedMessage, failed.FailureReason);
@@ -441,9 +421,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         fixture.Provider.Enqueue(new FakeReply(400, """{"error":{"message":"(#131056) Pair rate limit hit","code":131056}}"""));
         fixture.Provider.Enqueue(Accepted("wamid.AFTER-THROTTLE"));
 
-        var reply = await fixture.Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), "Oi?");
-
-        var sent = await fixture.WaitForMessageAsync(reply.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        var sent = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("wamid.AFTER-THROTTLE", sent.ExternalId);
     }

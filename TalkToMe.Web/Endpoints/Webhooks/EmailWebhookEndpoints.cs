@@ -65,7 +65,8 @@ public static class EmailWebhookEndpoints
                 return ProviderWebhook.Inactive();
             }
 
-            parsed = InboundEmailParser.ParseMailgun(name => form.TryGetValue(name, out var value) ? value.ToString() : null);
+            parsed = InboundEmailParser.ParseMailgun(name => form.TryGetValue(name, out var value) ? value.ToString() : null,
+                form.Files.Select(f => new EmailAttachment(f.FileName, f.Length)).ToList());
         }
         else
         {

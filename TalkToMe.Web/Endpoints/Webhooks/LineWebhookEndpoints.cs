@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Line;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
@@ -19,7 +20,7 @@ public static class LineWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, CancellationToken cancellationToken)
+        ConversationService conversations, ContactProfileService profiles, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Line, publicKey, cancellationToken);
         if (channel is null)
@@ -55,7 +56,8 @@ public static class LineWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken);
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken,
+            ProviderWebhook.LookUpNewContacts(profiles));
         if (refused is not null)
         {
             return refused;

@@ -1,8 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Meta;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
@@ -10,6 +12,7 @@ namespace TalkToMe.Web.Endpoints.Webhooks;
 /// <c>GET|POST /webhooks/facebook/{publicKey}</c> and <c>/webhooks/instagram/{publicKey}</c>: the callback URLs pasted into the
 /// Meta app. Same handshake and X-Hub-Signature-256 as WhatsApp (<see cref="MetaSignature"/>); the body is the Messenger
 /// Platform's <c>entry[].messaging[]</c>, with <c>object</c> "page" or "instagram" (the other one is refused with 400).
+/// Delivery and read receipts move the agent's replies to "entregue" / "lida" (<see cref="DeliveryStatusService.ApplyReceiptAsync"/>).
 /// </summary>
 public static class MessengerWebhookEndpoints
 {
@@ -18,13 +21,13 @@ public static class MessengerWebhookEndpoints
         app.MapGet("/webhooks/facebook/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Facebook, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/facebook/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
         app.MapGet("/webhooks/instagram/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Instagram, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/instagram/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
     }
 
     private static async Task<IResult> VerifyAsync(ChannelType type, string publicKey, HttpRequest request,
@@ -48,7 +51,8 @@ public static class MessengerWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(ChannelType type, string publicKey, HttpContext context,
-        IDbContextFactory<TalkToMeDbContext> factory, ConversationService conversations, CancellationToken cancellationToken)
+        IDbContextFactory<TalkToMeDbContext> factory, ConversationService conversations, DeliveryStatusService statuses,
+        ContactProfileService profiles, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, type, publicKey, cancellationToken);
         if (channel is null)
@@ -84,13 +88,22 @@ public static class MessengerWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken);
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken,
+            ProviderWebhook.LookUpNewContacts(profiles));
         if (refused is not null)
         {
             return refused;
         }
 
-        return Results.Ok(new { messages = accepted, skipped = events.Skipped });
+        var receipts = 0;
+        foreach (var receipt in events.Receipts)
+        {
+            // Receipts for messages sent from another tool (unknown mids) change nothing and are still acknowledged.
+            receipts += await statuses.ApplyReceiptAsync(channel.Id, receipt.ContactExternalId, receipt.Status, receipt.MessageIds,
+                receipt.Watermark, cancellationToken);
+        }
+
+        return Results.Ok(new { messages = accepted, receipts, skipped = events.Skipped });
     }
 
     /// <summary>InstagramSettings derives from FacebookSettings: the fields both need are the same.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
@@ -76,13 +77,13 @@ public static class ProviderWebhook
 
     public static IResult Unauthorized(string reason) => Problem(StatusCodes.Status401Unauthorized, "Assinatura ausente", reason);
 
-    /// <summary>The answer for what ReceiveAsync decided; null when the message was stored (or already had been).</summary>
     /// <summary>
     /// Hands each parsed message to the inbound pipeline, in order. The first refusal (channel switched off meanwhile,
     /// content the pipeline rejects) answers for the delivery; what was stored before it stays stored.
+    /// <paramref name="stored"/> hears of each message stored now (not duplicates), after its commit.
     /// </summary>
     public static async Task<(IResult? Refusal, int Accepted)> ReceiveAllAsync(ConversationService conversations,
-        IEnumerable<InboundMessage> messages, CancellationToken cancellationToken)
+        IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, Action<InboundMessage, InboundResult>? stored = null)
     {
         var accepted = 0;
         foreach (var message in messages)
@@ -102,17 +103,34 @@ public static class ProviderWebhook
                 return (refused, accepted);
             }
 
-            accepted += result.Outcome == InboundOutcome.Accepted ? 1 : 0;
+            if (result.Outcome == InboundOutcome.Accepted)
+            {
+                accepted++;
+                stored?.Invoke(message, result);
+            }
         }
 
         return (null, accepted);
     }
 
+    /// <summary>The answer for what ReceiveAsync decided; null when the message was stored (or already had been).</summary>
     public static IResult? RefusalFor(InboundResult result) => result.Outcome switch
     {
         InboundOutcome.Accepted or InboundOutcome.Duplicate => null,
         InboundOutcome.ChannelInactive => Inactive(),
         _ => Problem(StatusCodes.Status410Gone, "Canal excluído", "Este canal foi excluído e não recebe mensagens."),
+    };
+
+    /// <summary>
+    /// For webhooks without sender names: a message that started a conversation queues its contact for the profile lookup,
+    /// which runs after the webhook has answered and renames the contact only while it is still named by its raw id.
+    /// </summary>
+    public static Action<InboundMessage, InboundResult> LookUpNewContacts(ContactProfileService profiles) => (message, result) =>
+    {
+        if (result.StartedConversation)
+        {
+            profiles.Enqueue(message.ChannelId, message.ExternalContactId);
+        }
     };
 
     public static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +22,8 @@ public static class SmsWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, DeliveryStatusService statuses, CancellationToken cancellationToken)
+        ConversationService conversations, DeliveryStatusService statuses, IOptions<PublicUrlOptions> publicUrls,
+        CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Sms, publicKey, cancellationToken);
         if (channel is null)
@@ -57,7 +59,12 @@ public static class SmsWebhookEndpoints
         var request = context.Request;
         // The URL exactly as Twilio called it (behind a proxy, forwarded headers must restore scheme and host).
         var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
-        if (!TwilioWebhook.HasValidSignature(settings, signature, url, form))
+        // Twilio signs the URL it was given: under TalkToMe:PublicUrl that is the public address, whatever host the proxy forwards.
+        var publicUrl = publicUrls.Value.BaseUrl is { } baseUrl
+            ? $"{PublicUrls.Webhook(baseUrl, ChannelType.Sms, channel.PublicKey)}{request.QueryString}"
+            : null;
+        if (!TwilioWebhook.HasValidSignature(settings, signature, url, form)
+            && (publicUrl is null || !TwilioWebhook.HasValidSignature(settings, signature, publicUrl, form)))
         {
             return ProviderWebhook.Forbidden($"O cabeçalho {TwilioWebhook.SignatureHeader} não confere com a URL, os campos e o Auth Token.");
         }

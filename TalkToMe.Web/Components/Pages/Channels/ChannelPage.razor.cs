@@ -40,7 +40,10 @@ public partial class ChannelPage
 
     private string Title => _view?.Name ?? L["Channels.NewTitle"];
 
-    private string BaseUrl => Navigation.BaseUri.TrimEnd('/');
+    [Inject] private Microsoft.Extensions.Options.IOptions<PublicUrlOptions> PublicUrl { get; set; } = default!;
+
+    /// <summary>TalkToMe:PublicUrl when configured (what providers must call), else the address this browser uses.</summary>
+    private string BaseUrl => PublicUrl.Value.BaseUrl ?? Navigation.BaseUri.TrimEnd('/');
 
     private IEnumerable<PropertyInfo> SettingsProperties =>
         _settings is null ? [] : _settings.GetType().GetProperties().Where(p => p.CanWrite);
