@@ -23,8 +23,8 @@ public sealed class ProviderFixture : IAsyncLifetime
     {
         Provider = await FakeProvider.StartAsync();
         // Profile lookups (GET: Messenger/Instagram Graph, LINE profile) never take a reply queued for a send; unless a test
-        // routes a profile, the provider does not know the user.
-        Provider.Route(r => r.Method == "GET", _ => new FakeReply(404, """{"error":{"message":"Unknown user","code":100},"message":"Not found"}"""));
+        // routes a profile, the provider does not know the user. WhatsApp's template list (also a GET) takes queued replies.
+        Provider.Route(r => r.Method == "GET" && !r.PathAndQuery.Contains("/message_templates", StringComparison.Ordinal), _ => new FakeReply(404, """{"error":{"message":"Unknown user","code":100},"message":"Not found"}"""));
         App = await TestApp.StartAsync(new Dictionary<string, string?>
         {
             ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
