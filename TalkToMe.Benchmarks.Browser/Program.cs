@@ -21,6 +21,9 @@ var pages = Arg("pages", 10);
 var rate = Arg("rate", 100);
 var seconds = Arg("seconds", 10);
 var idlePages = Arg("idle", 20);
+// Diagnostics for the memory figure: which page the idle agents sit on, and a census of each circuit's components.
+var idlePath = args.Where(a => a.StartsWith("path=", StringComparison.Ordinal)).Select(a => a[5..]).DefaultIfEmpty("/").First();
+var census = args.Contains("census");
 
 const string AdminEmail = "admin@talktome.local";
 var databasePath = Path.Combine(Path.GetTempPath(), $"ttm-bench-ui-{Guid.NewGuid():N}.db");
@@ -77,7 +80,7 @@ foreach (var suffix in new[] { "", "-wal", "-shm" })
 
 return;
 
-async Task<IPage> OpenAgentPageAsync()
+async Task<IPage> OpenAgentPageAsync(string path = "/")
 {
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, Locale = "pt-BR" });
     context.SetDefaultTimeout(60_000);
@@ -87,7 +90,12 @@ async Task<IPage> OpenAgentPageAsync()
     await page.GetByLabel("Senha").FillAsync(TalkToMeApp.DevelopmentAdminPassword);
     await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
     await page.WaitForURLAsync(url => !url.Contains("/account/login"));
-    await page.Locator("[data-interactive=true]").WaitForAsync();
+    if (path != "/")
+    {
+        await page.GotoAsync(path);
+    }
+
+    await page.Locator("[data-interactive=true]").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
     return page;
 }
 
@@ -185,17 +193,55 @@ async Task MemoryPerPageAsync()
     var open = new List<IPage>();
     for (var i = 0; i < idlePages; i++)
     {
-        open.Add(await OpenAgentPageAsync());
+        open.Add(await OpenAgentPageAsync(idlePath));
     }
 
     await Task.Delay(2000);
     var after = Measure();
+    if (census)
+    {
+        ComponentCensus();
+    }
+
     var managed = (after.Managed - before.Managed) / (double)idlePages / 1024;
     var workingSet = (after.WorkingSet - before.WorkingSet) / (double)idlePages / 1024;
-    Console.WriteLine($"memory: {idlePages} idle agent pages; per page managed {managed:0} KB, working set {workingSet:0} KB");
+    Console.WriteLine($"memory: {idlePages} idle agent pages on {idlePath}; per page managed {managed:0} KB, working set {workingSet:0} KB");
     foreach (var page in open)
     {
         await page.Context.CloseAsync();
+    }
+}
+
+// Benchmark-only reflection into Blazor's internals: how many components of which type each live circuit holds.
+void ComponentCensus()
+{
+    var registryType = typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly
+        .GetType("Microsoft.AspNetCore.Components.Server.Circuits.CircuitRegistry")!;
+    var registry = app.Services.GetRequiredService(registryType);
+    const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public
+        | System.Reflection.BindingFlags.NonPublic;
+    var circuits = (System.Collections.IEnumerable)registryType.GetProperty("ConnectedCircuits", Any)!.GetValue(registry)!;
+    var byType = new Dictionary<string, int>();
+    var count = 0;
+    foreach (var entry in circuits)
+    {
+        var host = entry.GetType().GetProperty("Value")!.GetValue(entry)!;
+        var renderer = host.GetType().GetProperty("Renderer", Any)!.GetValue(host)!;
+        var field = typeof(Microsoft.AspNetCore.Components.RenderTree.Renderer).GetField("_componentStateById", Any)!;
+        var states = (System.Collections.IDictionary)field.GetValue(renderer)!;
+        count++;
+        foreach (var state in states.Values)
+        {
+            var component = state!.GetType().GetProperty("Component", Any)!.GetValue(state)!;
+            var name = component.GetType().Name;
+            byType[name] = byType.GetValueOrDefault(name) + 1;
+        }
+    }
+
+    Console.WriteLine($"census: {count} connected circuits, {byType.Values.Sum() / Math.Max(count, 1)} components each");
+    foreach (var (name, n) in byType.OrderByDescending(p => p.Value))
+    {
+        Console.WriteLine($"  {n / Math.Max(count, 1),5}  {name}");
     }
 }
 
