@@ -136,6 +136,9 @@ async Task PushLatencyAsync()
 
     var total = rate * seconds;
     var sentAt = new double[total];
+    // CPU seconds spent while the messages flow: this process (server + HttpClient + Playwright's .NET side) and its child
+    // processes (Playwright's driver and Chromium). Per message, it compares runs on a machine shared with other work.
+    var (serverCpu0, browserCpu0) = CpuSeconds();
     var tasks = new List<Task>(total);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < total; i++)
@@ -156,6 +159,7 @@ async Task PushLatencyAsync()
     await Task.WhenAll(tasks);
     var achieved = total / clock.Elapsed.TotalSeconds;
     await Task.Delay(3000);
+    var (serverCpu1, browserCpu1) = CpuSeconds();
 
     var latencies = new List<double>();
     var missing = 0;
@@ -177,6 +181,7 @@ async Task PushLatencyAsync()
 
     latencies.Sort();
     Console.WriteLine($"push: sent {total} at {achieved:0} msg/s; samples {latencies.Count}, not seen {missing}");
+    Console.WriteLine($"push CPU per message: server process {(serverCpu1 - serverCpu0) * 1000 / total:0.00} ms, browsers {(browserCpu1 - browserCpu0) * 1000 / total:0.00} ms");
     Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
     foreach (var page in open)
     {
@@ -243,6 +248,51 @@ void ComponentCensus()
     {
         Console.WriteLine($"  {n / Math.Max(count, 1),5}  {name}");
     }
+}
+
+// utime + stime of this process, and of all its descendants (read from /proc; Linux only).
+static (double Self, double Children) CpuSeconds()
+{
+    var self = Environment.ProcessId;
+    var parents = new Dictionary<int, int>();
+    var ticks = new Dictionary<int, long>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid))
+        {
+            continue;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            ticks[pid] = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            // The process ended meanwhile.
+        }
+    }
+
+    bool Descends(int pid)
+    {
+        for (var p = parents.GetValueOrDefault(pid); p > 1; p = parents.GetValueOrDefault(p))
+        {
+            if (p == self)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    const double TicksPerSecond = 100;
+    var children = ticks.Where(t => Descends(t.Key)).Sum(t => t.Value);
+    return (ticks.GetValueOrDefault(self) / TicksPerSecond, children / TicksPerSecond);
 }
 
 static (long Managed, long WorkingSet) Measure()
