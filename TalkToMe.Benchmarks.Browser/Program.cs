@@ -21,6 +21,9 @@ var pages = Arg("pages", 10);
 var rate = Arg("rate", 100);
 var seconds = Arg("seconds", 10);
 var idlePages = Arg("idle", 20);
+// Diagnostics for the memory figure: which page the idle agents sit on, and a census of each circuit's components.
+var idlePath = args.Where(a => a.StartsWith("path=", StringComparison.Ordinal)).Select(a => a[5..]).DefaultIfEmpty("/").First();
+var census = args.Contains("census");
 
 const string AdminEmail = "admin@talktome.local";
 var databasePath = Path.Combine(Path.GetTempPath(), $"ttm-bench-ui-{Guid.NewGuid():N}.db");
@@ -77,7 +80,7 @@ foreach (var suffix in new[] { "", "-wal", "-shm" })
 
 return;
 
-async Task<IPage> OpenAgentPageAsync()
+async Task<IPage> OpenAgentPageAsync(string path = "/")
 {
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, Locale = "pt-BR" });
     context.SetDefaultTimeout(60_000);
@@ -87,7 +90,12 @@ async Task<IPage> OpenAgentPageAsync()
     await page.GetByLabel("Senha").FillAsync(TalkToMeApp.DevelopmentAdminPassword);
     await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
     await page.WaitForURLAsync(url => !url.Contains("/account/login"));
-    await page.Locator("[data-interactive=true]").WaitForAsync();
+    if (path != "/")
+    {
+        await page.GotoAsync(path);
+    }
+
+    await page.Locator("[data-interactive=true]").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
     return page;
 }
 
@@ -128,6 +136,9 @@ async Task PushLatencyAsync()
 
     var total = rate * seconds;
     var sentAt = new double[total];
+    // CPU seconds spent while the messages flow: this process (server + HttpClient + Playwright's .NET side) and its child
+    // processes (Playwright's driver and Chromium). Per message, it compares runs on a machine shared with other work.
+    var (serverCpu0, browserCpu0) = CpuSeconds();
     var tasks = new List<Task>(total);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < total; i++)
@@ -148,6 +159,7 @@ async Task PushLatencyAsync()
     await Task.WhenAll(tasks);
     var achieved = total / clock.Elapsed.TotalSeconds;
     await Task.Delay(3000);
+    var (serverCpu1, browserCpu1) = CpuSeconds();
 
     var latencies = new List<double>();
     var missing = 0;
@@ -169,6 +181,7 @@ async Task PushLatencyAsync()
 
     latencies.Sort();
     Console.WriteLine($"push: sent {total} at {achieved:0} msg/s; samples {latencies.Count}, not seen {missing}");
+    Console.WriteLine($"push CPU per message: server process {(serverCpu1 - serverCpu0) * 1000 / total:0.00} ms, browsers {(browserCpu1 - browserCpu0) * 1000 / total:0.00} ms");
     Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
     foreach (var page in open)
     {
@@ -185,18 +198,101 @@ async Task MemoryPerPageAsync()
     var open = new List<IPage>();
     for (var i = 0; i < idlePages; i++)
     {
-        open.Add(await OpenAgentPageAsync());
+        open.Add(await OpenAgentPageAsync(idlePath));
     }
 
     await Task.Delay(2000);
     var after = Measure();
+    if (census)
+    {
+        ComponentCensus();
+    }
+
     var managed = (after.Managed - before.Managed) / (double)idlePages / 1024;
     var workingSet = (after.WorkingSet - before.WorkingSet) / (double)idlePages / 1024;
-    Console.WriteLine($"memory: {idlePages} idle agent pages; per page managed {managed:0} KB, working set {workingSet:0} KB");
+    Console.WriteLine($"memory: {idlePages} idle agent pages on {idlePath}; per page managed {managed:0} KB, working set {workingSet:0} KB");
     foreach (var page in open)
     {
         await page.Context.CloseAsync();
     }
+}
+
+// Benchmark-only reflection into Blazor's internals: how many components of which type each live circuit holds.
+void ComponentCensus()
+{
+    var registryType = typeof(Microsoft.AspNetCore.Components.Server.CircuitOptions).Assembly
+        .GetType("Microsoft.AspNetCore.Components.Server.Circuits.CircuitRegistry")!;
+    var registry = app.Services.GetRequiredService(registryType);
+    const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public
+        | System.Reflection.BindingFlags.NonPublic;
+    var circuits = (System.Collections.IEnumerable)registryType.GetProperty("ConnectedCircuits", Any)!.GetValue(registry)!;
+    var byType = new Dictionary<string, int>();
+    var count = 0;
+    foreach (var entry in circuits)
+    {
+        var host = entry.GetType().GetProperty("Value")!.GetValue(entry)!;
+        var renderer = host.GetType().GetProperty("Renderer", Any)!.GetValue(host)!;
+        var field = typeof(Microsoft.AspNetCore.Components.RenderTree.Renderer).GetField("_componentStateById", Any)!;
+        var states = (System.Collections.IDictionary)field.GetValue(renderer)!;
+        count++;
+        foreach (var state in states.Values)
+        {
+            var component = state!.GetType().GetProperty("Component", Any)!.GetValue(state)!;
+            var name = component.GetType().Name;
+            byType[name] = byType.GetValueOrDefault(name) + 1;
+        }
+    }
+
+    Console.WriteLine($"census: {count} connected circuits, {byType.Values.Sum() / Math.Max(count, 1)} components each");
+    foreach (var (name, n) in byType.OrderByDescending(p => p.Value))
+    {
+        Console.WriteLine($"  {n / Math.Max(count, 1),5}  {name}");
+    }
+}
+
+// utime + stime of this process, and of all its descendants (read from /proc; Linux only).
+static (double Self, double Children) CpuSeconds()
+{
+    var self = Environment.ProcessId;
+    var parents = new Dictionary<int, int>();
+    var ticks = new Dictionary<int, long>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid))
+        {
+            continue;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            ticks[pid] = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            // The process ended meanwhile.
+        }
+    }
+
+    bool Descends(int pid)
+    {
+        for (var p = parents.GetValueOrDefault(pid); p > 1; p = parents.GetValueOrDefault(p))
+        {
+            if (p == self)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    const double TicksPerSecond = 100;
+    var children = ticks.Where(t => Descends(t.Key)).Sum(t => t.Value);
+    return (ticks.GetValueOrDefault(self) / TicksPerSecond, children / TicksPerSecond);
 }
 
 static (long Managed, long WorkingSet) Measure()

@@ -37,6 +37,7 @@ public static class DependencyInjection
         services.AddSingleton<DeliveryStatusService>();
         services.AddSingleton<ConversationService>();
         services.AddSingleton<InboxLookups>();
+        services.AddSingleton<InboxFeed>();
         services.AddSingleton<LabelService>();
         services.AddSingleton<CannedResponseService>();
         services.AddSingleton<MacroService>();

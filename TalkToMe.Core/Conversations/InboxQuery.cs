@@ -1,8 +1,6 @@
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
-using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core.Conversations;
 
@@ -52,9 +50,6 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
 {
     public const int DefaultPageSize = 50;
 
-    // Every open inbox receives the same event instance: the first one to ask reads the row, the others share that read.
-    private readonly ConditionalWeakTable<InboxEvent, Task<ConversationListItem?>> _shared = new();
-
     public async Task<InboxPage> ListAsync(InboxFilter filter, InboxCursor? after = null, int pageSize = DefaultPageSize,
         CancellationToken cancellationToken = default)
     {
@@ -89,20 +84,30 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         return await Project(db, Apply(db, filter).Where(c => c.Id == conversationId)).FirstOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// The changed conversation as one open inbox shows it, for a pushed event. With N agents online an event costs one
-    /// read, not N: the row is read once without filter and matched in memory; only group, label and search filters,
-    /// which the row does not carry, read again with the filter.
-    /// </summary>
-    public async Task<ConversationListItem?> FindForEventAsync(InboxEvent inboxEvent, InboxFilter filter)
+    /// <summary>The list rows of the given conversations, without any filter (one query, however many ids).</summary>
+    public async Task<IReadOnlyList<ConversationListItem>> FindManyAsync(IReadOnlyCollection<int> conversationIds,
+        CancellationToken cancellationToken = default)
     {
-        if (filter.ChannelGroupId is not null || filter.LabelId is not null || !string.IsNullOrWhiteSpace(filter.Search))
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await Project(db, db.Conversations.Where(c => conversationIds.Contains(c.Id))).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>True when a list row alone cannot tell whether it matches: group, label and search read with the filter.</summary>
+    public static bool NeedsRead(InboxFilter filter) =>
+        filter.ChannelGroupId is not null || filter.LabelId is not null || !string.IsNullOrWhiteSpace(filter.Search);
+
+    /// <summary>
+    /// The changed conversation as one open inbox shows it, from the row <see cref="InboxFeed"/> read once for every
+    /// inbox: matched in memory; only group, label and search filters, which the row does not carry, read again.
+    /// </summary>
+    public async Task<ConversationListItem?> FindForChangeAsync(InboxRowChange change, InboxFilter filter)
+    {
+        if (NeedsRead(filter))
         {
-            return await FindAsync(inboxEvent.ConversationId, filter);
+            return await FindAsync(change.ConversationId, filter);
         }
 
-        var item = await _shared.GetValue(inboxEvent, e => FindAsync(e.ConversationId, new InboxFilter { Status = null }));
-        return item is not null && Matches(item, filter) ? item : null;
+        return change.Row is { } row && Matches(row, filter) ? row : null;
     }
 
     public static bool Matches(ConversationListItem item, InboxFilter filter) =>

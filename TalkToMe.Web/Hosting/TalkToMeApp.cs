@@ -90,7 +90,13 @@ public static class TalkToMeApp
         app.MapHealthChecks("/healthz").AllowAnonymous();
         // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
         // Blazor's own blanket "frame-ancestors 'self'" would forbid that.
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
+        // No WebSocket compression on the circuit: its per-connection deflate state cost ~1 MB of native memory per open
+        // page and CPU on every render batch, for batches that are a few hundred bytes.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o =>
+        {
+            o.ContentSecurityFrameAncestorsPolicy = null;
+            o.DisableWebSocketCompression = true;
+        });
     }
 
     private static void PrintWelcome(WebApplication app)

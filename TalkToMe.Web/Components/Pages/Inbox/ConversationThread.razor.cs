@@ -33,6 +33,7 @@ public partial class ConversationThread
     [Inject] private MacroService MacroService { get; set; } = default!;
     [Inject] private CannedResponseService CannedService { get; set; } = default!;
     [Inject] private InboxEventHub Events { get; set; } = default!;
+    [Inject] private InboxFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -69,26 +70,24 @@ public partial class ConversationThread
         _loaded = true;
     }
 
+    // Every circuit showing this conversation gets the same event: the message and the header are read once for all of them.
     private async Task OnEventAsync(InboxEvent inboxEvent)
     {
         switch (inboxEvent)
         {
             case MessageAdded:
-                // Only the tail after the last message we have: never the whole thread again.
-                var after = _messages.Count > 0 ? _messages[^1].Id : 0;
-                foreach (var message in await Lookups.MessagesAsync(ConversationId, after))
+                if (await Feed.MessageAsync(inboxEvent) is { } added && _messages.All(m => m.Id != added.Id))
                 {
-                    if (_messages.All(m => m.Id != message.Id))
-                    {
-                        _messages.Add(message);
-                    }
+                    // Kept in id order even if two events overtake each other.
+                    var at = _messages.FindLastIndex(m => m.Id < added.Id);
+                    _messages.Insert(at + 1, added);
                 }
 
-                _header = await Lookups.HeaderAsync(ConversationId);
+                _header = await Feed.HeaderAsync(inboxEvent);
                 await MarkReadIfNeededAsync();
                 break;
             case MessageUpdated updated:
-                var changed = await Lookups.MessageAsync(updated.MessageId);
+                var changed = await Feed.MessageAsync(inboxEvent);
                 var index = _messages.FindIndex(m => m.Id == updated.MessageId);
                 if (changed is not null && index >= 0)
                 {
@@ -97,7 +96,7 @@ public partial class ConversationThread
 
                 break;
             default:
-                _header = await Lookups.HeaderAsync(ConversationId);
+                _header = await Feed.HeaderAsync(inboxEvent);
                 break;
         }
 

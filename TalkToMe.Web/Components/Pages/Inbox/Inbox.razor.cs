@@ -1,15 +1,18 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using TalkToMe.Core.Conversations;
-using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Web.Components.Pages.Inbox;
 
 public partial class Inbox
 {
     private static readonly TimeSpan CountsDebounce = TimeSpan.FromSeconds(1);
+
+    // A burst of changes is applied and rendered at most once per frame: the browser cannot show more anyway.
+    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
 
     private readonly List<ConversationListItem> _items = [];
     private InboxFilter _filter = new();
@@ -19,6 +22,11 @@ public partial class Inbox
     private IDisposable? _subscription;
     private IReadOnlyDictionary<ConversationStatus, int> _counts = new Dictionary<ConversationStatus, int>();
     private int _countsScheduled;
+    private long _countsVersion;
+    private readonly Lock _pendingGate = new();
+    private List<InboxRowChange>? _pending;
+    private bool _applyScheduled;
+    private long _lastAppliedAt;
     private IReadOnlyList<ChannelOption> _channels = [];
     private IReadOnlyList<NamedOption> _groups = [];
     private IReadOnlyList<LabelRow> _labels = [];
@@ -42,7 +50,7 @@ public partial class Inbox
     [Inject] private InboxQuery Query { get; set; } = default!;
     [Inject] private InboxLookups Lookups { get; set; } = default!;
     [Inject] private LabelService LabelService { get; set; } = default!;
-    [Inject] private InboxEventHub Events { get; set; } = default!;
+    [Inject] private InboxFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private InboxCircuitHandler Circuit { get; set; } = default!;
@@ -60,8 +68,8 @@ public partial class Inbox
     {
         var user = (await AuthenticationState).User;
         _filter = _filter with { CurrentAgentId = user.FindFirstValue(ClaimTypes.NameIdentifier) };
-        // Subscribe before the first read: an event racing the read is applied on top (re-reading one row is idempotent).
-        _subscription = Events.Subscribe(e => _ = InvokeAsync(() => OnEventAsync(e)));
+        // Subscribe before the first read: a change racing the read is applied on top (replacing one row is idempotent).
+        _subscription = Feed.Subscribe(OnRowsChanged);
         Circuit.Reconnected += OnReconnectedAsync;
         await ReloadAsync();
         _channels = await Lookups.ChannelsAsync();
@@ -126,7 +134,7 @@ public partial class Inbox
         _items.AddRange(page.Items);
         _next = page.Next;
         _loaded = true;
-        _counts = await Lookups.CountsAsync(_filter.Assignee, _filter.CurrentAgentId);
+        _counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, Feed.Version);
     }
 
     private async Task LoadMoreAsync()
@@ -141,34 +149,72 @@ public partial class Inbox
         _next = page.Next;
     }
 
-    // One changed conversation is re-read on its own and moved into place: never a reload of the whole list.
-    private async Task OnEventAsync(InboxEvent inboxEvent)
+    /// <summary>Called on the feed's thread: queue the rows and apply them on the circuit, at most once per frame.</summary>
+    private void OnRowsChanged(IReadOnlyList<InboxRowChange> changes)
     {
-        if (_disposed)
+        lock (_pendingGate)
+        {
+            (_pending ??= []).AddRange(changes);
+            if (_applyScheduled)
+            {
+                return;
+            }
+
+            _applyScheduled = true;
+        }
+
+        var wait = FrameInterval - Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastAppliedAt));
+        if (wait > TimeSpan.Zero)
+        {
+            _ = Task.Delay(wait).ContinueWith(_ => InvokeAsync(ApplyPendingAsync), TaskScheduler.Default);
+        }
+        else
+        {
+            _ = InvokeAsync(ApplyPendingAsync);
+        }
+    }
+
+    // Changed conversations are moved into place in the list the page holds: never a reload of the whole list, and one
+    // render for everything that arrived since the last one.
+    private async Task ApplyPendingAsync()
+    {
+        List<InboxRowChange>? changes;
+        lock (_pendingGate)
+        {
+            changes = _pending;
+            _pending = null;
+            _applyScheduled = false;
+        }
+
+        if (_disposed || changes is null)
         {
             return;
         }
 
-        var item = await Query.FindForEventAsync(inboxEvent, _filter);
-        var previous = _items.Find(i => i.Id == inboxEvent.ConversationId);
-        _items.RemoveAll(i => i.Id == inboxEvent.ConversationId);
-        if (item is not null)
+        Interlocked.Exchange(ref _lastAppliedAt, Stopwatch.GetTimestamp());
+        var ring = false;
+        // The last change of a conversation wins; earlier ones in the same batch are older reads of the same row.
+        for (var i = 0; i < changes.Count; i++)
         {
-            var index = _items.FindIndex(i => i.LastActivityAt < item.LastActivityAt
-                || (i.LastActivityAt == item.LastActivityAt && i.Id < item.Id));
-            if (index >= 0)
+            var change = changes[i];
+            if (changes.FindIndex(i + 1, c => c.ConversationId == change.ConversationId) >= 0)
             {
-                _items.Insert(index, item);
-            }
-            else if (_next is null)
-            {
-                _items.Add(item);
+                continue;
             }
 
-            if (_sound && inboxEvent is MessageAdded && item.AssigneeId == _filter.CurrentAgentId && item.AssigneeId is not null
-                && item.UnreadCount > (previous?.UnreadCount ?? 0))
+            var item = await Query.FindForChangeAsync(change, _filter);
+            ring |= Place(change.ConversationId, item, change.HasNewMessage);
+        }
+
+        if (ring)
+        {
+            try
             {
                 await JS.InvokeVoidAsync("ttmInbox.playSound");
+            }
+            catch (JSDisconnectedException)
+            {
+                // The page is gone.
             }
         }
 
@@ -177,9 +223,40 @@ public partial class Inbox
         StateHasChanged();
     }
 
+    /// <summary>Puts the row where its last activity sorts it (or removes it); true when it should ring.</summary>
+    private bool Place(int conversationId, ConversationListItem? item, bool hasNewMessage)
+    {
+        var at = _items.FindIndex(i => i.Id == conversationId);
+        var previous = at >= 0 ? _items[at] : null;
+        if (at >= 0)
+        {
+            _items.RemoveAt(at);
+        }
+
+        if (item is null)
+        {
+            return false;
+        }
+
+        var index = _items.FindIndex(i => i.LastActivityAt < item.LastActivityAt
+            || (i.LastActivityAt == item.LastActivityAt && i.Id < item.Id));
+        if (index >= 0)
+        {
+            _items.Insert(index, item);
+        }
+        else if (_next is null)
+        {
+            _items.Add(item);
+        }
+
+        return _sound && hasNewMessage && item.AssigneeId == _filter.CurrentAgentId && item.AssigneeId is not null
+            && item.UnreadCount > (previous?.UnreadCount ?? 0);
+    }
+
     /// <summary>Tab counts follow events at most once a second, however many messages arrive.</summary>
     private void ScheduleCounts()
     {
+        _countsVersion = Feed.Version;
         if (Interlocked.Exchange(ref _countsScheduled, 1) == 1)
         {
             return;
@@ -193,10 +270,18 @@ public partial class Inbox
                 return;
             }
 
-            _counts = await Lookups.CountsAsync(_filter.Assignee, _filter.CurrentAgentId);
-            StateHasChanged();
+            // Every open page that saw the same events shares one computation of the counts.
+            var counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, _countsVersion);
+            if (!CountsEqual(counts, _counts))
+            {
+                _counts = counts;
+                StateHasChanged();
+            }
         }), TaskScheduler.Default);
     }
+
+    private static bool CountsEqual(IReadOnlyDictionary<ConversationStatus, int> a, IReadOnlyDictionary<ConversationStatus, int> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var n) && n == p.Value);
 
     public async ValueTask DisposeAsync()
     {
