@@ -27,6 +27,11 @@ public static class ApiChannelEndpoints
         ConversationService conversations, CancellationToken cancellationToken)
     {
         var channel = await channels.FindAsync(channelId, cancellationToken);
+        if (channel is null || channel.IsDeleted || !channel.IsActive || !HasValidToken(context.Request, channel))
+        {
+            // Refuse only on what the database says now, not on a state remembered for speed.
+            channel = await channels.FindAsync(channelId, cancellationToken, fresh: true);
+        }
 
         if (channel is null)
         {

@@ -10,8 +10,10 @@ public sealed record ApiChannelState(int Id, bool IsActive, bool IsDeleted, stri
 /// <summary>
 /// The API channels' inbound checks, read from the database at most once per channel every <see cref="MaxAge"/>
 /// instead of on every request (at thousands of messages a second that read cost more than storing the message).
-/// Changes made through <see cref="ChannelAdminService"/> apply at once; changes made by another app instance within
-/// <see cref="MaxAge"/>. Storing never relies on this: the inbound writer re-reads the channel inside its transaction.
+/// Changes made through <see cref="ChannelAdminService"/> apply at once. A refusal is always decided on a fresh read, so
+/// a new token or a channel switched on elsewhere works at once; a token revoked by another app instance may still be
+/// accepted for up to <see cref="MaxAge"/>. Storing never relies on this: the inbound writer re-reads the channel inside
+/// its transaction.
 /// </summary>
 public sealed class ApiChannelDirectory(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time)
 {
@@ -25,10 +27,11 @@ public sealed class ApiChannelDirectory(IDbContextFactory<TalkToMeDbContext> fac
 
     private readonly ConcurrentDictionary<int, (ApiChannelState? State, long ReadAt)> _states = new();
 
-    public async Task<ApiChannelState?> FindAsync(int channelId, CancellationToken cancellationToken)
+    /// <param name="fresh">Read the database now (callers do before refusing a request on a remembered state).</param>
+    public async Task<ApiChannelState?> FindAsync(int channelId, CancellationToken cancellationToken, bool fresh = false)
     {
         var now = time.GetTimestamp();
-        if (_states.TryGetValue(channelId, out var known) && time.GetElapsedTime(known.ReadAt, now) < MaxAge)
+        if (!fresh && _states.TryGetValue(channelId, out var known) && time.GetElapsedTime(known.ReadAt, now) < MaxAge)
         {
             return known.State;
         }
