@@ -236,6 +236,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         var token = Secrets.NewToken(ApiTokenPrefix);
         channel.SetApiTokenHash(Secrets.Hash(token));
         await db.SaveChangesAsync(cancellationToken);
+        apiChannels?.Forget(id);
         return AdminResult<string>.Ok(token);
     }
 

@@ -5,8 +5,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
+using TalkToMe.Tests.Core.Channels;
 using TalkToMe.Tests.Support;
 
 namespace TalkToMe.Tests.Web.Endpoints;
@@ -120,6 +122,40 @@ public sealed class ApiChannelEndpointTests(ApiChannelAppFixture fixture) : ICla
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("não está Ativo", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, await MessagesInChannelAsync(channelId));
+    }
+
+    [Fact]
+    public async Task Post_TokenRegeneratedByAnAdmin_OldTokenRefusedAtOnce_NewOneAccepted()
+    {
+        var (channelId, token) = await ApiChannels.CreateAsync(App.Services);
+        using var client = App.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(Post(channelId, token, Body("before")))).StatusCode);
+
+        var regenerated = await App.Services.GetRequiredService<ChannelAdminService>()
+            .RegenerateApiTokenAsync(ChannelGroupServiceTests.Admin, channelId);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Post(channelId, token, Body("old")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(Post(channelId, regenerated.Value, Body("new")))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_ChannelSwitchedOffRightAfterARequest_NextOneIsRefusedWith409()
+    {
+        var (channelId, token) = await ApiChannels.CreateAsync(App.Services);
+        using var client = App.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(Post(channelId, token, Body("first")))).StatusCode);
+        await using (var db = await App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContextAsync())
+        {
+            // Written directly, as another app instance would: nothing tells this one's remembered state.
+            var channel = await db.Channels.SingleAsync(c => c.Id == channelId);
+            channel.SetSwitches(isActive: false, channel.AllowsActiveContact);
+            await db.SaveChangesAsync();
+        }
+
+        var response = await client.SendAsync(Post(channelId, token, Body("second")));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(2, await MessagesInChannelAsync(channelId)); // the first message and its contact, nothing more
     }
 
     [Fact]
