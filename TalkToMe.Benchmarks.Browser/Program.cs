@@ -141,6 +141,14 @@ async Task PushLatencyAsync()
     var sentAt = new double[total];
     // CPU seconds spent while the messages flow: this process (server + HttpClient + Playwright's .NET side) and its child
     // processes (Playwright's driver and Chromium). Per message, it compares runs on a machine shared with other work.
+    // Where the first page's renderer spends its time (Chromium's own counters, seconds): script, style, layout, all tasks.
+    var cdp = open.Count > 0 ? await open[0].Context.NewCDPSessionAsync(open[0]) : null;
+    if (cdp is not null)
+    {
+        await cdp.SendAsync("Performance.enable");
+    }
+
+    var metrics0 = await RendererMetricsAsync(cdp);
     var (serverCpu0, browserCpu0) = CpuSeconds();
     var tasks = new List<Task>(total);
     var clock = Stopwatch.StartNew();
@@ -163,6 +171,7 @@ async Task PushLatencyAsync()
     var achieved = total / clock.Elapsed.TotalSeconds;
     await Task.Delay(3000);
     var (serverCpu1, browserCpu1) = CpuSeconds();
+    var metrics1 = await RendererMetricsAsync(cdp);
 
     var latencies = new List<double>();
     var missing = 0;
@@ -185,6 +194,12 @@ async Task PushLatencyAsync()
     latencies.Sort();
     Console.WriteLine($"push: sent {total} at {achieved:0} msg/s; samples {latencies.Count}, not seen {missing}");
     Console.WriteLine($"push CPU per message: server process {(serverCpu1 - serverCpu0) * 1000 / total:0.00} ms, browsers {(browserCpu1 - browserCpu0) * 1000 / total:0.00} ms");
+    if (cdp is not null)
+    {
+        Console.WriteLine("push, first page's renderer per message (ms): " + string.Join(", ",
+            metrics1.Select(m => $"{m.Key} {(m.Value - metrics0.GetValueOrDefault(m.Key)) * 1000 / total:0.00}")));
+    }
+
     Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
     foreach (var page in open)
     {
@@ -251,6 +266,28 @@ void ComponentCensus()
     {
         Console.WriteLine($"  {n / Math.Max(count, 1),5}  {name}");
     }
+}
+
+static async Task<Dictionary<string, double>> RendererMetricsAsync(ICDPSession? cdp)
+{
+    var wanted = new[] { "ScriptDuration", "RecalcStyleDuration", "LayoutDuration", "TaskDuration" };
+    var result = new Dictionary<string, double>();
+    if (cdp is null)
+    {
+        return result;
+    }
+
+    var answer = await cdp.SendAsync("Performance.getMetrics");
+    foreach (var metric in answer!.Value.GetProperty("metrics").EnumerateArray())
+    {
+        var name = metric.GetProperty("name").GetString()!;
+        if (wanted.Contains(name))
+        {
+            result[name] = metric.GetProperty("value").GetDouble();
+        }
+    }
+
+    return result;
 }
 
 // utime + stime of this process, and of all its descendants (read from /proc; Linux only).

@@ -172,6 +172,7 @@ public sealed class ConversationService
                     {
                         await unit.SaveAsync(CancellationToken.None);
                     }
+
                     fastPath.CommitMessage();
                     stored.Add((item, unit, result));
                 }
