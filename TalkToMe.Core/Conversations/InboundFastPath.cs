@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Contacts;
+using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
@@ -35,57 +36,54 @@ internal sealed class InboundFastPath : IDisposable
 
     public InboundFastPath(DbConnection connection, DbTransaction transaction)
     {
-        var sqlite = (SqliteConnection)connection;
-        var tx = (SqliteTransaction)transaction;
-
-        _savepoint = Command(sqlite, tx, "SAVEPOINT inbound");
-        _release = Command(sqlite, tx, "RELEASE inbound");
-        _rollback = Command(sqlite, tx, "ROLLBACK TO inbound; RELEASE inbound");
-        _findDuplicate = Command(sqlite, tx, """
+        _savepoint = PreparedSql.Prepare(connection, transaction, "SAVEPOINT inbound");
+        _release = PreparedSql.Prepare(connection, transaction, "RELEASE inbound");
+        _rollback = PreparedSql.Prepare(connection, transaction, "ROLLBACK TO inbound; RELEASE inbound");
+        _findDuplicate = PreparedSql.Prepare(connection, transaction, """
             SELECT "ConversationId", "Id" FROM "Messages"
             WHERE "ChannelId" = $channel AND "Direction" = 0 AND "ExternalId" = $external LIMIT 1
-            """, "$channel", "$external");
-        _findIdentity = Command(sqlite, tx, """
+            """);
+        _findIdentity = PreparedSql.Prepare(connection, transaction, """
             SELECT i."Id", c."Id", c."Name" FROM "ContactIdentities" AS i JOIN "Contacts" AS c ON c."Id" = i."ContactId"
             WHERE i."ChannelId" = $channel AND i."ExternalId" = $external LIMIT 1
-            """, "$channel", "$external");
+            """);
         // Same choice as the EF path: the identity's latest conversation that is not resolved, or resolved within a day
         // while an exit flow waits for an answer.
-        _findConversation = Command(sqlite, tx, """
+        _findConversation = PreparedSql.Prepare(connection, transaction, """
             SELECT "Id", "AssigneeId", "FlowId", "FlowStepIndex" FROM "Conversations"
             WHERE "ContactIdentityId" = $identity AND ("Status" <> 3 OR ("FlowId" IS NOT NULL AND "ResolvedAt" > $since))
             ORDER BY "Id" DESC LIMIT 1
-            """, "$identity", "$since");
-        _findThread = Command(sqlite, tx, """
+            """);
+        _findThread = PreparedSql.Prepare(connection, transaction, """
             SELECT "Id", "AssigneeId", "FlowId", "FlowStepIndex" FROM "Conversations" WHERE "Id" = $id AND "ChannelId" = $channel
-            """, "$id", "$channel");
-        _renameContact = Command(sqlite, tx, """
+            """);
+        _renameContact = PreparedSql.Prepare(connection, transaction, """
             UPDATE "Contacts" SET "Name" = $name WHERE "Id" = $id
-            """, "$name", "$id");
-        _insertContact = Command(sqlite, tx, """
+            """);
+        _insertContact = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Contacts" ("Name", "Email", "Phone", "AttributesJson", "CreatedAt") VALUES ($name, $email, $phone, '{}', $at)
             RETURNING "Id"
-            """, "$name", "$email", "$phone", "$at");
-        _insertIdentity = Command(sqlite, tx, """
+            """);
+        _insertIdentity = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "ContactIdentities" ("ContactId", "ChannelId", "ExternalId") VALUES ($contact, $channel, $external)
             RETURNING "Id"
-            """, "$contact", "$channel", "$external");
+            """);
         // new Conversation(...) followed by RecordIncoming and KeepAliveSchedule.OnCustomerMessage.
-        _insertConversation = Command(sqlite, tx, """
+        _insertConversation = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Conversations" ("ChannelId", "ContactId", "ContactIdentityId", "Status", "Priority", "LastActivityAt",
                 "LastCustomerMessageAt", "LastMessagePreview", "UnreadCount", "CreatedAt", "KeepAliveStage", "KeepAliveDueAt",
                 "AttributesJson", "Subject")
             VALUES ($channel, $contact, $identity, 0, 0, $at, $at, $preview, 1, $at, $stage, $due, '{}', $subject)
             RETURNING "Id"
-            """, "$channel", "$contact", "$identity", "$at", "$preview", "$stage", "$due", "$subject");
-        _insertMessage = Command(sqlite, tx, """
+            """);
+        _insertMessage = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderName", "Content",
                 "ExternalId", "DeliveryStatus", "DeliveryAttempts", "CreatedAt")
             VALUES ($conversation, $channel, 0, 0, 0, $sender, $content, $external, 0, 0, $at)
             RETURNING "Id"
-            """, "$conversation", "$channel", "$sender", "$content", "$external", "$at");
+            """);
         // Conversation.RecordIncoming (a resolved or snoozed conversation opens again) and KeepAliveSchedule.OnCustomerMessage.
-        _updateConversation = Command(sqlite, tx, """
+        _updateConversation = PreparedSql.Prepare(connection, transaction, """
             UPDATE "Conversations" SET
                 "LastActivityAt" = $at, "LastCustomerMessageAt" = $at, "LastMessagePreview" = $preview,
                 "UnreadCount" = "UnreadCount" + 1,
@@ -95,7 +93,7 @@ internal sealed class InboundFastPath : IDisposable
                 "KeepAliveStage" = $stage, "KeepAliveDueAt" = $due
             WHERE "Id" = $id
             RETURNING "Status"
-            """, "$at", "$preview", "$stage", "$due", "$id");
+            """);
     }
 
     /// <summary>Each message of a batch under its own savepoint: one bad message never takes the others down.</summary>
@@ -219,19 +217,7 @@ internal sealed class InboundFastPath : IDisposable
         }
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        return command;
-    }
-
+    /// <summary>Sets the command's parameters in the order they first appear in its SQL.</summary>
     private static SqliteCommand Bind(SqliteCommand command, params object?[] values)
     {
         for (var i = 0; i < values.Length; i++)

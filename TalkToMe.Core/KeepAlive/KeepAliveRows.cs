@@ -21,10 +21,10 @@ internal sealed class KeepAliveRows : IAsyncDisposable
 
     public KeepAliveRows(TalkToMeDbContext db)
     {
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        var transaction = (SqliteTransaction)(db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Keep Alive writes its rows inside the batch's transaction."));
-        _insertMessage = Command(connection, transaction, """
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Keep Alive writes its rows inside the batch's transaction.");
+        _insertMessage = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderId", "SenderName",
                 "Content", "ExternalId", "DeliveryStatus", "FailureReason", "DeliveryAttempts", "NextAttemptAt", "DeliveryId",
                 "CreatedAt", "SentAt")
@@ -34,12 +34,12 @@ internal sealed class KeepAliveRows : IAsyncDisposable
             RETURNING "Id"
             """);
         // What Conversation.RecordOutgoing changes.
-        _recordOutgoing = Command(connection, transaction,
+        _recordOutgoing = PreparedSql.Prepare(connection, transaction,
             """UPDATE "Conversations" SET "LastActivityAt" = $at, "LastMessagePreview" = $preview WHERE "Id" = $id""");
-        _clearKeepAlive = Command(connection, transaction,
+        _clearKeepAlive = PreparedSql.Prepare(connection, transaction,
             $"""UPDATE "Conversations" SET "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL WHERE "Id" = $id""");
         // What Conversation.Resolve changes, plus the flow state the exit-flow hook clears (there is no exit flow here).
-        _resolve = Command(connection, transaction, $"""
+        _resolve = PreparedSql.Prepare(connection, transaction, $"""
             UPDATE "Conversations" SET "Status" = {(int)ConversationStatus.Resolved}, "ResolvedAt" = $at, "SnoozedUntil" = NULL,
                 "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL, "FlowId" = NULL, "FlowStepIndex" = NULL
             WHERE "Id" = $id
@@ -99,18 +99,4 @@ internal sealed class KeepAliveRows : IAsyncDisposable
     }
 
     private static object Ticks(DateTime? value) => value is { } at ? at.Ticks : DBNull.Value;
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in System.Text.RegularExpressions.Regex.Matches(sql, @"\$\w+").Select(m => m.Value).Distinct())
-        {
-            command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-        }
-
-        command.Prepare();
-        return command;
-    }
 }
