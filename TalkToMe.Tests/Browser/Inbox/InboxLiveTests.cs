@@ -319,6 +319,32 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task LiveArrivals_KeepTheListAtItsPageSize_AndThePushedOutRowComesBackWithCarregarMais()
+    {
+        for (var i = 0; i <= InboxQuery.DefaultPageSize; i++)
+        {
+            await PostInboundAsync($"window-{i}", $"Janela {i:00}", $"Mensagem {i}");
+        }
+
+        var page = await SignedInAsync();
+        var rows = List(page).GetByTestId("conversation");
+        await Expect(rows).ToHaveCountAsync(InboxQuery.DefaultPageSize);
+        var oldestShown = await rows.Last.GetAttributeAsync("data-conversation-id");
+
+        await PostInboundAsync("window-new", "Janela Nova", "Cheguei agora");
+
+        // A page open all day does not grow: the newest arrives on top, the oldest row leaves the list…
+        await Expect(TopContact(page)).ToHaveTextAsync("Janela Nova");
+        await Expect(rows).ToHaveCountAsync(InboxQuery.DefaultPageSize);
+        await Expect(List(page).Locator($"[data-conversation-id='{oldestShown}']")).ToHaveCountAsync(0);
+
+        // …and is the first one "Carregar mais" brings back, once.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Carregar mais" }).ClickAsync();
+        await Expect(rows.Nth(InboxQuery.DefaultPageSize)).ToHaveAttributeAsync("data-conversation-id", oldestShown!);
+        await Expect(List(page).Locator($"[data-conversation-id='{oldestShown}']")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task TabBecomingVisibleAgain_ResyncsWhatThePageMissed()
     {
         var conversationId = await PostInboundAsync("resync-1", "Ulisses Prata", "Oi");

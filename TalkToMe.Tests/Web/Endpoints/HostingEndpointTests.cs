@@ -55,6 +55,27 @@ public class HostingEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pages_LinkRadzensMaterialTheme_WithoutTheRootHasRulesThatRestyledTheWholeInbox()
+    {
+        using var client = _app.CreateClient();
+        var html = await client.GetStringAsync("/account/login");
+
+        var href = Regex.Match(html, @"<link rel=""stylesheet"" href=""(?<href>[^""]*css/theme/material-base[^""]*\.css)""").Groups["href"].Value;
+        Assert.NotEqual("", href);
+        Assert.DoesNotContain("_content/Radzen.Blazor/css/", html);
+        var css = await client.GetStringAsync("/" + href.TrimStart('/'));
+
+        // Still the whole Material theme (layout, buttons, dialogs)…
+        Assert.Contains(".rz-layout{", css);
+        Assert.Contains(".rz-button{", css);
+        Assert.Contains(".rz-dialog{", css);
+        // …with its root and body declarations applied directly instead of through a :has() on the root.
+        Assert.DoesNotContain(":root:has(", css);
+        Assert.Contains(":root{box-sizing:border-box;scroll-behavior:smooth;font-size:var(--rz-root-font-size)}", css);
+        Assert.Contains("body{margin:0;color:var(--rz-text-color);background-color:var(--rz-body-background-color)", css);
+    }
+
+    [Fact]
     public async Task SignIn_WithoutAntiforgeryToken_IsRefused()
     {
         using var client = _app.CreateClient();

@@ -15,6 +15,10 @@ public partial class Inbox
     private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
 
     private readonly List<ConversationListItem> _items = [];
+
+    // How many rows the agent asked to see: a page, plus one per "Carregar mais". Live arrivals push the oldest rows out
+    // of this window (they stay reachable through "Carregar mais"), so a page open all day keeps a list of this size.
+    private int _window = InboxQuery.DefaultPageSize;
     private InboxFilter _filter = new();
     private InboxCursor? _next;
     private bool _loaded;
@@ -133,6 +137,7 @@ public partial class Inbox
         _items.Clear();
         _items.AddRange(page.Items);
         _next = page.Next;
+        _window = InboxQuery.DefaultPageSize;
         _loaded = true;
         _counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, Feed.Version);
     }
@@ -147,6 +152,7 @@ public partial class Inbox
         var page = await Query.ListAsync(_filter, _next);
         _items.AddRange(page.Items.Where(i => _items.All(existing => existing.Id != i.Id)));
         _next = page.Next;
+        _window = Math.Max(_window + InboxQuery.DefaultPageSize, _items.Count);
     }
 
     /// <summary>Called on the feed's thread: queue the rows and apply them on the circuit, at most once per frame.</summary>
@@ -247,6 +253,12 @@ public partial class Inbox
         else if (_next is null)
         {
             _items.Add(item);
+        }
+
+        if (_items.Count > _window)
+        {
+            _items.RemoveAt(_items.Count - 1);
+            _next = _items[^1].Cursor;
         }
 
         return _sound && hasNewMessage && item.AssigneeId == _filter.CurrentAgentId && item.AssigneeId is not null
