@@ -73,6 +73,14 @@ public class HostingEndpointTests : IAsyncLifetime
         Assert.DoesNotContain(":root:has(", css);
         Assert.Contains(":root{box-sizing:border-box;scroll-behavior:smooth;font-size:var(--rz-root-font-size)}", css);
         Assert.Contains("body{margin:0;color:var(--rz-text-color);background-color:var(--rz-body-background-color)", css);
+        // The icon and text fonts still load from the package's folder.
+        var fonts = Regex.Matches(css, @"url\(""(?<url>[^""]+\.woff2)""\)").Select(m => m.Groups["url"].Value).Distinct().ToList();
+        Assert.Equal(2, fonts.Count);
+        foreach (var font in fonts)
+        {
+            var url = new Uri(new Uri(client.BaseAddress!, "/" + href.TrimStart('/')), font);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+        }
     }
 
     [Fact]
