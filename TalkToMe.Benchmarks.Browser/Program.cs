@@ -12,8 +12,10 @@ using TalkToMe.Web.Hosting;
 
 // Inbox UI benchmarks (issue 4), results in docs/BENCHMARKS.md "## Inbox UI (issue 4)":
 //   push  — inbound API POST → message text in the DOM of N open agent pages (MutationObserver), at R messages/s.
+//           "push baseline": the same, on empty WebSocket pages fed after each POST is acknowledged (the floor).
 //   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
-// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [pages=10] [rate=100] [seconds=10] [idle=20]
+// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [baseline] [pages=10] [rate=100]
+//        [seconds=10] [idle=20] [trace=file.json]
 var mode = args.FirstOrDefault(a => !a.Contains('=')) ?? "all";
 int Arg(string name, int fallback) =>
     args.Where(a => a.StartsWith(name + "=", StringComparison.Ordinal)).Select(a => int.Parse(a[(name.Length + 1)..])).DefaultIfEmpty(fallback).First();
@@ -24,6 +26,10 @@ var idlePages = Arg("idle", 20);
 // Diagnostics for the memory figure: which page the idle agents sit on, and a census of each circuit's components.
 var idlePath = args.Where(a => a.StartsWith("path=", StringComparison.Ordinal)).Select(a => a[5..]).DefaultIfEmpty("/").First();
 var census = args.Contains("census");
+// push only: the same pages on an empty WebSocket page instead of the inbox (the floor; see EmptyPageBaseline).
+var baselineMode = args.Contains("baseline");
+// push only: write a Chromium trace (first page's renderer and the browser) to this file, for chrome://tracing or Perfetto.
+var tracePath = args.Where(a => a.StartsWith("trace=", StringComparison.Ordinal)).Select(a => a[6..]).FirstOrDefault();
 
 const string AdminEmail = "admin@talktome.local";
 var databasePath = Path.Combine(Path.GetTempPath(), $"ttm-bench-ui-{Guid.NewGuid():N}.db");
@@ -102,13 +108,24 @@ async Task<IPage> OpenAgentPageAsync(string path = "/")
     return page;
 }
 
+async Task<IPage> OpenBaselinePageAsync(string url)
+{
+    var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "pt-BR" });
+    var page = await context.NewPageAsync();
+    await page.GotoAsync(url);
+    await page.WaitForFunctionAsync("() => document.readyState === 'complete'");
+    await Task.Delay(200);
+    return page;
+}
+
 async Task PushLatencyAsync()
 {
-    Console.WriteLine($"push: {pages} agent pages, {rate} messages/s for {seconds} s");
+    Console.WriteLine($"push: {pages} {(baselineMode ? "empty baseline" : "agent")} pages, {rate} messages/s for {seconds} s");
+    await using var baseline = baselineMode ? await EmptyPageBaseline.StartAsync() : null;
     var open = new List<IPage>();
     for (var i = 0; i < pages; i++)
     {
-        var page = await OpenAgentPageAsync();
+        var page = baseline is null ? await OpenAgentPageAsync() : await OpenBaselinePageAsync(baseline.Url);
         // Records the wall-clock time (epoch ms, sub-ms) the first time each "bench-N" marker appears in the DOM.
         await page.EvaluateAsync("""
             () => {
@@ -149,7 +166,27 @@ async Task PushLatencyAsync()
     }
 
     var metrics0 = await RendererMetricsAsync(cdp);
+    var traceEvents = new List<System.Text.Json.JsonElement>();
+    var traceDone = new TaskCompletionSource();
+    if (tracePath is not null && cdp is not null)
+    {
+        cdp.Event("Tracing.dataCollected").OnEvent += (_, e) =>
+        {
+            lock (traceEvents)
+            {
+                traceEvents.AddRange(e!.Value.GetProperty("value").EnumerateArray().Select(x => x.Clone()));
+            }
+        };
+        cdp.Event("Tracing.tracingComplete").OnEvent += (_, _) => traceDone.TrySetResult();
+        await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
+        {
+            ["categories"] = "devtools.timeline,disabled-by-default-devtools.timeline,disabled-by-default-devtools.timeline.invalidationTracking",
+            ["transferMode"] = "ReportEvents",
+        });
+    }
+
     var (serverCpu0, browserCpu0) = CpuSeconds();
+    var byType0 = CpuByType();
     var tasks = new List<Task>(total);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < total; i++)
@@ -164,14 +201,23 @@ async Task PushLatencyAsync()
         var n = i;
         sentAt[n] = UnixMs();
         // 200 customers, so conversations keep moving to the top of the list.
-        tasks.Add(PostAsync(client, $"bench-contact-{n % 200}", $"bench-{n} pedido"));
+        var post = PostAsync(client, $"bench-contact-{n % 200}", $"bench-{n} pedido");
+        tasks.Add(baseline is null ? post : post.ContinueWith(_ => baseline.BroadcastAsync($"bench-{n} pedido"), TaskScheduler.Default).Unwrap());
     }
 
     await Task.WhenAll(tasks);
     var achieved = total / clock.Elapsed.TotalSeconds;
     await Task.Delay(3000);
     var (serverCpu1, browserCpu1) = CpuSeconds();
+    var byType1 = CpuByType();
+    Console.WriteLine("push CPU per message by process type (ms): " + string.Join(", ", byType1.Select(p => $"{p.Key} {(p.Value - byType0.GetValueOrDefault(p.Key)) * 1000 / total:0.00}")));
     var metrics1 = await RendererMetricsAsync(cdp);
+    if (tracePath is not null && cdp is not null)
+    {
+        await cdp.SendAsync("Tracing.end");
+        await traceDone.Task;
+        await File.WriteAllTextAsync(tracePath, System.Text.Json.JsonSerializer.Serialize(traceEvents));
+    }
 
     var latencies = new List<double>();
     var missing = 0;
@@ -333,6 +379,54 @@ static (double Self, double Children) CpuSeconds()
     const double TicksPerSecond = 100;
     var children = ticks.Where(t => Descends(t.Key)).Sum(t => t.Value);
     return (ticks.GetValueOrDefault(self) / TicksPerSecond, children / TicksPerSecond);
+}
+
+// CPU seconds of Chromium's processes by kind (renderer, GPU, browser, network…) and of Playwright's driver.
+static Dictionary<string, double> CpuByType()
+{
+    var result = new Dictionary<string, double>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out _))
+        {
+            continue;
+        }
+
+        try
+        {
+            var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            string type;
+            if (cmd.Contains("chromium", StringComparison.Ordinal) || cmd.Contains("chrome", StringComparison.Ordinal))
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(cmd, "--type=([a-z-]+)");
+                type = m.Success ? m.Groups[1].Value : "browser";
+                if (type == "utility")
+                {
+                    var u = System.Text.RegularExpressions.Regex.Match(cmd, "--utility-sub-type=([A-Za-z.]+)");
+                    type += ":" + (u.Success ? u.Groups[1].Value : "?");
+                }
+            }
+            else if (cmd.Contains("run-driver", StringComparison.Ordinal))
+            {
+                type = "playwright-driver";
+            }
+            else
+            {
+                continue;
+            }
+
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            result[type] = result.GetValueOrDefault(type) + ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            // The process ended meanwhile.
+        }
+    }
+
+    return result;
 }
 
 static (long Managed, long WorkingSet) Measure()
