@@ -340,32 +340,11 @@ static async Task<Dictionary<string, double>> RendererMetricsAsync(ICDPSession? 
 static (double Self, double Children) CpuSeconds()
 {
     var self = Environment.ProcessId;
-    var parents = new Dictionary<int, int>();
-    var ticks = new Dictionary<int, long>();
-    foreach (var dir in Directory.EnumerateDirectories("/proc"))
-    {
-        if (!int.TryParse(Path.GetFileName(dir), out var pid))
-        {
-            continue;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            ticks[pid] = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
-                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            // The process ended meanwhile.
-        }
-    }
+    var processes = Processes().ToDictionary(p => p.Pid);
 
     bool Descends(int pid)
     {
-        for (var p = parents.GetValueOrDefault(pid); p > 1; p = parents.GetValueOrDefault(p))
+        for (var p = processes.GetValueOrDefault(pid).Parent; p > 1; p = processes.GetValueOrDefault(p).Parent)
         {
             if (p == self)
             {
@@ -376,57 +355,74 @@ static (double Self, double Children) CpuSeconds()
         return false;
     }
 
-    const double TicksPerSecond = 100;
-    var children = ticks.Where(t => Descends(t.Key)).Sum(t => t.Value);
-    return (ticks.GetValueOrDefault(self) / TicksPerSecond, children / TicksPerSecond);
+    var children = processes.Values.Where(p => Descends(p.Pid)).Sum(p => p.CpuSeconds);
+    return (processes.GetValueOrDefault(self).CpuSeconds, children);
 }
 
 // CPU seconds of Chromium's processes by kind (renderer, GPU, browser, network…) and of Playwright's driver.
 static Dictionary<string, double> CpuByType()
 {
     var result = new Dictionary<string, double>();
-    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    foreach (var process in Processes())
     {
-        if (!int.TryParse(Path.GetFileName(dir), out _))
+        var cmd = process.CommandLine;
+        string type;
+        if (cmd.Contains("chromium", StringComparison.Ordinal) || cmd.Contains("chrome", StringComparison.Ordinal))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(cmd, "--type=([a-z-]+)");
+            type = m.Success ? m.Groups[1].Value : "browser";
+            if (type == "utility")
+            {
+                var u = System.Text.RegularExpressions.Regex.Match(cmd, "--utility-sub-type=([A-Za-z.]+)");
+                type += ":" + (u.Success ? u.Groups[1].Value : "?");
+            }
+        }
+        else if (cmd.Contains("run-driver", StringComparison.Ordinal))
+        {
+            type = "playwright-driver";
+        }
+        else
         {
             continue;
         }
 
+        result[type] = result.GetValueOrDefault(type) + process.CpuSeconds;
+    }
+
+    return result;
+}
+
+// Every process's parent, CPU seconds (utime + stime) and command line, from /proc.
+static IEnumerable<(int Pid, int Parent, double CpuSeconds, string CommandLine)> Processes()
+{
+    const double TicksPerSecond = 100;
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (!int.TryParse(Path.GetFileName(dir), out var pid))
+        {
+            continue;
+        }
+
+        (int, int, double, string)? process = null;
         try
         {
-            var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-            string type;
-            if (cmd.Contains("chromium", StringComparison.Ordinal) || cmd.Contains("chrome", StringComparison.Ordinal))
-            {
-                var m = System.Text.RegularExpressions.Regex.Match(cmd, "--type=([a-z-]+)");
-                type = m.Success ? m.Groups[1].Value : "browser";
-                if (type == "utility")
-                {
-                    var u = System.Text.RegularExpressions.Regex.Match(cmd, "--utility-sub-type=([A-Za-z.]+)");
-                    type += ":" + (u.Success ? u.Groups[1].Value : "?");
-                }
-            }
-            else if (cmd.Contains("run-driver", StringComparison.Ordinal))
-            {
-                type = "playwright-driver";
-            }
-            else
-            {
-                continue;
-            }
-
             var stat = File.ReadAllText(Path.Combine(dir, "stat"));
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            result[type] = result.GetValueOrDefault(type) + ticks / 100.0;
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
+                + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+            process = (pid, int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), ticks / TicksPerSecond, commandLine);
         }
         catch (IOException)
         {
             // The process ended meanwhile.
         }
-    }
 
-    return result;
+        if (process is { } found)
+        {
+            yield return found;
+        }
+    }
 }
 
 static (long Managed, long WorkingSet) Measure()
