@@ -56,9 +56,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/login"));
         // The circuit is live once Blazor has attached; waiting here keeps clicks from landing on prerendered markup.
-        await page.WaitForFunctionAsync("() => window.Blazor !== undefined && document.querySelector('.rz-layout') !== null");
+        await WaitForCircuitAsync(page);
         return page;
     }
+
+    /// <summary>Waits until the page runs over its live circuit (the layout marks it), so clicks never land on prerendered markup.</summary>
+    public static Task WaitForCircuitAsync(IPage page) =>
+        page.Locator("[data-circuit=live]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
     public async Task DisposeAsync()
     {

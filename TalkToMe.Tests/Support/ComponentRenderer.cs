@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using System.Globalization;
 using Microsoft.JSInterop;
-using Radzen;
+using MudBlazor.Services;
 
 namespace TalkToMe.Tests.Support;
 
@@ -19,8 +19,8 @@ public static class ComponentRenderer
         var collection = new ServiceCollection();
         collection.AddLogging();
         collection.AddLocalization(o => o.ResourcesPath = "Resources");
-        collection.AddRadzenComponents();
-        // Static rendering never runs JavaScript; Radzen components only need the service to exist.
+        collection.AddMudServices();
+        // Static rendering never runs JavaScript; MudBlazor components only need the service to exist.
         collection.AddSingleton<IJSRuntime, NoJavaScript>();
         services?.Invoke(collection);
         await using var provider = collection.BuildServiceProvider();

@@ -68,7 +68,27 @@ public static class TalkToMeApp
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
+        // An unknown address gets the "page not found" page with a way back, not an empty 404.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWidgetFraming();
+        // The widget loader runs on customers' pages, which may declare no charset: say UTF-8 in the header too.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Equals("/widget.js", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (context.Response.ContentType?.StartsWith("text/javascript", StringComparison.Ordinal) == true)
+                    {
+                        context.Response.ContentType = "text/javascript; charset=utf-8";
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            return next(context);
+        });
         app.UseRequestLocalization();
         app.UseAuthentication();
         app.UseAuthorization();

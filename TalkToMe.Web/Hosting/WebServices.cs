@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
-using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
@@ -73,7 +74,15 @@ public static class WebServices
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddRadzenComponents();
+        services.AddMudServices(options =>
+        {
+            // Bottom right, clear of the primary actions at the top right of every page.
+            options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            options.SnackbarConfiguration.PreventDuplicates = true;
+            options.SnackbarConfiguration.VisibleStateDuration = 4000;
+            options.SnackbarConfiguration.ShowCloseIcon = true;
+        });
+        services.AddScoped<UserPreferences>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
         services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(

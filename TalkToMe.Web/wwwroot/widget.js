@@ -19,7 +19,8 @@
   button.type = "button";
   button.setAttribute("aria-label", "Abrir chat");
   button.setAttribute("data-talktome", "launcher");
-  button.textContent = "💬";
+  // Escapes, not the characters: a host page without a UTF-8 declaration would decode them as Latin-1 and show mojibake.
+  button.textContent = "\u{1F4AC}";
   button.style.cssText = "position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;" +
     "background:#3949ab;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.25);z-index:2147483000";
 
@@ -42,7 +43,7 @@
     open = !open;
     frame.style.display = open ? "block" : "none";
     button.setAttribute("aria-label", open ? "Fechar chat" : "Abrir chat");
-    button.textContent = open ? "✕" : "💬";
+    button.textContent = open ? "\u2715" : "\u{1F4AC}";
     try { window.localStorage.setItem(activeFlag, "1"); } catch (e) { /* storage may be blocked */ }
   }
 

@@ -19,7 +19,7 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
         // Newest activity on top.
         await Expect(list.GetByTestId("contact-name").First).ToHaveTextAsync("Mariana Costa");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sair" }).ClickAsync();
+        await AppShell.SignOutAsync(page);
 
         await page.WaitForURLAsync("**/account/login");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Entrar" })).ToBeVisibleAsync();
@@ -86,9 +86,10 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
     {
         var page = await fixture.SignedInPageAsync();
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "English" }).ClickAsync();
+        await AppShell.SwitchLanguageAsync(page, "English");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inbox" })).ToBeVisibleAsync();
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+        await AppShell.OpenAccountMenuAsync(page);
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" })).ToBeVisibleAsync();
     }
 }

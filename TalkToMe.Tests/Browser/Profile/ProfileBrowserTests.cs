@@ -13,7 +13,7 @@ public class ProfileBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     public async Task ApiToken_CreatedOnProfile_IsShownOnce_WorksOnTheApi_UntilRevoked()
     {
         var page = await fixture.SignedInPageAsync();
-        await page.GetByRole(AriaRole.Link, new() { Name = "Perfil" }).ClickAsync();
+        await AppShell.OpenProfileAsync(page);
         await page.WaitForURLAsync("**/profile");
         await ChannelAdminBrowserTests.ReloadAsync(page);
 

@@ -94,6 +94,10 @@ public class WidgetEndpointTests : IAsyncLifetime
         var response = await client.GetAsync("/widget.js");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("data-channel", await response.Content.ReadAsStringAsync());
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("data-channel", body);
+        // ASCII only, so even a host page that decodes it as Latin-1 shows the launcher's icon, not "ðŸ'¬".
+        Assert.All(body, c => Assert.True(c < 128, $"non-ASCII character U+{(int)c:X4} in widget.js"));
     }
 }

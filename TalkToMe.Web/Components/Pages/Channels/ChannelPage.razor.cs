@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Radzen;
+using MudBlazor;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.KeepAlive;
 
@@ -35,8 +35,8 @@ public partial class ChannelPage
     [Inject] private ChannelAdminService Channels { get; set; } = default!;
     [Inject] private OneTimeSecrets OneTime { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private DialogService Dialogs { get; set; } = default!;
-    [Inject] private NotificationService Notifications { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private string Title => _view?.Name ?? L["Channels.NewTitle"];
 
@@ -167,7 +167,7 @@ public partial class ChannelPage
             {
                 var saved = created.Value!;
                 OneTime.Put(saved.Channel.Id, saved.NewApiToken, saved.NewSecrets);
-                Notifications.Notify(NotificationSeverity.Success, L["Channels.Created"]);
+                Snackbar.Add(L["Channels.Created"], Severity.Success);
                 Navigation.NavigateTo($"/channels/{saved.Channel.Id}");
             }
 
@@ -184,7 +184,7 @@ public partial class ChannelPage
         {
             _view = updated.Value!;
             LoadForm(_view);
-            Notifications.Notify(NotificationSeverity.Success, L["Channels.Saved"]);
+            Snackbar.Add(L["Channels.Saved"], Severity.Success);
         }
     }
 
@@ -211,7 +211,7 @@ public partial class ChannelPage
         {
             _view = result.Value!;
             _keepAliveOpen = false;
-            Notifications.Notify(NotificationSeverity.Success, L["KeepAlive.Saved"]);
+            Snackbar.Add(L["KeepAlive.Saved"], Severity.Success);
         }
     }
 
@@ -236,15 +236,14 @@ public partial class ChannelPage
             return;
         }
 
-        var confirmed = await Dialogs.Confirm(string.Format(L["Channels.DeleteConfirm"], _view.Name), L["Channels.DeleteTitle"],
-            new ConfirmOptions { OkButtonText = L["Channels.DeleteConfirmOk"], CancelButtonText = L["Common.Cancel"] });
+        var confirmed = await Dialogs.ShowMessageBoxAsync(L["Channels.DeleteTitle"], string.Format(L["Channels.DeleteConfirm"], _view.Name), yesText: L["Channels.DeleteConfirmOk"], cancelText: L["Common.Cancel"]);
         if (confirmed != true)
         {
             return;
         }
 
         await Channels.DeleteAsync(await UserAsync(), _view.Id);
-        Notifications.Notify(NotificationSeverity.Success, L["Channels.Deleted"]);
+        Snackbar.Add(L["Channels.Deleted"], Severity.Success);
         Navigation.NavigateTo("/channels");
     }
 
