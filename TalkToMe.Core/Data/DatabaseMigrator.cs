@@ -1,46 +1,83 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
+using TalkToMe.Core.Data.Sqlite.Migrations;
 
 namespace TalkToMe.Core.Data;
 
 /// <summary>
-/// Applies the hand-written SQL migrations embedded under Data/Migrations, in name order, each once, each in its
-/// own transaction. (EF's migration scaffolding needs a design-time package this project cannot restore; a test
-/// proves the migrated schema equals the one EF derives from the model.)
+/// Brings the database up to the model with EF Core's migrations (Data/Sqlite/Migrations). A database made by the
+/// hand-written SQL migrations that came before them already has InitialCreate's schema, so it is baselined first:
+/// InitialCreate is recorded as applied instead of being run against tables that exist.
 /// </summary>
 public sealed class DatabaseMigrator(IDbContextFactory<TalkToMeDbContext> factory, ILogger<DatabaseMigrator> logger)
 {
-    private const string HistoryTable = "__TalkToMeMigrations";
+    /// <summary>Where the SQL-file migrator recorded its scripts; kept after the baseline, never written again.</summary>
+    public const string LegacyHistoryTable = "__TalkToMeMigrations";
 
-    public static IReadOnlyList<(string Id, string Sql)> LoadScripts()
-    {
-        var assembly = typeof(DatabaseMigrator).Assembly;
-        const string prefix = "TalkToMe.Core.Data.Migrations.";
-        return assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(n => (n[prefix.Length..^4], Read(assembly, n)))
-            .ToList();
-    }
+    /// <summary>
+    /// The scripts the SQL-file migrator ran, up to the last one it ever had. InitialCreate equals their sum, so a
+    /// database that lacks one of them is not InitialCreate's schema and must not be baselined.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LegacyScripts = ["0001_Initial", "0007_EmailSubject", "0008_WhatsAppTemplates"];
 
+    public static string InitialMigrationId { get; } = typeof(InitialCreate).GetCustomAttribute<MigrationAttribute>()!.Id;
+
+    /// <summary>Migrates the database and returns the ids of the migrations it ran (none when it was up to date).</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await connection.OpenAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            // WAL lets the inbox read while webhooks write; the mode is stored in the file, so once is enough. It cannot
+            // change inside a transaction, so it goes before the migrations' one.
+            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
 
-        // WAL lets the inbox read while webhooks write; the mode is stored in the file, so once is enough.
-        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
-        await ExecuteAsync(connection,
-            $"CREATE TABLE IF NOT EXISTS \"{HistoryTable}\" (\"Id\" TEXT NOT NULL PRIMARY KEY, \"AppliedAt\" TEXT NOT NULL);",
-            cancellationToken);
+            await BaselineLegacyDatabaseAsync(db, connection, cancellationToken);
+
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await db.Database.MigrateAsync(cancellationToken);
+            foreach (var id in pending)
+            {
+                logger.LogInformation("Applied database migration {Migration}", id);
+            }
+
+            return pending;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task BaselineLegacyDatabaseAsync(TalkToMeDbContext db, SqliteConnection connection,
+        CancellationToken cancellationToken)
+    {
+        var history = db.GetService<IHistoryRepository>();
+        if (!await TableExistsAsync(connection, null, LegacyHistoryTable, cancellationToken)
+            || await TableExistsAsync(connection, null, HistoryTableName(db), cancellationToken))
+        {
+            return;
+        }
+
+        // Immediate (Microsoft.Data.Sqlite's default): a second instance starting on the same file waits here and then
+        // sees the history table the first one made, instead of both baselining.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (await TableExistsAsync(connection, transaction, HistoryTableName(db), cancellationToken))
+        {
+            return;
+        }
 
         var applied = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT \"Id\" FROM \"{HistoryTable}\";";
+            command.Transaction = transaction;
+            command.CommandText = $"SELECT \"Id\" FROM \"{LegacyHistoryTable}\";";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -48,26 +85,36 @@ public sealed class DatabaseMigrator(IDbContextFactory<TalkToMeDbContext> factor
             }
         }
 
-        var newlyApplied = new List<string>();
-        foreach (var (id, sql) in LoadScripts().Where(s => !applied.Contains(s.Id)))
+        var missing = LegacyScripts.Where(s => !applied.Contains(s)).ToList();
+        if (missing.Count > 0)
         {
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, sql, cancellationToken, transaction);
-            await using (var record = connection.CreateCommand())
-            {
-                record.Transaction = transaction;
-                record.CommandText = $"INSERT INTO \"{HistoryTable}\" (\"Id\", \"AppliedAt\") VALUES ($id, $at);";
-                record.Parameters.AddWithValue("$id", id);
-                record.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O"));
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("Applied database migration {Migration}", id);
-            newlyApplied.Add(id);
+            throw new DatabaseUpgradeException(
+                $"The database was made by an older TalkToMe whose SQL migrations did not all run (missing: " +
+                $"{string.Join(", ", missing)}; recorded in {LegacyHistoryTable}). Start the last release that used " +
+                "SQL migrations on it once to finish them, then start this version.");
         }
 
-        return newlyApplied;
+        await ExecuteAsync(connection, history.GetCreateIfNotExistsScript(), cancellationToken, transaction);
+        await ExecuteAsync(connection, history.GetInsertScript(new HistoryRow(InitialMigrationId, ProductInfo.GetVersion())),
+            cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation(
+            "Database made by the SQL migrations ({Scripts}): recorded {Migration} as applied without running it",
+            string.Join(", ", LegacyScripts), InitialMigrationId);
+    }
+
+    private static string HistoryTableName(TalkToMeDbContext db) =>
+        db.GetService<IDbContextOptions>().Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault()
+            ?.MigrationsHistoryTableName ?? HistoryRepository.DefaultTableName;
+
+    private static async Task<bool> TableExistsAsync(SqliteConnection connection, SqliteTransaction? transaction, string table,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name;";
+        command.Parameters.AddWithValue("$name", table);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0;
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken,
@@ -77,12 +124,5 @@ public sealed class DatabaseMigrator(IDbContextFactory<TalkToMeDbContext> factor
         command.Transaction = transaction;
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static string Read(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

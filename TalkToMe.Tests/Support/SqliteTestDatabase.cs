@@ -26,6 +26,14 @@ public sealed class SqliteTestDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>A database as the SQL-file migrator left it (the first <paramref name="scripts"/> of its scripts, or all).</summary>
+    public static async Task<SqliteTestDatabase> CreateFromLegacySqlAsync(int? scripts = null)
+    {
+        var database = new SqliteTestDatabase(TempPath());
+        await LegacySqlDatabase.ApplyAsync(database.ConnectionString, scripts);
+        return database;
+    }
+
     /// <summary>A database EF creates straight from the model, bypassing the migrations (for the schema comparison).</summary>
     public static async Task<SqliteTestDatabase> CreateFromModelAsync()
     {

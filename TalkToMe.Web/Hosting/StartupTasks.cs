@@ -20,6 +20,10 @@ public sealed class StartupTasks(IServiceScopeFactory scopes, IOptions<TalkToMeO
         {
             throw new StartupException($"The database cannot be opened or migrated: {ex.Message}", ex);
         }
+        catch (DatabaseUpgradeException ex)
+        {
+            throw new StartupException(ex.Message, ex);
+        }
 
         await scope.ServiceProvider.GetRequiredService<AdminBootstrap>().RunAsync();
         if (options.Value.SeedDemoData)

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using TalkToMe.Core.Data;
 using TalkToMe.Web.Components;
 using TalkToMe.Web.Endpoints;
 using TalkToMe.Web.Realtime;
@@ -18,15 +16,6 @@ public static class TalkToMeApp
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args is ["schema-script", ..])
-        {
-            // For developers writing a migration: the schema EF derives from the model, to diff against.
-            await using var db = new TalkToMeDbContext(new DbContextOptionsBuilder<TalkToMeDbContext>()
-                .UseSqlite("Data Source=:memory:").Options);
-            Console.WriteLine(db.Database.GenerateCreateScript());
-            return 0;
-        }
-
         try
         {
             var app = Build(args);
