@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.KeepAlive;
@@ -20,9 +21,12 @@ public partial class ChannelPage
     private ChannelSettings? _settings;
     private Dictionary<string, string> _secretMasks = [];
     private bool _isActive = true, _allowsActiveContact;
-    private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
+    private Dictionary<string, string> _errors = [];
     private KeepAliveForm _ka = new();
-    private IReadOnlyDictionary<string, string> _kaErrors = new Dictionary<string, string>();
+    private Dictionary<string, string> _kaErrors = [];
+    // The form as last loaded or saved: leaving with anything else asks first.
+    private string _cleanSnapshot = "";
+    private bool _leaving;
     private string? _newApiToken;
     private IReadOnlyDictionary<string, string> _newSecrets = new Dictionary<string, string>();
 
@@ -52,7 +56,8 @@ public partial class ChannelPage
     {
         _flows = await Channels.ListFlowsAsync();
         _keepAliveOpen = false;
-        _errors = new Dictionary<string, string>();
+        _leaving = false;
+        _errors = [];
         if (Id is { } id)
         {
             _view = await Channels.GetAsync(id);
@@ -73,6 +78,10 @@ public partial class ChannelPage
             _name = "";
             _type = null;
             _settings = null;
+            _isActive = true;
+            _allowsActiveContact = false;
+            _entryFlowId = _exitFlowId = "";
+            _cleanSnapshot = Snapshot();
         }
 
         _loaded = true;
@@ -95,13 +104,65 @@ public partial class ChannelPage
         }
 
         _ka = KeepAliveForm.From(view.KeepAlive);
+        _cleanSnapshot = Snapshot();
     }
+
+    /// <summary>Everything the channel form edits, as one string to compare against the last saved state.</summary>
+    private string Snapshot() =>
+        string.Join('\u001f', _name, _entryFlowId, _exitFlowId, _type?.ToString() ?? "", _settings?.ToJson() ?? "", _isActive, _allowsActiveContact);
+
+    private bool IsDirty => _loaded && !_notFound && !_leaving && Snapshot() != _cleanSnapshot;
+
+    private async Task ConfirmLeaveAsync(LocationChangingContext context)
+    {
+        if (!IsDirty)
+        {
+            return;
+        }
+
+        var leave = await Dialogs.ShowMessageBoxAsync(L["Channels.UnsavedTitle"], L["Channels.UnsavedConfirm"],
+            yesText: L["Channels.UnsavedLeave"], cancelText: L["Channels.UnsavedStay"]);
+        if (leave != true)
+        {
+            context.PreventNavigation();
+        }
+    }
+
+    private bool Has(string field) => _errors.ContainsKey(field);
+
+    private string? Error(string field) => _errors.GetValueOrDefault(field);
+
+    /// <summary>A field's server message goes as soon as the admin changes that field.</summary>
+    private void Clear(string field) => _errors.Remove(field);
+
+    private bool HasKa(string field) => _kaErrors.ContainsKey(field);
+
+    private string? KaError(string field) => _kaErrors.GetValueOrDefault(field);
+
+    private void ClearKa(string field) => _kaErrors.Remove(field);
+
+    private string UnitShort(TimeUnit unit) => unit switch
+    {
+        TimeUnit.Seconds => "s",
+        TimeUnit.Minutes => "min",
+        _ => "h",
+    };
+
+    private string FlowName(string? id) =>
+        string.IsNullOrEmpty(id) ? L["Channels.NoFlow"] : _flows.FirstOrDefault(f => f.Id.ToString() == id)?.Name ?? id;
+
+    private static readonly Dictionary<string, object> NoAutocomplete = new() { ["autocomplete"] = "off" };
 
     private void ChooseType(ChannelType type)
     {
         _type = type;
         _settings = ChannelSettings.CreateFor(type);
         _secretMasks = [];
+        _errors.Remove("Type");
+        foreach (var key in _errors.Keys.Where(k => k.StartsWith(ChannelSettingsRules.Prefix, StringComparison.Ordinal)).ToList())
+        {
+            _errors.Remove(key);
+        }
     }
 
     private static bool IsSecret(PropertyInfo property) => property.GetCustomAttribute<SecretAttribute>() is not null;
@@ -124,19 +185,22 @@ public partial class ChannelPage
             : null;
     }
 
-    private void SetInt(PropertyInfo property, object? value) =>
-        property.SetValue(_settings, int.TryParse(value?.ToString(), out var number) ? number : 0);
-
-    private void SetEnum(PropertyInfo property, object? value)
+    private void Set(PropertyInfo property, string field, object value)
     {
-        if (Enum.TryParse(property.PropertyType, value?.ToString(), out var parsed))
+        property.SetValue(_settings, value);
+        Clear(field);
+    }
+
+    private void SetEnum(PropertyInfo property, string field, string? value)
+    {
+        if (Enum.TryParse(property.PropertyType, value, out var parsed))
         {
-            property.SetValue(_settings, parsed);
+            Set(property, field, parsed!);
         }
     }
 
-    private void SetList(PropertyInfo property, object? value) =>
-        property.SetValue(_settings, (value?.ToString() ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList());
+    private void SetList(PropertyInfo property, string field, string? value) =>
+        Set(property, field, (value ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList());
 
     private async Task<ClaimsPrincipal> UserAsync() => (await AuthenticationState).User;
 
@@ -149,7 +213,7 @@ public partial class ChannelPage
             _errors = new Dictionary<string, string> { ["Type"] = L["Channels.TypeHelp"] };
             if (string.IsNullOrWhiteSpace(_name))
             {
-                ((Dictionary<string, string>)_errors)["Name"] = "Informe o nome do canal.";
+                _errors["Name"] = "Informe o nome do canal.";
             }
 
             return;
@@ -162,11 +226,12 @@ public partial class ChannelPage
         if (_view is null)
         {
             var created = await Channels.CreateAsync(user, input);
-            _errors = created.Errors;
+            _errors = new Dictionary<string, string>(created.Errors);
             if (created.Succeeded)
             {
                 var saved = created.Value!;
                 OneTime.Put(saved.Channel.Id, saved.NewApiToken, saved.NewSecrets);
+                _leaving = true;
                 Snackbar.Add(L["Channels.Created"], Severity.Success);
                 Navigation.NavigateTo($"/channels/{saved.Channel.Id}");
             }
@@ -175,7 +240,7 @@ public partial class ChannelPage
         }
 
         var updated = await Channels.UpdateAsync(user, _view.Id, input);
-        _errors = updated.Errors;
+        _errors = new Dictionary<string, string>(updated.Errors);
         if (updated.NotFound)
         {
             _notFound = true;
@@ -191,7 +256,7 @@ public partial class ChannelPage
     private void ToggleKeepAlive()
     {
         _keepAliveOpen = !_keepAliveOpen;
-        _kaErrors = new Dictionary<string, string>();
+        _kaErrors = [];
         if (_view is not null)
         {
             _ka = KeepAliveForm.From(_view.KeepAlive);
@@ -206,7 +271,7 @@ public partial class ChannelPage
         }
 
         var result = await Channels.ConfigureKeepAliveAsync(await UserAsync(), _view.Id, _ka.ToSettings());
-        _kaErrors = result.Errors;
+        _kaErrors = new Dictionary<string, string>(result.Errors);
         if (result.Succeeded)
         {
             _view = result.Value!;
@@ -243,6 +308,7 @@ public partial class ChannelPage
         }
 
         await Channels.DeleteAsync(await UserAsync(), _view.Id);
+        _leaving = true;
         Snackbar.Add(L["Channels.Deleted"], Severity.Success);
         Navigation.NavigateTo("/channels");
     }
