@@ -26,8 +26,8 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Novo canal" }).ClickAsync();
         await page.WaitForURLAsync("**/channels/new");
         await page.GetByLabel("Nome", Exact).FillAsync("WhatsApp Pós-venda");
-        await page.GetByLabel("Fluxo de entrada").SelectOptionAsync(new SelectOptionValue { Label = "Boas-vindas" });
-        await page.GetByLabel("Fluxo de saída").SelectOptionAsync(new SelectOptionValue { Label = "Boas-vindas" });
+        await ChooseAsync(page, "Fluxo de entrada", "Boas-vindas");
+        await ChooseAsync(page, "Fluxo de saída", "Boas-vindas");
         await page.GetByRole(AriaRole.Radio, new() { Name = "WhatsApp" }).CheckAsync();
         // The card opens that type's own settings with its step-by-step help.
         await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("Meta for Developers");
@@ -38,15 +38,16 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.WaitForURLAsync(new Regex(@"/channels/\d+$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "WhatsApp Pós-venda" })).ToBeVisibleAsync();
-        await Expect(page.GetByLabel("URL do webhook")).ToHaveValueAsync(new Regex(@"/webhooks/whatsapp/[0-9a-f]{32}$"));
+        await Expect(page.GetByLabel("URL do webhook", Exact)).ToHaveValueAsync(new Regex(@"/webhooks/whatsapp/[0-9a-f]{32}$"));
         await Expect(page.GetByLabel("Token de verificação", Exact)).ToHaveValueAsync(new Regex(@"^[0-9a-f]{32}$"));
-        await Expect(page.GetByLabel("Fluxo de entrada")).ToHaveValueAsync(new Regex(@"^\d+$"));
+        // The saved flow comes back chosen (the select shows the flow's name).
+        await Expect(page.GetByLabel("Fluxo de entrada", Exact)).ToHaveValueAsync("Boas-vindas");
         // Secrets are never rendered back: the field is empty with the mask as a hint.
         await Expect(page.GetByLabel("Token de acesso", Exact)).ToHaveValueAsync("");
         await Expect(page.Locator("body")).Not.ToContainTextAsync("EAAG-token-de-acesso-123");
 
         await GoAsync(page, "/channels");
-        var row = page.GetByTestId("channel-row").Filter(new() { HasText = "WhatsApp Pós-venda" });
+        var row = ChannelRow(page, "WhatsApp Pós-venda");
         await Expect(row).ToHaveCountAsync(1);
         await Expect(row.GetByRole(AriaRole.Img, new() { Name = "WhatsApp" })).ToBeVisibleAsync();
     }
@@ -60,10 +61,16 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Número da Twilio").FillAsync("11999");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await Expect(page.Locator("[data-field='Name']")).ToHaveTextAsync("Informe o nome do canal.");
-        await Expect(page.Locator("[data-field='Settings.AccountSid']")).ToHaveTextAsync("Informe o Account SID.");
-        await Expect(page.Locator("[data-field='Settings.AuthToken']")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-field='Settings.FromNumber']")).ToContainTextAsync("+5511999999999");
+        await Expect(FieldError(page, "Name")).ToHaveTextAsync("Informe o nome do canal.");
+        await Expect(FieldError(page, "Settings.AccountSid")).ToHaveTextAsync("Informe o Account SID.");
+        await Expect(FieldError(page, "Settings.AuthToken")).ToBeVisibleAsync();
+        await Expect(FieldError(page, "Settings.FromNumber")).ToContainTextAsync("+5511999999999");
+        // The message is the field's description for screen readers, and it goes once the field is fixed.
+        await Expect(page.GetByLabel("Nome", Exact)).ToHaveAttributeAsync("aria-describedby", "error-Name");
+        await page.GetByLabel("Nome", Exact).FillAsync("SMS Recados");
+        await page.GetByLabel("Nome", Exact).BlurAsync();
+        await Expect(FieldError(page, "Name")).ToHaveCountAsync(0);
+        await Expect(FieldError(page, "Settings.AccountSid")).ToBeVisibleAsync();
         Assert.EndsWith("/channels/new", page.Url);
         await using var db = await DbAsync();
         Assert.False(await db.Channels.AnyAsync(c => c.Type == ChannelType.Sms));
@@ -79,7 +86,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex(@"/channels/\d+$"));
-        await Expect(page.GetByLabel("Endpoint da API")).ToHaveValueAsync(new Regex(@"^POST http://127\.0\.0\.1:\d+/api/v1/channels/\d+/messages$"));
+        await Expect(page.GetByLabel("Endpoint da API", Exact)).ToHaveValueAsync(new Regex(@"^POST http://127\.0\.0\.1:\d+/api/v1/channels/\d+/messages$"));
         var token = page.GetByTestId("api-token");
         await Expect(token).ToHaveValueAsync(new Regex("^ttm_ch_.{20,}"));
         var shown = await token.InputValueAsync();
@@ -102,10 +109,10 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep Alive" }).ClickAsync();
         await page.GetByLabel("Tempo de inatividade").FillAsync("10");
-        await page.GetByLabel("Unidade (inatividade)").SelectOptionAsync(new SelectOptionValue { Label = "minutos" });
+        await ChooseAsync(page, "Unidade (inatividade)", "minutos");
         await page.GetByLabel("Mensagem de inatividade").FillAsync("Ainda está por aí?");
         await page.GetByLabel("Tempo de finalização").FillAsync("2");
-        await page.GetByLabel("Unidade (finalização)").SelectOptionAsync(new SelectOptionValue { Label = "horas" });
+        await ChooseAsync(page, "Unidade (finalização)", "horas");
         await page.GetByLabel("Mensagem de finalização").FillAsync("Vamos encerrar o atendimento. Até logo!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
@@ -115,7 +122,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep Alive" }).ClickAsync();
         // The settings were stored even though Keep Alive stays off.
         await Expect(page.GetByLabel("Tempo de finalização")).ToHaveValueAsync("2");
-        await Expect(page.GetByLabel("Unidade (finalização)")).ToHaveValueAsync("Hours");
+        await Expect(page.GetByLabel("Unidade (finalização)")).ToHaveTextAsync("horas");
         await Expect(page.GetByLabel("Mensagem de inatividade")).ToHaveValueAsync("Ainda está por aí?");
 
         await page.GetByLabel("Ativar").CheckAsync();
@@ -125,7 +132,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await ReloadAsync(page);
         await Expect(page.GetByTestId("keepalive-state")).ToHaveTextAsync("Ativado");
         await GoAsync(page, "/channels");
-        var row = page.GetByTestId("channel-row").Filter(new() { HasText = "Suporte por e-mail" });
+        var row = ChannelRow(page, "Suporte por e-mail");
         await Expect(row.GetByTestId("channel-keepalive")).ToHaveTextAsync("Ativado");
     }
 
@@ -137,16 +144,16 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep Alive" }).ClickAsync();
         await page.GetByLabel("Tempo de inatividade").FillAsync("31");
-        await page.GetByLabel("Unidade (inatividade)").SelectOptionAsync(new SelectOptionValue { Label = "horas" });
+        await ChooseAsync(page, "Unidade (inatividade)", "horas");
         await page.GetByLabel("Tempo de inatividade").FillAsync("800");
         await page.GetByLabel("Tempo de finalização").FillAsync("0");
         await page.GetByLabel("Ativar").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await Expect(page.Locator("[data-field='InactivityAmount']")).ToHaveTextAsync("O tempo máximo é de 30 dias.");
-        await Expect(page.Locator("[data-field='FinalizationAmount']")).ToHaveTextAsync("Informe um tempo maior que zero.");
-        await Expect(page.Locator("[data-field='InactivityMessage']")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-field='FinalizationMessage']")).ToBeVisibleAsync();
+        await Expect(FieldError(page, "InactivityAmount", "ka-error-")).ToHaveTextAsync("O tempo máximo é de 30 dias.");
+        await Expect(FieldError(page, "FinalizationAmount", "ka-error-")).ToHaveTextAsync("Informe um tempo maior que zero.");
+        await Expect(FieldError(page, "InactivityMessage", "ka-error-")).ToBeVisibleAsync();
+        await Expect(FieldError(page, "FinalizationMessage", "ka-error-")).ToBeVisibleAsync();
         await ReloadAsync(page);
         await Expect(page.GetByTestId("keepalive-state")).ToHaveTextAsync("Desativado");
     }
@@ -184,7 +191,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByLabel("Contato ativo", Exact)).ToBeCheckedAsync();
 
         await GoAsync(page, "/channels");
-        var row = page.GetByTestId("channel-row").Filter(new() { HasText = "Telegram Switches" });
+        var row = ChannelRow(page, "Telegram Switches");
         await Expect(row.GetByTestId("channel-active")).ToHaveTextAsync("Não");
         await Expect(row.GetByTestId("channel-active-contact")).ToHaveTextAsync("Sim");
         await using var check = await DbAsync();
@@ -239,7 +246,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/channels$"));
-        await Expect(page.GetByTestId("channel-row").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("channel-list")).Not.ToContainTextAsync("API Loja");
         await using var db = await DbAsync();
         var channel = await db.Channels.SingleAsync(c => c.Name == "API Loja");
@@ -259,33 +266,37 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.WaitForURLAsync("**/channel-groups/new");
         await page.GetByLabel("Nome", Exact).FillAsync("Mensageiros");
         await page.GetByLabel("Descrição").FillAsync("Canais de mensagens instantâneas");
-        await page.GetByLabel("Canais", Exact).SelectOptionAsync(
-            [new SelectOptionValue { Label = "WhatsApp Vendas" }, new SelectOptionValue { Label = "Site institucional" }]);
+        // One click per channel in the list (no Ctrl-click); each choice shows as a chip.
+        await ToggleChannelsAsync(page, "WhatsApp Vendas", "Site institucional");
+        await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("WhatsApp Vendas");
+        await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/channel-groups$"));
-        var row = page.GetByTestId("group-row").Filter(new() { HasText = "Mensageiros" });
+        var row = GroupRow(page, "Mensageiros");
         await Expect(row).ToContainTextAsync("Canais de mensagens instantâneas");
         await Expect(row).ToContainTextAsync("Site institucional, WhatsApp Vendas");
         // A channel may be in several groups: WhatsApp Vendas is also in the demo group "Atendimento".
         await GoAsync(page, "/channels");
-        await Expect(page.GetByTestId("channel-row").Filter(new() { HasText = "WhatsApp Vendas" })).ToContainTextAsync("Atendimento, Mensageiros");
+        await Expect(ChannelRow(page, "WhatsApp Vendas")).ToContainTextAsync("Atendimento, Mensageiros");
 
         await GoAsync(page, "/channel-groups");
         await page.GetByRole(AriaRole.Link, new() { Name = "Mensageiros" }).ClickAsync();
         await Expect(page.GetByLabel("Nome", Exact)).ToHaveValueAsync("Mensageiros");
         await page.GetByLabel("Nome", Exact).FillAsync("Mensagens");
-        await page.GetByLabel("Canais", Exact).SelectOptionAsync([new SelectOptionValue { Label = "WhatsApp Vendas" }]);
+        // Leaves only WhatsApp Vendas chosen: Site institucional is unticked in the list.
+        await ToggleChannelsAsync(page, "Site institucional");
+        await Expect(page.GetByTestId("group-chosen")).Not.ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channel-groups$"));
-        row = page.GetByTestId("group-row").Filter(new() { HasText = "Mensagens" });
-        await Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("WhatsApp Vendas");
+        row = GroupRow(page, "Mensagens");
+        await Expect(row.GetByTestId("group-channels")).ToHaveTextAsync("WhatsApp Vendas");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Mensagens" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
         await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channel-groups$"));
-        await Expect(page.GetByTestId("group-row").Filter(new() { HasText = "Atendimento" })).ToHaveCountAsync(1);
+        await Expect(GroupRow(page, "Atendimento")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("group-list")).Not.ToContainTextAsync("Mensagens");
     }
 
@@ -296,13 +307,105 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         var page = await fixture.SignedInPageAsync("agente.canais@talktome.local", "Senha-Agente-123");
         await GoAsync(page, "/channels");
 
-        await Expect(page.GetByTestId("channel-row").Filter(new() { HasText = "WhatsApp Vendas" })).ToHaveCountAsync(1);
+        await Expect(ChannelRow(page, "WhatsApp Vendas")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("read-only")).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Novo canal" })).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
 
         await page.GotoAsync("/channels/new");
         await page.WaitForURLAsync("**/account/denied**");
+    }
+
+    [Fact]
+    public async Task TypeCards_EachIsOneRadioWithOneName_AndArrowKeysChoose()
+    {
+        var page = await fixture.SignedInPageAsync();
+        await GoAsync(page, "/channels/new");
+
+        var names = new[] { "Site", "E-mail", "WhatsApp", "Telegram", "SMS", "Facebook", "Instagram", "LINE", "API", "Chatbot" };
+        var cards = page.GetByTestId("type-cards").GetByRole(AriaRole.Radio);
+        await Expect(cards).ToHaveCountAsync(names.Length);
+        for (var i = 0; i < names.Length; i++)
+        {
+            // Announced once ("API", never "API API"): the icon beside the name is decorative.
+            await Expect(cards.Nth(i)).ToHaveAccessibleNameAsync(names[i]);
+        }
+
+        await page.GetByRole(AriaRole.Radio, new() { Name = "Site", Exact = true }).CheckAsync();
+        await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("Site");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "E-mail", Exact = true })).ToBeCheckedAsync();
+        await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("E-mail");
+    }
+
+    [Fact]
+    public async Task UnsavedSwitchChange_LeavingAsksFirst_StayKeepsIt_LeaveDiscardsIt()
+    {
+        await using (var db = await DbAsync())
+        {
+            var seeded = new Channel("Telegram Pendente", ChannelType.Telegram, TalkToMe.Core.Secrets.NewKey(), DateTime.UtcNow);
+            seeded.SetSettings(new TalkToMe.Core.Channels.Telegram.TelegramSettings { BotToken = "654321:XYZabc", WebhookSecretToken = "s" });
+            db.Channels.Add(seeded);
+            await db.SaveChangesAsync();
+        }
+
+        var page = await fixture.SignedInPageAsync();
+        await OpenChannelAsync(page, "Telegram Pendente");
+        await page.GetByLabel("Contato ativo", Exact).CheckAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
+
+        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        await Expect(dialog).ToContainTextAsync("alterações não salvas");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Continuar editando" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        Assert.Matches(@"/channels/\d+$", page.Url);
+        await Expect(page.GetByLabel("Contato ativo", Exact)).ToBeCheckedAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
+        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sair sem salvar" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/channels$"));
+        await Expect(ChannelRow(page, "Telegram Pendente").GetByTestId("channel-active-contact")).ToHaveTextAsync("Não");
+        await using var check = await DbAsync();
+        Assert.False((await check.Channels.SingleAsync(c => c.Name == "Telegram Pendente")).AllowsActiveContact);
+
+        // Once saved, leaving does not ask.
+        await OpenChannelAsync(page, "Telegram Pendente");
+        await page.GetByLabel("Contato ativo", Exact).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/channels$"));
+        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToHaveCountAsync(0);
+    }
+
+    private static ILocator ChannelRow(IPage page, string name) =>
+        page.GetByTestId("channel-list").GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByTestId("channel-name").GetByText(name, new() { Exact = true }) });
+
+    private static ILocator GroupRow(IPage page, string name) =>
+        page.GetByTestId("group-list").GetByRole(AriaRole.Row).Filter(new() { HasText = name });
+
+    /// <summary>The server's message for one field, which the field names as its description (aria-describedby).</summary>
+    private static ILocator FieldError(IPage page, string field, string prefix = "error-") => page.Locator($"[id='{prefix}{field}']");
+
+    /// <summary>Picks an option of a MudSelect by its label, as a user does: open the list, click the option.</summary>
+    private static async Task ChooseAsync(IPage page, string label, string option)
+    {
+        await page.GetByLabel(label, Exact).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Listbox)).ToHaveCountAsync(0);
+    }
+
+    /// <summary>Ticks or unticks channels in the group's multi-select, then closes its list.</summary>
+    private static async Task ToggleChannelsAsync(IPage page, params string[] channels)
+    {
+        await page.GetByLabel("Canais", Exact).ClickAsync();
+        foreach (var channel in channels)
+        {
+            await page.GetByRole(AriaRole.Option, new() { Name = channel, Exact = true }).ClickAsync();
+        }
+
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByRole(AriaRole.Listbox)).ToHaveCountAsync(0);
     }
 
     /// <summary>Opens a page and waits until it runs over a live circuit, so clicks are never lost on prerendered markup.</summary>

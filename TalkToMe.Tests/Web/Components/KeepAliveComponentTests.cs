@@ -1,22 +1,39 @@
+using System.Globalization;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
 using TalkToMe.Core.KeepAlive;
-using TalkToMe.Tests.Support;
 using TalkToMe.Web.Components.Shared;
 
 namespace TalkToMe.Tests.Web.Components;
 
-public class KeepAliveComponentTests
+public class KeepAliveComponentTests : BunitContext
 {
     private static readonly DateTime Now = new(2026, 11, 2, 12, 0, 0, DateTimeKind.Utc);
 
-    [Fact]
-    public async Task KeepAliveStatus_AwaitingInactivity_ShowsWhatIsSentNextAndWhen()
+    public KeepAliveComponentTests()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.AwaitingInactivity,
-            [nameof(KeepAliveStatus.DueAt)] = Now.AddMinutes(7),
-            [nameof(KeepAliveStatus.Now)] = Now,
-        });
+        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("pt-BR");
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private AngleSharp.Dom.IDocument RenderDocument<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>> parameters)
+        where TComponent : Microsoft.AspNetCore.Components.IComponent
+    {
+        var rendered = Render(parameters);
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument($"<html><body>{rendered.Markup}</body></html>");
+        return document;
+    }
+
+    [Fact]
+    public void KeepAliveStatus_AwaitingInactivity_ShowsWhatIsSentNextAndWhen()
+    {
+        var document = RenderDocument<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.AwaitingInactivity)
+            .Add(c => c.DueAt, Now.AddMinutes(7))
+            .Add(c => c.Now, Now));
 
         var status = document.QuerySelector("[data-testid=keepalive-status]");
         Assert.NotNull(status);
@@ -25,14 +42,12 @@ public class KeepAliveComponentTests
     }
 
     [Fact]
-    public async Task KeepAliveStatus_AwaitingFinalization_SaysTheConversationWillClose()
+    public void KeepAliveStatus_AwaitingFinalization_SaysTheConversationWillClose()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.AwaitingFinalization,
-            [nameof(KeepAliveStatus.DueAt)] = Now.AddSeconds(30),
-            [nameof(KeepAliveStatus.Now)] = Now,
-        });
+        var document = RenderDocument<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.AwaitingFinalization)
+            .Add(c => c.DueAt, Now.AddSeconds(30))
+            .Add(c => c.Now, Now));
 
         var text = string.Join(" ", document.QuerySelector("[data-testid=keepalive-status]")!.TextContent
             .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -40,24 +55,20 @@ public class KeepAliveComponentTests
     }
 
     [Fact]
-    public async Task KeepAliveStatus_WithoutKeepAlive_RendersNothing()
+    public void KeepAliveStatus_WithoutKeepAlive_RendersNothing()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.None,
-            [nameof(KeepAliveStatus.DueAt)] = null,
-        });
+        var document = RenderDocument<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.None)
+            .Add(c => c.DueAt, (DateTime?)null));
 
         Assert.Null(document.QuerySelector("[data-testid=keepalive-status]"));
     }
 
     [Fact]
-    public async Task ConversationAttributes_ShowsStoredAnswersAsText()
+    public void ConversationAttributes_ShowsStoredAnswersAsText()
     {
-        var document = await ComponentRenderer.RenderAsync<ConversationAttributes>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationAttributes.AttributesJson)] = """{"satisfacao":"Bom","nota":"<b>5</b>"}""",
-        });
+        var document = RenderDocument<ConversationAttributes>(p => p
+            .Add(c => c.AttributesJson, """{"satisfacao":"Bom","nota":"<b>5</b>"}"""));
 
         var section = document.QuerySelector("[data-testid=conversation-attributes]");
         Assert.NotNull(section);

@@ -1,0 +1,94 @@
+using System.Globalization;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using TalkToMe.Core;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Telegram;
+using TalkToMe.Core.Data;
+using TalkToMe.Tests.Support;
+using TalkToMe.Web.Components.Pages.Channels;
+
+namespace TalkToMe.Tests.Web.Components;
+
+/// <summary>Seed 000, "Como configurar o Keep Alive": Salvar alone stores the settings inactive; Ativar then Salvar turns it on.</summary>
+public sealed class ChannelPageKeepAliveTests : BunitContext, IAsyncLifetime
+{
+    private SqliteTestDatabase _database = default!;
+    private int _channelId;
+
+    public async Task InitializeAsync()
+    {
+        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("pt-BR");
+        _database = await SqliteTestDatabase.CreateAsync();
+        await using (var db = _database.NewContext())
+        {
+            var channel = new Channel("Telegram Keep Alive", ChannelType.Telegram, Secrets.NewKey(), DateTime.UtcNow);
+            channel.SetSettings(new TelegramSettings { BotToken = "123456:ABCdef", WebhookSecretToken = "s" });
+            db.Channels.Add(channel);
+            await db.SaveChangesAsync();
+            _channelId = channel.Id;
+        }
+
+        Services.AddTalkToMeCore(_database.ConnectionString);
+        Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Services.AddMudServices();
+        Services.Configure<PublicUrlOptions>(_ => { });
+        Services.AddScoped<OneTimeSecrets>();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        AddAuthorization().SetAuthorized("admin@talktome.local").SetRoles(Roles.Admin);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Salvar_StoresTheSettingsButLeavesKeepAliveInactive_AtivarThenSalvar_ActivatesIt()
+    {
+        Render<MudPopoverProvider>();
+        var page = Render<ChannelPage>(p => p.Add(c => c.Id, _channelId));
+        page.WaitForAssertion(() => Assert.Equal("Desativado", page.Find("[data-testid=keepalive-state]").TextContent));
+
+        OpenKeepAlive(page);
+        page.Find("#ka-inactivity-amount").Change("10");
+        page.Find("#ka-inactivity-message").Change("Ainda está por aí?");
+        page.Find("#ka-finalization-amount").Change("2");
+        page.Find("#ka-finalization-message").Change("Vamos encerrar o atendimento. Até logo!");
+        await page.Find("[data-testid=keepalive-form]").SubmitAsync();
+
+        page.WaitForAssertion(() => Assert.Equal("Desativado", page.Find("[data-testid=keepalive-state]").TextContent));
+        var stored = await KeepAliveAsync();
+        Assert.False(stored.IsEnabled);
+        Assert.Equal(10, stored.InactivityAmount);
+        Assert.Equal(2, stored.FinalizationAmount);
+        Assert.Equal("Ainda está por aí?", stored.InactivityMessage);
+
+        OpenKeepAlive(page);
+        Assert.Equal("10", page.Find("#ka-inactivity-amount").GetAttribute("value"));
+        ActivateSwitch(page).Change(true);
+        await page.Find("[data-testid=keepalive-form]").SubmitAsync();
+
+        page.WaitForAssertion(() => Assert.Equal("Ativado", page.Find("[data-testid=keepalive-state]").TextContent));
+        Assert.True((await KeepAliveAsync()).IsEnabled);
+    }
+
+    private static void OpenKeepAlive(IRenderedComponent<ChannelPage> page) =>
+        page.FindAll("button").Single(b => b.TextContent.Trim() == "Keep Alive").Click();
+
+    /// <summary>The MudSwitch labelled exactly "Ativar".</summary>
+    private static AngleSharp.Dom.IElement ActivateSwitch(IRenderedComponent<ChannelPage> page) =>
+        page.FindAll("label.mud-switch").Single(l => l.TextContent.Trim() == "Ativar").QuerySelector("input[role=switch]")!;
+
+    private async Task<TalkToMe.Core.KeepAlive.KeepAliveSettings> KeepAliveAsync()
+    {
+        await using var db = _database.NewContext();
+        return (await db.Channels.AsNoTracking().SingleAsync(c => c.Id == _channelId)).KeepAlive;
+    }
+}
