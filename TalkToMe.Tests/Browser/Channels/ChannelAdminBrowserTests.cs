@@ -237,13 +237,13 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await OpenChannelAsync(page, "API Loja");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync("API Loja");
         // Cancelling changes nothing.
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancelar" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/channels$"));
         await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link).First).ToBeVisibleAsync();
@@ -294,7 +294,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Mensagens" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channel-groups$"));
         await Expect(GroupRow(page, "Atendimento")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("group-list")).Not.ToContainTextAsync("Mensagens");
@@ -354,7 +354,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Contato ativo", Exact).CheckAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
 
-        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        var dialog = page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToContainTextAsync("alterações não salvas");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Continuar editando" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
@@ -362,7 +362,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByLabel("Contato ativo", Exact)).ToBeCheckedAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
-        await page.GetByRole(AriaRole.Alertdialog).GetByRole(AriaRole.Button, new() { Name = "Sair sem salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sair sem salvar" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channels$"));
         await Expect(ChannelRow(page, "Telegram Pendente").GetByTestId("channel-active-contact")).ToHaveTextAsync("Não");
         await using var check = await DbAsync();
@@ -375,7 +375,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channels$"));
-        await Expect(page.GetByRole(AriaRole.Alertdialog)).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
     }
 
     private static ILocator ChannelRow(IPage page, string name) =>
