@@ -1,10 +1,8 @@
-using System.Globalization;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
@@ -16,16 +14,15 @@ using TalkToMe.Web.Components.Pages.Channels;
 namespace TalkToMe.Tests.Web.Components;
 
 /// <summary>Seed 000, "Como configurar o Keep Alive": Salvar alone stores the settings inactive; Ativar then Salvar turns it on.</summary>
-public sealed class ChannelPageKeepAliveTests : BunitContext, IAsyncLifetime
+public sealed class ChannelPageKeepAliveTests : IAsyncLifetime
 {
-    private SqliteTestDatabase _database = default!;
+    private readonly ComponentTestContext _context = new();
     private int _channelId;
 
     public async Task InitializeAsync()
     {
-        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("pt-BR");
-        _database = await SqliteTestDatabase.CreateAsync();
-        await using (var db = _database.NewContext())
+        var database = await _context.AddCoreAsync();
+        await using (var db = database.NewContext())
         {
             var channel = new Channel("Telegram Keep Alive", ChannelType.Telegram, Secrets.NewKey(), DateTime.UtcNow);
             channel.SetSettings(new TelegramSettings { BotToken = "123456:ABCdef", WebhookSecretToken = "s" });
@@ -34,26 +31,20 @@ public sealed class ChannelPageKeepAliveTests : BunitContext, IAsyncLifetime
             _channelId = channel.Id;
         }
 
-        Services.AddTalkToMeCore(_database.ConnectionString);
-        Services.AddLocalization(o => o.ResourcesPath = "Resources");
-        Services.AddMudServices();
-        Services.Configure<PublicUrlOptions>(_ => { });
-        Services.AddScoped<OneTimeSecrets>();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        AddAuthorization().SetAuthorized("admin@talktome.local").SetRoles(Roles.Admin);
+        _context.Services.Configure<PublicUrlOptions>(_ => { });
+        _context.Services.AddScoped<OneTimeSecrets>();
+        var authorization = _context.AddAuthorization();
+        authorization.SetAuthorized("admin@talktome.local");
+        authorization.SetRoles(Roles.Admin);
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
-    {
-        await DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _context.DisposeAsync();
 
     [Fact]
     public async Task Salvar_StoresTheSettingsButLeavesKeepAliveInactive_AtivarThenSalvar_ActivatesIt()
     {
-        Render<MudPopoverProvider>();
-        var page = Render<ChannelPage>(p => p.Add(c => c.Id, _channelId));
+        _context.Render<MudPopoverProvider>();
+        var page = _context.Render<ChannelPage>(p => p.Add(c => c.Id, _channelId));
         page.WaitForAssertion(() => Assert.Equal("Desativado", page.Find("[data-testid=keepalive-state]").TextContent));
 
         OpenKeepAlive(page);
@@ -88,7 +79,7 @@ public sealed class ChannelPageKeepAliveTests : BunitContext, IAsyncLifetime
 
     private async Task<TalkToMe.Core.KeepAlive.KeepAliveSettings> KeepAliveAsync()
     {
-        await using var db = _database.NewContext();
+        await using var db = _context.Database.NewContext();
         return (await db.Channels.AsNoTracking().SingleAsync(c => c.Id == _channelId)).KeepAlive;
     }
 }
