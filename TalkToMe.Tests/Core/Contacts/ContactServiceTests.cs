@@ -31,6 +31,7 @@ public sealed class ContactServiceTests : IAsyncLifetime
     private async Task<Conversation> ConversationAsync(Channel channel, string name, string externalId)
     {
         await using var db = _db.NewContext();
+        db.Channels.Attach(channel);
         var contact = new Contact(name, TestData.Now);
         var identity = contact.AddIdentity(channel.Id, externalId);
         db.Contacts.Add(contact);
