@@ -9,6 +9,8 @@ public sealed record AgentRow(string Id, string DisplayName, string Email, strin
 
 public sealed record NewAgent(string DisplayName, string Email, string Password, string Role);
 
+public sealed record AgentEdit(string DisplayName, string Email, string Role);
+
 /// <summary>
 /// Admin-only management of agents. Every call checks the caller's role itself: hiding a button is not security.
 /// Each call runs in its own DI scope, so a long-lived circuit never holds a stale Identity context.
@@ -79,6 +81,76 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         }
 
         await users.AddToRoleAsync(user, agent.Role);
+        return errors;
+    }
+
+    /// <summary>
+    /// Saves an admin's edit of an agent (name, e-mail, role); returns field errors (empty when saved). An admin cannot
+    /// demote themselves: the last word on who is admin must stay with someone who still is one.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(ClaimsPrincipal caller, string userId, AgentEdit edit)
+    {
+        RequireAdmin(caller);
+        var errors = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(edit.DisplayName))
+        {
+            errors[nameof(AgentEdit.DisplayName)] = "Informe o nome.";
+        }
+
+        if (string.IsNullOrWhiteSpace(edit.Email) || !edit.Email.Contains('@'))
+        {
+            errors[nameof(AgentEdit.Email)] = "Informe um e-mail válido.";
+        }
+
+        if (!Roles.All.Contains(edit.Role))
+        {
+            errors[nameof(AgentEdit.Role)] = "Escolha Admin ou Agent.";
+        }
+        else if (edit.Role != Roles.Admin && caller.FindFirstValue(ClaimTypes.NameIdentifier) == userId)
+        {
+            errors[nameof(AgentEdit.Role)] = "Você não pode tirar o seu próprio papel de Admin.";
+        }
+
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException("Agente não encontrado.");
+        var email = edit.Email.Trim();
+        if (await users.FindByEmailAsync(email) is { } other && other.Id != user.Id)
+        {
+            errors[nameof(AgentEdit.Email)] = "Já existe um usuário com este e-mail.";
+            return errors;
+        }
+
+        user.DisplayName = edit.DisplayName.Trim();
+        var emailChanged = !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase);
+        user.Email = email;
+        user.UserName = email;
+        var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+        {
+            errors[nameof(AgentEdit.Email)] = string.Join(" ", updated.Errors.Select(e => e.Description));
+            return errors;
+        }
+
+        var isAdmin = await users.IsInRoleAsync(user, Roles.Admin);
+        var roleChanged = isAdmin != (edit.Role == Roles.Admin);
+        if (roleChanged)
+        {
+            await users.RemoveFromRolesAsync(user, (await users.GetRolesAsync(user)).ToList());
+            await users.AddToRoleAsync(user, edit.Role);
+        }
+
+        if (roleChanged || emailChanged)
+        {
+            // The agent's cookies carry the old role and name; a new stamp makes them sign in again within a minute.
+            await users.UpdateSecurityStampAsync(user);
+        }
+
         return errors;
     }
 

@@ -48,6 +48,20 @@ public static class AccountEndpoints
             return Results.LocalRedirect(LoginUrl(result.IsLockedOut ? "locked" : "invalid", back, email));
         }).AllowAnonymous();
 
+        // After a password change the security stamp is new, so this browser's cookie would be refused within a minute;
+        // a fresh cookie with the new stamp keeps the agent who changed it signed in (other browsers are still signed out).
+        account.MapGet("/refresh-sign-in", async (string? returnUrl, HttpContext context, SignInManager<AppUser> signIn,
+            UserManager<AppUser> users) =>
+        {
+            if (await users.GetUserAsync(context.User) is not { IsDeactivated: false } user)
+            {
+                return Results.LocalRedirect("/account/login");
+            }
+
+            await signIn.RefreshSignInAsync(user);
+            return Results.LocalRedirect(SafeReturnUrl(returnUrl));
+        }).RequireAuthorization();
+
         account.MapPost("/logout", async (SignInManager<AppUser> signIn) =>
         {
             await signIn.SignOutAsync();

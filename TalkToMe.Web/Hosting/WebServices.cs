@@ -83,6 +83,7 @@ public static class WebServices
             options.SnackbarConfiguration.ShowCloseIcon = true;
         });
         services.AddScoped<UserPreferences>();
+        services.AddScoped<ProfileService>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
         services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(

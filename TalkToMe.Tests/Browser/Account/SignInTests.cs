@@ -67,6 +67,21 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
     }
 
     [Fact]
+    public async Task SignInPage_FitsA390PxPhone_WithoutHorizontalScroll()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await page.GotoAsync("/account/login?error=invalid&email=alguem.com.um.email.bem.comprido@talktome.local");
+
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= 390, $"The page is {scrollWidth} px wide on a 390 px phone.");
+        var button = await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).BoundingBoxAsync();
+        Assert.NotNull(button);
+        Assert.True(button.X >= 0 && button.X + button.Width <= 390, "The Entrar button is cut off.");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("E-mail ou senha incorretos.");
+    }
+
+    [Fact]
     public async Task AnonymousVisit_ToChannels_RedirectsToSignIn_AndBackAfterwards()
     {
         var page = await fixture.NewPageAsync();

@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Contacts;
+using TalkToMe.Core.Data;
+using TalkToMe.Tests.Browser.Channels;
+using TalkToMe.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace TalkToMe.Tests.Browser.Contacts;
+
+public class ContactBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private static ILocator Row(IPage page, string text) =>
+        page.GetByTestId("contact-list").GetByRole(AriaRole.Row).Filter(new() { HasText = text });
+
+    private async Task<(int WhatsAppContact, int EmailContact)> DuplicatesAsync()
+    {
+        var factory = fixture.App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var whatsApp = await db.AddChannelAsync("WhatsApp Contatos", ChannelType.WhatsApp);
+        var email = await db.AddChannelAsync("E-mail Contatos", ChannelType.Email);
+        var phoneContact = new Contact("Renata Lopes", TestData.Now);
+        phoneContact.AddIdentity(whatsApp.Id, "5581999990000");
+        var emailContact = new Contact("Renata L.", TestData.Now);
+        emailContact.AddIdentity(email.Id, "renata@exemplo.com");
+        db.Contacts.AddRange(phoneContact, emailContact);
+        await db.SaveChangesAsync();
+        return (phoneContact.Id, emailContact.Id);
+    }
+
+    [Fact]
+    public async Task Contact_IsEdited_ThenMergedWithItsDuplicate()
+    {
+        var (keptId, removedId) = await DuplicatesAsync();
+        var page = await fixture.SignedInPageAsync();
+        await ChannelAdminBrowserTests.GoAsync(page, "/contacts");
+
+        await page.GetByPlaceholder("Buscar contatos").FillAsync("Renata");
+        // E-mail and phone come from the channel identities until someone types them.
+        await Expect(Row(page, "Renata Lopes").GetByTestId("contact-phone")).ToHaveTextAsync("+5581999990000");
+        await Expect(Row(page, "Renata L.").GetByTestId("contact-email")).ToHaveTextAsync("renata@exemplo.com");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Editar Renata Lopes" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Telefone").FillAsync("abc");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await Expect(dialog.GetByText("Informe um telefone válido, como +55 11 91234-5678.")).ToBeVisibleAsync();
+        await dialog.GetByLabel("Telefone").FillAsync("+55 81 99999-0000");
+        await Expect(dialog.GetByText("Informe um telefone válido, como +55 11 91234-5678.")).ToHaveCountAsync(0);
+        await dialog.GetByLabel("Nome").FillAsync("Renata Lopes Silva");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await Expect(page.GetByText("Contato salvo.")).ToBeVisibleAsync();
+        await Expect(Row(page, "Renata Lopes Silva").GetByTestId("contact-phone")).ToHaveTextAsync("+55 81 99999-0000");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Mesclar Renata Lopes Silva" }).ClickAsync();
+        dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Mesclar" }).ClickAsync();
+        await Expect(dialog.GetByText("Escolha o contato duplicado.")).ToBeVisibleAsync();
+        await dialog.GetByLabel("Contato duplicado").FillAsync("renata@");
+        await page.GetByRole(AriaRole.Option, new() { Name = "Renata L. (renata@exemplo.com)" }).ClickAsync();
+        await Expect(dialog.GetByText("Escolha o contato duplicado.")).ToHaveCountAsync(0);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Mesclar" }).ClickAsync();
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Não é possível desfazer" });
+        await Expect(confirm).ToContainTextAsync("Mesclar Renata L. em Renata Lopes Silva?");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Mesclar" }).ClickAsync();
+
+        await Expect(page.GetByText("Contatos mesclados.")).ToBeVisibleAsync();
+        await Expect(Row(page, "Renata")).ToHaveCountAsync(1);
+        await Expect(Row(page, "Renata Lopes Silva").GetByTestId("contact-email")).ToHaveTextAsync("renata@exemplo.com");
+
+        var factory = fixture.App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.False(await db.Contacts.AnyAsync(c => c.Id == removedId));
+        Assert.Equal(2, await db.ContactIdentities.CountAsync(i => i.ContactId == keptId));
+    }
+}
