@@ -64,6 +64,10 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var counts = new Dictionary<ConversationStatus, int>();
+        // Test chats stay out of the tabs as they stay out of the list (InboxFilter). Subtracting them keeps each count on
+        // its index: the test chats are counted through IX_Conversations_Channel, and only when a Chatbot channel exists.
+        var testChannels = await db.Channels.AsNoTracking().Where(c => c.Type == ChannelType.Chatbot).Select(c => c.Id)
+            .ToListAsync(cancellationToken);
         foreach (var status in new[] { ConversationStatus.Open, ConversationStatus.Pending, ConversationStatus.Snoozed })
         {
             var query = db.Conversations.Where(c => c.Status == status);
@@ -74,6 +78,10 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
                 _ => query,
             };
             counts[status] = await query.CountAsync(cancellationToken);
+            if (testChannels.Count > 0)
+            {
+                counts[status] -= await query.Where(c => testChannels.Contains(c.ChannelId)).CountAsync(cancellationToken);
+            }
         }
 
         return counts;

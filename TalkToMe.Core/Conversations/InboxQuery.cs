@@ -11,7 +11,11 @@ public enum AssigneeFilter
     Unassigned,
 }
 
-/// <summary>What the agent picked in the inbox: a status tab, an assignee tab and optional filters.</summary>
+/// <summary>
+/// What the agent picked in the inbox: a status tab, an assignee tab and optional filters. Conversations on a Chatbot
+/// channel are an admin's test chats (the Chatbot channel is TalkToMe's own test chat, no customer reaches it): they stay
+/// out unless the agent picks that channel in <see cref="ChannelId"/>.
+/// </summary>
 public sealed record InboxFilter
 {
     public ConversationStatus? Status { get; init; } = ConversationStatus.Open;
@@ -112,13 +116,16 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
 
     public static bool Matches(ConversationListItem item, InboxFilter filter) =>
         (filter.Status is null || item.Status == filter.Status)
-        && (filter.ChannelId is null || item.ChannelId == filter.ChannelId)
+        && (filter.ChannelId is null ? !IsTestChat(item.ChannelType) : item.ChannelId == filter.ChannelId)
         && filter.Assignee switch
         {
             AssigneeFilter.Mine => item.AssigneeId == filter.CurrentAgentId,
             AssigneeFilter.Unassigned => item.AssigneeId is null,
             _ => true,
         };
+
+    /// <summary>A Chatbot channel's conversations are test chats (see <see cref="InboxFilter"/>).</summary>
+    public static bool IsTestChat(ChannelType channelType) => channelType == ChannelType.Chatbot;
 
     private static IQueryable<ConversationListItem> Project(TalkToMeDbContext db, IQueryable<Conversation> query) =>
         query.Select(c => new ConversationListItem(
@@ -154,6 +161,11 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         if (filter.ChannelId is { } channelId)
         {
             query = query.Where(c => c.ChannelId == channelId);
+        }
+        else
+        {
+            // A primary-key lookup per row the keyset scan reads anyway; the scan still runs on IX_Conversations_Inbox.
+            query = query.Where(c => c.Channel.Type != ChannelType.Chatbot);
         }
 
         if (filter.ChannelGroupId is { } groupId)

@@ -28,14 +28,14 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await AddGroupAsync("Vendas Fluxos");
         var page = await fixture.SignedInPageAsync();
         await ChannelAdminBrowserTests.GoAsync(page, "/flows");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Novo fluxo" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Novo fluxo", Exact = true }).First.ClickAsync();
         await page.WaitForURLAsync("**/flows/new");
         await page.Locator("[data-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
         await page.GetByLabel("Nome", Exact).FillAsync("Triagem");
         var steps = page.GetByTestId("flow-step");
         // Passo 1: Mensagem (the type a new flow starts with).
-        await Expect(steps.Nth(0).GetByLabel("Tipo", ExactIn)).ToHaveValueAsync("Message");
+        await Expect(steps.Nth(0).GetByLabel("Tipo", ExactIn)).ToHaveValueAsync("Mensagem");
         await steps.Nth(0).GetByLabel("Texto", ExactIn).FillAsync("Olá! Bem-vindo.");
         // Passo 2: Pergunta, its answer kept under "nome".
         await AddStepAsync(page, 2, "Pergunta");
@@ -47,28 +47,31 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await menu.GetByLabel("Texto", ExactIn).FillAsync("{{nome}}, como podemos ajudar?");
         await menu.GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
         await menu.GetByLabel("Opção 1", ExactIn).FillAsync("Comprar");
-        await menu.GetByLabel("Destino da opção 1", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = "Um grupo de canais" });
-        await menu.GetByLabel("Para onde vai a opção 1", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = "Vendas Fluxos" });
+        await ChooseAsync(menu, "Destino da opção 1", "Um grupo de canais");
+        await ChooseAsync(menu, "Para onde vai a opção 1", "Vendas Fluxos");
         await menu.GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
         await menu.GetByLabel("Opção 2", ExactIn).FillAsync("Ouvir de novo");
-        await menu.GetByLabel("Para onde vai a opção 2", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = "Passo 1" });
+        await ChooseAsync(menu, "Para onde vai a opção 2", "Passo 1");
         await menu.GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
         await menu.GetByLabel("Opção 3", ExactIn).FillAsync("Sair");
-        await menu.GetByLabel("Destino da opção 3", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = "Encerrar" });
+        await ChooseAsync(menu, "Destino da opção 3", "Encerrar");
         await Expect(menu.GetByLabel("Para onde vai a opção 3", ExactIn)).ToHaveCountAsync(0);
         // Passo 4: Transferir to any agent; Passo 5: Encerrar.
         await AddStepAsync(page, 4, "Transferir");
         await steps.Nth(3).GetByLabel("Texto", ExactIn).FillAsync("Vou te passar para um atendente.");
-        await Expect(steps.Nth(3).GetByLabel("Transferir para o grupo", ExactIn)).ToHaveValueAsync("");
+        await Expect(steps.Nth(3).GetByLabel("Transferir para o grupo", ExactIn)).ToHaveValueAsync("Qualquer agente");
         await AddStepAsync(page, 5, "Encerrar");
         await steps.Nth(4).GetByLabel("Texto", ExactIn).FillAsync("Até logo!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/flows$"));
         await Expect(page.GetByText("Fluxo salvo.")).ToBeVisibleAsync();
-        var row = page.GetByTestId("flow-row").Filter(new() { HasText = "Triagem" });
+        // The list's search narrows it to the new flow.
+        await page.GetByLabel("Buscar fluxos", Exact).FillAsync("Triag");
+        var row = FlowRows(page).Filter(new() { HasText = "Triagem" });
         await Expect(row).ToHaveCountAsync(1);
-        await Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("5");
+        await Expect(FlowRows(page)).ToHaveCountAsync(1);
+        await Expect(row.GetByTestId("flow-steps")).ToHaveTextAsync("5");
 
         // Editing: the steps come back as saved; moving the Pergunta up keeps the menu option on the Mensagem (now Passo 2).
         await row.GetByRole(AriaRole.Link, new() { Name = "Editar" }).ClickAsync();
@@ -76,11 +79,11 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await Expect(page.GetByLabel("Nome", Exact)).ToHaveValueAsync("Triagem");
         await Expect(steps).ToHaveCountAsync(5);
         await Expect(steps.Nth(2).GetByLabel("Opção 2", ExactIn)).ToHaveValueAsync("Ouvir de novo");
-        await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 1", ExactIn)).ToHaveValueAsync(new Regex(@"^\d+$"));
-        await steps.Nth(1).GetByRole(AriaRole.Button, new() { Name = "Subir" }).ClickAsync();
-        await Expect(steps.Nth(0).Locator("legend")).ToHaveTextAsync("Passo 1 · Pergunta");
-        await Expect(steps.Nth(1).Locator("legend")).ToHaveTextAsync("Passo 2 · Mensagem");
-        await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 2", ExactIn)).ToHaveValueAsync("2");
+        await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 1", ExactIn)).ToHaveValueAsync("Vendas Fluxos");
+        await steps.Nth(1).GetByRole(AriaRole.Button, new() { Name = "Subir o passo 2", Exact = true }).ClickAsync();
+        await Expect(steps.Nth(0).GetByTestId("flow-step-title")).ToHaveTextAsync("Passo 1 · Pergunta");
+        await Expect(steps.Nth(1).GetByTestId("flow-step-title")).ToHaveTextAsync("Passo 2 · Mensagem");
+        await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 2", ExactIn)).ToHaveValueAsync("Passo 2");
         await steps.Nth(1).GetByLabel("Texto", ExactIn).FillAsync("Oi! Seja bem-vindo.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/flows$"));
@@ -105,7 +108,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         var page = await fixture.SignedInPageAsync();
         await ChannelAdminBrowserTests.GoAsync(page, "/flows/new");
         var steps = page.GetByTestId("flow-step");
-        await steps.Nth(0).GetByLabel("Tipo", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = "Menu" });
+        await ChooseAsync(steps.Nth(0), "Tipo", "Menu");
         await steps.Nth(0).GetByLabel("Texto", ExactIn).FillAsync("Escolha uma opção");
         await AddStepAsync(page, 2, "Pergunta");
         await steps.Nth(1).GetByLabel("Texto", ExactIn).FillAsync("Qual é o seu e-mail?");
@@ -118,6 +121,10 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         // An option without a text or a destination step is refused too; a key with spaces gets the format hint.
         await page.GetByLabel("Nome", Exact).FillAsync("Incompleto");
         await steps.Nth(0).GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
+        // Fixed fields lose their message at once, before the next save.
+        await Expect(page.Locator("[data-field='Name']")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-field='Steps[0].Options']")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-field='Steps[1].AnswerKey']")).ToHaveCountAsync(1);
         await steps.Nth(1).GetByLabel("Chave da resposta", ExactIn).FillAsync("e mail");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
@@ -139,22 +146,24 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
 
         var page = await fixture.SignedInPageAsync();
         await ChannelAdminBrowserTests.GoAsync(page, "/flows");
-        var inUse = page.GetByTestId("flow-row").Filter(new() { HasText = "Fluxo usado" });
-        await Expect(inUse.Locator("td").Nth(2)).ToHaveTextAsync("Canal com fluxo");
-        await inUse.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        await inUse.GetByRole(AriaRole.Button, new() { Name = "Confirmar exclusão" }).ClickAsync();
+        var inUse = FlowRows(page).Filter(new() { HasText = "Fluxo usado" });
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(inUse.GetByTestId("flow-used-by")).ToHaveTextAsync("Canal com fluxo");
+        await inUse.GetByRole(AriaRole.Button, new() { Name = "Excluir Fluxo usado", Exact = true }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Confirmar exclusão" }).ClickAsync();
 
         await Expect(page.GetByTestId("flow-error")).ToContainTextAsync("O fluxo \"Fluxo usado\" está em uso pelos canais: Canal com fluxo.");
         await Expect(inUse).ToHaveCountAsync(1);
 
-        var unused = page.GetByTestId("flow-row").Filter(new() { HasText = "Fluxo livre" });
-        await unused.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        await Expect(unused).ToContainTextAsync("Excluir o fluxo \"Fluxo livre\"?");
+        var unused = FlowRows(page).Filter(new() { HasText = "Fluxo livre" });
+        await unused.GetByRole(AriaRole.Button, new() { Name = "Excluir Fluxo livre", Exact = true }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync("Excluir o fluxo \"Fluxo livre\"?");
         // Cancelar keeps it; confirming deletes it.
-        await unused.GetByRole(AriaRole.Button, new() { Name = "Cancelar" }).ClickAsync();
-        await Expect(unused.GetByRole(AriaRole.Button, new() { Name = "Confirmar exclusão" })).ToHaveCountAsync(0);
-        await unused.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
-        await unused.GetByRole(AriaRole.Button, new() { Name = "Confirmar exclusão" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancelar" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(unused).ToHaveCountAsync(1);
+        await unused.GetByRole(AriaRole.Button, new() { Name = "Excluir Fluxo livre", Exact = true }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Confirmar exclusão" }).ClickAsync();
 
         await Expect(unused).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("flow-error")).ToHaveCountAsync(0);
@@ -184,6 +193,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await page.WaitForURLAsync($"**/chatbot/{channel}");
         await page.Locator("[data-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Chat de teste · Chatbot Loja" })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("chatbot-test-chip")).ToHaveTextAsync("Teste");
         var messages = page.GetByTestId("chatbot-message");
         var status = page.GetByTestId("chatbot-status");
 
@@ -218,6 +228,31 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         Assert.Contains("Maria", conversation.AttributesJson + (await db.Contacts.AsNoTracking().SingleAsync(c => c.Id == conversation.ContactId)).AttributesJson);
     }
 
+    [Fact]
+    public async Task Chatbot_TestConversationHandedOff_StaysOutOfTheInbox_WhileACustomerConversationShows()
+    {
+        var flow = await AddFlowAsync("Passa direto",
+            new FlowStep(FlowStepType.Message, "Olá do bot de teste!"),
+            new FlowStep(FlowStepType.Transfer, "Vou te passar para um atendente."));
+        var chatbot = await AddChannelAsync("Chatbot Vitrine", ChannelType.Chatbot, entryFlowId: flow);
+        var api = await AddChannelAsync("API Vitrine", ChannelType.Api);
+        var received = await fixture.App.Services.GetRequiredService<ConversationService>()
+            .ReceiveAsync(new InboundMessage(api, "cliente-vitrine", "Cliente Vitrine", Guid.NewGuid().ToString("N"), "Quero comprar"));
+        Assert.Equal(InboundOutcome.Accepted, received.Outcome);
+
+        var page = await fixture.SignedInPageAsync();
+        await ChannelAdminBrowserTests.GoAsync(page, $"/chatbot/{chatbot}");
+        await Expect(page.GetByTestId("chatbot-inbox-note")).ToContainTextAsync("ficam fora da caixa de entrada");
+        await SayAsync(page, "Oi");
+        // Handed off like a customer's: open, waiting for an agent.
+        await Expect(page.GetByTestId("chatbot-status")).ToHaveTextAsync("Situação da conversa: Aberta");
+
+        await ChannelAdminBrowserTests.GoAsync(page, "/");
+        await Expect(page.GetByText("Cliente Vitrine").First).ToBeVisibleAsync();
+        await Expect(page.GetByText("(teste)")).ToHaveCountAsync(0);
+        await Expect(page.GetByText("Olá do bot de teste!")).ToHaveCountAsync(0);
+    }
+
     private static async Task SayAsync(IPage page, string text)
     {
         await page.GetByLabel("Mensagem", Exact).FillAsync(text);
@@ -230,9 +265,19 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Adicionar passo" }).ClickAsync();
         var step = page.GetByTestId("flow-step").Nth(number - 1);
-        await step.GetByLabel("Tipo", ExactIn).SelectOptionAsync(new SelectOptionValue { Label = type });
-        await Expect(step.Locator("legend")).ToHaveTextAsync($"Passo {number} · {type}");
+        await ChooseAsync(step, "Tipo", type);
+        await Expect(step.GetByTestId("flow-step-title")).ToHaveTextAsync($"Passo {number} · {type}");
     }
+
+    /// <summary>Opens a MudSelect by its label and picks an option from its list (the popover lives outside the step).</summary>
+    private static async Task ChooseAsync(ILocator scope, string label, string option)
+    {
+        await scope.GetByLabel(label, ExactIn).ClickAsync();
+        await scope.Page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        await Expect(scope.GetByLabel(label, ExactIn)).ToHaveValueAsync(option);
+    }
+
+    private static ILocator FlowRows(IPage page) => page.GetByTestId("flow-list").Locator("tbody tr");
 
     private async Task<int> AddGroupAsync(string name)
     {

@@ -18,7 +18,7 @@ public sealed partial class ChatbotChat : IDisposable
     private const string TestIdentityPrefix = "teste:";
 
     private IReadOnlyList<Message> _messages = [];
-    private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
+    private Dictionary<string, string> _errors = [];
     private IDisposable? _subscription;
     private string? _channelName;
     private string? _problem;
@@ -123,7 +123,7 @@ public sealed partial class ChatbotChat : IDisposable
             return;
         }
 
-        _errors = new Dictionary<string, string>();
+        _errors = [];
         var result = await Conversations.ReceiveAsync(new InboundMessage(ChannelId, _externalId, $"{_userName} (teste)",
             Guid.NewGuid().ToString("N"), text));
         if (result.Outcome != InboundOutcome.Accepted)
