@@ -149,7 +149,7 @@ public partial class ChannelPage
             _errors = new Dictionary<string, string> { ["Type"] = L["Channels.TypeHelp"] };
             if (string.IsNullOrWhiteSpace(_name))
             {
-                ((Dictionary<string, string>)_errors)["Name"] = "Informe o nome do canal.";
+                ((Dictionary<string, string>)_errors)["Name"] = L["Error.ChannelNameRequired"];
             }
 
             return;
