@@ -303,6 +303,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 
         Assert.Equal(ConversationStatus.Open, (await ConversationAsync(id)).Status);
         Assert.Equal(["Conversa resolvida por Ana", "Conversa reaberta por Ana"], await ActivitiesAsync(id));
+        // Hub clients get the data with the event, to render the line in their own language.
+        Assert.Contains(_published, e => e is MessageAdded { Activity: { Kind: ActivityKind.Resolved, Actor: "Ana" } });
         await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReopenAsync(id, _ana));
     }
 
