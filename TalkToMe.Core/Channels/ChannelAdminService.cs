@@ -78,7 +78,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         var errors = await ValidateAsync(db, input, cancellationToken);
         if (!Enum.IsDefined(input.Type))
         {
-            errors["Type"] = "Escolha o tipo do canal.";
+            errors["Type"] = ServerText.Get("Error.ChannelTypeRequired", "Escolha o tipo do canal.");
         }
 
         var settings = input.Settings ?? (Enum.IsDefined(input.Type) ? ChannelSettings.CreateFor(input.Type) : null);
@@ -86,7 +86,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         {
             if (settings.GetType() != ChannelSettings.TypeFor(input.Type))
             {
-                errors["Settings"] = "As configurações não correspondem ao tipo do canal.";
+                errors["Settings"] = ServerText.Get("Error.SettingsTypeMismatch", "As configurações não correspondem ao tipo do canal.");
             }
             else
             {
@@ -137,7 +137,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         var errors = await ValidateAsync(db, input, cancellationToken);
         if (input.Type != channel.Type)
         {
-            errors["Type"] = "O tipo de um canal não muda depois de criado; crie outro canal.";
+            errors["Type"] = ServerText.Get("Error.ChannelTypeFixed", "O tipo de um canal não muda depois de criado; crie outro canal.");
         }
 
         var settings = input.Settings;
@@ -145,7 +145,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         {
             if (settings.GetType() != ChannelSettings.TypeFor(channel.Type))
             {
-                errors["Settings"] = "As configurações não correspondem ao tipo do canal.";
+                errors["Settings"] = ServerText.Get("Error.SettingsTypeMismatch", "As configurações não correspondem ao tipo do canal.");
             }
             else
             {
@@ -230,7 +230,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         if (channel.Type != ChannelType.Api)
         {
-            return AdminResult<string>.Invalid(new Dictionary<string, string> { ["Type"] = "Só canais do tipo API têm token." });
+            return AdminResult<string>.Invalid(new Dictionary<string, string> { ["Type"] = ServerText.Get("Error.OnlyApiChannelsHaveToken", "Só canais do tipo API têm token.") });
         }
 
         var token = Secrets.NewToken(ApiTokenPrefix);
@@ -262,18 +262,18 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         var errors = new Dictionary<string, string>();
         if (string.IsNullOrWhiteSpace(input.Name))
         {
-            errors["Name"] = "Informe o nome do canal.";
+            errors["Name"] = ServerText.Get("Error.ChannelNameRequired", "Informe o nome do canal.");
         }
         else if (input.Name.Trim().Length > MaxNameLength)
         {
-            errors["Name"] = $"O nome pode ter no máximo {MaxNameLength} caracteres.";
+            errors["Name"] = ServerText.Get("Error.NameMaxLength", "O nome pode ter no máximo {0} caracteres.", MaxNameLength);
         }
 
         foreach (var (field, flowId) in new[] { ("EntryFlowId", input.EntryFlowId), ("ExitFlowId", input.ExitFlowId) })
         {
             if (flowId is { } fid && !await db.Flows.AnyAsync(f => f.Id == fid, cancellationToken))
             {
-                errors[field] = "Fluxo não encontrado.";
+                errors[field] = ServerText.Get("Error.FlowNotFound", "Fluxo não encontrado.");
             }
         }
 

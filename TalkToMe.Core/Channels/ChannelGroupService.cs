@@ -89,23 +89,23 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         var errors = new Dictionary<string, string>();
         if (string.IsNullOrWhiteSpace(input.Name))
         {
-            errors["Name"] = "Informe o nome do grupo.";
+            errors["Name"] = ServerText.Get("Error.GroupNameRequired", "Informe o nome do grupo.");
         }
         else if (input.Name.Trim().Length > MaxNameLength)
         {
-            errors["Name"] = $"O nome pode ter no máximo {MaxNameLength} caracteres.";
+            errors["Name"] = ServerText.Get("Error.NameMaxLength", "O nome pode ter no máximo {0} caracteres.", MaxNameLength);
         }
 
         if (input.Description is { Length: > MaxDescriptionLength })
         {
-            errors["Description"] = $"A descrição pode ter no máximo {MaxDescriptionLength} caracteres.";
+            errors["Description"] = ServerText.Get("Error.DescriptionMaxLength", "A descrição pode ter no máximo {0} caracteres.", MaxDescriptionLength);
         }
 
         var ids = (input.ChannelIds ?? []).Distinct().ToList();
         var channels = await db.Channels.Where(c => ids.Contains(c.Id) && c.DeletedAt == null).ToListAsync(cancellationToken);
         if (channels.Count != ids.Count)
         {
-            errors["ChannelIds"] = "Um ou mais canais não existem.";
+            errors["ChannelIds"] = ServerText.Get("Error.ChannelsMissing", "Um ou mais canais não existem.");
         }
 
         return (errors, channels);

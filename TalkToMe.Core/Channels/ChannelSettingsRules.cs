@@ -67,7 +67,7 @@ public static partial class ChannelSettingsRules
                 Url(errors, nameof(site.WebsiteUrl), site.WebsiteUrl, required: true);
                 if (!HexColor().IsMatch(site.WidgetColor ?? ""))
                 {
-                    errors[Prefix + nameof(site.WidgetColor)] = "Informe a cor no formato #RRGGBB.";
+                    errors[Prefix + nameof(site.WidgetColor)] = ServerText.Get("Error.WidgetColorFormat", "Informe a cor no formato #RRGGBB.");
                 }
 
                 Max(errors, nameof(site.WelcomeTitle), site.WelcomeTitle, 100);
@@ -77,7 +77,7 @@ public static partial class ChannelSettingsRules
                     if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ||
                         uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
                     {
-                        errors[Prefix + nameof(site.AllowedOrigins)] = $"Origem inválida: {origin}. Use esquema://host[:porta].";
+                        errors[Prefix + nameof(site.AllowedOrigins)] = ServerText.Get("Error.OriginInvalid", "Origem inválida: {0}. Use esquema://host[:porta].", origin);
                         break;
                     }
                 }
@@ -86,10 +86,10 @@ public static partial class ChannelSettingsRules
             case EmailSettings mail:
                 if (string.IsNullOrWhiteSpace(mail.EmailAddress) || !MailAddress.TryCreate(mail.EmailAddress.Trim(), out _))
                 {
-                    errors[Prefix + nameof(mail.EmailAddress)] = "Informe um e-mail válido.";
+                    errors[Prefix + nameof(mail.EmailAddress)] = ServerText.Get("Error.EmailInvalid", "Informe um e-mail válido.");
                 }
 
-                Required(errors, nameof(mail.SmtpHost), mail.SmtpHost, "Informe o servidor SMTP.");
+                Required(errors, nameof(mail.SmtpHost), mail.SmtpHost, ServerText.Get("Error.SmtpHostRequired", "Informe o servidor SMTP."));
                 if (mail.SmtpPort is < 1 or > 65535)
                 {
                     errors[Prefix + nameof(mail.SmtpPort)] = "A porta SMTP vai de 1 a 65535.";
@@ -97,59 +97,59 @@ public static partial class ChannelSettingsRules
 
                 if (!Enum.IsDefined(mail.InboundProvider))
                 {
-                    errors[Prefix + nameof(mail.InboundProvider)] = "Escolha Postmark ou Mailgun.";
+                    errors[Prefix + nameof(mail.InboundProvider)] = ServerText.Get("Error.ChooseInboundProvider", "Escolha Postmark ou Mailgun.");
                 }
 
                 if (mail.InboundProvider == InboundEmailProvider.Mailgun)
                 {
-                    Required(errors, nameof(mail.MailgunSigningKey), mail.MailgunSigningKey, "Informe a signing key do Mailgun.");
+                    Required(errors, nameof(mail.MailgunSigningKey), mail.MailgunSigningKey, ServerText.Get("Error.MailgunKeyRequired", "Informe a signing key do Mailgun."));
                 }
 
                 break;
             case WhatsAppSettings wa:
-                Required(errors, nameof(wa.PhoneNumberId), wa.PhoneNumberId, "Informe o Phone number ID.");
-                Required(errors, nameof(wa.AccessToken), wa.AccessToken, "Informe o token de acesso.");
-                Required(errors, nameof(wa.AppSecret), wa.AppSecret, "Informe o App secret.");
+                Required(errors, nameof(wa.PhoneNumberId), wa.PhoneNumberId, ServerText.Get("Error.PhoneNumberIdRequired", "Informe o Phone number ID."));
+                Required(errors, nameof(wa.AccessToken), wa.AccessToken, ServerText.Get("Error.AccessTokenRequired", "Informe o token de acesso."));
+                Required(errors, nameof(wa.AppSecret), wa.AppSecret, ServerText.Get("Error.AppSecretRequired", "Informe o App secret."));
                 Url(errors, nameof(wa.ApiBaseUrl), wa.ApiBaseUrl, required: true);
-                Required(errors, nameof(wa.ApiVersion), wa.ApiVersion, "Informe a versão da API.");
+                Required(errors, nameof(wa.ApiVersion), wa.ApiVersion, ServerText.Get("Error.ApiVersionRequired", "Informe a versão da API."));
                 break;
             case FacebookSettings meta:
-                Required(errors, nameof(meta.PageId), meta.PageId, "Informe o ID da página.");
-                Required(errors, nameof(meta.PageAccessToken), meta.PageAccessToken, "Informe o token de acesso da página.");
-                Required(errors, nameof(meta.AppSecret), meta.AppSecret, "Informe o App secret.");
+                Required(errors, nameof(meta.PageId), meta.PageId, ServerText.Get("Error.PageIdRequired", "Informe o ID da página."));
+                Required(errors, nameof(meta.PageAccessToken), meta.PageAccessToken, ServerText.Get("Error.PageTokenRequired", "Informe o token de acesso da página."));
+                Required(errors, nameof(meta.AppSecret), meta.AppSecret, ServerText.Get("Error.AppSecretRequired", "Informe o App secret."));
                 Url(errors, nameof(meta.ApiBaseUrl), meta.ApiBaseUrl, required: true);
-                Required(errors, nameof(meta.ApiVersion), meta.ApiVersion, "Informe a versão da API.");
+                Required(errors, nameof(meta.ApiVersion), meta.ApiVersion, ServerText.Get("Error.ApiVersionRequired", "Informe a versão da API."));
                 if (meta is InstagramSettings ig)
                 {
-                    Required(errors, nameof(ig.InstagramAccountId), ig.InstagramAccountId, "Informe o ID da conta do Instagram.");
+                    Required(errors, nameof(ig.InstagramAccountId), ig.InstagramAccountId, ServerText.Get("Error.InstagramIdRequired", "Informe o ID da conta do Instagram."));
                 }
 
                 break;
             case TelegramSettings tg:
                 if (string.IsNullOrWhiteSpace(tg.BotToken))
                 {
-                    errors[Prefix + nameof(tg.BotToken)] = "Informe o token do bot.";
+                    errors[Prefix + nameof(tg.BotToken)] = ServerText.Get("Error.BotTokenRequired", "Informe o token do bot.");
                 }
                 else if (!TelegramToken().IsMatch(tg.BotToken.Trim()))
                 {
-                    errors[Prefix + nameof(tg.BotToken)] = "O token do bot tem o formato 123456:ABC… (copie do BotFather).";
+                    errors[Prefix + nameof(tg.BotToken)] = ServerText.Get("Error.BotTokenFormat", "O token do bot tem o formato 123456:ABC… (copie do BotFather).");
                 }
 
                 Url(errors, nameof(tg.ApiBaseUrl), tg.ApiBaseUrl, required: true);
                 break;
             case TwilioSmsSettings sms:
-                Required(errors, nameof(sms.AccountSid), sms.AccountSid, "Informe o Account SID.");
-                Required(errors, nameof(sms.AuthToken), sms.AuthToken, "Informe o Auth token.");
+                Required(errors, nameof(sms.AccountSid), sms.AccountSid, ServerText.Get("Error.AccountSidRequired", "Informe o Account SID."));
+                Required(errors, nameof(sms.AuthToken), sms.AuthToken, ServerText.Get("Error.AuthTokenRequired", "Informe o Auth token."));
                 if (string.IsNullOrWhiteSpace(sms.FromNumber) || !E164().IsMatch(sms.FromNumber.Trim()))
                 {
-                    errors[Prefix + nameof(sms.FromNumber)] = "Informe o número no formato +5511999999999.";
+                    errors[Prefix + nameof(sms.FromNumber)] = ServerText.Get("Error.FromNumberFormat", "Informe o número no formato +5511999999999.");
                 }
 
                 Url(errors, nameof(sms.ApiBaseUrl), sms.ApiBaseUrl, required: true);
                 break;
             case LineSettings line:
-                Required(errors, nameof(line.ChannelSecret), line.ChannelSecret, "Informe o Channel secret.");
-                Required(errors, nameof(line.ChannelAccessToken), line.ChannelAccessToken, "Informe o Channel access token.");
+                Required(errors, nameof(line.ChannelSecret), line.ChannelSecret, ServerText.Get("Error.ChannelSecretRequired", "Informe o Channel secret."));
+                Required(errors, nameof(line.ChannelAccessToken), line.ChannelAccessToken, ServerText.Get("Error.ChannelAccessTokenRequired", "Informe o Channel access token."));
                 Url(errors, nameof(line.ApiBaseUrl), line.ApiBaseUrl, required: true);
                 break;
             case ApiChannelSettings api:
@@ -170,7 +170,7 @@ public static partial class ChannelSettingsRules
     {
         if (value is not null && value.Length > max)
         {
-            errors[Prefix + field] = $"No máximo {max} caracteres.";
+            errors[Prefix + field] = ServerText.Get("Error.MaxCharacters", "No máximo {0} caracteres.", max);
         }
     }
 
@@ -180,7 +180,7 @@ public static partial class ChannelSettingsRules
         {
             if (required)
             {
-                errors[Prefix + field] = "Informe o endereço (https://…).";
+                errors[Prefix + field] = ServerText.Get("Error.UrlRequired", "Informe o endereço (https://…).");
             }
 
             return;
@@ -188,7 +188,7 @@ public static partial class ChannelSettingsRules
 
         if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            errors[Prefix + field] = "Informe um endereço http(s) válido.";
+            errors[Prefix + field] = ServerText.Get("Error.UrlInvalid", "Informe um endereço http(s) válido.");
         }
     }
 

@@ -23,16 +23,16 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
         var code = (shortCode ?? "").Trim().TrimStart('/');
         if (code.Length == 0)
         {
-            errors["ShortCode"] = "Informe o código curto.";
+            errors["ShortCode"] = ServerText.Get("Error.ShortCodeRequired", "Informe o código curto.");
         }
         else if (code.Length > 40 || code.Any(char.IsWhiteSpace))
         {
-            errors["ShortCode"] = "Use até 40 caracteres, sem espaços.";
+            errors["ShortCode"] = ServerText.Get("Error.ShortCodeFormat", "Use até 40 caracteres, sem espaços.");
         }
 
         if (string.IsNullOrWhiteSpace(content))
         {
-            errors["Content"] = "Informe o conteúdo.";
+            errors["Content"] = ServerText.Get("Error.ContentRequired", "Informe o conteúdo.");
         }
 
         if (errors.Count > 0)
@@ -43,7 +43,7 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await db.CannedResponses.AnyAsync(c => c.ShortCode == code && c.Id != id, cancellationToken))
         {
-            errors["ShortCode"] = "Já existe uma resposta pronta com este código.";
+            errors["ShortCode"] = ServerText.Get("Error.ShortCodeTaken", "Já existe uma resposta pronta com este código.");
             return errors;
         }
 
@@ -52,7 +52,7 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
             var canned = await db.CannedResponses.FirstOrDefaultAsync(c => c.Id == existingId, cancellationToken);
             if (canned is null)
             {
-                errors["ShortCode"] = "Resposta pronta não encontrada.";
+                errors["ShortCode"] = ServerText.Get("Error.CannedResponseNotFound", "Resposta pronta não encontrada.");
                 return errors;
             }
 

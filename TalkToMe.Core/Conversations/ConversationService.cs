@@ -100,7 +100,7 @@ public sealed class ConversationService
         var externalContactId = message.ExternalContactId?.Trim();
         if (string.IsNullOrEmpty(externalContactId))
         {
-            throw new ConversationRuleException("Informe o identificador do contato.");
+            throw new ConversationRuleException(ServerText.Get("Error.ContactIdRequired", "Informe o identificador do contato."));
         }
 
         var externalMessageId = string.IsNullOrWhiteSpace(message.ExternalMessageId) ? null : message.ExternalMessageId.Trim();
@@ -373,7 +373,7 @@ public sealed class ConversationService
         {
             if (conversation.Status is ConversationStatus.Open)
             {
-                throw new ConversationRuleException("A conversa já está aberta.");
+                throw new ConversationRuleException(ServerText.Get("Error.AlreadyOpen", "A conversa já está aberta."));
             }
 
             conversation.Reopen();
@@ -399,7 +399,7 @@ public sealed class ConversationService
         ChangeAsync(conversationId, async (unit, conversation) =>
         {
             var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Id == labelId, cancellationToken)
-                ?? throw new ConversationRuleException("Etiqueta não encontrada.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.LabelNotFound", "Etiqueta não encontrada."));
             AddLabelCore(unit, conversation, actor, label);
             return true;
         }, cancellationToken);
@@ -408,7 +408,7 @@ public sealed class ConversationService
         ChangeAsync(conversationId, async (unit, conversation) =>
         {
             var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Id == labelId, cancellationToken)
-                ?? throw new ConversationRuleException("Etiqueta não encontrada.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.LabelNotFound", "Etiqueta não encontrada."));
             RemoveLabelCore(unit, conversation, actor, label);
             return true;
         }, cancellationToken);
@@ -434,15 +434,15 @@ public sealed class ConversationService
         {
             var message = await unit.Db.Messages.Include(m => m.Conversation).ThenInclude(c => c.Channel)
                 .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
-                ?? throw new ConversationRuleException("Mensagem não encontrada.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.MessageNotFound", "Mensagem não encontrada."));
             if (message.Kind != MessageKind.Text || message.Direction != MessageDirection.Outgoing)
             {
-                throw new ConversationRuleException("Só mensagens enviadas ao cliente podem ser reenviadas.");
+                throw new ConversationRuleException(ServerText.Get("Error.ResendOnlyCustomerMessages", "Só mensagens enviadas ao cliente podem ser reenviadas."));
             }
 
             if (message.DeliveryStatus != DeliveryStatus.Failed)
             {
-                throw new ConversationRuleException("Só mensagens que falharam podem ser reenviadas.");
+                throw new ConversationRuleException(ServerText.Get("Error.ResendOnlyFailed", "Só mensagens que falharam podem ser reenviadas."));
             }
 
             RequireChannelCanSend(message.Conversation);
@@ -487,19 +487,19 @@ public sealed class ConversationService
             var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
             if (channel is null || channel.IsDeleted)
             {
-                throw new ConversationRuleException("Canal não encontrado.");
+                throw new ConversationRuleException(ServerText.Get("Error.ChannelNotFound", "Canal não encontrado."));
             }
 
             if (!Channel.SupportsActiveContact(channel.Type))
             {
                 throw new ConversationRuleException(
-                    $"O canal {channel.Name} só responde: o provedor não permite que a empresa inicie a conversa.");
+                    ServerText.Get("Error.ChannelReplyOnly", "O canal {0} só responde: o provedor não permite que a empresa inicie a conversa.", channel.Name));
             }
 
             if (!channel.CanStartConversation)
             {
                 throw new ConversationRuleException(
-                    $"O canal {channel.Name} não permite iniciar conversas: ele precisa estar Ativo e com Contato ativo.");
+                    ServerText.Get("Error.ChannelCannotStart", "O canal {0} não permite iniciar conversas: ele precisa estar Ativo e com Contato ativo.", channel.Name));
             }
 
             var now = Now;
@@ -533,10 +533,10 @@ public sealed class ConversationService
         ChangeAsync(conversationId, async (unit, conversation) =>
         {
             var macro = await unit.Db.Macros.FirstOrDefaultAsync(m => m.Id == macroId, cancellationToken)
-                ?? throw new ConversationRuleException("Macro não encontrada.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.MacroNotFound", "Macro não encontrada."));
             if (macro.Actions.Count == 0)
             {
-                throw new ConversationRuleException($"A macro {macro.Name} não tem ações.");
+                throw new ConversationRuleException(ServerText.Get("Error.MacroHasNoActions", "A macro {0} não tem ações.", macro.Name));
             }
 
             var actor = agent with { Name = $"{agent.Name} (macro {macro.Name})" };
@@ -610,7 +610,7 @@ public sealed class ConversationService
             case MacroActionType.RemoveLabel:
                 var name = value.ToLowerInvariant();
                 var label = await unit.Db.Labels.FirstOrDefaultAsync(l => l.Name == name, cancellationToken)
-                    ?? throw new ConversationRuleException($"Etiqueta {value} não encontrada.");
+                    ?? throw new ConversationRuleException(ServerText.Get("Error.LabelNamedNotFound", "Etiqueta {0} não encontrada.", value));
                 if (action.Type == MacroActionType.AddLabel)
                 {
                     AddLabelCore(unit, conversation, actor, label);
@@ -627,7 +627,7 @@ public sealed class ConversationService
             case MacroActionType.ChangePriority:
                 if (!Enum.TryParse<ConversationPriority>(value, ignoreCase: true, out var priority) || !Enum.IsDefined(priority))
                 {
-                    throw new ConversationRuleException($"Prioridade inválida: {value}.");
+                    throw new ConversationRuleException(ServerText.Get("Error.PriorityInvalidValue", "Prioridade inválida: {0}.", value));
                 }
 
                 SetPriorityCore(unit, conversation, actor, priority);
@@ -635,7 +635,7 @@ public sealed class ConversationService
             case MacroActionType.Snooze:
                 if (!int.TryParse(value, out var minutes) || minutes <= 0)
                 {
-                    throw new ConversationRuleException($"Tempo de adiamento inválido: {value}.");
+                    throw new ConversationRuleException(ServerText.Get("Error.SnoozeInvalid", "Tempo de adiamento inválido: {0}.", value));
                 }
 
                 SnoozeCore(unit, conversation, actor, Now.AddMinutes(minutes));
@@ -644,7 +644,7 @@ public sealed class ConversationService
                 await ResolveCoreAsync(unit, conversation, actor, cancellationToken);
                 break;
             default:
-                throw new ConversationRuleException($"Ação de macro desconhecida: {action.Type}.");
+                throw new ConversationRuleException(ServerText.Get("Error.MacroActionUnknown", "Ação de macro desconhecida: {0}.", action.Type));
         }
     }
 
@@ -665,12 +665,12 @@ public sealed class ConversationService
     {
         if (channel.Type != ChannelType.WhatsApp)
         {
-            throw new ConversationRuleException($"Modelos de mensagem só são enviados por canais do WhatsApp; {channel.Name} não é um deles.");
+            throw new ConversationRuleException(ServerText.Get("Error.TemplatesOnlyWhatsApp", "Modelos de mensagem só são enviados por canais do WhatsApp; {0} não é um deles.", channel.Name));
         }
 
         var template = await unit.Db.WhatsAppTemplates.AsNoTracking()
             .FirstOrDefaultAsync(t => t.Id == templateId && t.ChannelId == channel.Id, cancellationToken)
-            ?? throw new ConversationRuleException($"Modelo não encontrado no canal {channel.Name}: sincronize os modelos na página do canal.");
+            ?? throw new ConversationRuleException(ServerText.Get("Error.TemplateNotFound", "Modelo não encontrado no canal {0}: sincronize os modelos na página do canal.", channel.Name));
         var filled = template.Fill(values);
         return AddReply(unit, conversation, agent, template.Render(filled.Parameters.Select(p => p.Value).ToList()), filled);
     }
@@ -700,10 +700,10 @@ public sealed class ConversationService
         var assignee = await unit.Db.Users.Where(u => u.Id == assigneeId)
             .Select(u => new { u.Id, u.DisplayName, u.Email, u.IsDeactivated })
             .FirstOrDefaultAsync(cancellationToken)
-            ?? throw new ConversationRuleException("Agente não encontrado.");
+            ?? throw new ConversationRuleException(ServerText.Get("Error.AgentNotFound", "Agente não encontrado."));
         if (assignee.IsDeactivated)
         {
-            throw new ConversationRuleException($"{assignee.DisplayName} está desativado e não pode receber conversas.");
+            throw new ConversationRuleException(ServerText.Get("Error.AssigneeDeactivated", "{0} está desativado e não pode receber conversas.", assignee.DisplayName));
         }
 
         conversation.Assign(assignee.Id);
@@ -716,7 +716,7 @@ public sealed class ConversationService
     {
         if (conversation.Status == ConversationStatus.Resolved)
         {
-            throw new ConversationRuleException("A conversa já está resolvida.");
+            throw new ConversationRuleException(ServerText.Get("Error.AlreadyResolved", "A conversa já está resolvida."));
         }
 
         conversation.Resolve(Now);
@@ -731,12 +731,12 @@ public sealed class ConversationService
         until = until.Kind == DateTimeKind.Local ? until.ToUniversalTime() : DateTime.SpecifyKind(until, DateTimeKind.Utc);
         if (until <= Now)
         {
-            throw new ConversationRuleException("Escolha um horário no futuro para adiar a conversa.");
+            throw new ConversationRuleException(ServerText.Get("Error.SnoozeFuture", "Escolha um horário no futuro para adiar a conversa."));
         }
 
         if (conversation.Status == ConversationStatus.Resolved)
         {
-            throw new ConversationRuleException("Uma conversa resolvida não pode ser adiada; reabra-a primeiro.");
+            throw new ConversationRuleException(ServerText.Get("Error.SnoozeResolved", "Uma conversa resolvida não pode ser adiada; reabra-a primeiro."));
         }
 
         conversation.Snooze(until);
@@ -749,7 +749,7 @@ public sealed class ConversationService
     {
         if (!Enum.IsDefined(priority))
         {
-            throw new ConversationRuleException("Prioridade inválida.");
+            throw new ConversationRuleException(ServerText.Get("Error.PriorityInvalid", "Prioridade inválida."));
         }
 
         if (conversation.Priority == priority)
@@ -783,19 +783,19 @@ public sealed class ConversationService
         AddActivity(unit, conversation, ActivityText.LabelRemoved(label.Name, actor));
     }
 
-    private void AddActivity(Unit unit, Conversation conversation, string text) =>
-        unit.Db.Messages.Add(Message.Activity(conversation, text, Now));
+    private void AddActivity(Unit unit, Conversation conversation, ActivityData activity) =>
+        unit.Db.Messages.Add(Message.Activity(conversation, activity, Now));
 
     private static void RequireChannelCanSend(Conversation conversation)
     {
         if (conversation.Channel.IsDeleted)
         {
-            throw new ConversationRuleException($"O canal {conversation.Channel.Name} foi excluído; não é possível enviar mensagens.");
+            throw new ConversationRuleException(ServerText.Get("Error.ChannelDeleted", "O canal {0} foi excluído; não é possível enviar mensagens.", conversation.Channel.Name));
         }
 
         if (!conversation.Channel.IsActive)
         {
-            throw new ConversationRuleException($"O canal {conversation.Channel.Name} não está ativo; não é possível enviar mensagens.");
+            throw new ConversationRuleException(ServerText.Get("Error.ChannelInactive", "O canal {0} não está ativo; não é possível enviar mensagens.", conversation.Channel.Name));
         }
     }
 
@@ -803,12 +803,12 @@ public sealed class ConversationService
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new ConversationRuleException("Escreva uma mensagem.");
+            throw new ConversationRuleException(ServerText.Get("Error.WriteMessage", "Escreva uma mensagem."));
         }
 
         if (text.Length > MaxTextLength)
         {
-            throw new ConversationRuleException($"A mensagem passa do limite de {MaxTextLength} caracteres.");
+            throw new ConversationRuleException(ServerText.Get("Error.MessageTooLong", "A mensagem passa do limite de {0} caracteres.", MaxTextLength));
         }
 
         return text.Trim();
@@ -821,7 +821,7 @@ public sealed class ConversationService
         if (contactId is { } id)
         {
             contact = await db.Contacts.Include(c => c.Identities).FirstOrDefaultAsync(c => c.Id == id, cancellationToken)
-                ?? throw new ConversationRuleException("Contato não encontrado.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
         }
 
         var external = externalContactId?.Trim();
@@ -829,12 +829,12 @@ public sealed class ConversationService
         {
             return contact?.Identities.FirstOrDefault(i => i.ChannelId == channel.Id)
                 ?? throw new ConversationRuleException(
-                    $"Informe como falar com o contato pelo canal {channel.Name} (telefone, e-mail ou identificador).");
+                    ServerText.Get("Error.ContactAddressRequired", "Informe como falar com o contato pelo canal {0} (telefone, e-mail ou identificador).", channel.Name));
         }
 
         if (external.Length > 320)
         {
-            throw new ConversationRuleException("O identificador do contato é longo demais.");
+            throw new ConversationRuleException(ServerText.Get("Error.ContactIdTooLong", "O identificador do contato é longo demais."));
         }
 
         if (channel.Type == ChannelType.Email)
@@ -842,7 +842,7 @@ public sealed class ConversationService
             // E-mail identities are the lower-cased address, as the inbound webhook stores them: one contact per mailbox.
             if (!System.Net.Mail.MailAddress.TryCreate(external, out var address) || address.DisplayName.Length > 0)
             {
-                throw new ConversationRuleException($"{external} não é um endereço de e-mail válido.");
+                throw new ConversationRuleException(ServerText.Get("Error.NotAnEmail", "{0} não é um endereço de e-mail válido.", external));
             }
 
             external = address.Address.ToLowerInvariant();
@@ -851,7 +851,7 @@ public sealed class ConversationService
         {
             // WhatsApp identities are the wa_id the webhook reports (country code and number, digits only).
             external = Channels.WhatsApp.WhatsAppNumbers.ToWaId(external)
-                ?? throw new ConversationRuleException($"{external} não é um número de WhatsApp válido: use o formato internacional, como +5511999998888.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.NotAWhatsAppNumber", "{0} não é um número de WhatsApp válido: use o formato internacional, como +5511999998888.", external));
         }
 
         var existing = await db.ContactIdentities.Include(i => i.Contact)
@@ -860,7 +860,7 @@ public sealed class ConversationService
         {
             if (contact is not null && existing.ContactId != contact.Id)
             {
-                throw new ConversationRuleException($"{external} já pertence ao contato {existing.Contact.Name}.");
+                throw new ConversationRuleException(ServerText.Get("Error.IdentityTaken", "{0} já pertence ao contato {1}.", external, existing.Contact.Name));
             }
 
             return existing;
@@ -897,7 +897,7 @@ public sealed class ConversationService
         InTransactionAsync(async unit =>
         {
             var conversation = await WithDetails(unit.Db.Conversations).FirstOrDefaultAsync(c => c.Id == conversationId, cancellationToken)
-                ?? throw new ConversationRuleException("Conversa não encontrada.");
+                ?? throw new ConversationRuleException(ServerText.Get("Error.ConversationNotFound", "Conversa não encontrada."));
             return await change(unit, conversation);
         }, cancellationToken);
 
@@ -976,7 +976,7 @@ public sealed class ConversationService
 
             foreach (var message in _added)
             {
-                service._events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id));
+                service._events.Publish(new MessageAdded(message.ConversationId, message.ChannelId, message.Id) { Activity = message.ActivityData });
             }
 
             foreach (var message in _updated)

@@ -35,7 +35,7 @@ public sealed record ConversationHeader(int Id, int ChannelId, string ChannelNam
 
 public sealed record ThreadMessage(long Id, MessageDirection Direction, MessageKind Kind, SenderType SenderType,
     string? SenderId, string? SenderName, string Content, DeliveryStatus DeliveryStatus, string? FailureReason, DateTime CreatedAt,
-    MessageTemplate? Template = null);
+    MessageTemplate? Template = null, ActivityData? Activity = null);
 
 /// <summary>The small reads around the inbox list: filter options, cheap tab counts, the open conversation and its contact.</summary>
 public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
@@ -174,5 +174,5 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
 
     private static IQueryable<ThreadMessage> Project(IQueryable<Message> messages) =>
         messages.AsNoTracking().Select(m => new ThreadMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.SenderName,
-            m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt, m.Template));
+            m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt, m.Template, m.ActivityData));
 }

@@ -24,16 +24,16 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
         var normalized = (name ?? "").Trim().ToLowerInvariant();
         if (normalized.Length == 0)
         {
-            errors["Name"] = "Informe o nome.";
+            errors["Name"] = ServerText.Get("Error.NameRequired", "Informe o nome.");
         }
         else if (normalized.Length > 50)
         {
-            errors["Name"] = "Use no máximo 50 caracteres.";
+            errors["Name"] = ServerText.Get("Error.Max50Characters", "Use no máximo 50 caracteres.");
         }
 
         if (!string.IsNullOrWhiteSpace(color) && !ColorPattern().IsMatch(color.Trim()))
         {
-            errors["Color"] = "Use uma cor no formato #RRGGBB.";
+            errors["Color"] = ServerText.Get("Error.ColorFormat", "Use uma cor no formato #RRGGBB.");
         }
 
         if (errors.Count > 0)
@@ -44,7 +44,7 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (await db.Labels.AnyAsync(l => l.Name == normalized && l.Id != id, cancellationToken))
         {
-            errors["Name"] = "Já existe uma etiqueta com este nome.";
+            errors["Name"] = ServerText.Get("Error.LabelNameTaken", "Já existe uma etiqueta com este nome.");
             return errors;
         }
 
@@ -53,7 +53,7 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
             var label = await db.Labels.FirstOrDefaultAsync(l => l.Id == existingId, cancellationToken);
             if (label is null)
             {
-                errors["Name"] = "Etiqueta não encontrada.";
+                errors["Name"] = ServerText.Get("Error.LabelNotFound", "Etiqueta não encontrada.");
                 return errors;
             }
 

@@ -24,16 +24,16 @@ public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
         var errors = new Dictionary<string, string>();
         if (string.IsNullOrWhiteSpace(name))
         {
-            errors["Name"] = "Informe o nome.";
+            errors["Name"] = ServerText.Get("Error.NameRequired", "Informe o nome.");
         }
         else if (name.Trim().Length > 80)
         {
-            errors["Name"] = "Use no máximo 80 caracteres.";
+            errors["Name"] = ServerText.Get("Error.Max80Characters", "Use no máximo 80 caracteres.");
         }
 
         if (actions.Count == 0)
         {
-            errors["Actions"] = "Adicione pelo menos uma ação.";
+            errors["Actions"] = ServerText.Get("Error.ActionRequired", "Adicione pelo menos uma ação.");
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -47,16 +47,16 @@ public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
             var error = action.Type switch
             {
                 MacroActionType.SendMessage or MacroActionType.AddPrivateNote when string.IsNullOrWhiteSpace(value) =>
-                    "Informe o texto.",
+                    ServerText.Get("Error.TextRequired", "Informe o texto."),
                 MacroActionType.AddLabel or MacroActionType.RemoveLabel when !labels.Contains(value?.ToLowerInvariant() ?? "") =>
-                    "Escolha uma etiqueta existente.",
+                    ServerText.Get("Error.ChooseExistingLabel", "Escolha uma etiqueta existente."),
                 MacroActionType.Assign when !string.IsNullOrEmpty(value) && !agents.Contains(value) =>
-                    "Escolha um agente ativo.",
+                    ServerText.Get("Error.ChooseActiveAgent", "Escolha um agente ativo."),
                 MacroActionType.ChangePriority when !Enum.TryParse<ConversationPriority>(value, out _) =>
-                    "Escolha uma prioridade.",
+                    ServerText.Get("Error.ChoosePriority", "Escolha uma prioridade."),
                 MacroActionType.Snooze when !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes)
                     || minutes < 1 || minutes > 60 * 24 * 90 =>
-                    "Informe os minutos (1 a 129600).",
+                    ServerText.Get("Error.SnoozeMinutesRange", "Informe os minutos (1 a 129600)."),
                 _ => null,
             };
             if (error is not null)
@@ -86,7 +86,7 @@ public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
             var macro = await db.Macros.FirstOrDefaultAsync(m => m.Id == existingId, cancellationToken);
             if (macro is null)
             {
-                errors["Name"] = "Macro não encontrada.";
+                errors["Name"] = ServerText.Get("Error.MacroNotFound", "Macro não encontrada.");
                 return errors;
             }
 

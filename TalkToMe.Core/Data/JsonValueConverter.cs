@@ -20,4 +20,10 @@ public static class JsonDefaults
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
+
+    /// <summary>As <see cref="Options"/> without null members: activity data stays small (and SQL can read "$.kind").</summary>
+    public static readonly JsonSerializerOptions Compact = new(Options)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 }

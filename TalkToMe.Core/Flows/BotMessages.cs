@@ -34,9 +34,9 @@ public static class BotMessages
         }
     }
 
-    public static Message Activity(TalkToMeDbContext db, Conversation conversation, string text, DateTime at)
+    public static Message Activity(TalkToMeDbContext db, Conversation conversation, ActivityData activity, DateTime at)
     {
-        var message = Message.Activity(conversation, text, at);
+        var message = Message.Activity(conversation, activity, at);
         db.Messages.Add(message);
         return message;
     }

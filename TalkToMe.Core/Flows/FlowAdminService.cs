@@ -100,7 +100,7 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
             var existing = await db.Flows.Include(f => f.Steps).FirstOrDefaultAsync(f => f.Id == draft.Id, cancellationToken);
             if (existing is null)
             {
-                return new FlowSaveResult(null, new Dictionary<string, string> { [""] = "Este fluxo não existe mais." });
+                return new FlowSaveResult(null, new Dictionary<string, string> { [""] = ServerText.Get("Error.FlowGone", "Este fluxo não existe mais.") });
             }
 
             flow = existing;
@@ -163,24 +163,24 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
         var name = draft.Name?.Trim() ?? "";
         if (name.Length == 0)
         {
-            errors["Name"] = "Informe o nome do fluxo.";
+            errors["Name"] = ServerText.Get("Error.FlowNameRequired", "Informe o nome do fluxo.");
         }
         else if (name.Length > 100)
         {
-            errors["Name"] = "O nome pode ter no máximo 100 caracteres.";
+            errors["Name"] = ServerText.Get("Error.NameMax100", "O nome pode ter no máximo 100 caracteres.");
         }
         else if (await db.Flows.AnyAsync(f => f.Name == name && f.Id != draft.Id, cancellationToken))
         {
-            errors["Name"] = "Já existe um fluxo com esse nome.";
+            errors["Name"] = ServerText.Get("Error.FlowNameTaken", "Já existe um fluxo com esse nome.");
         }
 
         if (draft.Steps.Count == 0)
         {
-            errors["Steps"] = "Adicione pelo menos um passo.";
+            errors["Steps"] = ServerText.Get("Error.StepRequired", "Adicione pelo menos um passo.");
         }
         else if (draft.Steps.Count > MaxSteps)
         {
-            errors["Steps"] = $"Um fluxo pode ter no máximo {MaxSteps} passos.";
+            errors["Steps"] = ServerText.Get("Error.FlowMaxSteps", "Um fluxo pode ter no máximo {0} passos.", MaxSteps);
         }
 
         var groupIds = (await db.ChannelGroups.Select(g => g.Id).ToListAsync(cancellationToken)).ToHashSet();
@@ -192,28 +192,28 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
             var textRequired = step.Type is FlowStepType.Message or FlowStepType.Question or FlowStepType.Menu;
             if (textRequired && string.IsNullOrWhiteSpace(step.Text))
             {
-                errors[key + ".Text"] = "Informe o texto do passo.";
+                errors[key + ".Text"] = ServerText.Get("Error.StepTextRequired", "Informe o texto do passo.");
             }
             else if ((step.Text?.Length ?? 0) > 4000)
             {
-                errors[key + ".Text"] = "O texto pode ter no máximo 4000 caracteres.";
+                errors[key + ".Text"] = ServerText.Get("Error.TextMax4000", "O texto pode ter no máximo 4000 caracteres.");
             }
 
             var answerKey = step.AnswerKey?.Trim();
             if (step.Type == FlowStepType.Question && string.IsNullOrEmpty(answerKey))
             {
-                errors[key + ".AnswerKey"] = "Informe a chave em que a resposta será guardada.";
+                errors[key + ".AnswerKey"] = ServerText.Get("Error.AnswerKeyRequired", "Informe a chave em que a resposta será guardada.");
             }
             else if (step.Type is FlowStepType.Question or FlowStepType.Menu && !string.IsNullOrEmpty(answerKey) && !KeyPattern().IsMatch(answerKey))
             {
-                errors[key + ".AnswerKey"] = "Use só letras, números e _ (até 50), por exemplo nome_cliente.";
+                errors[key + ".AnswerKey"] = ServerText.Get("Error.AnswerKeyFormat", "Use só letras, números e _ (até 50), por exemplo nome_cliente.");
             }
 
             if (step.Type == FlowStepType.Menu)
             {
                 if (step.Options.Count == 0)
                 {
-                    errors[key + ".Options"] = "Adicione pelo menos uma opção.";
+                    errors[key + ".Options"] = ServerText.Get("Error.OptionRequired", "Adicione pelo menos uma opção.");
                 }
 
                 for (var o = 0; o < step.Options.Count; o++)
@@ -222,16 +222,16 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
                     var optionKey = $"{key}.Options[{o}]";
                     if (string.IsNullOrWhiteSpace(option.Label))
                     {
-                        errors[optionKey + ".Label"] = "Informe o texto da opção.";
+                        errors[optionKey + ".Label"] = ServerText.Get("Error.OptionTextRequired", "Informe o texto da opção.");
                     }
 
                     var target = option.TargetValue?.Trim();
                     var targetError = option.Target switch
                     {
                         MenuTargetType.Step when !int.TryParse(target, out var n) || n < 1 || n > draft.Steps.Count =>
-                            $"Escolha um passo entre 1 e {draft.Steps.Count}.",
-                        MenuTargetType.ChannelGroup when !int.TryParse(target, out var g) || !groupIds.Contains(g) => "Escolha um grupo de canais.",
-                        MenuTargetType.Agent when target is null || !agentIds.Contains(target) => "Escolha um agente.",
+                            ServerText.Get("Error.ChooseStepRange", "Escolha um passo entre 1 e {0}.", draft.Steps.Count),
+                        MenuTargetType.ChannelGroup when !int.TryParse(target, out var g) || !groupIds.Contains(g) => ServerText.Get("Error.ChooseChannelGroup", "Escolha um grupo de canais."),
+                        MenuTargetType.Agent when target is null || !agentIds.Contains(target) => ServerText.Get("Error.ChooseAgent", "Escolha um agente."),
                         _ => null,
                     };
                     if (targetError is not null)
@@ -245,12 +245,12 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
             {
                 if (step.TransferGroupId is { } g && !groupIds.Contains(g))
                 {
-                    errors[key + ".TransferGroupId"] = "Esse grupo de canais não existe.";
+                    errors[key + ".TransferGroupId"] = ServerText.Get("Error.ChannelGroupMissing", "Esse grupo de canais não existe.");
                 }
 
                 if (!string.IsNullOrEmpty(step.TransferAgentId) && !agentIds.Contains(step.TransferAgentId))
                 {
-                    errors[key + ".TransferAgentId"] = "Esse agente não existe ou está desativado.";
+                    errors[key + ".TransferAgentId"] = ServerText.Get("Error.AgentMissingOrInactive", "Esse agente não existe ou está desativado.");
                 }
             }
         }

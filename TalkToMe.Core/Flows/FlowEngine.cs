@@ -35,7 +35,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
 
         // The bot holds the conversation until it hands it to agents.
         conversation.MarkPending();
-        BotMessages.Activity(db, conversation, $"Fluxo de entrada \"{flow.Name}\" iniciado", Now);
+        BotMessages.Activity(db, conversation, ActivityText.EntryFlowStarted(flow.Name), Now);
         await RunAsync(db, conversation, channel, flow, 0, isExit: false, cancellationToken);
     }
 
@@ -95,7 +95,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
             return;
         }
 
-        BotMessages.Activity(db, conversation, $"Fluxo de saída \"{flow.Name}\" iniciado", Now);
+        BotMessages.Activity(db, conversation, ActivityText.ExitFlowStarted(flow.Name), Now);
         await RunAsync(db, conversation, channel, flow, 0, isExit: true, cancellationToken);
     }
 
@@ -144,7 +144,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
         }
 
         conversation.SetFlowState(null, null);
-        BotMessages.Activity(db, conversation, "Fluxo interrompido: passos demais sem resposta do cliente", Now);
+        BotMessages.Activity(db, conversation, ActivityText.FlowStopped(), Now);
     }
 
     private async Task FollowAsync(TalkToMeDbContext db, Conversation conversation, Channel channel, Flow flow, MenuOption option,
@@ -177,22 +177,22 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
     {
         conversation.SetFlowState(null, null);
         conversation.Reopen();
-        var line = new StringBuilder("Bot: conversa transferida para atendimento");
+        string? handedToGroup = null, handedToAgent = null;
         if (groupId is { } gid && await db.ChannelGroups.AsNoTracking().Where(g => g.Id == gid).Select(g => g.Name)
                 .FirstOrDefaultAsync(cancellationToken) is { } groupName)
         {
             conversation.SetAttributesJson(Attributes.With(conversation.AttributesJson, GroupAttribute, groupName));
-            line.Append($" (grupo {groupName})");
+            handedToGroup = groupName;
         }
 
         if (agentId is not null && await db.Set<AppUser>().AsNoTracking().Where(u => u.Id == agentId && !u.IsDeactivated)
                 .Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken) is { } agentName)
         {
             conversation.Assign(agentId);
-            line.Append($" (agente {agentName})");
+            handedToAgent = agentName;
         }
 
-        BotMessages.Activity(db, conversation, line.ToString(), Now);
+        BotMessages.Activity(db, conversation, ActivityText.BotHandedOff(handedToGroup, handedToAgent), Now);
     }
 
     /// <summary>Encerrar: resolve; an entry flow that ends the conversation hands over to the exit flow, like an agent would.</summary>
@@ -232,7 +232,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
         if (conversation.Status != ConversationStatus.Resolved)
         {
             conversation.Resolve(Now);
-            BotMessages.Activity(db, conversation, "Bot: conversa encerrada", Now);
+            BotMessages.Activity(db, conversation, ActivityText.BotResolved(), Now);
         }
     }
 

@@ -29,8 +29,12 @@ public sealed class KeepAliveEngine(
     TimeProvider time,
     ILogger<KeepAliveEngine> logger)
 {
+    /// <summary>The pt-BR Content of Keep Alive's activity lines (the data is <see cref="ActivityText.KeepAliveInactivitySent"/> and <see cref="ActivityText.KeepAliveClosed"/>).</summary>
     public const string InactivitySentActivity = "Keep Alive: mensagem de inatividade enviada";
     public const string ClosedActivity = "Keep Alive: conversa encerrada";
+
+    // The finalization deadline counts from the inactivity line; found by its kind, never by its (translatable) text.
+    private const string InactivitySentKind = nameof(ActivityKind.KeepAliveInactivitySent);
 
     /// <summary>Deadlines handled per transaction: big enough to amortise the commit, small enough to keep the write lock short.</summary>
     public int BatchSize { get; init; } = 250;
@@ -115,13 +119,13 @@ public sealed class KeepAliveEngine(
                 SET "KeepAliveDueAt" = (
                         SELECT MAX(m."CreatedAt") FROM "Messages" m
                         WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
-                          AND m."Content" = {InactivitySentActivity}) + {finalization}
+                          AND json_extract(m."ActivityData", '$.kind') = {InactivitySentKind}) + {finalization}
                 WHERE "ChannelId" = {channelId}
                   AND "Status" IN ({(int)ConversationStatus.Open}, {(int)ConversationStatus.Pending})
                   AND "KeepAliveStage" = {(int)KeepAliveStage.AwaitingFinalization}
                   AND EXISTS (SELECT 1 FROM "Messages" m
                         WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
-                          AND m."Content" = {InactivitySentActivity})
+                          AND json_extract(m."ActivityData", '$.kind') = {InactivitySentKind})
                 """, cancellationToken);
         }
 
@@ -271,8 +275,8 @@ public sealed class KeepAliveEngine(
                         await rows.RecordOutgoingAsync(conversationId, text, now, cancellationToken);
                     }
 
-                    var activity = Message.Activity(conversationId, channel.Id, inactivity ? InactivitySentActivity : ClosedActivity, now);
-                    added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(activity, cancellationToken)));
+                    var activity = Message.Activity(conversationId, channel.Id, inactivity ? ActivityText.KeepAliveInactivitySent : ActivityText.KeepAliveClosed, now);
+                    added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(activity, cancellationToken)) { Activity = activity.ActivityData });
                     if (!inactivity)
                     {
                         await rows.ResolveAsync(conversationId, now, cancellationToken);
@@ -298,7 +302,7 @@ public sealed class KeepAliveEngine(
                 var messages = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
                 await db.SaveChangesAsync(cancellationToken);
                 pending |= BotMessages.HasPendingOutgoing(messages);
-                added.AddRange(messages.Select(m => new MessageAdded(m.ConversationId, m.ChannelId, m.Id)));
+                added.AddRange(messages.Select(m => new MessageAdded(m.ConversationId, m.ChannelId, m.Id) { Activity = m.ActivityData }));
             }
 
             await tx.CommitAsync(cancellationToken);
@@ -381,7 +385,7 @@ public sealed class KeepAliveEngine(
             BotMessages.Send(db, conversation, channel, text, SenderType.System, BotMessages.KeepAliveName, now);
         }
 
-        BotMessages.Activity(db, conversation, ClosedActivity, now);
+        BotMessages.Activity(db, conversation, ActivityText.KeepAliveClosed, now);
         conversation.Resolve(now);
         await flows.OnConversationResolvedAsync(db, conversation, cancellationToken);
     }

@@ -27,10 +27,10 @@ internal sealed class KeepAliveRows : IAsyncDisposable
         _insertMessage = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderId", "SenderName",
                 "Content", "ExternalId", "DeliveryStatus", "FailureReason", "DeliveryAttempts", "NextAttemptAt", "DeliveryId",
-                "CreatedAt", "SentAt")
+                "CreatedAt", "SentAt", "ActivityData")
             VALUES ($conversation, $channel, $direction, $kind, $senderType, $senderId, $senderName,
                 $content, $externalId, $deliveryStatus, $failureReason, $attempts, $nextAttemptAt, $deliveryId,
-                $createdAt, $sentAt)
+                $createdAt, $sentAt, $activityData)
             RETURNING "Id"
             """);
         // What Conversation.RecordOutgoing changes.
@@ -66,6 +66,9 @@ internal sealed class KeepAliveRows : IAsyncDisposable
         p["$deliveryId"].Value = message.DeliveryId is { } id ? id.ToString().ToUpperInvariant() : DBNull.Value;
         p["$createdAt"].Value = message.CreatedAt.Ticks;
         p["$sentAt"].Value = Ticks(message.SentAt);
+        p["$activityData"].Value = message.ActivityData is { } activity
+            ? System.Text.Json.JsonSerializer.Serialize(activity, JsonDefaults.Compact)
+            : DBNull.Value;
         return (long)(await _insertMessage.ExecuteScalarAsync(cancellationToken))!;
     }
 

@@ -27,15 +27,15 @@ public static class KeepAliveRules
     {
         if (!Enum.IsDefined(unit))
         {
-            errors[field] = "Escolha segundos, minutos ou horas.";
+            errors[field] = ServerText.Get("Error.UnitRequired", "Escolha segundos, minutos ou horas.");
         }
         else if (amount <= 0)
         {
-            errors[field] = "Informe um tempo maior que zero.";
+            errors[field] = ServerText.Get("Error.TimePositive", "Informe um tempo maior que zero.");
         }
         else if (KeepAliveSettings.ToTimeSpan(amount, unit) > MaxTime)
         {
-            errors[field] = "O tempo máximo é de 30 dias.";
+            errors[field] = ServerText.Get("Error.TimeMax30Days", "O tempo máximo é de 30 dias.");
         }
     }
 
@@ -43,11 +43,11 @@ public static class KeepAliveRules
     {
         if (enabled && string.IsNullOrWhiteSpace(message))
         {
-            errors[field] = "Informe a mensagem para ativar o Keep Alive.";
+            errors[field] = ServerText.Get("Error.KeepAliveMessageRequired", "Informe a mensagem para ativar o Keep Alive.");
         }
         else if (message is not null && message.Trim().Length > MaxMessageLength)
         {
-            errors[field] = $"A mensagem pode ter no máximo {MaxMessageLength} caracteres.";
+            errors[field] = ServerText.Get("Error.MessageMaxLength", "A mensagem pode ter no máximo {0} caracteres.", MaxMessageLength);
         }
     }
 }

@@ -89,6 +89,9 @@ public class Message
     /// <summary>Set when the message was sent as a provider template (WhatsApp outside the 24-hour window); Content is its rendered text.</summary>
     public MessageTemplate? Template { get; private set; }
 
+    /// <summary>An activity line as data (kind and arguments), rendered in the reader's language; null for other messages and for activity rows stored before it existed (Content only).</summary>
+    public ActivityData? ActivityData { get; private set; }
+
     public bool IsCustomerVisible => Kind == MessageKind.Text;
 
     /// <summary>A customer message; the sender is the conversation's contact unless named (someone else in an e-mail thread).</summary>
@@ -139,15 +142,19 @@ public class Message
             SenderName = agentName,
         };
 
-    public static Message Activity(Conversation conversation, string content, DateTime at)
+    /// <summary>An activity line: the data the reader's UI renders, and its pt-BR sentence as Content for everyone else.</summary>
+    public static Message Activity(Conversation conversation, ActivityData activity, DateTime at)
     {
-        var message = Activity(conversation.Id, conversation.ChannelId, content, at);
+        var message = Activity(conversation.Id, conversation.ChannelId, activity, at);
         message.Conversation = conversation;
         return message;
     }
 
-    public static Message Activity(int conversationId, int channelId, string content, DateTime at) =>
-        new(conversationId, channelId, MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, content, at);
+    public static Message Activity(int conversationId, int channelId, ActivityData activity, DateTime at) =>
+        new(conversationId, channelId, MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, ActivityText.Portuguese(activity), at)
+        {
+            ActivityData = activity,
+        };
 
     public void MarkSent(string? providerId, DateTime at)
     {

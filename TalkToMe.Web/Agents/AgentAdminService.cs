@@ -1,3 +1,4 @@
+using TalkToMe.Core;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -34,17 +35,17 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var errors = new Dictionary<string, string>();
         if (string.IsNullOrWhiteSpace(agent.DisplayName))
         {
-            errors[nameof(NewAgent.DisplayName)] = "Informe o nome.";
+            errors[nameof(NewAgent.DisplayName)] = ServerText.Get("Error.NameRequired", "Informe o nome.");
         }
 
         if (string.IsNullOrWhiteSpace(agent.Email) || !agent.Email.Contains('@'))
         {
-            errors[nameof(NewAgent.Email)] = "Informe um e-mail válido.";
+            errors[nameof(NewAgent.Email)] = ServerText.Get("Error.EmailInvalid", "Informe um e-mail válido.");
         }
 
         if (!Roles.All.Contains(agent.Role))
         {
-            errors[nameof(NewAgent.Role)] = "Escolha Admin ou Agent.";
+            errors[nameof(NewAgent.Role)] = ServerText.Get("Error.ChooseRole", "Escolha Admin ou Agent.");
         }
 
         if (string.IsNullOrEmpty(agent.Password) || agent.Password.Length < 8)
@@ -61,7 +62,7 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         if (await users.FindByEmailAsync(agent.Email.Trim()) is not null)
         {
-            errors[nameof(NewAgent.Email)] = "Já existe um usuário com este e-mail.";
+            errors[nameof(NewAgent.Email)] = ServerText.Get("Error.EmailTaken", "Já existe um usuário com este e-mail.");
             return errors;
         }
 
@@ -159,12 +160,12 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         RequireAdmin(caller);
         if (deactivated && caller.FindFirstValue(ClaimTypes.NameIdentifier) == userId)
         {
-            throw new InvalidOperationException("Você não pode desativar a sua própria conta.");
+            throw new InvalidOperationException(ServerText.Get("Error.CannotDeactivateSelf", "Você não pode desativar a sua própria conta."));
         }
 
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException("Agente não encontrado.");
+        var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException(ServerText.Get("Error.AgentNotFound", "Agente não encontrado."));
         user.IsDeactivated = deactivated;
         await users.UpdateAsync(user);
         // A new security stamp invalidates the agent's existing sign-in cookies.
@@ -175,7 +176,7 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
     {
         if (!caller.IsInRole(Roles.Admin))
         {
-            throw new UnauthorizedAccessException("Somente administradores podem gerenciar agentes.");
+            throw new UnauthorizedAccessException(ServerText.Get("Error.AdminsManageAgents", "Somente administradores podem gerenciar agentes."));
         }
     }
 }

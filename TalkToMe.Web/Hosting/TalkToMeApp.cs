@@ -79,6 +79,7 @@ public static class TalkToMeApp
             return next(context);
         });
         app.UseRequestLocalization();
+        ServerTextTranslator.Install(app.Services);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

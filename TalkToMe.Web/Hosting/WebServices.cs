@@ -65,6 +65,7 @@ public static class WebServices
         services.AddCascadingAuthenticationState();
 
         services.AddLocalization(options => options.ResourcesPath = "Resources");
+        services.AddSingleton<ServerTextTranslator>();
         services.Configure<RequestLocalizationOptions>(options =>
         {
             options.SetDefaultCulture(Cultures[0]).AddSupportedCultures(Cultures).AddSupportedUICultures(Cultures);

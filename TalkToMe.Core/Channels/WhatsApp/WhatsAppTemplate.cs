@@ -70,7 +70,7 @@ public partial class WhatsAppTemplate
         if (values.Count != Parameters.Count)
         {
             throw new ConversationRuleException(
-                $"O modelo {Name} espera {Parameters.Count} parâmetro(s); foram enviados {values.Count}.");
+                ServerText.Get("Error.TemplateParameterCount", "O modelo {0} espera {1} parâmetro(s); foram enviados {2}.", Name, Parameters.Count, values.Count));
         }
 
         var parameters = new List<TemplateParameter>(values.Count);
@@ -80,18 +80,18 @@ public partial class WhatsAppTemplate
             var placeholder = "{{" + Parameters[i] + "}}";
             if (value.Length == 0)
             {
-                throw new ConversationRuleException($"Preencha o parâmetro {placeholder} do modelo {Name}.");
+                throw new ConversationRuleException(ServerText.Get("Error.TemplateParameterRequired", "Preencha o parâmetro {0} do modelo {1}.", placeholder, Name));
             }
 
             if (value.Length > MaxParameterLength)
             {
-                throw new ConversationRuleException($"O parâmetro {placeholder} passa do limite de {MaxParameterLength} caracteres.");
+                throw new ConversationRuleException(ServerText.Get("Error.TemplateParameterTooLong", "O parâmetro {0} passa do limite de {1} caracteres.", placeholder, MaxParameterLength));
             }
 
             if (value.Contains('\n') || value.Contains('\r') || value.Contains('\t') || value.Contains("     "))
             {
                 throw new ConversationRuleException(
-                    $"O parâmetro {placeholder} não pode ter quebras de linha, tabulações nem mais de quatro espaços seguidos (regra do WhatsApp).");
+                    ServerText.Get("Error.TemplateParameterWhitespace", "O parâmetro {0} não pode ter quebras de linha, tabulações nem mais de quatro espaços seguidos (regra do WhatsApp).", placeholder));
             }
 
             parameters.Add(new TemplateParameter(Parameters[i], value));

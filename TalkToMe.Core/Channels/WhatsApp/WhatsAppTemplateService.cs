@@ -52,7 +52,7 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
 
             if (channel.Type != ChannelType.WhatsApp)
             {
-                return Error("Modelos de mensagem existem só em canais do WhatsApp.");
+                return Error(ServerText.Get("Error.TemplatesWhatsAppOnly", "Modelos de mensagem existem só em canais do WhatsApp."));
             }
 
             settings = channel.GetSettings<WhatsAppSettings>();
@@ -60,14 +60,14 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
 
         if (string.IsNullOrWhiteSpace(settings.BusinessAccountId) || string.IsNullOrWhiteSpace(settings.AccessToken))
         {
-            return Error("Informe o ID da conta WhatsApp Business e o token de acesso do canal e salve antes de sincronizar os modelos.");
+            return Error(ServerText.Get("Error.TemplatesNeedCredentials", "Informe o ID da conta WhatsApp Business e o token de acesso do canal e salve antes de sincronizar os modelos."));
         }
 
         var url = ProviderHttp.Url(settings.ApiBaseUrl, $"{Uri.EscapeDataString(settings.ApiVersion.Trim())}/"
             + $"{Uri.EscapeDataString(settings.BusinessAccountId.Trim())}/message_templates?fields={Fields}&limit=100");
         if (url is null)
         {
-            return Error("URL da API do WhatsApp inválida.");
+            return Error(ServerText.Get("Error.WhatsAppApiUrlInvalid", "URL da API do WhatsApp inválida."));
         }
 
         var fetched = new List<FetchedTemplate>();
@@ -76,7 +76,7 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
         {
             if (page == MaxPages)
             {
-                return Error($"A Meta devolveu mais de {MaxPages} páginas de modelos; nada foi alterado.");
+                return Error(ServerText.Get("Error.TemplatesTooManyPages", "A Meta devolveu mais de {0} páginas de modelos; nada foi alterado.", MaxPages));
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -84,14 +84,14 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
             var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.SendTimeout, "WhatsApp", cancellationToken);
             if (failure is not null)
             {
-                return Error($"Não foi possível buscar os modelos: {failure.Error}.");
+                return Error(ServerText.Get("Error.TemplatesFetchFailed", "Não foi possível buscar os modelos: {0}.", failure.Error));
             }
 
             using var json = response!.Json();
             if (!response.IsSuccess || json?.RootElement is not { ValueKind: JsonValueKind.Object } root
                 || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
             {
-                return Error($"A Meta recusou a busca de modelos: {Reason(response, json)}.");
+                return Error(ServerText.Get("Error.TemplatesRefused", "A Meta recusou a busca de modelos: {0}.", Reason(response, json)));
             }
 
             foreach (var item in data.EnumerateArray())

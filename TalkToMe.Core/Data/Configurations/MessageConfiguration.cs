@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Data.Configurations;
@@ -18,6 +19,11 @@ public class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.Property(m => m.Template).HasConversion(
             v => JsonSerializer.Serialize(v, JsonDefaults.Options),
             v => JsonSerializer.Deserialize<MessageTemplate>(v, JsonDefaults.Options));
+
+        // Null for every message that is not an activity line, and for activity rows stored before the data existed.
+        builder.Property(m => m.ActivityData).HasConversion(
+            v => JsonSerializer.Serialize(v, JsonDefaults.Compact),
+            v => JsonSerializer.Deserialize<ActivityData>(v, JsonDefaults.Compact));
 
         builder.HasOne(m => m.Conversation).WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(m => new { m.ConversationId, m.Id });

@@ -190,6 +190,28 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task ActivityLine_ReadsInEachAgentsLanguage_LiveAndAfterReload()
+    {
+        var conversationId = await PostInboundAsync("activity-en-1", "Helena Prado", "Can you close this?");
+        var portuguese = await SignedInAsync();
+        var english = await SignedInAsync(AgentBEmail, AgentBPassword);
+        // The language menu's own route: a cookie and a full reload, as a user switching to English does.
+        await english.GotoAsync($"/culture/set?culture=en&redirectUri=/conversations/{conversationId}");
+        await Expect(english.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await OpenAsync(portuguese, $"/conversations/{conversationId}");
+
+        await portuguese.GetByRole(AriaRole.Button, new() { Name = "Resolver" }).ClickAsync();
+
+        // Stored once as data; each reader sees it in their own language, the English one live without reload.
+        var englishLine = english.GetByTestId("thread").Locator("[data-activity-kind=Resolved]");
+        await Expect(englishLine).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Conversation resolved by .+"));
+        await Expect(portuguese.GetByTestId("thread").Locator("[data-activity-kind=Resolved]"))
+            .ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Conversa resolvida por .+"));
+        await OpenAsync(english, $"/conversations/{conversationId}");
+        await Expect(englishLine).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Conversation resolved by .+"));
+    }
+
+    [Fact]
     public async Task Resolve_OnAgentA_ShowsOnAgentB()
     {
         var conversationId = await PostInboundAsync("resolve-1", "Renata Alves", "Pode encerrar, obrigada");

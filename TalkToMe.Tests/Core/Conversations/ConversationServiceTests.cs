@@ -283,6 +283,10 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 
         Assert.Null((await ConversationAsync(id)).AssigneeId);
         Assert.Equal(["Atribuída a Ana por João", "Atribuição removida por Ana"], await ActivitiesAsync(id));
+        // Stored as data too, so each reader gets the line in their language.
+        Assert.Equal(
+            [new ActivityData(ActivityKind.Assigned) { Actor = "João", Assignee = "Ana" }, new ActivityData(ActivityKind.Unassigned) { Actor = "Ana" }],
+            await ActivityDataAsync(id));
         Assert.Contains(_published, e => e is ConversationChanged { AssigneeId: "ana-id" });
     }
 
@@ -299,6 +303,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 
         Assert.Equal(ConversationStatus.Open, (await ConversationAsync(id)).Status);
         Assert.Equal(["Conversa resolvida por Ana", "Conversa reaberta por Ana"], await ActivitiesAsync(id));
+        // Hub clients get the data with the event, to render the line in their own language.
+        Assert.Contains(_published, e => e is MessageAdded { Activity: { Kind: ActivityKind.Resolved, Actor: "Ana" } });
         await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReopenAsync(id, _ana));
     }
 
@@ -313,6 +319,10 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         var conversation = await ConversationAsync(id);
         Assert.Equal(ConversationStatus.Snoozed, conversation.Status);
         Assert.Equal(["Adiada até 22/11 14:00 por Ana"], await ActivitiesAsync(id));
+        // The time is kept in UTC; the reader's UI shows it in their time zone.
+        var snoozed = Assert.Single(await ActivityDataAsync(id));
+        Assert.Equal(new ActivityData(ActivityKind.Snoozed) { Actor = "Ana", Until = new DateTime(2026, 11, 22, 17, 0, 0, DateTimeKind.Utc) }, snoozed);
+        Assert.Equal(DateTimeKind.Utc, snoozed!.Until!.Value.Kind);
     }
 
     [Fact]
@@ -330,6 +340,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         Assert.Equal(ConversationStatus.Snoozed, (await ConversationAsync(later)).Status);
         Assert.Equal(TestData.Now.AddHours(10), await _service.NextSnoozeEndAsync());
         Assert.Contains("Conversa reaberta: fim do adiamento", await ActivitiesAsync(due));
+        Assert.Contains(new ActivityData(ActivityKind.SnoozeEnded), await ActivityDataAsync(due));
     }
 
     [Fact]
@@ -353,6 +364,12 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         Assert.Empty((await ConversationAsync(id)).Labels);
         Assert.Equal(["Prioridade alterada para Alta por Ana", "Etiqueta vip adicionada por Ana", "Etiqueta vip removida por Ana"],
             await ActivitiesAsync(id));
+        Assert.Equal(
+        [
+            new ActivityData(ActivityKind.PriorityChanged) { Actor = "Ana", Priority = ConversationPriority.High },
+            new ActivityData(ActivityKind.LabelAdded) { Actor = "Ana", Label = "vip" },
+            new ActivityData(ActivityKind.LabelRemoved) { Actor = "Ana", Label = "vip" },
+        ], await ActivityDataAsync(id));
     }
 
     [Fact]
@@ -489,6 +506,9 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         await db.SaveChangesAsync();
         return macro.Id;
     }
+
+    private async Task<List<ActivityData?>> ActivityDataAsync(int conversationId) =>
+        (await ThreadAsync(conversationId)).Where(m => m.Kind == MessageKind.Activity).Select(m => m.ActivityData).ToList();
 
     private async Task<List<string>> ActivitiesAsync(int conversationId) =>
         (await ThreadAsync(conversationId)).Where(m => m.Kind == MessageKind.Activity).Select(m => m.Content).ToList();

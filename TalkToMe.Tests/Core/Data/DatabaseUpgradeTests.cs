@@ -35,8 +35,9 @@ public class DatabaseUpgradeTests
         {
             var applied = await Migrator(connectionString).MigrateAsync();
 
-            Assert.Equal([DatabaseMigrator.InitialMigrationId], applied);
-            Assert.Equal([DatabaseMigrator.InitialMigrationId], await EfHistoryAsync(connectionString));
+            Assert.Equal(DatabaseMigrator.InitialMigrationId, applied[0]);
+            Assert.Equal(AllMigrations(), applied);
+            Assert.Equal(AllMigrations(), await EfHistoryAsync(connectionString));
         }
         finally
         {
@@ -48,13 +49,17 @@ public class DatabaseUpgradeTests
     public async Task Migrate_LegacyDatabase_RecordsInitialCreateWithoutRunningIt()
     {
         await using var database = await SqliteTestDatabase.CreateFromLegacySqlAsync();
-        var before = MigrationSchemaTests.Describe(database.ConnectionString);
 
         var applied = await Migrator(database.ConnectionString).MigrateAsync();
 
-        Assert.Empty(applied);
-        Assert.Equal([DatabaseMigrator.InitialMigrationId], await EfHistoryAsync(database.ConnectionString));
-        Assert.Equal(before, MigrationSchemaTests.Describe(database.ConnectionString));
+        // InitialCreate is recorded, not run; only the migrations that came after it run.
+        Assert.Equal(AllMigrations().Skip(1), applied);
+        Assert.Equal(AllMigrations(), await EfHistoryAsync(database.ConnectionString));
+        await using (var fresh = await SqliteTestDatabase.CreateAsync())
+        {
+            Assert.Equal(MigrationSchemaTests.Describe(fresh.ConnectionString), MigrationSchemaTests.Describe(database.ConnectionString));
+        }
+
         Assert.Empty(await Migrator(database.ConnectionString).MigrateAsync());
     }
 
@@ -87,7 +92,7 @@ public class DatabaseUpgradeTests
                 await AssertTheAppServesThemOverHttpAsync(app);
             }
 
-            Assert.Equal([DatabaseMigrator.InitialMigrationId], await EfHistoryAsync(connectionString));
+            Assert.Equal(AllMigrations(), await EfHistoryAsync(connectionString));
             Assert.Equal(3L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"__TalkToMeMigrations\""));
         }
         finally
@@ -205,6 +210,13 @@ public class DatabaseUpgradeTests
         command.Parameters.AddWithValue("$template", JsonSerializer.Serialize(
             new MessageTemplate("pedido_confirmado", "pt_BR", [new TemplateParameter("1", "42")]), JsonDefaults.Options));
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Every migration in the assembly, oldest first (InitialCreate, then what came after it).</summary>
+    private static List<string> AllMigrations()
+    {
+        using var db = new Factory("Data Source=:memory:").CreateDbContext();
+        return db.Database.GetMigrations().ToList();
     }
 
     private static DatabaseMigrator Migrator(string connectionString) =>

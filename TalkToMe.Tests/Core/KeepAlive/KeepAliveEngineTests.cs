@@ -67,7 +67,7 @@ public class KeepAliveEngineTests
             var conversation = await db.Conversations.SingleAsync(c => c.Id == id);
             var entity = await db.Channels.SingleAsync(c => c.Id == channel);
             BotMessages.Send(db, conversation, entity, Inactivity, SenderType.System, BotMessages.KeepAliveName, h.Now);
-            BotMessages.Activity(db, conversation, KeepAliveEngine.InactivitySentActivity, h.Now);
+            BotMessages.Activity(db, conversation, ActivityText.KeepAliveInactivitySent, h.Now);
             await db.SaveChangesAsync();
         }
 
@@ -109,7 +109,7 @@ public class KeepAliveEngineTests
             var conversation = await db.Conversations.SingleAsync(c => c.Id == byEf);
             var entity = await db.Channels.SingleAsync(c => c.Id == channel);
             BotMessages.Send(db, conversation, entity, Finalization, SenderType.System, BotMessages.KeepAliveName, h.Now);
-            BotMessages.Activity(db, conversation, KeepAliveEngine.ClosedActivity, h.Now);
+            BotMessages.Activity(db, conversation, ActivityText.KeepAliveClosed, h.Now);
             conversation.Resolve(h.Now);
             await new FlowEngine(h.Clock).OnConversationResolvedAsync(db, conversation, CancellationToken.None);
             await db.SaveChangesAsync();

@@ -213,7 +213,7 @@ public partial class ChannelPage
             _errors = new Dictionary<string, string> { ["Type"] = L["Channels.TypeHelp"] };
             if (string.IsNullOrWhiteSpace(_name))
             {
-                _errors["Name"] = "Informe o nome do canal.";
+                _errors["Name"] = L["Error.ChannelNameRequired"];
             }
 
             return;
