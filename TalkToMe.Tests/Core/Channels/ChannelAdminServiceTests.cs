@@ -20,7 +20,7 @@ public class ChannelAdminServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await SqliteTestDatabase.CreateAsync();
-        _service = new ChannelAdminService(_database.Factory, new ManualTimeProvider(TestData.Now), _signal);
+        _service = new ChannelAdminService(_database.Factory, new FakeTimeProvider(TestData.Now), _signal);
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

@@ -14,7 +14,7 @@ namespace TalkToMe.Tests.Core.Conversations;
 
 public sealed class ConversationServiceTests : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(TestData.Now);
     private readonly List<InboxEvent> _published = [];
     private SqliteTestDatabase _database = null!;
     private ConversationService _service = null!;

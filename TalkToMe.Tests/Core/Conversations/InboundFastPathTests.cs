@@ -64,7 +64,7 @@ public sealed class InboundFastPathTests
 
     private static async Task<StoryResult> RunStoryAsync(bool flowsInvolved)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(TestData.Now);
         var flows = new SwitchableFlows { Involved = flowsInvolved };
         var events = new List<InboxEvent>();
         var (service, database, channelId) = await CreateAsync(flows, time, events.Add);
@@ -101,7 +101,7 @@ public sealed class InboundFastPathTests
     }
 
     private static async Task<(ConversationService Service, SqliteTestDatabase Database, int ChannelId)> CreateAsync(
-        IConversationFlows flows, ManualTimeProvider? time = null, Action<InboxEvent>? onEvent = null)
+        IConversationFlows flows, FakeTimeProvider? time = null, Action<InboxEvent>? onEvent = null)
     {
         var database = await SqliteTestDatabase.CreateAsync();
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
@@ -110,7 +110,7 @@ public sealed class InboundFastPathTests
             hub.Subscribe(onEvent);
         }
 
-        var service = new ConversationService(database.Factory, hub, new OutboxSignal(), flows, time ?? new ManualTimeProvider(),
+        var service = new ConversationService(database.Factory, hub, new OutboxSignal(), flows, time ?? new FakeTimeProvider(TestData.Now),
             new KeepAliveSignal());
         await using var db = database.NewContext();
         var channel = await db.AddChannelAsync("API Loja");

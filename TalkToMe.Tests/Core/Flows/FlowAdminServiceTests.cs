@@ -14,7 +14,7 @@ public class FlowAdminServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await SqliteTestDatabase.CreateAsync();
-        _service = new FlowAdminService(_database.Factory, new ManualTimeProvider());
+        _service = new FlowAdminService(_database.Factory, new FakeTimeProvider(TestData.Now));
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

@@ -12,7 +12,7 @@ namespace TalkToMe.Tests.Core.Flows;
 public class FlowEngineTests : IAsyncLifetime
 {
     private SqliteTestDatabase _database = null!;
-    private readonly ManualTimeProvider _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
 
     public async Task InitializeAsync() => _database = await SqliteTestDatabase.CreateAsync();
 
@@ -201,7 +201,7 @@ public class FlowEngineTests : IAsyncLifetime
         await CustomerSaysAsync(id, "Rita");
 
         // A fresh engine and context, as after the app restarted: the state is the conversation's columns.
-        await CustomerSaysAsync(id, "Recife", new FlowEngine(new ManualTimeProvider(TestData.Now.AddHours(1))));
+        await CustomerSaysAsync(id, "Recife", new FlowEngine(new FakeTimeProvider(TestData.Now.AddHours(1))));
 
         Assert.Equal(["Seu nome?", "Sua cidade, Rita?"], await BotTextsAsync(id));
         var conversation = await ConversationAsync(id);

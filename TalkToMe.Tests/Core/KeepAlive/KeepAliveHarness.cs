@@ -10,7 +10,7 @@ using TalkToMe.Tests.Support;
 
 namespace TalkToMe.Tests.Core.KeepAlive;
 
-/// <summary>A real SQLite database, a manual clock and the Keep Alive engine wired as the app wires it.</summary>
+/// <summary>A real SQLite database, a fake clock and the Keep Alive engine wired as the app wires it.</summary>
 public sealed class KeepAliveHarness : IAsyncDisposable
 {
     private KeepAliveHarness(SqliteTestDatabase database)
@@ -20,7 +20,7 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     }
 
     public SqliteTestDatabase Database { get; }
-    public ManualTimeProvider Clock { get; } = new(TestData.Now);
+    public FakeTimeProvider Clock { get; } = new(TestData.Now);
     public KeepAliveSignal Signal { get; } = new();
     public OutboxSignal Outbox { get; } = new();
     public InboxEventHub Events { get; } = new(NullLogger<InboxEventHub>.Instance);

@@ -238,7 +238,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     [Fact]
     public async Task ClaimedMessage_WhoseSenderDied_IsDueAgainAfterTheLease()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var reply = await _service.ReplyAsync(await NewConversationAsync(), _ana, "Depois da queda");
         // A previous process claimed it (lease 30 s ahead) and died before finishing.
         var lease = time.GetUtcNow().UtcDateTime + Options.ClaimLease;

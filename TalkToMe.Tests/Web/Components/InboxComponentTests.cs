@@ -1,3 +1,4 @@
+using Bunit;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Tests.Support;
@@ -12,16 +13,18 @@ public class InboxComponentTests
         42, "Mariana Costa", 3, "WhatsApp Vendas", ChannelType.WhatsApp, preview, TestData.Now.AddMinutes(-5), unread,
         ConversationStatus.Open, assignee is null ? null : "u1", assignee, ConversationPriority.None);
 
+    private static IRenderedComponent<ConversationListItemView> RenderItem(ComponentTestContext context, ConversationListItem item) =>
+        context.Render<ConversationListItemView>(p => p
+            .Add(c => c.Item, item)
+            .Add(c => c.Now, TestData.Now));
+
     [Fact]
     public async Task ListItem_ShowsContactChannelPreviewTimeAndUnreadCount()
     {
-        var document = await ComponentRenderer.RenderAsync<ConversationListItemView>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationListItemView.Item)] = Item(),
-            [nameof(ConversationListItemView.Now)] = TestData.Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = RenderItem(context, Item());
 
-        var link = document.QuerySelector("a[data-testid=conversation]")!;
+        var link = cut.Find("a[data-testid=conversation]");
         Assert.Equal("/conversations/42", link.GetAttribute("href"));
         Assert.Equal("Mariana Costa", link.QuerySelector("[data-testid=contact-name]")!.TextContent);
         Assert.Contains("WhatsApp Vendas", link.TextContent);
@@ -35,28 +38,22 @@ public class InboxComponentTests
     [Fact]
     public async Task ListItem_RendersCustomerTextAsTextNeverAsMarkup()
     {
-        var document = await ComponentRenderer.RenderAsync<ConversationListItemView>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationListItemView.Item)] = Item("<script>alert(1)</script><b>oi</b>", unread: 0),
-            [nameof(ConversationListItemView.Now)] = TestData.Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = RenderItem(context, Item("<script>alert(1)</script><b>oi</b>", unread: 0));
 
-        Assert.Empty(document.QuerySelectorAll("script"));
-        Assert.Empty(document.QuerySelectorAll("b"));
-        Assert.Equal("<script>alert(1)</script><b>oi</b>", document.QuerySelector("[data-testid=preview]")!.TextContent);
-        Assert.Null(document.QuerySelector("[data-testid=unread]"));
+        Assert.Empty(cut.FindAll("script"));
+        Assert.Empty(cut.FindAll("b"));
+        Assert.Equal("<script>alert(1)</script><b>oi</b>", cut.Find("[data-testid=preview]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=unread]"));
     }
 
     [Fact]
     public async Task ListItem_ShowsTheAssignee()
     {
-        var document = await ComponentRenderer.RenderAsync<ConversationListItemView>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationListItemView.Item)] = Item(assignee: "Ana Souza"),
-            [nameof(ConversationListItemView.Now)] = TestData.Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = RenderItem(context, Item(assignee: "Ana Souza"));
 
-        Assert.Equal("Ana Souza", document.QuerySelector(".ttm-assignee")!.TextContent);
+        Assert.Equal("Ana Souza", cut.Find(".ttm-assignee").TextContent);
     }
 
     [Theory]
@@ -77,12 +74,10 @@ public class InboxComponentTests
     [InlineData(ChannelType.Sms, "SMS")]
     public async Task ChannelTypeIcon_NamesTheTypeForScreenReaders(ChannelType type, string label)
     {
-        var document = await ComponentRenderer.RenderAsync<ChannelTypeIcon>(new Dictionary<string, object?>
-        {
-            [nameof(ChannelTypeIcon.Type)] = type,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<ChannelTypeIcon>(p => p.Add(c => c.Type, type));
 
-        Assert.Equal(label, document.QuerySelector("[role=img]")!.GetAttribute("aria-label"));
+        Assert.Equal(label, cut.Find("[role=img]").GetAttribute("aria-label"));
     }
 
     [Fact]
@@ -90,18 +85,11 @@ public class InboxComponentTests
     {
         var errors = new Dictionary<string, string> { ["Email"] = "Informe um e-mail válido." };
 
-        var email = await ComponentRenderer.RenderAsync<FieldError>(new Dictionary<string, object?>
-        {
-            [nameof(FieldError.Errors)] = errors,
-            [nameof(FieldError.Field)] = "Email",
-        });
-        var name = await ComponentRenderer.RenderAsync<FieldError>(new Dictionary<string, object?>
-        {
-            [nameof(FieldError.Errors)] = errors,
-            [nameof(FieldError.Field)] = "DisplayName",
-        });
+        await using var context = new ComponentTestContext();
+        var email = context.Render<FieldError>(p => p.Add(c => c.Errors, errors).Add(c => c.Field, "Email"));
+        var name = context.Render<FieldError>(p => p.Add(c => c.Errors, errors).Add(c => c.Field, "DisplayName"));
 
-        Assert.Equal("Informe um e-mail válido.", email.QuerySelector("[role=alert]")!.TextContent);
-        Assert.Null(name.QuerySelector("[role=alert]"));
+        Assert.Equal("Informe um e-mail válido.", email.Find("[role=alert]").TextContent);
+        Assert.Empty(name.FindAll("[role=alert]"));
     }
 }

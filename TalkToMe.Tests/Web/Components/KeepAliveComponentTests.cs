@@ -1,3 +1,4 @@
+using Bunit;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Tests.Support;
 using TalkToMe.Web.Components.Shared;
@@ -11,15 +12,13 @@ public class KeepAliveComponentTests
     [Fact]
     public async Task KeepAliveStatus_AwaitingInactivity_ShowsWhatIsSentNextAndWhen()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.AwaitingInactivity,
-            [nameof(KeepAliveStatus.DueAt)] = Now.AddMinutes(7),
-            [nameof(KeepAliveStatus.Now)] = Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.AwaitingInactivity)
+            .Add(c => c.DueAt, Now.AddMinutes(7))
+            .Add(c => c.Now, Now));
 
-        var status = document.QuerySelector("[data-testid=keepalive-status]");
-        Assert.NotNull(status);
+        var status = cut.Find("[data-testid=keepalive-status]");
         Assert.Contains("Keep Alive: mensagem de inatividade", status.TextContent);
         Assert.Contains("em 7 min", status.TextContent);
     }
@@ -27,14 +26,13 @@ public class KeepAliveComponentTests
     [Fact]
     public async Task KeepAliveStatus_AwaitingFinalization_SaysTheConversationWillClose()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.AwaitingFinalization,
-            [nameof(KeepAliveStatus.DueAt)] = Now.AddSeconds(30),
-            [nameof(KeepAliveStatus.Now)] = Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.AwaitingFinalization)
+            .Add(c => c.DueAt, Now.AddSeconds(30))
+            .Add(c => c.Now, Now));
 
-        var text = string.Join(" ", document.QuerySelector("[data-testid=keepalive-status]")!.TextContent
+        var text = string.Join(" ", cut.Find("[data-testid=keepalive-status]").TextContent
             .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("Keep Alive: encerramento em 30 s", text);
     }
@@ -42,25 +40,22 @@ public class KeepAliveComponentTests
     [Fact]
     public async Task KeepAliveStatus_WithoutKeepAlive_RendersNothing()
     {
-        var document = await ComponentRenderer.RenderAsync<KeepAliveStatus>(new Dictionary<string, object?>
-        {
-            [nameof(KeepAliveStatus.Stage)] = KeepAliveStage.None,
-            [nameof(KeepAliveStatus.DueAt)] = null,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<KeepAliveStatus>(p => p
+            .Add(c => c.Stage, KeepAliveStage.None)
+            .Add(c => c.DueAt, null));
 
-        Assert.Null(document.QuerySelector("[data-testid=keepalive-status]"));
+        Assert.Empty(cut.FindAll("[data-testid=keepalive-status]"));
     }
 
     [Fact]
     public async Task ConversationAttributes_ShowsStoredAnswersAsText()
     {
-        var document = await ComponentRenderer.RenderAsync<ConversationAttributes>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationAttributes.AttributesJson)] = """{"satisfacao":"Bom","nota":"<b>5</b>"}""",
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<ConversationAttributes>(p => p
+            .Add(c => c.AttributesJson, """{"satisfacao":"Bom","nota":"<b>5</b>"}"""));
 
-        var section = document.QuerySelector("[data-testid=conversation-attributes]");
-        Assert.NotNull(section);
+        var section = cut.Find("[data-testid=conversation-attributes]");
         Assert.Equal(["nota", "satisfacao"], section.QuerySelectorAll("dt").Select(d => d.TextContent));
         Assert.Equal(["<b>5</b>", "Bom"], section.QuerySelectorAll("dd").Select(d => d.TextContent));
         Assert.Empty(section.QuerySelectorAll("dd b"));

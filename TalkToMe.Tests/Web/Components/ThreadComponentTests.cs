@@ -1,3 +1,4 @@
+using Bunit;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Messaging;
@@ -11,8 +12,8 @@ public class ThreadComponentTests
     private static ThreadMessage Outgoing(DeliveryStatus status, string? reason = null) => new(7, MessageDirection.Outgoing,
         MessageKind.Text, SenderType.Agent, "u1", "Ana", "Seu pedido saiu.", status, reason, TestData.Now);
 
-    private static Task<AngleSharp.Dom.IDocument> RenderAsync(ThreadMessage message, string culture = "pt-BR") =>
-        ComponentRenderer.RenderAsync<MessageView>(new Dictionary<string, object?> { [nameof(MessageView.Message)] = message }, culture: culture);
+    private static IRenderedComponent<MessageView> Render(ComponentTestContext context, ThreadMessage message) =>
+        context.Render<MessageView>(p => p.Add(c => c.Message, message));
 
     [Theory]
     [InlineData(DeliveryStatus.Pending, "pendente")]
@@ -21,18 +22,20 @@ public class ThreadComponentTests
     [InlineData(DeliveryStatus.Read, "lida")]
     public async Task Message_Outgoing_ShowsItsDeliveryState_WithoutResend(DeliveryStatus status, string label)
     {
-        var document = await RenderAsync(Outgoing(status));
+        await using var context = new ComponentTestContext();
+        var cut = Render(context, Outgoing(status));
 
-        Assert.Equal(label, document.QuerySelector("[data-testid=delivery]")!.TextContent.Trim());
-        Assert.Null(document.QuerySelector("button"));
+        Assert.Equal(label, cut.Find("[data-testid=delivery]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("button"));
     }
 
     [Fact]
     public async Task Message_Failed_ShowsReasonAndResendButton()
     {
-        var document = await RenderAsync(Outgoing(DeliveryStatus.Failed, "HTTP 500 do webhook"));
+        await using var context = new ComponentTestContext();
+        var cut = Render(context, Outgoing(DeliveryStatus.Failed, "HTTP 500 do webhook"));
 
-        var delivery = document.QuerySelector("[data-testid=delivery]")!;
+        var delivery = cut.Find("[data-testid=delivery]");
         Assert.StartsWith("falhou", delivery.TextContent.Trim());
         Assert.Equal(": HTTP 500 do webhook", delivery.QuerySelector("[data-testid=failure-reason]")!.TextContent);
         Assert.Equal("Reenviar", delivery.QuerySelector("button")!.TextContent);
@@ -44,9 +47,10 @@ public class ThreadComponentTests
         var note = new ThreadMessage(8, MessageDirection.Outgoing, MessageKind.PrivateNote, SenderType.Agent, "u1", "Ana",
             "Cliente VIP, tratar com cuidado.", DeliveryStatus.None, null, TestData.Now);
 
-        var document = await RenderAsync(note);
+        await using var context = new ComponentTestContext();
+        var cut = Render(context, note);
 
-        var item = document.QuerySelector("[data-testid=message]")!;
+        var item = cut.Find("[data-testid=message]");
         Assert.Contains("ttm-message-privatenote", item.ClassList);
         Assert.Equal("Nota privada", item.QuerySelector("[data-testid=note-label]")!.TextContent);
         Assert.Null(item.QuerySelector("[data-testid=delivery]"));
@@ -58,20 +62,22 @@ public class ThreadComponentTests
         var incoming = new ThreadMessage(9, MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, null, "Maria",
             "<img src=x onerror=alert(1)>", DeliveryStatus.None, null, TestData.Now);
 
-        var document = await RenderAsync(incoming);
+        await using var context = new ComponentTestContext();
+        var cut = Render(context, incoming);
 
-        Assert.Empty(document.QuerySelectorAll("img"));
-        Assert.Equal("<img src=x onerror=alert(1)>", document.QuerySelector("[data-testid=message-text]")!.TextContent);
-        Assert.Null(document.QuerySelector("[data-testid=delivery]"));
+        Assert.Empty(cut.FindAll("img"));
+        Assert.Equal("<img src=x onerror=alert(1)>", cut.Find("[data-testid=message-text]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=delivery]"));
     }
 
     [Fact]
     public async Task Message_InEnglish_UsesEnglishLabels()
     {
-        var document = await RenderAsync(Outgoing(DeliveryStatus.Failed, "timeout"), "en");
+        await using var context = new ComponentTestContext(ComponentTestContext.English);
+        var cut = Render(context, Outgoing(DeliveryStatus.Failed, "timeout"));
 
-        Assert.StartsWith("failed", document.QuerySelector("[data-testid=delivery]")!.TextContent.Trim());
-        Assert.Equal("Resend", document.QuerySelector("button")!.TextContent);
+        Assert.StartsWith("failed", cut.Find("[data-testid=delivery]").TextContent.Trim());
+        Assert.Equal("Resend", cut.Find("button").TextContent);
     }
 
     [Fact]
@@ -80,14 +86,11 @@ public class ThreadComponentTests
         var item = new ConversationListItem(1, "Maria", 2, "API Loja", ChannelType.Api, "Oi", TestData.Now, 0,
             ConversationStatus.Resolved, null, null, ConversationPriority.Urgent);
 
-        var document = await ComponentRenderer.RenderAsync<ConversationListItemView>(new Dictionary<string, object?>
-        {
-            [nameof(ConversationListItemView.Item)] = item,
-            [nameof(ConversationListItemView.Now)] = TestData.Now,
-        });
+        await using var context = new ComponentTestContext();
+        var cut = context.Render<ConversationListItemView>(p => p.Add(c => c.Item, item).Add(c => c.Now, TestData.Now));
 
-        Assert.Equal("Resolvida", document.QuerySelector("[data-testid=status]")!.TextContent);
-        Assert.Equal("Urgente", document.QuerySelector("[data-testid=priority]")!.TextContent);
-        Assert.Null(document.QuerySelector("[data-testid=assignee]"));
+        Assert.Equal("Resolvida", cut.Find("[data-testid=status]").TextContent);
+        Assert.Equal("Urgente", cut.Find("[data-testid=priority]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=assignee]"));
     }
 }

@@ -1,0 +1,107 @@
+using Bunit;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Tests.Support;
+
+namespace TalkToMe.Tests.Web.Components;
+
+/// <summary>
+/// The inbox list kept live by pushed events: customer messages go through the real inbound pipeline
+/// (ConversationService → InboxEventHub → InboxFeed) on a real SQLite database, and the page updates in place.
+/// </summary>
+public class InboxTests
+{
+    // The page applies rows once per frame and recounts the tabs at most once a second, on real-time delays.
+    private static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
+
+    private sealed record Page(ComponentTestContext Context, IRenderedComponent<TalkToMe.Web.Components.Pages.Inbox.Inbox> Cut,
+        ConversationService Conversations, int ChannelId, Dictionary<string, int> Ids)
+    {
+        public Task<InboundResult> CustomerWritesAsync(string contactId, string name, string text) =>
+            Conversations.ReceiveAsync(new InboundMessage(ChannelId, contactId, name, Guid.NewGuid().ToString("N"), text));
+
+        public IReadOnlyList<string> Rows() => Cut.FindAll("[data-testid=contact-name]").Select(e => e.TextContent).ToList();
+
+        public string Unread(int conversationId) =>
+            Cut.Find($"[data-conversation-id=\"{conversationId}\"] [data-testid=unread]").TextContent;
+
+        public string OpenTabCount() => Cut.Find("[data-testid=tab-Open] [data-testid=tab-count]").TextContent.Trim();
+    }
+
+    /// <summary>The page after the customers in <paramref name="before"/> wrote, one minute apart, oldest first.</summary>
+    private static async Task<Page> OpenAsync(ComponentTestContext context, params string[] before)
+    {
+        var database = await context.AddCoreAsync();
+        int channelId;
+        await using (var db = database.NewContext())
+        {
+            channelId = (await db.AddChannelAsync("API Loja")).Id;
+        }
+
+        context.SignIn("agent-ana", "Ana");
+        var conversations = context.GetService<ConversationService>();
+        var page = new Page(context, null!, conversations, channelId, []);
+        foreach (var name in before)
+        {
+            page.Ids[name] = (await page.CustomerWritesAsync(ContactId(name), name, $"Olá, aqui é {name}")).ConversationId!.Value;
+            context.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        return page with { Cut = context.Render<TalkToMe.Web.Components.Pages.Inbox.Inbox>() };
+    }
+
+    private static string ContactId(string name) => "cliente-" + name.ToLowerInvariant();
+
+    [Fact]
+    public async Task PushedMessage_OnAnOlderConversation_MovesItToTheTopWithItsNewUnreadCount()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+        var maria = page.Ids["Maria"];
+        Assert.Equal(["Pedro", "Maria"], page.Rows());
+        Assert.Equal("1", page.Unread(maria));
+
+        await page.CustomerWritesAsync(ContactId("Maria"), "Maria", "Meu pedido não chegou");
+
+        page.Cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(["Maria", "Pedro"], page.Rows());
+            Assert.Equal("2", page.Unread(maria));
+            Assert.Equal("Meu pedido não chegou",
+                page.Cut.Find($"[data-conversation-id=\"{maria}\"] [data-testid=preview]").TextContent);
+        }, PushTimeout);
+    }
+
+    [Fact]
+    public async Task PushedNewConversation_AppearsOnTop_AndTheOpenTabCountGoesUp()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+        Assert.Equal("2", page.OpenTabCount());
+
+        await page.CustomerWritesAsync(ContactId("Bia"), "Bia", "Primeira vez por aqui");
+
+        page.Cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(["Bia", "Pedro", "Maria"], page.Rows());
+            Assert.Equal("3", page.OpenTabCount());
+        }, PushTimeout);
+    }
+
+    [Fact]
+    public async Task ConversationResolvedElsewhere_LeavesTheOpenTab_AndItsCountGoesDown()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+        Assert.Equal(["Pedro", "Maria"], page.Rows());
+        Assert.Equal("2", page.OpenTabCount());
+
+        // Another agent, in another browser, resolves it.
+        await page.Conversations.ResolveAsync(page.Ids["Pedro"], new Actor(null, "Bruno"));
+
+        page.Cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(["Maria"], page.Rows());
+            Assert.Equal("1", page.OpenTabCount());
+        }, PushTimeout);
+    }
+}
