@@ -249,7 +249,6 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(page.GetByTestId("thread-status")).ToHaveTextAsync("Resolvida");
         await Expect(page.GetByTestId("label-chip")).ToContainTextAsync("entrega");
         await Expect(Assignee(page)).ToHaveAttributeAsync("data-value", bruno!);
-        await Expect(page.GetByTestId("priority-button")).ToHaveAttributeAsync("data-value", "High");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Prioridade: Alta" })).ToBeVisibleAsync();
         var thread = page.GetByTestId("thread");
         await Expect(thread.Locator("[data-kind=Text]", new() { HasText = "Sua entrega foi reagendada." })).ToBeVisibleAsync();
