@@ -96,6 +96,8 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
 
     private static ILocator TopContact(IPage page) => List(page).GetByTestId("contact-name").First;
 
+    private static ILocator Assignee(IPage page) => page.GetByTestId("assign-button");
+
     [Fact]
     public async Task InboundApiMessage_AppearsAtTheTopOfBothAgentsLists_AndInTheOpenConversation_WithoutReload()
     {
@@ -149,14 +151,16 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(sent.GetByTestId("delivery")).ToHaveTextAsync("enviada");
         await Expect(reply).ToHaveValueAsync("");
 
-        await agentA.GetByRole(AriaRole.Switch, new() { Name = "Nota privada" }).CheckAsync();
+        await agentA.GetByRole(AriaRole.Tab, new() { Name = "Nota privada" }).ClickAsync();
+        await Expect(agentA.GetByRole(AriaRole.Tab, new() { Name = "Nota privada" })).ToHaveAttributeAsync("aria-selected", "true");
         await agentA.Locator("#reply-text").FillAsync("Cliente VIP, priorizar.");
         await agentA.Locator("#reply-text").PressAsync("Enter");
         var note = agentA.GetByTestId("thread").Locator("[data-kind=PrivateNote]", new() { HasText = "Cliente VIP, priorizar." });
         await Expect(note.GetByTestId("note-label")).ToHaveTextAsync("Nota privada");
 
         // A later reply is delivered; the note before it never was.
-        await agentA.GetByRole(AriaRole.Switch, new() { Name = "Nota privada" }).UncheckAsync();
+        await agentA.GetByRole(AriaRole.Tab, new() { Name = "Responder" }).ClickAsync();
+        await Expect(agentA.GetByRole(AriaRole.Tab, new() { Name = "Nota privada" })).ToHaveAttributeAsync("aria-selected", "false");
         await agentA.Locator("#reply-text").FillAsync("Mais alguma dúvida?\nEstou à disposição.");
         await agentA.Locator("#reply-text").PressAsync("Enter");
         var second = (await _webhook.WaitForAsync(2))[1];
@@ -231,8 +235,10 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(agentB.GetByTestId("thread").GetByText("Conversa resolvida por", new() { Exact = false })).ToBeVisibleAsync();
 
         // And assignment made by B shows on A.
-        await agentB.GetByLabel("Atribuir").SelectOptionAsync(new SelectOptionValue { Label = "Bruno Lima" });
-        await Expect(agentA.GetByLabel("Atribuir")).ToHaveValueAsync((await UserIdAsync(AgentBEmail))!);
+        await agentB.GetByRole(AriaRole.Button, new() { Name = "Atribuir" }).ClickAsync();
+        await agentB.GetByRole(AriaRole.Menuitem, new() { Name = "Bruno Lima" }).ClickAsync();
+        await Expect(Assignee(agentA)).ToHaveAttributeAsync("data-value", (await UserIdAsync(AgentBEmail))!);
+        await Expect(Assignee(agentA)).ToContainTextAsync("Bruno Lima");
     }
 
     [Fact]
@@ -264,8 +270,8 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await Expect(page.GetByTestId("thread-status")).ToHaveTextAsync("Resolvida");
         await Expect(page.GetByTestId("label-chip")).ToContainTextAsync("entrega");
-        await Expect(page.GetByLabel("Atribuir")).ToHaveValueAsync(bruno!);
-        await Expect(page.GetByLabel("Prioridade")).ToHaveValueAsync("High");
+        await Expect(Assignee(page)).ToHaveAttributeAsync("data-value", bruno!);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Prioridade: Alta" })).ToBeVisibleAsync();
         var thread = page.GetByTestId("thread");
         await Expect(thread.Locator("[data-kind=Text]", new() { HasText = "Sua entrega foi reagendada." })).ToBeVisibleAsync();
         await Expect(thread.Locator("[data-kind=PrivateNote]", new() { HasText = "Reagendado via macro" })).ToBeVisibleAsync();
@@ -329,13 +335,16 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         var page = await SignedInAsync();
         await Expect(List(page).GetByText("Mariana Costa")).ToBeVisibleAsync();
 
-        await page.GetByLabel("Canal", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "API Loja" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Canal: Todos os canais" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "API Loja", Exact = true }).ClickAsync();
         await Expect(List(page).GetByText("Mariana Costa")).ToHaveCountAsync(0);
         await Expect(List(page).GetByText("Quitéria Souza")).ToBeVisibleAsync();
 
-        await page.GetByLabel("Canal", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "Todos os canais" });
-        await page.GetByLabel("Buscar", new() { Exact = true }).FillAsync("XPTO-991");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Buscar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Canal: API Loja" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Todos os canais", Exact = true }).ClickAsync();
+        await Expect(List(page).GetByText("Mariana Costa")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Buscar por contato ou mensagem" }).FillAsync("XPTO-991");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Buscar", Exact = true }).ClickAsync();
         await Expect(List(page).GetByTestId("conversation")).ToHaveCountAsync(1);
         await Expect(TopContact(page)).ToHaveTextAsync("Quitéria Souza");
     }
@@ -386,6 +395,125 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await Expect(List(page).GetByText("Ulisses Prata Filho")).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task Thread_OpensOnTheNewestMessage_KeepsTheAgentsPlaceWhenScrolledUp_AndFollowsWhatTheAgentSends()
+    {
+        var conversationId = 0;
+        for (var i = 1; i <= 30; i++)
+        {
+            conversationId = await PostInboundAsync("scroll-1", "Tereza Campos", $"Linha {i:00} de uma conversa longa");
+        }
+
+        var page = await SignedInAsync();
+        await OpenAsync(page, $"/conversations/{conversationId}");
+        var scroller = page.GetByTestId("thread-scroll");
+        await Expect(scroller).ToHaveAttributeAsync("tabindex", "0");
+        await Expect(scroller).ToHaveAttributeAsync("aria-label", "Mensagens");
+        await Expect(page.GetByTestId("thread").GetByText("Linha 30 de uma conversa longa")).ToBeInViewportAsync();
+        await Expect(page.GetByTestId("thread").GetByText("Linha 01 de uma conversa longa")).Not.ToBeInViewportAsync();
+
+        // Scrolled up to read: a new customer message does not pull the agent down, a pill offers the way.
+        await scroller.EvaluateAsync("el => el.scrollTop = 0");
+        await Expect(page.GetByTestId("thread").GetByText("Linha 01 de uma conversa longa")).ToBeInViewportAsync();
+        await PostInboundAsync("scroll-1", "Tereza Campos", "Linha 31 chegou agora");
+        var pill = page.GetByRole(AriaRole.Button, new() { Name = "Novas mensagens" });
+        await Expect(pill).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("thread").GetByText("Linha 01 de uma conversa longa")).ToBeInViewportAsync();
+        await pill.ClickAsync();
+        await Expect(page.GetByTestId("thread").GetByText("Linha 31 chegou agora")).ToBeInViewportAsync();
+        await Expect(pill).ToBeHiddenAsync();
+
+        // What the agent sends is shown even if they had scrolled up.
+        await scroller.EvaluateAsync("el => el.scrollTop = 0");
+        var reply = page.GetByLabel("Responder");
+        await reply.FillAsync("Resposta do agente no fim da conversa");
+        await reply.PressAsync("Enter");
+        await Expect(page.GetByTestId("thread").GetByText("Resposta do agente no fim da conversa")).ToBeInViewportAsync();
+        await Expect(page.GetByTestId("day-separator").First).ToHaveTextAsync("Hoje");
+    }
+
+    [Fact]
+    public async Task AddingALabel_ShowsItAsAChip_AndTheAddControlDoesNotLookLikeAnotherLabelWasApplied()
+    {
+        var admin = new Actor(await AdminIdAsync(), "Admin", IsAdmin: true);
+        var labels = fixture.App.Services.GetRequiredService<LabelService>();
+        foreach (var (name, color) in new[] { ("entrega", "#43a047"), ("vip", "#8e24aa") })
+        {
+            if ((await labels.ListAsync()).All(l => l.Name != name))
+            {
+                Assert.Empty(await labels.SaveAsync(admin, null, name, color));
+            }
+        }
+
+        var conversationId = await PostInboundAsync("label-1", "Vera Lins", "Sou cliente antiga");
+        var page = await SignedInAsync();
+        await OpenAsync(page, $"/conversations/{conversationId}");
+        var area = page.GetByTestId("conversation-labels");
+        await Expect(area.GetByTestId("label-chip")).ToHaveCountAsync(0);
+
+        await area.GetByRole(AriaRole.Button, new() { Name = "Adicionar etiqueta" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "vip", Exact = true }).ClickAsync();
+
+        await Expect(area.GetByTestId("label-chip")).ToHaveCountAsync(1);
+        await Expect(area.GetByTestId("label-chip")).ToContainTextAsync("vip");
+        // The add control names its action, never a label that was not applied (the old select showed the next one).
+        await Expect(area.GetByTestId("add-label")).ToHaveTextAsync("+ Adicionar etiqueta");
+        await Expect(area).Not.ToContainTextAsync("entrega");
+        await area.GetByRole(AriaRole.Button, new() { Name = "Adicionar etiqueta" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "entrega", Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "vip", Exact = true })).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+
+        await area.GetByRole(AriaRole.Button, new() { Name = "Remover etiqueta vip" }).ClickAsync();
+        await Expect(area.GetByTestId("label-chip")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Snoozing_ShowsUntilWhen()
+    {
+        var conversationId = await PostInboundAsync("snooze-1", "Wagner Dias", "Me chame amanhã");
+        var page = await SignedInAsync();
+        await OpenAsync(page, $"/conversations/{conversationId}");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Adiar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Amanhã" }).ClickAsync();
+
+        await Expect(page.GetByTestId("thread-status")).ToHaveTextAsync("Adiada");
+        // "Amanhã" is tomorrow at noon (UTC), shown in the server's local time.
+        var until = DateTime.UtcNow.Date.AddDays(1).AddHours(12).ToLocalTime();
+        await Expect(page.GetByTestId("snoozed-until")).ToHaveTextAsync($"Adiada até {until:dd/MM HH:mm}");
+    }
+
+    [Fact]
+    public async Task Phone_ShowsTheListThenTheConversationWithABackButton_AndNothingOverflows()
+    {
+        var conversationId = await PostInboundAsync("phone-1", "Xênia Rocha", "Escrevo do celular");
+        var page = await SignedInAsync();
+        await page.SetViewportSizeAsync(390, 844);
+        await OpenAsync(page, "/");
+        var row = List(page).Locator($"[data-conversation-id='{conversationId}']");
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("thread-contact")).ToHaveCountAsync(0);
+        await AssertNoHorizontalOverflowAsync(page);
+
+        await row.ClickAsync();
+        await Expect(page.GetByTestId("thread-contact")).ToHaveTextAsync("Xênia Rocha");
+        await Expect(List(page)).ToBeHiddenAsync();
+        await Expect(page.GetByLabel("Responder")).ToBeInViewportAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Enviar", Exact = true })).ToBeInViewportAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resolver" })).ToBeInViewportAsync();
+        await AssertNoHorizontalOverflowAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Voltar para a lista" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/conversations/"));
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("thread-contact")).ToHaveCountAsync(0);
+    }
+
+    private static async Task AssertNoHorizontalOverflowAsync(IPage page) =>
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "The page scrolls sideways");
 
     private async Task SetContatoAtivoAsync(string channelName, bool on)
     {

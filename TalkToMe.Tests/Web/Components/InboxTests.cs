@@ -104,4 +104,19 @@ public class InboxTests
             Assert.Equal("1", page.OpenTabCount());
         }, PushTimeout);
     }
+
+    [Fact]
+    public async Task StatusTabs_ShowTheNameAndTheCountAsASeparateBadge_WithASpokenCount()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+
+        var tab = page.Cut.Find("[data-testid=tab-Open]");
+        Assert.Equal("tab", tab.GetAttribute("role"));
+        Assert.Equal("true", tab.GetAttribute("aria-selected"));
+        Assert.Equal("Abertas", tab.Children[0].TextContent);
+        Assert.Equal("2", tab.QuerySelector("[data-testid=tab-count]")!.TextContent);
+        Assert.Equal("true", tab.QuerySelector("[data-testid=tab-count]")!.GetAttribute("aria-hidden"));
+        Assert.Equal("(2 conversas)", tab.QuerySelector(".ttm-visually-hidden")!.TextContent);
+    }
 }

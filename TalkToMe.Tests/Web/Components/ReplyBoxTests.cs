@@ -152,4 +152,47 @@ public class ReplyBoxTests
 
         Assert.Equal(["Obrigado pelo contato!"], await box.SentAsync());
     }
+
+    [Fact]
+    public async Task RespostasProntasButton_ListsThemAll_AndAPickedOneFollowsTheDraft()
+    {
+        await using var context = new ComponentTestContext();
+        var box = await OpenAsync(context);
+        var button = box.Cut.Find("[data-testid=canned-button]");
+        Assert.Equal("Respostas prontas", button.GetAttribute("aria-label"));
+
+        box.Type("Oi Maria,");
+        box.Cut.Find("[data-testid=canned-button]").Click();
+
+        Assert.Equal(["/ola", "/obrigado", "/prazo"], box.CannedCodes());
+        box.Cut.FindAll("[data-testid=canned-list] button")[2].Click();
+        Assert.Equal("Oi Maria, O prazo de entrega é de 3 dias úteis.", box.Draft);
+        Assert.Empty(box.Cut.FindAll("[data-testid=canned-list]"));
+        Assert.Empty(await box.SentAsync());
+    }
+
+    [Fact]
+    public async Task NotaPrivadaTab_TurnsTheBoxIntoANote_AndResponderTurnsItBack()
+    {
+        await using var context = new ComponentTestContext();
+        var box = await OpenAsync(context);
+        var tabs = box.Cut.FindAll("[role=tab]");
+        Assert.Equal(["Responder", "Nota privada"], tabs.Select(t => t.TextContent).ToList());
+        Assert.Equal("true", tabs[0].GetAttribute("aria-selected"));
+
+        box.Cut.FindAll("[role=tab]")[1].Click();
+
+        Assert.Equal("true", box.Cut.FindAll("[role=tab]")[1].GetAttribute("aria-selected"));
+        Assert.Equal("Nota privada", box.Cut.Find("label[for=reply-text]").TextContent);
+        Assert.Contains("is-note", box.Cut.Find("[data-testid=reply-box]").ClassList);
+        Assert.Contains("Adicionar nota", box.Cut.Find("button[type=submit]").TextContent);
+
+        box.Type("Cliente VIP");
+        await box.PressEnterAsync();
+        Assert.Empty(await box.SentAsync());
+
+        box.Cut.FindAll("[role=tab]")[0].Click();
+        Assert.Equal("Responder", box.Cut.Find("label[for=reply-text]").TextContent);
+        Assert.Contains("Enviar", box.Cut.Find("button[type=submit]").TextContent);
+    }
 }

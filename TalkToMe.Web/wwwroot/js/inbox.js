@@ -1,4 +1,5 @@
-// Small browser helpers for the inbox: Enter-to-send, resync when the tab wakes up, and the optional sound.
+// Small browser helpers for the inbox: Enter-to-send, the thread following new messages, resync when the tab wakes up,
+// and the optional sound.
 window.ttmInbox = (() => {
     const soundKey = "ttm.inbox.sound";
 
@@ -10,9 +11,50 @@ window.ttmInbox = (() => {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
                 e.preventDefault();
                 dotnet.invokeMethodAsync("SubmitFromKeyboard", textarea.value);
+            } else if (e.key === "Escape") {
+                dotnet.invokeMethodAsync("CloseCanned");
             }
         });
     }
+
+    // The open thread: it opens on the newest message and follows new ones while the agent is at the bottom. Scrolled up
+    // to read, they keep their place and a "Novas mensagens" pill offers the way down.
+    let current = null;
+
+    function followThread(scroller) {
+        if (!scroller) return { dispose() { } };
+        const list = scroller.querySelector("ol");
+        const pill = scroller.querySelector("[data-testid=new-messages]");
+        const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+        let atBottom = true;
+        let followUntil = 0;
+        const toEnd = () => { scroller.scrollTop = scroller.scrollHeight; atBottom = true; if (pill) pill.hidden = true; };
+        const onScroll = () => { atBottom = nearBottom(); if (atBottom && pill) pill.hidden = true; };
+        const observer = new MutationObserver(records => {
+            if (!records.some(r => r.addedNodes.length)) return;
+            if (atBottom || Date.now() < followUntil) toEnd();
+            else if (pill) pill.hidden = false;
+        });
+        observer.observe(list, { childList: true });
+        scroller.addEventListener("scroll", onScroll, { passive: true });
+        pill?.addEventListener("click", toEnd);
+        toEnd();
+        const handle = {
+            toEnd() { followUntil = Date.now() + 3000; toEnd(); },
+            dispose() {
+                observer.disconnect();
+                scroller.removeEventListener("scroll", onScroll);
+                pill?.removeEventListener("click", toEnd);
+                if (current === handle) current = null;
+            },
+        };
+        current = handle;
+        return handle;
+    }
+
+    function scrollThreadToEnd() { current?.toEnd(); }
+
+    function focus(selector) { document.querySelector(selector)?.focus(); }
 
     // A laptop waking up or a tab coming back: ask the page to re-read what changed. (Circuit reconnection is handled
     // on the server by InboxCircuitHandler; a lost circuit makes blazor.web.js reload the page.)
@@ -43,5 +85,5 @@ window.ttmInbox = (() => {
         } catch { /* no audio device: stay silent */ }
     }
 
-    return { attachReply, watchVisibility, soundEnabled, setSound, playSound };
+    return { attachReply, followThread, scrollThreadToEnd, focus, watchVisibility, soundEnabled, setSound, playSound };
 })();

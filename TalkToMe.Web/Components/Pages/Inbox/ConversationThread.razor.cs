@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Realtime;
 
@@ -17,7 +18,9 @@ public partial class ConversationThread
     private IReadOnlyList<CannedResponseRow> _canned = [];
     private Actor? _actor;
     private bool _loaded;
-    private bool _macrosOpen;
+    private bool _showContact;
+    private ElementReference _scroller;
+    private IJSObjectReference? _follow;
     private string? _error;
     private IDisposable? _subscription;
 
@@ -36,6 +39,39 @@ public partial class ConversationThread
     [Inject] private InboxFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    // Consecutive messages of one sender within this gap share a bubble group (one name, tighter spacing).
+    private static readonly TimeSpan GroupGap = TimeSpan.FromMinutes(5);
+
+    private string AssigneeName => _agents.FirstOrDefault(a => a.Id == _header?.AssigneeId)?.DisplayName ?? L["Actions.Nobody"];
+
+    private static bool Continues(ThreadMessage? previous, ThreadMessage message) =>
+        previous is not null && message.Kind != Core.Messaging.MessageKind.Activity && previous.Kind == message.Kind
+        && previous.Direction == message.Direction && previous.SenderType == message.SenderType && previous.SenderId == message.SenderId
+        && previous.SenderName == message.SenderName && message.CreatedAt - previous.CreatedAt < GroupGap
+        && previous.CreatedAt.ToLocalTime().Date == message.CreatedAt.ToLocalTime().Date;
+
+    private string DayLabel(DateTime day)
+    {
+        var today = Time.GetUtcNow().UtcDateTime.ToLocalTime().Date;
+        return day == today ? L["Thread.Today"] : day == today.AddDays(-1) ? L["Thread.Yesterday"] : day.ToString("D");
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // The thread opens on its newest message and follows new ones unless the agent scrolled up to read (inbox.js).
+        if (_header is not null && _follow is null)
+        {
+            try
+            {
+                _follow = await JS.InvokeAsync<IJSObjectReference>("ttmInbox.followThread", _scroller);
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
 
     protected override async Task OnInitializedAsync()
     {
@@ -111,22 +147,18 @@ public partial class ConversationThread
         }
     }
 
-    private Task AssignAsync(ChangeEventArgs e) =>
-        RunAsync(() => Conversations.AssignAsync(ConversationId, _actor!, string.IsNullOrEmpty(e.Value as string) ? null : (string)e.Value!));
+    private Task AssignAsync(string? agentId) => RunAsync(() => Conversations.AssignAsync(ConversationId, _actor!, agentId));
 
-    private Task PriorityAsync(ChangeEventArgs e) =>
-        Enum.TryParse<ConversationPriority>(e.Value as string, out var priority)
-            ? RunAsync(() => Conversations.SetPriorityAsync(ConversationId, _actor!, priority))
-            : Task.CompletedTask;
+    private Task PriorityAsync(ConversationPriority priority) => RunAsync(() => Conversations.SetPriorityAsync(ConversationId, _actor!, priority));
 
     private Task ResolveAsync() => RunAsync(() => Conversations.ResolveAsync(ConversationId, _actor!));
 
     private Task ReopenAsync() => RunAsync(() => Conversations.ReopenAsync(ConversationId, _actor!));
 
-    private Task SnoozeAsync(ChangeEventArgs e)
+    private Task SnoozeAsync(string choice)
     {
         var now = Time.GetUtcNow().UtcDateTime;
-        DateTime? until = (e.Value as string) switch
+        DateTime? until = choice switch
         {
             "tomorrow" => now.Date.AddDays(1).AddHours(12),
             "week" => now.Date.AddDays(7).AddHours(12),
@@ -136,18 +168,11 @@ public partial class ConversationThread
         return until is { } at ? RunAsync(() => Conversations.SnoozeAsync(ConversationId, _actor!, at)) : Task.CompletedTask;
     }
 
-    private Task AddLabelAsync(ChangeEventArgs e) =>
-        int.TryParse(e.Value as string, out var labelId)
-            ? RunAsync(() => Conversations.AddLabelAsync(ConversationId, _actor!, labelId))
-            : Task.CompletedTask;
+    private Task AddLabelAsync(int labelId) => RunAsync(() => Conversations.AddLabelAsync(ConversationId, _actor!, labelId));
 
     private Task RemoveLabelAsync(int labelId) => RunAsync(() => Conversations.RemoveLabelAsync(ConversationId, _actor!, labelId));
 
-    private Task RunMacroAsync(int macroId)
-    {
-        _macrosOpen = false;
-        return RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
-    }
+    private Task RunMacroAsync(int macroId) => RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
 
     private Task RetryAsync(long messageId) => RunAsync(() => Conversations.RetryAsync(messageId, _actor!));
 
@@ -175,5 +200,20 @@ public partial class ConversationThread
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        _subscription?.Dispose();
+        if (_follow is not null)
+        {
+            try
+            {
+                await _follow.InvokeVoidAsync("dispose");
+                await _follow.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone: nothing to unhook.
+            }
+        }
+    }
 }

@@ -34,7 +34,6 @@ public partial class Inbox
     private IReadOnlyList<ChannelOption> _channels = [];
     private IReadOnlyList<NamedOption> _groups = [];
     private IReadOnlyList<LabelRow> _labels = [];
-    private string? _search;
     private bool _showNew;
     private bool _sound;
     private ConversationThread? _thread;
@@ -114,20 +113,18 @@ public partial class Inbox
         await ReloadAsync();
     }
 
-    private async Task ChangeAssigneeAsync(AssigneeFilter assignee)
+    private async Task ToggleSoundAsync(bool on)
     {
-        _filter = _filter with { Assignee = assignee };
-        await ReloadAsync();
+        _sound = on;
+        await JS.InvokeVoidAsync("ttmInbox.setSound", _sound);
     }
 
-    private Task SearchAsync() => ChangeFilterAsync(_filter with { Search = string.IsNullOrWhiteSpace(_search) ? null : _search.Trim() });
-
-    private static int? ParseId(ChangeEventArgs e) => int.TryParse(e.Value as string, out var id) ? id : null;
-
-    private async Task ToggleSoundAsync(ChangeEventArgs e)
+    // The dialog hands focus back to the button that opened it (keyboard users stay where they were).
+    private async Task CloseNewAsync()
     {
-        _sound = e.Value is true;
-        await JS.InvokeVoidAsync("ttmInbox.setSound", _sound);
+        _showNew = false;
+        StateHasChanged();
+        await JS.InvokeVoidAsync("ttmInbox.focus", "[data-testid=new-conversation-button]");
     }
 
     private async Task ReloadAsync()
