@@ -21,7 +21,10 @@ public static class TalkToMeTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#8c9eff",
+            // Dark ink on the light indigo and teal: white on them is under 3:1.
+            PrimaryContrastText = "#10163a",
             Secondary = "#4db6ac",
+            SecondaryContrastText = "#0b2623",
             AppbarBackground = "#1a1f3a",
             Background = "#15171e",
             Surface = "#1e2029",
