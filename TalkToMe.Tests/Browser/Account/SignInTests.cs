@@ -89,6 +89,7 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
         await AppShell.SwitchLanguageAsync(page, "English");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inbox" })).ToBeVisibleAsync();
+        await BrowserFixture.WaitForCircuitAsync(page);
         await AppShell.OpenAccountMenuAsync(page);
         await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" })).ToBeVisibleAsync();
     }

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using TalkToMe.Tests.Support;
+
+namespace TalkToMe.Tests.Browser.Accessibility;
+
+/// <summary>
+/// axe-core (the npm package, installed by ./test.sh into TalkToMe.Tests/Accessibility) scans the pages agents and
+/// admins live in, at desktop and phone widths, in both languages: no critical or serious violation may remain.
+/// </summary>
+public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    public static TheoryData<string, int, string> Pages()
+    {
+        var data = new TheoryData<string, int, string>();
+        foreach (var path in new[] { "/", "/channels", "/channels/new", "/channels/whatsapp-vendas" })
+        {
+            data.Add(path, 1440, "pt-BR");
+            data.Add(path, 390, "pt-BR");
+        }
+
+        data.Add("/", 1440, "en");
+        data.Add("/channels", 390, "en");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Page_HasNoSeriousOrCriticalViolations(string path, int width, string culture)
+    {
+        var page = await fixture.SignedInPageAsync();
+        await page.SetViewportSizeAsync(width, width > 800 ? 900 : 844);
+        if (culture != "pt-BR")
+        {
+            await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        }
+
+        await page.GotoAsync(await ResolveAsync(path));
+        await BrowserFixture.WaitForCircuitAsync(page);
+        if (path == "/")
+        {
+            // With a conversation open: the thread, its header actions and the reply box are scanned too.
+            await page.GetByTestId("conversation-list").GetByText("Mariana Costa").First.ClickAsync();
+            await page.GetByTestId("thread").WaitForAsync();
+        }
+
+        await page.AddScriptTagAsync(new() { Path = AxePath() });
+        var json = await page.EvaluateAsync<JsonElement>("""
+            async () => {
+                const result = await axe.run(document, { resultTypes: ['violations'] });
+                return result.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary) }));
+            }
+            """);
+
+        var violations = json.EnumerateArray().Select(v =>
+            $"{v.GetProperty("impact").GetString()} {v.GetProperty("id").GetString()}: {v.GetProperty("help").GetString()}\n    "
+            + string.Join("\n    ", v.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()))).ToList();
+        Assert.True(violations.Count == 0, $"axe-core on {path} at {width} px ({culture}):\n{string.Join("\n", violations)}");
+    }
+
+    /// <summary>The demo WhatsApp channel's page: its id is whatever the seed gave it.</summary>
+    private async Task<string> ResolveAsync(string path)
+    {
+        if (path != "/channels/whatsapp-vendas")
+        {
+            return path;
+        }
+
+        await using var db = await fixture.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TalkToMe.Core.Data.TalkToMeDbContext>>()
+            .CreateDbContextAsync();
+        var id = db.Channels.Where(c => c.Name == "WhatsApp Vendas").Select(c => c.Id).First();
+        return $"/channels/{id}";
+    }
+
+    private static string AxePath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "TalkToMe.Tests", "Accessibility", "node_modules", "axe-core", "axe.min.js");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            "axe-core is not installed: run ./test.sh (it runs npm install in TalkToMe.Tests/Accessibility).");
+    }
+}
