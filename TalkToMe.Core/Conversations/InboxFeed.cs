@@ -57,6 +57,7 @@ public sealed class InboxFeed : IDisposable
     /// </summary>
     public IDisposable Subscribe(Action<IReadOnlyList<InboxRowChange>> handler)
     {
+        handler = SubscriberCulture.Bind(handler);
         ImmutableInterlocked.Update(ref _subscribers, s => s.Add(handler));
         return new Subscription(this, handler);
     }

@@ -15,6 +15,7 @@ public sealed class InboxEventHub(ILogger<InboxEventHub> logger)
 
     public IDisposable Subscribe(Action<InboxEvent> handler)
     {
+        handler = SubscriberCulture.Bind(handler);
         ImmutableInterlocked.Update(ref _subscribers, s => s.Add(handler));
         return new Subscription(this, handler);
     }
