@@ -57,8 +57,11 @@ public static class TalkToMeApp
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
-        // An unknown address gets the "page not found" page with a way back, not an empty 404.
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // A person who opens an unknown address gets the "page not found" page with a way back, not an empty 404. Only
+        // page requests: an API, hub or webhook client keeps its own status code and body (re-executing a refused POST
+        // would turn its 401/403 into antiforgery's 400).
+        app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) && !IsMachinePath(context.Request.Path),
+            branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseWidgetFraming();
         // The widget loader runs on customers' pages, which may declare no charset: say UTF-8 in the header too.
         app.Use((context, next) =>
@@ -110,6 +113,10 @@ public static class TalkToMeApp
             o.DisableWebSocketCompression = true;
         });
     }
+
+    private static bool IsMachinePath(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/webhooks")
+        || path.StartsWithSegments("/widget") || path.StartsWithSegments("/healthz");
 
     private static void PrintWelcome(WebApplication app)
     {
