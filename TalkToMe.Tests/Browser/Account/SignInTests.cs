@@ -104,6 +104,7 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
         await AppShell.SwitchLanguageAsync(page, "English");
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inbox" })).ToBeVisibleAsync();
+        // The switch reloads the page: the menu only opens once the new circuit is live.
         await BrowserFixture.WaitForCircuitAsync(page);
         await AppShell.OpenAccountMenuAsync(page);
         await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Sign out" })).ToBeVisibleAsync();

@@ -56,7 +56,8 @@ public class AgentAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Brow
         await page.GetByRole(AriaRole.Button, new() { Name = "Editar Admin" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Dialog).GetByText("Você não pode tirar o seu próprio papel de Admin.")).ToBeVisibleAsync();
 
-        var service = fixture.App.Services.GetRequiredService<AgentAdminService>();
+        await using var scope = fixture.App.Services.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<AgentAdminService>();
         var admin = (await service.ListAsync()).Single(a => a.Email == TestApp.AdminEmail);
         var self = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, admin.Id), new Claim(ClaimTypes.Role, Roles.Admin)], "test"));
