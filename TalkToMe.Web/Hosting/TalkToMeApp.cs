@@ -60,8 +60,16 @@ public static class TalkToMeApp
         // A person who opens an unknown address gets the "page not found" page with a way back, not an empty 404. Only
         // page requests: an API, hub or webhook client keeps its own status code and body (re-executing a refused POST
         // would turn its 401/403 into antiforgery's 400).
-        app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) && !IsMachinePath(context.Request.Path),
-            branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (!HttpMethods.IsGet(context.Request.Method) || IsMachinePath(context.Request.Path))
+            {
+                context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+            }
+
+            return next(context);
+        });
         app.UseWidgetFraming();
         // The widget loader runs on customers' pages, which may declare no charset: say UTF-8 in the header too.
         app.Use((context, next) =>

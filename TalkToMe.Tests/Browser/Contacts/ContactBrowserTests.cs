@@ -44,6 +44,8 @@ public class ContactBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Editar Renata Lopes" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
+        // The dialog opens over the circuit: on a loaded machine that can take longer than the default wait.
+        await Expect(dialog.GetByLabel("Telefone")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await dialog.GetByLabel("Telefone").FillAsync("abc");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
         await Expect(dialog.GetByText("Informe um telefone válido, como +55 11 91234-5678.")).ToBeVisibleAsync();

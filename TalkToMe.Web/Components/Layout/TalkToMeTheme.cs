@@ -17,6 +17,12 @@ public static class TalkToMeTheme
             // Darker than Material's default grey so secondary text keeps a 4.5:1 contrast on white and on the background.
             TextSecondary = "rgba(0,0,0,0.68)",
             ActionDefault = "rgba(0,0,0,0.62)",
+            // Material's #f44336 is 3.4:1 on the background; this red reads at 5:1 as text and outlines.
+            Error = "#c62828",
+            // Status colours dark enough for text and chips on white (Material's defaults are 2-3:1).
+            Success = "#2e7d32",
+            Warning = "#9a5b00",
+            Info = "#1565c0",
         },
         PaletteDark = new PaletteDark
         {
@@ -30,6 +36,10 @@ public static class TalkToMeTheme
             Surface = "#1e2029",
             DrawerBackground = "#1a1c24",
             TextSecondary = "rgba(255,255,255,0.72)",
+            Error = "#ff8a80",
+            Success = "#81c784",
+            Warning = "#ffb74d",
+            Info = "#64b5f6",
         },
         Typography = new Typography
         {
