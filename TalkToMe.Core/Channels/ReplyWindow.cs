@@ -18,9 +18,9 @@ public static class ReplyWindow
     public static bool IsOpen(Conversation conversation, DateTime now) =>
         IsOpen(conversation.Channel.Type, conversation.LastCustomerMessageAt, now);
 
-    public const string StartNeedsTemplateMessage =
-        "O WhatsApp só deixa a empresa escrever primeiro com um modelo aprovado: use Enviar modelo.";
+    public static string StartNeedsTemplateMessage => ServerText.Get("Error.StartNeedsTemplate",
+        "O WhatsApp só deixa a empresa escrever primeiro com um modelo aprovado: use Enviar modelo.");
 
-    public const string ClosedMessage =
-        "A janela de 24 horas para respostas livres está fechada: o cliente precisa escrever de novo (ou envie um modelo aprovado).";
+    public static string ClosedMessage => ServerText.Get("Error.ReplyWindowClosed",
+        "A janela de 24 horas para respostas livres está fechada: o cliente precisa escrever de novo (ou envie um modelo aprovado).");
 }

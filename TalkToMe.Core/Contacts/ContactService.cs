@@ -67,7 +67,7 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
         using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
             var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId, cancellationToken)
-                ?? throw new KeyNotFoundException("Contato não encontrado.");
+                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
             contact.Rename(Clean(edit.Name));
             contact.SetDetails(edit.Email, edit.Phone);
             await db.SaveChangesAsync(cancellationToken);
@@ -83,20 +83,20 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
         var errors = new Dictionary<string, string>();
         if (Clean(edit.Name).Length == 0)
         {
-            errors[nameof(ContactEdit.Name)] = "Informe o nome.";
+            errors[nameof(ContactEdit.Name)] = ServerText.Get("Error.ContactNameRequired", "Informe o nome.");
         }
 
         var email = Contact.NormalizeDetail(edit.Email);
         if (email is not null && (email.Length > MaxEmailLength || !email.Contains('@') || email.StartsWith('@') || email.EndsWith('@')))
         {
-            errors[nameof(ContactEdit.Email)] = "Informe um e-mail válido.";
+            errors[nameof(ContactEdit.Email)] = ServerText.Get("Error.EmailInvalid", "Informe um e-mail válido.");
         }
 
         var phone = Contact.NormalizeDetail(edit.Phone);
         if (phone is not null && (phone.Length > MaxPhoneLength || phone.Count(char.IsDigit) < 6
             || phone.Any(c => !char.IsDigit(c) && c is not ('+' or ' ' or '-' or '(' or ')' or '.'))))
         {
-            errors[nameof(ContactEdit.Phone)] = "Informe um telefone válido, como +55 11 91234-5678.";
+            errors[nameof(ContactEdit.Phone)] = ServerText.Get("Error.PhoneInvalid", "Informe um telefone válido, como +55 11 91234-5678.");
         }
 
         return errors;
@@ -119,9 +119,9 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var keep = await db.Contacts.FirstOrDefaultAsync(c => c.Id == keepId, cancellationToken)
-                ?? throw new KeyNotFoundException("Contato não encontrado.");
+                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
             var remove = await db.Contacts.FirstOrDefaultAsync(c => c.Id == removeId, cancellationToken)
-                ?? throw new KeyNotFoundException("Contato não encontrado.");
+                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
 
             keep.SetDetails(keep.Email ?? remove.Email, keep.Phone ?? remove.Phone);
             keep.SetAttributesJson(MergeAttributes(keep.AttributesJson, remove.AttributesJson));

@@ -80,6 +80,14 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         return new InboxPage(rows, hasMore ? rows[^1].Cursor : null);
     }
 
+    /// <summary>The first page's SQL, for diagnostics (the inbox-list benchmark prints it with SQLite's query plan).</summary>
+    public async Task<string> FirstPageSqlAsync(InboxFilter filter)
+    {
+        await using var db = await factory.CreateDbContextAsync();
+        return Project(db, Apply(db, filter).OrderByDescending(c => c.LastActivityAt).ThenByDescending(c => c.Id).Take(DefaultPageSize + 1))
+            .ToQueryString();
+    }
+
     /// <summary>One conversation as the list shows it, or null when it does not match the filter (any more).</summary>
     public async Task<ConversationListItem?> FindAsync(int conversationId, InboxFilter filter,
         CancellationToken cancellationToken = default)

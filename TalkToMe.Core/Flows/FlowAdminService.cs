@@ -127,8 +127,9 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
         var inUse = channels.Where(c => !c.IsDeleted).Select(c => c.Name).OrderBy(n => n).ToList();
         if (inUse.Count > 0)
         {
-            return $"O fluxo \"{flow.Name}\" está em uso pelos canais: {string.Join(", ", inUse)}. " +
-                   "Escolha outro fluxo nesses canais antes de excluí-lo.";
+            return ServerText.Get("Error.FlowInUse",
+                "O fluxo \"{0}\" está em uso pelos canais: {1}. Escolha outro fluxo nesses canais antes de excluí-lo.",
+                flow.Name, string.Join(", ", inUse));
         }
 
         // Deleted channels keep their history, not their flows.

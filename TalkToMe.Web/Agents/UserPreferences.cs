@@ -19,6 +19,27 @@ public sealed class UserPreferences(AuthenticationStateProvider authentication, 
         return value == "true";
     }
 
+    /// <summary>What the app shell shows of the user, in one read: their name as agents know it, and dark mode.</summary>
+    public async Task<(string? DisplayName, bool DarkMode)> GetShellAsync()
+    {
+        var userId = await CurrentUserIdAsync();
+        if (userId is null)
+        {
+            return (null, false);
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return (null, false);
+        }
+
+        var dark = (await users.GetClaimsAsync(user)).FirstOrDefault(c => c.Type == DarkModeClaim)?.Value == "true";
+        return (string.IsNullOrWhiteSpace(user.DisplayName) ? null : user.DisplayName, dark);
+    }
+
     public Task SetDarkModeAsync(bool dark) => WriteAsync(DarkModeClaim, dark ? "true" : "false");
 
     private async Task<string?> ReadAsync(string type)

@@ -44,6 +44,8 @@ public static class TalkToMeTheme
         Typography = new Typography
         {
             Default = new DefaultTypography { FontFamily = ["Roboto", "Segoe UI", "system-ui", "sans-serif"] },
+            // Sentence case, as Chatwoot and Intercom write their buttons: "Enviar", not "ENVIAR".
+            Button = new ButtonTypography { TextTransform = "none" },
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "8px", AppbarHeight = "56px" },
     };
