@@ -110,39 +110,17 @@ public static class ApiChannelEndpoints
     }
 
     /// <summary>The body, or null when it is larger than the limit (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Webhooks.ProviderWebhook.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
 
     private static (InboundMessage? Message, Dictionary<string, string[]>? Errors) Parse(byte[] body, int channelId)
     {
         var errors = new Dictionary<string, string[]>();
-        JsonDocument document;
-        try
+        // Not JSON, or strings that are not valid Unicode (a lone \ud800, bytes that are not UTF-8): 400, never a 500 later.
+        var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            errors["body"] = ["O corpo não é um JSON válido."];
+            errors["body"] = [jsonError!];
             return (null, errors);
         }
 
