@@ -6,6 +6,8 @@ using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class ApiChannelEndpoints
     public static void MapApiChannelEndpoints(this IEndpointRouteBuilder app)
     {
         // Its own group: authentication is the channel token checked below, so no user auth policy applies here.
-        var group = app.MapGroup("/api/v1/channels/{channelId:int}").AllowAnonymous().DisableAntiforgery();
+        var group = app.MapGroup("/api/v1/channels/{channelId:int}").AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
         group.MapPost("/messages", ReceiveAsync);
     }
 

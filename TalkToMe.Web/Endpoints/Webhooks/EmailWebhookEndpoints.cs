@@ -5,6 +5,8 @@ using TalkToMe.Core.Channels.Email;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -20,7 +22,7 @@ public static class EmailWebhookEndpoints
 
     public static void MapEmailWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/email/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/email/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,

@@ -5,6 +5,8 @@ using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class LineWebhookEndpoints
 {
     public static void MapLineWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/line/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/line/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,

@@ -6,6 +6,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -22,12 +24,12 @@ public static class MessengerWebhookEndpoints
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Facebook, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/facebook/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
                 ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
         app.MapGet("/webhooks/instagram/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Instagram, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/instagram/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
                 ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> VerifyAsync(ChannelType type, string publicKey, HttpRequest request,

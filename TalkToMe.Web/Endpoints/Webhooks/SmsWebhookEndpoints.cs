@@ -8,6 +8,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -18,7 +20,7 @@ public static class SmsWebhookEndpoints
 {
     public static void MapSmsWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,

@@ -4,6 +4,8 @@ using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -15,7 +17,7 @@ public static class TelegramWebhookEndpoints
 {
     public static void MapTelegramWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/telegram/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/telegram/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,

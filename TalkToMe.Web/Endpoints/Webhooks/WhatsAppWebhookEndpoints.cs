@@ -5,6 +5,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class WhatsAppWebhookEndpoints
     public static void MapWhatsAppWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/webhooks/whatsapp/{publicKey}", VerifyAsync).AllowAnonymous();
-        app.MapPost("/webhooks/whatsapp/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/whatsapp/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> VerifyAsync(string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
