@@ -85,9 +85,9 @@ public sealed class HardeningChannels
         {
             "api" => (ApiPath, "Authorization", "Bearer " + ApiToken),
             "telegram" => (TelegramPath(Telegram), TelegramUpdate.SecretHeader, TelegramSecret),
-            "whatsapp" => (WhatsAppPath(WhatsApp), MetaSignature.Header, MetaSignature.Sign(MetaSecret, body)),
-            "facebook" => (MetaPath(Facebook), MetaSignature.Header, MetaSignature.Sign(MetaSecret, body)),
-            "instagram" => (MetaPath(Instagram), MetaSignature.Header, MetaSignature.Sign(MetaSecret, body)),
+            "whatsapp" => (WhatsAppPath(WhatsApp), MetaSignature.Header, "sha256=" + MetaSignature.Sign(MetaSecret, body)),
+            "facebook" => (MetaPath(Facebook), MetaSignature.Header, "sha256=" + MetaSignature.Sign(MetaSecret, body)),
+            "instagram" => (MetaPath(Instagram), MetaSignature.Header, "sha256=" + MetaSignature.Sign(MetaSecret, body)),
             "line" => (LinePath(Line), LineWebhook.SignatureHeader, LineWebhook.Sign(LineSecret, body)),
             "postmark" => (EmailPath(Postmark), "Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("postmark:" + PostmarkPassword))),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, null),

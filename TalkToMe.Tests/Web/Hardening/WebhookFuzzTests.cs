@@ -70,7 +70,7 @@ public class WebhookFuzzTests(ProviderFixture fixture, ITestOutputHelper output)
             {
                 // Right body, wrong credentials.
                 request.Headers.Remove(request.Headers.Contains("Authorization") ? "Authorization" : request.Headers.First().Key);
-                request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + RandomText(random, 20));
+                request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Convert.ToHexString(RandomBytes(random, 12)));
                 how += " +bad credentials";
             }
 
