@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.AddSingleton<ApiChannelDirectory>();
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();
+        services.AddSingleton<Channels.UnprocessedDeliveryService>();
         services.AddSingleton<Agents.ApiTokenService>();
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.

@@ -24,6 +24,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<FlowStep> FlowSteps => Set<FlowStep>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
+    public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

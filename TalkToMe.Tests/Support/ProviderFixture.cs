@@ -97,6 +97,10 @@ public sealed class ProviderFixture : IAsyncLifetime
         return await db.Messages.AsNoTracking().Where(m => m.ChannelId == channelId).OrderBy(m => m.Id).ToListAsync();
     }
 
+    /// <summary>What the channel page lists under "Entregas não processadas", newest first.</summary>
+    public Task<List<UnprocessedDelivery>> UnprocessedAsync(int channelId) =>
+        App.Services.GetRequiredService<UnprocessedDeliveryService>().ListAsync(channelId);
+
     public async Task<List<Conversation>> ConversationsAsync(int channelId)
     {
         await using var db = await Db.CreateDbContextAsync();

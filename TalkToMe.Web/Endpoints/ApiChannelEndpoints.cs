@@ -6,6 +6,8 @@ using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints;
 
 /// <summary>
@@ -19,7 +21,7 @@ public static class ApiChannelEndpoints
     public static void MapApiChannelEndpoints(this IEndpointRouteBuilder app)
     {
         // Its own group: authentication is the channel token checked below, so no user auth policy applies here.
-        var group = app.MapGroup("/api/v1/channels/{channelId:int}").AllowAnonymous().DisableAntiforgery();
+        var group = app.MapGroup("/api/v1/channels/{channelId:int}").AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
         group.MapPost("/messages", ReceiveAsync);
     }
 
@@ -110,39 +112,17 @@ public static class ApiChannelEndpoints
     }
 
     /// <summary>The body, or null when it is larger than the limit (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
+    private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Webhooks.ProviderWebhook.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
 
     private static (InboundMessage? Message, Dictionary<string, string[]>? Errors) Parse(byte[] body, int channelId)
     {
         var errors = new Dictionary<string, string[]>();
-        JsonDocument document;
-        try
+        // Not JSON, or strings that are not valid Unicode (a lone \ud800, bytes that are not UTF-8): 400, never a 500 later.
+        var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            errors["body"] = ["O corpo não é um JSON válido."];
+            errors["body"] = [jsonError!];
             return (null, errors);
         }
 

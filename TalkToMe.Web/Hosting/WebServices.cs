@@ -95,13 +95,7 @@ public static class WebServices
         services.AddAntiforgery(options => options.SuppressXFrameOptionsHeader = true);
         services.AddSingleton<VisitorTokens>();
         services.AddSingleton<WidgetRateLimiter>();
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(WidgetRateLimiting.Policy, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 120, Window = TimeSpan.FromMinutes(1) }));
-        });
+        services.AddPublicRateLimits(configuration);
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
         var publicUrl = configuration[$"{TalkToMeOptions.Section}:PublicUrl"];
         try

@@ -23,6 +23,12 @@ public sealed record EmailAttachment(string Name, long Size);
 
 public sealed record InboundEmailResult(InboundEmail? Mail, string? Error)
 {
+    /// <summary>
+    /// Postmark's JSON that is a mail object but not one we can store (no sender, no text…): acknowledged, so Postmark does
+    /// not retry it, and kept for an admin. Null for a body that is no JSON object at all (<see cref="Error"/>, 400).
+    /// </summary>
+    public UnreadableEvent? Unreadable { get; init; }
+
     public static InboundEmailResult Invalid(string error) => new(null, error);
 }
 
@@ -98,60 +104,56 @@ public static partial class InboundEmailParser
 
     public static InboundEmailResult ParsePostmark(ReadOnlySpan<byte> body)
     {
-        JsonDocument document;
-        try
+        using var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException)
-        {
-            return InboundEmailResult.Invalid("O corpo não é um JSON válido.");
+            return InboundEmailResult.Invalid(jsonError!);
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return InboundEmailResult.Invalid("O corpo deve ser o objeto JSON de e-mail recebido do Postmark.");
-            }
+            return InboundEmailResult.Invalid("O corpo deve ser o objeto JSON de e-mail recebido do Postmark.");
+        }
 
-            string? fromAddress = null;
-            string? fromName = null;
-            if (root.TryGetProperty("FromFull", out var fromFull) && fromFull.ValueKind == JsonValueKind.Object)
-            {
-                fromAddress = StringOf(fromFull, "Email");
-                fromName = StringOf(fromFull, "Name");
-            }
+        string? fromAddress = null;
+        string? fromName = null;
+        if (root.TryGetProperty("FromFull", out var fromFull) && fromFull.ValueKind == JsonValueKind.Object)
+        {
+            fromAddress = StringOf(fromFull, "Email");
+            fromName = StringOf(fromFull, "Name");
+        }
 
-            fromAddress ??= AddressOf(StringOf(root, "From"))?.Address;
-            var headers = new List<(string Name, string Value)>();
-            if (root.TryGetProperty("Headers", out var list) && list.ValueKind == JsonValueKind.Array)
+        fromAddress ??= AddressOf(StringOf(root, "From"))?.Address;
+        var headers = new List<(string Name, string Value)>();
+        if (root.TryGetProperty("Headers", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var header in list.EnumerateArray())
             {
-                foreach (var header in list.EnumerateArray())
+                if (header.ValueKind == JsonValueKind.Object && StringOf(header, "Name") is { } name && StringOf(header, "Value") is { } value)
                 {
-                    if (header.ValueKind == JsonValueKind.Object && StringOf(header, "Name") is { } name && StringOf(header, "Value") is { } value)
-                    {
-                        headers.Add((name, value));
-                    }
+                    headers.Add((name, value));
                 }
             }
-
-            var attachments = new List<EmailAttachment>();
-            if (root.TryGetProperty("Attachments", out var files) && files.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var file in files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object))
-                {
-                    var size = file.TryGetProperty("ContentLength", out var length) && length.TryGetInt64(out var bytes) ? bytes
-                        : (StringOf(file, "Content")?.Length ?? 0) * 3L / 4; // base64 without a stated length
-                    attachments.Add(new EmailAttachment(StringOf(file, "Name") ?? "", size));
-                }
-            }
-
-            // StrippedTextReply is the reply without the quoted mail; an HTML-only mail is turned into text.
-            var text = FirstText(StringOf(root, "StrippedTextReply"), StringOf(root, "TextBody"), HtmlText.ToPlainText(StringOf(root, "HtmlBody")));
-            return Build(fromAddress, fromName, StringOf(root, "Subject"), text, headers, attachments);
         }
+
+        var attachments = new List<EmailAttachment>();
+        if (root.TryGetProperty("Attachments", out var files) && files.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var file in files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object))
+            {
+                var size = WebhookJson.Int64Of(file, "ContentLength") is long bytes and >= 0 ? bytes
+                    : (StringOf(file, "Content")?.Length ?? 0) * 3L / 4; // base64 without a (usable) stated length
+                attachments.Add(new EmailAttachment(StringOf(file, "Name") ?? "", size));
+            }
+        }
+
+        // StrippedTextReply is the reply without the quoted mail; an HTML-only mail is turned into text.
+        var text = FirstText(StringOf(root, "StrippedTextReply"), StringOf(root, "TextBody"), HtmlText.ToPlainText(StringOf(root, "HtmlBody")));
+        var built = Build(fromAddress, fromName, StringOf(root, "Subject"), text, headers, attachments);
+        return built.Mail is null
+            ? built with { Unreadable = new UnreadableEvent(Payload(root), built.Error!) }
+            : built;
     }
 
     /// <summary>
@@ -276,6 +278,24 @@ public static partial class InboundEmailParser
         !string.IsNullOrWhiteSpace(value) && MailAddress.TryCreate(value.Trim(), out var address) ? address : null;
 
     private static string? FirstText(params string?[] candidates) => candidates.FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+
+    private static readonly JsonSerializerOptions ReadableJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The mail's JSON for the unprocessed list, without attachment contents (megabytes of base64 nobody can read there).</summary>
+    private static string Payload(JsonElement root)
+    {
+        var fields = new Dictionary<string, JsonElement>();
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name != "Attachments")
+            {
+                fields[property.Name] = property.Value;
+            }
+        }
+
+        var json = JsonSerializer.Serialize(fields, ReadableJson);
+        return json.Length > UnprocessedDelivery.MaxPayloadChars ? json[..UnprocessedDelivery.MaxPayloadChars] : json;
+    }
 
     private static string? StringOf(JsonElement parent, string property) =>
         parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

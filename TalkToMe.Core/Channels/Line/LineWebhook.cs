@@ -8,6 +8,9 @@ namespace TalkToMe.Core.Channels.Line;
 /// <summary>What one LINE webhook call carries: text messages (maybe none; <c>{"events":[]}</c> is the console's verify call), how many events were skipped, or why it is malformed.</summary>
 public sealed record LineEvents(IReadOnlyList<InboundMessage> Messages, int Skipped, string? Error)
 {
+    /// <summary>Events that could not be understood: the others are still processed, these are kept for an admin.</summary>
+    public IReadOnlyList<UnreadableEvent> Unreadable { get; init; } = [];
+
     public static LineEvents Invalid(string error) => new([], 0, error);
 }
 
@@ -37,78 +40,79 @@ public static class LineWebhook
 
     public static LineEvents Parse(ReadOnlySpan<byte> body, int channelId)
     {
-        JsonDocument document;
-        try
+        using var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException)
-        {
-            return LineEvents.Invalid("O corpo não é um JSON válido.");
+            return LineEvents.Invalid(jsonError!);
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Array)
+            return LineEvents.Invalid("O corpo deve ser um objeto com a lista events[] do LINE.");
+        }
+
+        var messages = new List<InboundMessage>();
+        var skipped = 0;
+        var unreadable = new List<UnreadableEvent>();
+        foreach (var item in events.EnumerateArray())
+        {
+            if (Read(item) is { } error)
             {
-                return LineEvents.Invalid("O corpo deve ser um objeto com a lista events[] do LINE.");
+                unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(item), error));
+            }
+        }
+
+        return new LineEvents(messages, skipped, null) { Unreadable = unreadable };
+
+        // Null when the event was stored or skipped; otherwise why it cannot be understood.
+        string? Read(JsonElement item)
+        {
+            if (item.ValueKind != JsonValueKind.Object || StringOf(item, "type") is not { Length: > 0 } type)
+            {
+                return "Cada evento deve ser um objeto com type.";
             }
 
-            var messages = new List<InboundMessage>();
-            var skipped = 0;
-            foreach (var item in events.EnumerateArray())
+            if (type != "message")
             {
-                if (item.ValueKind != JsonValueKind.Object || StringOf(item, "type") is not { Length: > 0 } type)
-                {
-                    return LineEvents.Invalid("Cada evento deve ser um objeto com type.");
-                }
-
-                if (type != "message")
-                {
-                    skipped++;
-                    continue;
-                }
-
-                var eventId = StringOf(item, "webhookEventId");
-                if (!item.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object
-                    || StringOf(message, "type") is not { Length: > 0 } messageType || string.IsNullOrWhiteSpace(eventId))
-                {
-                    return LineEvents.Invalid("Cada evento message precisa de webhookEventId e message.type.");
-                }
-
-                var userId = item.TryGetProperty("source", out var source) ? StringOf(source, "userId") : null;
-                if (messageType != "text" || string.IsNullOrWhiteSpace(userId))
-                {
-                    // Stickers, images…, or a group member who has not consented to share the userId: nothing to answer to.
-                    skipped++;
-                    continue;
-                }
-
-                var text = StringOf(message, "text");
-                if (string.IsNullOrWhiteSpace(text))
-                {
-                    return LineEvents.Invalid("Mensagem de texto sem message.text.");
-                }
-
-                if (eventId.Length > 200 || userId.Length > 64)
-                {
-                    return LineEvents.Invalid("webhookEventId ou source.userId longo demais.");
-                }
-
-                if (text.Length > ConversationService.MaxTextLength)
-                {
-                    return LineEvents.Invalid($"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.");
-                }
-
-                DateTime? sentAt = item.TryGetProperty("timestamp", out var timestamp) && timestamp.TryGetInt64(out var ms)
-                    && ms is > 0 and < 253402300799999
-                    ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
-                    : null;
-                messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt));
+                skipped++;
+                return null;
             }
 
-            return new LineEvents(messages, skipped, null);
+            var eventId = StringOf(item, "webhookEventId");
+            if (!item.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object
+                || StringOf(message, "type") is not { Length: > 0 } messageType || string.IsNullOrWhiteSpace(eventId))
+            {
+                return "Cada evento message precisa de webhookEventId e message.type.";
+            }
+
+            var userId = item.TryGetProperty("source", out var source) ? StringOf(source, "userId") : null;
+            if (messageType != "text" || string.IsNullOrWhiteSpace(userId))
+            {
+                // Stickers, images…, or a group member who has not consented to share the userId: nothing to answer to.
+                skipped++;
+                return null;
+            }
+
+            var text = StringOf(message, "text");
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return "Mensagem de texto sem message.text.";
+            }
+
+            if (eventId.Length > 200 || userId.Length > 64)
+            {
+                return "webhookEventId ou source.userId longo demais.";
+            }
+
+            if (text.Length > ConversationService.MaxTextLength)
+            {
+                return $"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.";
+            }
+
+            var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
+            messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt));
+            return null;
         }
     }
 

@@ -12,6 +12,9 @@ public sealed record MessengerEvents(IReadOnlyList<InboundMessage> Messages, int
 {
     public IReadOnlyList<MessengerReceipt> Receipts { get; init; } = [];
 
+    /// <summary>Events that could not be understood: the others are still processed, these are kept for an admin.</summary>
+    public IReadOnlyList<UnreadableEvent> Unreadable { get; init; } = [];
+
     public static MessengerEvents Invalid(string error) => new([], 0, error);
 }
 
@@ -36,81 +39,77 @@ public static class MessengerWebhook
 
     public static MessengerEvents Parse(ReadOnlySpan<byte> body, int channelId, ChannelType type)
     {
-        JsonDocument document;
-        try
+        using var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException)
-        {
-            return MessengerEvents.Invalid("O corpo não é um JSON válido.");
+            return MessengerEvents.Invalid(jsonError!);
         }
 
-        using (document)
+        var root = document.RootElement;
+        var expected = ObjectFor(type);
+        if (root.ValueKind != JsonValueKind.Object || StringOf(root, "object") is not { } kind)
         {
-            var root = document.RootElement;
-            var expected = ObjectFor(type);
-            if (root.ValueKind != JsonValueKind.Object || StringOf(root, "object") is not { } kind)
+            return MessengerEvents.Invalid($"O corpo deve ser um objeto com object = \"{expected}\".");
+        }
+
+        if (kind != expected)
+        {
+            return MessengerEvents.Invalid($"object \"{kind}\" não pertence a este canal (esperado \"{expected}\").");
+        }
+
+        if (!root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+        {
+            return MessengerEvents.Invalid("O corpo deve ter a lista entry[].");
+        }
+
+        var messages = new List<InboundMessage>();
+        var receipts = new List<MessengerReceipt>();
+        var skipped = 0;
+        var unreadable = new List<UnreadableEvent>();
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("messaging", out var messaging)
+                || messaging.ValueKind != JsonValueKind.Array)
             {
-                return MessengerEvents.Invalid($"O corpo deve ser um objeto com object = \"{expected}\".");
+                unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(entry), "Cada entry deve ter a lista messaging[]."));
+                continue;
             }
 
-            if (kind != expected)
+            foreach (var item in messaging.EnumerateArray())
             {
-                return MessengerEvents.Invalid($"object \"{kind}\" não pertence a este canal (esperado \"{expected}\").");
-            }
-
-            if (!root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
-            {
-                return MessengerEvents.Invalid("O corpo deve ter a lista entry[].");
-            }
-
-            var messages = new List<InboundMessage>();
-            var receipts = new List<MessengerReceipt>();
-            var skipped = 0;
-            foreach (var entry in entries.EnumerateArray())
-            {
-                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("messaging", out var messaging)
-                    || messaging.ValueKind != JsonValueKind.Array)
+                if (item.ValueKind != JsonValueKind.Object)
                 {
-                    return MessengerEvents.Invalid("Cada entry deve ter a lista messaging[].");
+                    unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(item), "Cada item de messaging deve ser um objeto."));
+                    continue;
                 }
 
-                foreach (var item in messaging.EnumerateArray())
+                if (item.TryGetProperty("delivery", out var delivery) || item.TryGetProperty("read", out delivery))
                 {
-                    if (item.ValueKind != JsonValueKind.Object)
+                    var status = item.TryGetProperty("delivery", out _) ? DeliveryStatus.Delivered : DeliveryStatus.Read;
+                    var receiptError = ReadReceipt(item, delivery, status, receipts);
+                    if (receiptError is not null)
                     {
-                        return MessengerEvents.Invalid("Cada item de messaging deve ser um objeto.");
+                        unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(item), receiptError));
                     }
 
-                    if (item.TryGetProperty("delivery", out var delivery) || item.TryGetProperty("read", out delivery))
-                    {
-                        var status = item.TryGetProperty("delivery", out _) ? DeliveryStatus.Delivered : DeliveryStatus.Read;
-                        var receiptError = ReadReceipt(item, delivery, status, receipts);
-                        if (receiptError is not null)
-                        {
-                            return MessengerEvents.Invalid(receiptError);
-                        }
+                    continue;
+                }
 
-                        continue;
-                    }
+                if (!item.TryGetProperty("message", out var message))
+                {
+                    skipped++; // postback, reaction, referral…: nothing the thread shows yet.
+                    continue;
+                }
 
-                    if (!item.TryGetProperty("message", out var message))
-                    {
-                        skipped++; // postback, reaction, referral…: nothing the thread shows yet.
-                        continue;
-                    }
-
-                    var error = Read(item, message, channelId, messages, ref skipped);
-                    if (error is not null)
-                    {
-                        return MessengerEvents.Invalid(error);
-                    }
+                var error = Read(item, message, channelId, messages, ref skipped);
+                if (error is not null)
+                {
+                    unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(item), error));
                 }
             }
-
-            return new MessengerEvents(messages, skipped, null) { Receipts = receipts };
         }
+
+        return new MessengerEvents(messages, skipped, null) { Receipts = receipts, Unreadable = unreadable };
     }
 
     private static string? ReadReceipt(JsonElement item, JsonElement receipt, DeliveryStatus status, List<MessengerReceipt> receipts)
@@ -144,10 +143,8 @@ public static class MessengerWebhook
             mids.Add(mid); // Instagram's messaging_seen names the last message seen.
         }
 
-        DateTime? watermark = receipt.TryGetProperty("watermark", out var mark) && mark.TryGetInt64(out var ms)
-            && ms is > 0 and < 253402300799999
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
-            : null;
+        // A watermark that is not a number of milliseconds (null, a string, an object…) is no watermark.
+        var watermark = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(receipt, "watermark"));
         if (mids.Count == 0 && watermark is null)
         {
             return $"{name} precisa de watermark ou de mids/mid.";
@@ -200,10 +197,7 @@ public static class MessengerWebhook
             return $"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.";
         }
 
-        DateTime? sentAt = item.TryGetProperty("timestamp", out var timestamp) && timestamp.TryGetInt64(out var ms)
-            && ms is > 0 and < 253402300799999
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
-            : null;
+        var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
         // No name in the payload: the id stands in for it (profile lookup not done).
         messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt));
         return null;

@@ -7,8 +7,14 @@ using TalkToMe.Core.Conversations;
 namespace TalkToMe.Core.Channels.Telegram;
 
 /// <summary>What one Telegram webhook call came to: a customer message, an update we do not handle (still 200), or a malformed body.</summary>
+/// <remarks>
+/// <see cref="Error"/> is for a body that is not a JSON object (400); an Update that is JSON but cannot be understood is
+/// <see cref="Unreadable"/>: acknowledged (Telegram would redeliver it for a day) and kept for an admin to see.
+/// </remarks>
 public sealed record TelegramUpdateResult(InboundMessage? Message, string? Ignored, string? Error)
 {
+    public UnreadableEvent? Unreadable { get; init; }
+
     public static TelegramUpdateResult Invalid(string error) => new(null, null, error);
 }
 
@@ -37,72 +43,65 @@ public static class TelegramUpdate
 
     public static TelegramUpdateResult Parse(ReadOnlySpan<byte> body, int channelId)
     {
-        JsonDocument document;
-        try
+        using var document = WebhookJson.Parse(body, out var error);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException)
-        {
-            return TelegramUpdateResult.Invalid("O corpo não é um JSON válido.");
+            return TelegramUpdateResult.Invalid(error!);
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return TelegramUpdateResult.Invalid("O corpo deve ser um objeto Update do Telegram.");
-            }
-
-            if (!root.TryGetProperty("update_id", out var updateId) || updateId.ValueKind != JsonValueKind.Number
-                || !updateId.TryGetInt64(out var id))
-            {
-                return TelegramUpdateResult.Invalid("O Update não tem update_id numérico.");
-            }
-
-            if (!root.TryGetProperty("message", out var message))
-            {
-                // Edits, channel posts, membership changes…: acknowledged so Telegram does not retry them.
-                return new TelegramUpdateResult(null, "Update sem mensagem nova: ignorado.", null);
-            }
-
-            if (message.ValueKind != JsonValueKind.Object)
-            {
-                return TelegramUpdateResult.Invalid("message deve ser um objeto.");
-            }
-
-            if (!message.TryGetProperty("chat", out var chat) || chat.ValueKind != JsonValueKind.Object
-                || !chat.TryGetProperty("id", out var chatId) || chatId.ValueKind != JsonValueKind.Number || !chatId.TryGetInt64(out var chatNumber))
-            {
-                return TelegramUpdateResult.Invalid("message.chat.id é obrigatório e numérico.");
-            }
-
-            var text = StringOf(message, "text") ?? StringOf(message, "caption");
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                var kind = MediaKinds.FirstOrDefault(k => message.TryGetProperty(k, out _));
-                if (kind is null)
-                {
-                    return new TelegramUpdateResult(null, "Mensagem de serviço sem texto: ignorada.", null);
-                }
-
-                text = $"[{kind}] (mensagem sem texto; veja no Telegram)";
-            }
-
-            if (text.Length > ConversationService.MaxTextLength)
-            {
-                return TelegramUpdateResult.Invalid($"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.");
-            }
-
-            DateTime? sentAt = message.TryGetProperty("date", out var date) && date.ValueKind == JsonValueKind.Number
-                && date.TryGetInt64(out var seconds)
-                ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime
-                : null;
-
-            return new TelegramUpdateResult(new InboundMessage(channelId, chatNumber.ToString(CultureInfo.InvariantCulture),
-                NameOf(message), id.ToString(CultureInfo.InvariantCulture), text, sentAt), null, null);
+            return TelegramUpdateResult.Invalid("O corpo deve ser um objeto Update do Telegram.");
         }
+
+        TelegramUpdateResult Unreadable(string reason) => new(null, null, null) { Unreadable = new UnreadableEvent(WebhookJson.PayloadOf(root), reason) };
+
+        if (!root.TryGetProperty("update_id", out var updateId) || updateId.ValueKind != JsonValueKind.Number
+            || !updateId.TryGetInt64(out var id))
+        {
+            return Unreadable("O Update não tem update_id numérico.");
+        }
+
+        if (!root.TryGetProperty("message", out var message))
+        {
+            // Edits, channel posts, membership changes…: acknowledged so Telegram does not retry them.
+            return new TelegramUpdateResult(null, "Update sem mensagem nova: ignorado.", null);
+        }
+
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return Unreadable("message deve ser um objeto.");
+        }
+
+        if (!message.TryGetProperty("chat", out var chat) || chat.ValueKind != JsonValueKind.Object
+            || !chat.TryGetProperty("id", out var chatId) || chatId.ValueKind != JsonValueKind.Number || !chatId.TryGetInt64(out var chatNumber))
+        {
+            return Unreadable("message.chat.id é obrigatório e numérico.");
+        }
+
+        var text = StringOf(message, "text") ?? StringOf(message, "caption");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            var kind = MediaKinds.FirstOrDefault(k => message.TryGetProperty(k, out _));
+            if (kind is null)
+            {
+                return new TelegramUpdateResult(null, "Mensagem de serviço sem texto: ignorada.", null);
+            }
+
+            text = $"[{kind}] (mensagem sem texto; veja no Telegram)";
+        }
+
+        if (text.Length > ConversationService.MaxTextLength)
+        {
+            return Unreadable($"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.");
+        }
+
+        // A date that is not a plausible Unix time is no date: the message keeps the time it arrived.
+        var sentAt = WebhookJson.FromUnixSeconds(WebhookJson.Int64Of(message, "date"));
+
+        return new TelegramUpdateResult(new InboundMessage(channelId, chatNumber.ToString(CultureInfo.InvariantCulture),
+            NameOf(message), id.ToString(CultureInfo.InvariantCulture), text, sentAt), null, null);
     }
 
     private static string? NameOf(JsonElement message)

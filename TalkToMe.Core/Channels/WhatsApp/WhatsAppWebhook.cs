@@ -12,6 +12,9 @@ public sealed record WhatsAppStatus(string ProviderMessageId, DeliveryStatus Sta
 /// <summary>What one webhook call carries: customer messages and delivery statuses (either may be empty), or why it is malformed.</summary>
 public sealed record WhatsAppEvents(IReadOnlyList<InboundMessage> Messages, IReadOnlyList<WhatsAppStatus> Statuses, string? Error)
 {
+    /// <summary>Events that could not be understood: the others are still processed, these are kept for an admin.</summary>
+    public IReadOnlyList<UnreadableEvent> Unreadable { get; init; } = [];
+
     public static WhatsAppEvents Invalid(string error) => new([], [], error);
 }
 
@@ -38,72 +41,66 @@ public static class WhatsAppWebhook
 
     public static WhatsAppEvents Parse(ReadOnlySpan<byte> body, int channelId, WhatsAppSettings settings)
     {
-        JsonDocument document;
-        try
+        using var document = WebhookJson.Parse(body, out var jsonError);
+        if (document is null)
         {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException)
-        {
-            return WhatsAppEvents.Invalid("O corpo não é um JSON válido.");
+            return WhatsAppEvents.Invalid(jsonError!);
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries)
+            || entries.ValueKind != JsonValueKind.Array)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("entry", out var entries)
-                || entries.ValueKind != JsonValueKind.Array)
+            return WhatsAppEvents.Invalid("O corpo deve ser um objeto com a lista entry[] do WhatsApp.");
+        }
+
+        var messages = new List<InboundMessage>();
+        var statuses = new List<WhatsAppStatus>();
+        var unreadable = new List<UnreadableEvent>();
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes)
+                || changes.ValueKind != JsonValueKind.Array)
             {
-                return WhatsAppEvents.Invalid("O corpo deve ser um objeto com a lista entry[] do WhatsApp.");
+                unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(entry), "Cada entry deve ter a lista changes[]."));
+                continue;
             }
 
-            var messages = new List<InboundMessage>();
-            var statuses = new List<WhatsAppStatus>();
-            foreach (var entry in entries.EnumerateArray())
+            foreach (var change in changes.EnumerateArray())
             {
-                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("changes", out var changes)
-                    || changes.ValueKind != JsonValueKind.Array)
+                if (change.ValueKind != JsonValueKind.Object || !change.TryGetProperty("value", out var value)
+                    || value.ValueKind != JsonValueKind.Object)
                 {
-                    return WhatsAppEvents.Invalid("Cada entry deve ter a lista changes[].");
+                    unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(change), "Cada change deve ter um objeto value."));
+                    continue;
                 }
 
-                foreach (var change in changes.EnumerateArray())
+                if (!string.IsNullOrEmpty(settings.PhoneNumberId) && value.TryGetProperty("metadata", out var metadata)
+                    && StringOf(metadata, "phone_number_id") is { } phoneNumberId && phoneNumberId != settings.PhoneNumberId)
                 {
-                    if (change.ValueKind != JsonValueKind.Object || !change.TryGetProperty("value", out var value)
-                        || value.ValueKind != JsonValueKind.Object)
-                    {
-                        return WhatsAppEvents.Invalid("Cada change deve ter um objeto value.");
-                    }
-
-                    if (!string.IsNullOrEmpty(settings.PhoneNumberId) && value.TryGetProperty("metadata", out var metadata)
-                        && StringOf(metadata, "phone_number_id") is { } phoneNumberId && phoneNumberId != settings.PhoneNumberId)
-                    {
-                        // Another number of the same app: not this channel's conversation.
-                        continue;
-                    }
-
-                    var error = ReadMessages(value, channelId, messages) ?? ReadStatuses(value, statuses);
-                    if (error is not null)
-                    {
-                        return WhatsAppEvents.Invalid(error);
-                    }
+                    // Another number of the same app: not this channel's conversation.
+                    continue;
                 }
+
+                ReadMessages(value, channelId, messages, unreadable);
+                ReadStatuses(value, statuses, unreadable);
             }
-
-            return new WhatsAppEvents(messages, statuses, null);
         }
+
+        return new WhatsAppEvents(messages, statuses, null) { Unreadable = unreadable };
     }
 
-    private static string? ReadMessages(JsonElement value, int channelId, List<InboundMessage> messages)
+    private static void ReadMessages(JsonElement value, int channelId, List<InboundMessage> messages, List<UnreadableEvent> unreadable)
     {
         if (!value.TryGetProperty("messages", out var list))
         {
-            return null;
+            return;
         }
 
         if (list.ValueKind != JsonValueKind.Array)
         {
-            return "messages deve ser uma lista.";
+            unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(value), "messages deve ser uma lista."));
+            return;
         }
 
         var names = new Dictionary<string, string>();
@@ -120,6 +117,14 @@ public static class WhatsAppWebhook
         }
 
         foreach (var message in list.EnumerateArray())
+        {
+            if (ReadMessage(message, channelId, names) is { } error)
+            {
+                unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(message), error));
+            }
+        }
+
+        string? ReadMessage(JsonElement message, int channelId, Dictionary<string, string> names)
         {
             var from = StringOf(message, "from");
             var id = StringOf(message, "id");
@@ -160,34 +165,35 @@ public static class WhatsAppWebhook
                 return $"text.body passa do limite de {ConversationService.MaxTextLength} caracteres.";
             }
 
-            DateTime? sentAt = long.TryParse(StringOf(message, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-                ? DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime
-                : null;
+            // WhatsApp sends Unix seconds as a string; anything that is not a plausible time leaves the arrival time.
+            var sentAt = WebhookJson.FromUnixSeconds(long.TryParse(StringOf(message, "timestamp"), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
             messages.Add(new InboundMessage(channelId, from, names.GetValueOrDefault(from), id, text, sentAt, ContactPhone: "+" + from));
+            return null;
         }
-
-        return null;
     }
 
-    private static string? ReadStatuses(JsonElement value, List<WhatsAppStatus> statuses)
+    private static void ReadStatuses(JsonElement value, List<WhatsAppStatus> statuses, List<UnreadableEvent> unreadable)
     {
         if (!value.TryGetProperty("statuses", out var list))
         {
-            return null;
+            return;
         }
 
         if (list.ValueKind != JsonValueKind.Array)
         {
-            return "statuses deve ser uma lista.";
+            unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(value), "statuses deve ser uma lista."));
+            return;
         }
 
         foreach (var status in list.EnumerateArray())
         {
             var id = StringOf(status, "id");
             var state = StringOf(status, "status");
-            if (string.IsNullOrWhiteSpace(id) || string.IsNullOrWhiteSpace(state))
+            if (string.IsNullOrWhiteSpace(id) || string.IsNullOrWhiteSpace(state) || id.Length > 200)
             {
-                return "Cada status precisa de id e status.";
+                unreadable.Add(new UnreadableEvent(WebhookJson.PayloadOf(status), "Cada status precisa de id e status."));
+                continue;
             }
 
             DeliveryStatus? mapped = state switch
@@ -203,8 +209,6 @@ public static class WhatsAppWebhook
                 statuses.Add(new WhatsAppStatus(id, delivery, delivery == DeliveryStatus.Failed ? FailureReason(status) : null));
             }
         }
-
-        return null;
     }
 
     private static string FailureReason(JsonElement status)
@@ -215,7 +219,7 @@ public static class WhatsAppWebhook
         }
 
         var error = errors[0];
-        var code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var number) ? number : (int?)null;
+        var code = WebhookJson.Int64Of(error, "code") is long number && number is >= int.MinValue and <= int.MaxValue ? (int)number : (int?)null;
         if (code == WindowClosedErrorCode)
         {
             return ReplyWindow.ClosedMessage;

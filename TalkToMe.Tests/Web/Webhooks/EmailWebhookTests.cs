@@ -255,9 +255,6 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
     [Theory]
     [InlineData("not json")]
     [InlineData("[1]")]
-    [InlineData("""{"Subject":"sem remetente","TextBody":"Oi"}""")]
-    [InlineData("""{"FromFull":{"Email":"não é e-mail"},"Subject":"x","TextBody":"Oi"}""")]
-    [InlineData("""{"FromFull":{"Email":"maria@cliente.example"},"Subject":"sem texto","TextBody":"  "}""")]
     public async Task Receive_MalformedPostmarkMail_Returns400AndStoresNothing(string body)
     {
         var channel = await ChannelAsync();
@@ -268,6 +265,24 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
         Assert.Empty(await fixture.ConversationsAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("""{"Subject":"sem remetente","TextBody":"Oi"}""", "remetente")]
+    [InlineData("""{"FromFull":{"Email":"não é e-mail"},"Subject":"x","TextBody":"Oi"}""", "remetente")]
+    [InlineData("""{"FromFull":{"Email":"maria@cliente.example"},"Subject":"sem texto","TextBody":"  "}""", "texto")]
+    public async Task Receive_PostmarkMailThatCannotBeStored_Answers200SoPostmarkStopsAndIsKeptWithItsReason(string body, string reason)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostPostmarkAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        Assert.Empty(await fixture.ConversationsAsync(channel.Id));
+        var kept = Assert.Single(await fixture.UnprocessedAsync(channel.Id));
+        Assert.Contains(reason, kept.Reason);
+        Assert.DoesNotContain(Password, kept.Payload);
     }
 
     [Fact]

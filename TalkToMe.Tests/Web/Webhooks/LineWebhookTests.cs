@@ -182,9 +182,6 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
     [Theory]
     [InlineData("{not json")]
     [InlineData("{\"destination\":\"U1\"}")]
-    [InlineData("{\"events\":[{\"webhookEventId\":\"01X\"}]}")]
-    [InlineData("{\"events\":[{\"type\":\"message\",\"source\":{\"userId\":\"U1\"},\"message\":{\"type\":\"text\",\"text\":\"sem id\"}}]}")]
-    [InlineData("{\"events\":[{\"type\":\"message\",\"webhookEventId\":\"01Y\",\"source\":{\"userId\":\"U1\"},\"message\":{\"type\":\"text\"}}]}")]
     public async Task Receive_MalformedPayload_Returns400AndStoresNothing(string body)
     {
         var channel = await ChannelAsync();
@@ -194,6 +191,22 @@ public class LineWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderF
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("{\"events\":[{\"webhookEventId\":\"01X\"}]}", "type")]
+    [InlineData("{\"events\":[{\"type\":\"message\",\"source\":{\"userId\":\"U1\"},\"message\":{\"type\":\"text\",\"text\":\"sem id\"}}]}", "webhookEventId")]
+    [InlineData("{\"events\":[{\"type\":\"message\",\"webhookEventId\":\"01Y\",\"source\":{\"userId\":\"U1\"},\"message\":{\"type\":\"text\"}}]}", "message.text")]
+    public async Task Receive_EventThatCannotBeUnderstood_Answers200AndIsKeptWithItsReason(string body, string field)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        var kept = Assert.Single(await fixture.UnprocessedAsync(channel.Id));
+        Assert.Contains(field, kept.Reason);
     }
 
     [Fact]

@@ -147,15 +147,15 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     [InlineData("read", "\"ontem\"")]
     [InlineData("read", "{}")]
     [InlineData("delivery", "{\"mids\":\"m_1\"}")]
-    public async Task Receipt_Malformed_Returns400(string kind, string receipt)
+    public async Task Receipt_Malformed_Answers200AndIsKeptWithItsReason(string kind, string receipt)
     {
         var channel = await ChannelAsync();
         var body = $$"""{"object":"{{ObjectName}}","entry":[{"id":"{{PageId}}","messaging":[{"sender":{"id":"7000000000000002"},"{{kind}}":{{receipt}}}]}]}""";
 
         var response = await PostAsync(channel, body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(kind, await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(kind, Assert.Single(await fixture.UnprocessedAsync(channel.Id)).Reason);
     }
 
     [Fact]
@@ -397,9 +397,6 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
     [InlineData("{not json")]
     [InlineData("{\"entry\":[]}")]
     [InlineData("{\"object\":\"OBJ\"}")]
-    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"id\":\"1\"}]}")]
-    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"messaging\":[{\"sender\":{\"id\":\"1\"},\"message\":{\"text\":\"sem mid\"}}]}]}")]
-    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"messaging\":[{\"message\":{\"mid\":\"m_1\",\"text\":\"sem sender\"}}]}]}")]
     public async Task Receive_MalformedPayload_Returns400AndStoresNothing(string body)
     {
         var channel = await ChannelAsync();
@@ -409,6 +406,21 @@ public abstract class MessengerWebhookTests(ProviderFixture fixture, ChannelType
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"id\":\"1\"}]}", "messaging")]
+    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"messaging\":[{\"sender\":{\"id\":\"1\"},\"message\":{\"text\":\"sem mid\"}}]}]}", "message.mid")]
+    [InlineData("{\"object\":\"OBJ\",\"entry\":[{\"messaging\":[{\"message\":{\"mid\":\"m_1\",\"text\":\"sem sender\"}}]}]}", "sender.id")]
+    public async Task Receive_EventThatCannotBeUnderstood_Answers200AndIsKeptWithItsReason(string body, string field)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, body.Replace("OBJ", ObjectName));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        Assert.Contains(field, Assert.Single(await fixture.UnprocessedAsync(channel.Id)).Reason);
     }
 
     [Fact]

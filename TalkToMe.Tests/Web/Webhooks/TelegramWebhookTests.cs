@@ -96,9 +96,7 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
     [Theory]
     [InlineData("not json")]
     [InlineData("[1,2]")]
-    [InlineData("{\"message\":{\"chat\":{\"id\":1},\"text\":\"sem update_id\"}}")]
-    [InlineData("{\"update_id\":5,\"message\":{\"text\":\"sem chat\"}}")]
-    public async Task Receive_MalformedUpdate_Returns400AndStoresNothing(string body)
+    public async Task Receive_BodyNotAnUpdateObject_Returns400AndStoresNothing(string body)
     {
         var channel = await ChannelAsync();
 
@@ -107,6 +105,22 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("{\"message\":{\"chat\":{\"id\":1},\"text\":\"sem update_id\"}}", "update_id")]
+    [InlineData("{\"update_id\":5,\"message\":{\"text\":\"sem chat\"}}", "message.chat.id")]
+    public async Task Receive_UpdateThatCannotBeUnderstood_Answers200SoTelegramStopsAndIsKeptForTheAdmin(string body, string field)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        var kept = Assert.Single(await fixture.UnprocessedAsync(channel.Id));
+        Assert.Contains(field, kept.Reason);
+        Assert.Equal(body, kept.Payload);
     }
 
     [Fact]

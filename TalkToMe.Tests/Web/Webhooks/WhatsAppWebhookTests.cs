@@ -203,8 +203,6 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
     [Theory]
     [InlineData("{not json")]
     [InlineData("{\"object\":\"whatsapp_business_account\"}")]
-    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"id\":\"wamid.x\",\"type\":\"text\",\"text\":{\"body\":\"sem from\"}}]}}]}]}")]
-    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"from\":\"55\",\"id\":\"wamid.y\",\"type\":\"text\",\"text\":{}}]}}]}]}")]
     public async Task Receive_MalformedPayload_Returns400AndStoresNothing(string body)
     {
         var channel = await ChannelAsync();
@@ -214,6 +212,22 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"detail\"", await response.Content.ReadAsStringAsync());
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Theory]
+    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"id\":\"wamid.x\",\"type\":\"text\",\"text\":{\"body\":\"sem from\"}}]}}]}]}", "from")]
+    [InlineData("{\"entry\":[{\"changes\":[{\"value\":{\"messages\":[{\"from\":\"55\",\"id\":\"wamid.y\",\"type\":\"text\",\"text\":{}}]}}]}]}", "text.body")]
+    public async Task Receive_MessageThatCannotBeUnderstood_Answers200SoMetaStopsAndIsKeptWithItsReason(string body, string field)
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        var kept = Assert.Single(await fixture.UnprocessedAsync(channel.Id));
+        Assert.Contains(field, kept.Reason);
+        Assert.StartsWith("{", kept.Payload);
     }
 
     [Fact]

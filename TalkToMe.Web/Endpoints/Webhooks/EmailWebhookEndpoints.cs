@@ -5,6 +5,8 @@ using TalkToMe.Core.Channels.Email;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -20,11 +22,12 @@ public static class EmailWebhookEndpoints
 
     public static void MapEmailWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/email/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/email/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, EmailThreads threads, TimeProvider time, CancellationToken cancellationToken)
+        ConversationService conversations, EmailThreads threads, UnprocessedDeliveryService unprocessed, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Email, publicKey, cancellationToken);
         if (channel is null)
@@ -32,8 +35,7 @@ public static class EmailWebhookEndpoints
             return refusal!;
         }
 
-        var body = await ProviderWebhook.ReadBodyAsync(context.Request, MaxBodyBytes, cancellationToken);
-        if (body is null)
+        if (context.Request.ContentLength > MaxBodyBytes)
         {
             return ProviderWebhook.TooLarge(MaxBodyBytes);
         }
@@ -42,10 +44,12 @@ public static class EmailWebhookEndpoints
         InboundEmailResult parsed;
         if (settings.InboundProvider == InboundEmailProvider.Mailgun)
         {
-            var form = await ReadFormAsync(context, body, cancellationToken);
+            // Mailgun's credentials are fields of the form itself, so the form has to be read to check them: it is streamed
+            // with the size limit (files spill to disk, nothing is buffered whole), and nothing is parsed before the check.
+            var (form, problem) = await ReadFormAsync(context, cancellationToken);
             if (form is null)
             {
-                return ProviderWebhook.Malformed("O corpo deve ser um formulário (application/x-www-form-urlencoded ou multipart/form-data) do Mailgun.");
+                return problem!;
             }
 
             string Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : "";
@@ -55,9 +59,9 @@ public static class EmailWebhookEndpoints
                 return ProviderWebhook.Unauthorized("Envie os campos timestamp, token e signature do Mailgun.");
             }
 
-            if (InboundEmailParser.MailgunSignatureProblem(settings, timestamp, token, signature, time.GetUtcNow()) is { } problem)
+            if (InboundEmailParser.MailgunSignatureProblem(settings, timestamp, token, signature, time.GetUtcNow()) is { } signatureProblem)
             {
-                return ProviderWebhook.Forbidden(problem);
+                return ProviderWebhook.Forbidden(signatureProblem);
             }
 
             if (!channel.IsActive)
@@ -70,6 +74,7 @@ public static class EmailWebhookEndpoints
         }
         else
         {
+            // Postmark's credentials are in the Authorization header: checked before a byte of the body is read.
             var authorization = context.Request.Headers.Authorization.ToString();
             if (authorization.Length == 0)
             {
@@ -87,7 +92,20 @@ public static class EmailWebhookEndpoints
                 return ProviderWebhook.Inactive();
             }
 
+            var body = await ProviderWebhook.ReadBodyAsync(context.Request, MaxBodyBytes, cancellationToken);
+            if (body is null)
+            {
+                return ProviderWebhook.TooLarge(MaxBodyBytes);
+            }
+
             parsed = InboundEmailParser.ParsePostmark(body);
+        }
+
+        if (parsed.Unreadable is { } unreadable)
+        {
+            // A mail object we cannot store (no sender, no text): Postmark would retry it, so it is acknowledged and kept.
+            await unprocessed.RecordAsync(channel.Id, [unreadable], cancellationToken);
+            return Results.Ok(new { unprocessed = 1, reason = unreadable.Reason });
         }
 
         if (parsed.Mail is not { } mail)
@@ -112,24 +130,28 @@ public static class EmailWebhookEndpoints
             ?? Results.Ok(new { conversationId = result.ConversationId, duplicate = result.Outcome == InboundOutcome.Duplicate });
     }
 
-    /// <summary>The form from the already-read body (urlencoded or multipart), or null when it is neither.</summary>
-    private static async Task<IFormCollection?> ReadFormAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    /// <summary>The form (urlencoded or multipart), streamed under the size limit; otherwise the answer (400 or 413).</summary>
+    private static async Task<(IFormCollection? Form, IResult? Problem)> ReadFormAsync(HttpContext context, CancellationToken cancellationToken)
     {
         if (!context.Request.HasFormContentType)
         {
-            return null;
+            return (null, ProviderWebhook.Malformed("O corpo deve ser um formulário (application/x-www-form-urlencoded ou multipart/form-data) do Mailgun."));
         }
 
-        context.Request.Body = new MemoryStream(body, writable: false);
+        ProviderWebhook.LimitBody(context, MaxBodyBytes);
         context.Features.Set<IFormFeature>(new FormFeature(context.Request,
-            new FormOptions { MultipartBodyLengthLimit = MaxBodyBytes, ValueLengthLimit = MaxBodyBytes }));
+            new FormOptions { MultipartBodyLengthLimit = MaxBodyBytes, ValueLengthLimit = MaxBodyBytes, ValueCountLimit = 1024 }));
         try
         {
-            return await context.Request.ReadFormAsync(cancellationToken);
+            return (await context.Request.ReadFormAsync(cancellationToken), null);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            return (null, ProviderWebhook.TooLarge(MaxBodyBytes));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            return (null, ProviderWebhook.Malformed("O formulário do Mailgun está malformado ou passa dos limites."));
         }
     }
 }

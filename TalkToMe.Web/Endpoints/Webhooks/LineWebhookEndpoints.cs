@@ -5,6 +5,8 @@ using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -16,11 +18,11 @@ public static class LineWebhookEndpoints
 {
     public static void MapLineWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/line/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/line/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, ContactProfileService profiles, CancellationToken cancellationToken)
+        ConversationService conversations, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Line, publicKey, cancellationToken);
         if (channel is null)
@@ -28,16 +30,17 @@ public static class LineWebhookEndpoints
             return refusal!;
         }
 
-        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return ProviderWebhook.TooLarge();
-        }
-
+        // Nothing is read before the request at least claims to be signed.
         var signature = context.Request.Headers[LineWebhook.SignatureHeader].ToString();
         if (signature.Length == 0)
         {
             return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {LineWebhook.SignatureHeader}.");
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
         }
 
         if (!LineWebhook.HasValidSignature(channel.GetSettings<LineSettings>(), signature, body))
@@ -56,13 +59,15 @@ public static class LineWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken,
+        var unreadable = events.Unreadable.ToList();
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, unreadable, cancellationToken,
             ProviderWebhook.LookUpNewContacts(profiles));
+        await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {
             return refused;
         }
 
-        return Results.Ok(new { messages = accepted, skipped = events.Skipped });
+        return Results.Ok(new { messages = accepted, skipped = events.Skipped, unprocessed = unreadable.Count });
     }
 }

@@ -6,6 +6,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -21,13 +23,13 @@ public static class MessengerWebhookEndpoints
         app.MapGet("/webhooks/facebook/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Facebook, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/facebook/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
         app.MapGet("/webhooks/instagram/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Instagram, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/instagram/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, cancellationToken)).AllowAnonymous().DisableAntiforgery();
+                ConversationService conversations, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, conversations, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> VerifyAsync(ChannelType type, string publicKey, HttpRequest request,
@@ -52,7 +54,7 @@ public static class MessengerWebhookEndpoints
 
     private static async Task<IResult> ReceiveAsync(ChannelType type, string publicKey, HttpContext context,
         IDbContextFactory<TalkToMeDbContext> factory, ConversationService conversations, DeliveryStatusService statuses,
-        ContactProfileService profiles, CancellationToken cancellationToken)
+        ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, type, publicKey, cancellationToken);
         if (channel is null)
@@ -60,16 +62,17 @@ public static class MessengerWebhookEndpoints
             return refusal!;
         }
 
-        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return ProviderWebhook.TooLarge();
-        }
-
+        // Nothing is read before the request at least claims to be signed.
         var signature = context.Request.Headers[MetaSignature.Header].ToString();
         if (signature.Length == 0)
         {
             return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {MetaSignature.Header}.");
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
         }
 
         if (!MetaSignature.IsValid(Settings(channel).AppSecret, signature, body))
@@ -88,8 +91,10 @@ public static class MessengerWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken,
+        var unreadable = events.Unreadable.ToList();
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, unreadable, cancellationToken,
             ProviderWebhook.LookUpNewContacts(profiles));
+        await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {
             return refused;
@@ -103,7 +108,7 @@ public static class MessengerWebhookEndpoints
                 receipt.Watermark, cancellationToken);
         }
 
-        return Results.Ok(new { messages = accepted, receipts, skipped = events.Skipped });
+        return Results.Ok(new { messages = accepted, receipts, skipped = events.Skipped, unprocessed = unreadable.Count });
     }
 
     /// <summary>InstagramSettings derives from FacebookSettings: the fields both need are the same.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Contacts;
@@ -50,19 +52,36 @@ public static class ProviderWebhook
             return null;
         }
 
+        LimitBody(request.HttpContext, maxBytes);
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > maxBytes)
+                {
+                    return null;
+                }
             }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Has the server refuse a body longer than <paramref name="maxBytes"/> too (a chunked one states no length).</summary>
+    public static void LimitBody(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
     }
 
     public static IResult TooLarge(int maxBytes = MaxBodyBytes) => Problem(StatusCodes.Status413PayloadTooLarge, "Corpo grande demais",
@@ -78,12 +97,14 @@ public static class ProviderWebhook
     public static IResult Unauthorized(string reason) => Problem(StatusCodes.Status401Unauthorized, "Assinatura ausente", reason);
 
     /// <summary>
-    /// Hands each parsed message to the inbound pipeline, in order. The first refusal (channel switched off meanwhile,
-    /// content the pipeline rejects) answers for the delivery; what was stored before it stays stored.
+    /// Hands each parsed message to the inbound pipeline, in order. The first refusal (channel switched off meanwhile)
+    /// answers for the delivery; what was stored before it stays stored. A message the pipeline's rules refuse (its
+    /// content) joins <paramref name="unreadable"/> and the others go on: the provider must not redeliver the lot for days.
     /// <paramref name="stored"/> hears of each message stored now (not duplicates), after its commit.
     /// </summary>
     public static async Task<(IResult? Refusal, int Accepted)> ReceiveAllAsync(ConversationService conversations,
-        IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, Action<InboundMessage, InboundResult>? stored = null)
+        IEnumerable<InboundMessage> messages, List<UnreadableEvent> unreadable, CancellationToken cancellationToken,
+        Action<InboundMessage, InboundResult>? stored = null)
     {
         var accepted = 0;
         foreach (var message in messages)
@@ -95,7 +116,8 @@ public static class ProviderWebhook
             }
             catch (ConversationRuleException ex)
             {
-                return (Malformed(ex.Message), accepted);
+                unreadable.Add(new UnreadableEvent(PayloadOf(message), ex.Message));
+                continue;
             }
 
             if (RefusalFor(result) is { } refused)
@@ -132,6 +154,15 @@ public static class ProviderWebhook
             profiles.Enqueue(message.ChannelId, message.ExternalContactId);
         }
     };
+
+    /// <summary>What was understood of a message the pipeline refused: its ids and text, for the unprocessed list.</summary>
+    private static string PayloadOf(InboundMessage message) => JsonSerializer.Serialize(new
+    {
+        contactId = message.ExternalContactId,
+        contactName = message.ContactName,
+        id = message.ExternalMessageId,
+        text = message.Text.Length > 4000 ? message.Text[..4000] : message.Text,
+    });
 
     public static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
 }

@@ -8,6 +8,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -18,12 +20,12 @@ public static class SmsWebhookEndpoints
 {
     public static void MapSmsWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
         ConversationService conversations, DeliveryStatusService statuses, IOptions<PublicUrlOptions> publicUrls,
-        CancellationToken cancellationToken)
+        UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Sms, publicKey, cancellationToken);
         if (channel is null)
@@ -31,16 +33,17 @@ public static class SmsWebhookEndpoints
             return refusal!;
         }
 
-        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return ProviderWebhook.TooLarge();
-        }
-
+        // Nothing is read before the request at least claims to be signed.
         var signature = context.Request.Headers[TwilioWebhook.SignatureHeader].ToString();
         if (signature.Length == 0)
         {
             return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {TwilioWebhook.SignatureHeader}.");
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
         }
 
         Dictionary<string, string> form;
@@ -84,10 +87,15 @@ public static class SmsWebhookEndpoints
         {
             await statuses.ApplyAsync(channel.Id, callback.MessageSid, status, callback.Reason, cancellationToken);
         }
-        else if (parsed.Message is { } message
-            && (await ProviderWebhook.ReceiveAllAsync(conversations, [message], cancellationToken)).Refusal is { } refused)
+        else if (parsed.Message is { } message)
         {
-            return refused;
+            var unreadable = new List<UnreadableEvent>();
+            var (refused, _) = await ProviderWebhook.ReceiveAllAsync(conversations, [message], unreadable, cancellationToken);
+            await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
+            if (refused is not null)
+            {
+                return refused;
+            }
         }
 
         return Results.Text(TwilioWebhook.EmptyTwiml, "text/xml");

@@ -5,6 +5,8 @@ using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 
+using TalkToMe.Web.Hosting;
+
 namespace TalkToMe.Web.Endpoints.Webhooks;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class WhatsAppWebhookEndpoints
     public static void MapWhatsAppWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/webhooks/whatsapp/{publicKey}", VerifyAsync).AllowAnonymous();
-        app.MapPost("/webhooks/whatsapp/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery();
+        app.MapPost("/webhooks/whatsapp/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> VerifyAsync(string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
@@ -40,7 +42,7 @@ public static class WhatsAppWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, DeliveryStatusService statuses, CancellationToken cancellationToken)
+        ConversationService conversations, DeliveryStatusService statuses, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.WhatsApp, publicKey, cancellationToken);
         if (channel is null)
@@ -48,16 +50,17 @@ public static class WhatsAppWebhookEndpoints
             return refusal!;
         }
 
-        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
-        if (body is null)
-        {
-            return ProviderWebhook.TooLarge();
-        }
-
+        // Nothing is read before the request at least claims to be signed.
         var signature = context.Request.Headers[WhatsAppWebhook.SignatureHeader].ToString();
         if (signature.Length == 0)
         {
             return ProviderWebhook.Unauthorized($"Envie a assinatura no cabeçalho {WhatsAppWebhook.SignatureHeader}.");
+        }
+
+        var body = await ProviderWebhook.ReadBodyAsync(context.Request, cancellationToken);
+        if (body is null)
+        {
+            return ProviderWebhook.TooLarge();
         }
 
         var settings = channel.GetSettings<WhatsAppSettings>();
@@ -77,7 +80,9 @@ public static class WhatsAppWebhookEndpoints
             return ProviderWebhook.Malformed(events.Error);
         }
 
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, cancellationToken);
+        var unreadable = events.Unreadable.ToList();
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, unreadable, cancellationToken);
+        await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {
             return refused;
@@ -90,6 +95,6 @@ public static class WhatsAppWebhookEndpoints
             applied += await statuses.ApplyAsync(channel.Id, status.ProviderMessageId, status.Status, status.Reason, cancellationToken) ? 1 : 0;
         }
 
-        return Results.Ok(new { messages = accepted, statuses = applied });
+        return Results.Ok(new { messages = accepted, statuses = applied, unprocessed = unreadable.Count });
     }
 }

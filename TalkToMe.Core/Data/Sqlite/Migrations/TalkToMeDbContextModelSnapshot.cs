@@ -373,6 +373,38 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.ToTable("ChannelGroups");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Channels.UnprocessedDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasMaxLength(16384)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Truncated")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChannelId", "Id");
+
+                    b.ToTable("UnprocessedDeliveries");
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Channels.WhatsApp.WhatsAppTemplate", b =>
                 {
                     b.Property<int>("Id")
@@ -948,6 +980,15 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Navigation("ExitFlow");
 
                     b.Navigation("KeepAlive")
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Channels.UnprocessedDelivery", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.Channel", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
