@@ -140,14 +140,13 @@ public sealed class OutboundDispatcher(
                 }
 
                 claimedAny = true;
-                var send = SendClaimedAsync(message, lease, mode.Value, cancellationToken);
-                _inFlight[message.Id] = send;
+                // Marked in flight before it starts and unmarked as its last step (before the wake-up), so the next pass
+                // never skips a message that is in fact done.
+                var placeholder = Task.CompletedTask;
+                _inFlight[message.Id] = placeholder;
+                var send = SendThenReleaseAsync(message, lease, mode.Value, cancellationToken);
+                _inFlight.TryUpdate(message.Id, send, placeholder);
                 started.Add(send);
-                _ = send.ContinueWith(_ =>
-                {
-                    _inFlight.TryRemove(message.Id, out var _);
-                    Slots.Release();
-                }, TaskScheduler.Default);
             }
 
             if (due.Count < _options.BatchSize || !claimedAny)
@@ -218,6 +217,21 @@ public sealed class OutboundDispatcher(
         }
     }
 
+    private async Task SendThenReleaseAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendClaimedAsync(due, lease, mode, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(due.Id, out _);
+            Slots.Release();
+            // The next message of this conversation (or the rest of a recovered channel's queue) may go now.
+            signal.Notify();
+        }
+    }
+
     private async Task SendClaimedAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
     {
         // Off the dispatch loop's thread: a slow provider never delays claiming the next messages.
@@ -276,9 +290,6 @@ public sealed class OutboundDispatcher(
             {
                 _circuits.Abandon(due.ChannelId, mode);
             }
-
-            // The next message of this conversation (or the rest of a recovered channel's queue) may go now.
-            signal.Notify();
         }
     }
 

@@ -164,7 +164,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
         Assert.Contains("HTTP 503", failed.FailureReason);
         // Not after a fixed number of tries: only once the window has passed (tries every ≤ 100 ms meanwhile).
         Assert.True(elapsed >= Options.RetryFor, $"failed after {elapsed.TotalMilliseconds:0} ms");
-        Assert.InRange(_receiver.Received.Count, 4, 30);
+        Assert.InRange(_receiver.Received.Count, 2, 30);
         Assert.Equal(_receiver.Received.Count, failed.DeliveryAttempts);
     }
 

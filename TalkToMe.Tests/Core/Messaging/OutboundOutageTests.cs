@@ -293,7 +293,14 @@ public sealed class OutboundOutageTests : IAsyncLifetime
             var toNext = (pending.Count > 0 ? pending.Peek().At : until) - elapsed;
             if (wait <= TimeSpan.Zero && toNext > TimeSpan.Zero)
             {
-                Assert.True(++idlePasses < 5, "The dispatcher asks to run again at once without sending anything: its loop would spin.");
+                if (++idlePasses >= 5)
+                {
+                    await using var db = _database.NewContext();
+                    var pendingRows = await db.Messages.AsNoTracking().Where(m => m.DeliveryStatus == DeliveryStatus.Pending)
+                        .Select(m => $"{m.Id}/{m.ConversationId}/{m.Content}/{m.NextAttemptAt:O}").ToListAsync();
+                    Assert.Fail($"The dispatcher asks to run again at once without sending anything: its loop would spin. " +
+                        $"now {_time.GetUtcNow():O}, wait {wait}, pending: {string.Join("; ", pendingRows)}");
+                }
             }
 
             var step = wait < toNext ? wait : toNext;
