@@ -86,6 +86,12 @@ public class Message
     public DateTime CreatedAt { get; private set; }
     public DateTime? SentAt { get; private set; }
 
+    /// <summary>When an agent last asked to send this failed message again; its retry window starts there instead of at CreatedAt.</summary>
+    public DateTime? RetriedAt { get; private set; }
+
+    /// <summary>Transient failures are retried until then; afterwards the message shows "falhou".</summary>
+    public DateTime RetryDeadline(TimeSpan retryFor) => (RetriedAt ?? CreatedAt) + retryFor;
+
     /// <summary>Set when the message was sent as a provider template (WhatsApp outside the 24-hour window); Content is its rendered text.</summary>
     public MessageTemplate? Template { get; private set; }
 
@@ -208,5 +214,14 @@ public class Message
         DeliveryAttempts = 0;
         FailureReason = null;
         NextAttemptAt = at;
+        RetriedAt = at;
+    }
+
+    /// <summary>Its retry window ended while its channel was still failing, before its own turn came: failed without a try of its own.</summary>
+    public void GiveUp(string reason)
+    {
+        DeliveryStatus = DeliveryStatus.Failed;
+        FailureReason = reason;
+        NextAttemptAt = null;
     }
 }

@@ -13,6 +13,13 @@ namespace TalkToMe.Core.Messaging;
 /// database first (a conditional UPDATE of its due time to a lease), so two passes or two instances never send the same
 /// message at once, and a message whose sender died becomes due again when the lease ends. Sleeps until the next due
 /// time or until <see cref="OutboxSignal"/> says a new message was committed: no polling.
+/// <para>
+/// Order and outages: only a conversation's oldest pending message may go out, so a later reply waits while an earlier one
+/// is retried and the customer reads them in the order they were written. A transient failure opens the channel's circuit
+/// (<see cref="ChannelCircuits"/>): its other messages wait, one message probes the endpoint after a short, growing delay
+/// (at most <see cref="OutboundOptions.MaxProbeDelay"/>), and the first success lets the whole queue drain in order.
+/// A message shows "falhou" after a permanent refusal or once <see cref="OutboundOptions.RetryFor"/> has passed.
+/// </para>
 /// </summary>
 public sealed class OutboundDispatcher(
     IDbContextFactory<TalkToMeDbContext> factory,
@@ -30,6 +37,7 @@ public sealed class OutboundDispatcher(
     private readonly Dictionary<Channels.ChannelType, IChannelSender> _senders = senders.ToDictionary(s => s.Type);
     private readonly OutboundOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
+    private readonly ChannelCircuits _circuits = new(options.Value);
     private SemaphoreSlim? _slots;
 
     private SemaphoreSlim Slots => _slots ??= new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentSends));
@@ -80,14 +88,17 @@ public sealed class OutboundDispatcher(
         while (true)
         {
             var now = time.GetUtcNow().UtcDateTime;
+            var blocked = _circuits.Blocked(now);
             List<DueMessage> due;
             await using (var db = await factory.CreateDbContextAsync(cancellationToken))
             {
-                // IX_Messages_PendingDelivery: a range scan over pending messages only.
-                due = await db.Messages
-                    .Where(m => m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt <= now)
+                // IX_Messages_PendingDelivery: a range scan over pending messages only; IX_Messages_PendingByConversation
+                // answers "is an older one of this conversation still pending?".
+                due = await ConversationHeads(db, blocked)
+                    .Where(m => m.NextAttemptAt <= now)
                     .OrderBy(m => m.NextAttemptAt)
-                    .Select(m => new DueMessage(m.Id, m.NextAttemptAt!.Value))
+                    .ThenBy(m => m.Id)
+                    .Select(m => new DueMessage(m.Id, m.ChannelId, m.NextAttemptAt!.Value))
                     .Take(_options.BatchSize)
                     .ToListAsync(cancellationToken);
             }
@@ -96,6 +107,13 @@ public sealed class OutboundDispatcher(
             foreach (var message in due)
             {
                 if (_inFlight.ContainsKey(message.Id))
+                {
+                    continue;
+                }
+
+                // A failing channel sends one probe at a time and nothing else until it succeeds.
+                var mode = _circuits.TryEnter(message.ChannelId, time.GetUtcNow().UtcDateTime);
+                if (mode is null)
                 {
                     continue;
                 }
@@ -110,24 +128,25 @@ public sealed class OutboundDispatcher(
                 catch
                 {
                     Slots.Release();
+                    _circuits.Abandon(message.ChannelId, mode.Value);
                     throw;
                 }
 
                 if (!claimed)
                 {
                     Slots.Release();
+                    _circuits.Abandon(message.ChannelId, mode.Value);
                     continue;
                 }
 
                 claimedAny = true;
-                var send = SendClaimedAsync(message.Id, lease, cancellationToken);
-                _inFlight[message.Id] = send;
+                // Marked in flight before it starts and unmarked as its last step (before the wake-up), so the next pass
+                // never skips a message that is in fact done.
+                var placeholder = Task.CompletedTask;
+                _inFlight[message.Id] = placeholder;
+                var send = SendThenReleaseAsync(message, lease, mode.Value, cancellationToken);
+                _inFlight.TryUpdate(message.Id, send, placeholder);
                 started.Add(send);
-                _ = send.ContinueWith(_ =>
-                {
-                    _inFlight.TryRemove(message.Id, out var _);
-                    Slots.Release();
-                }, TaskScheduler.Default);
             }
 
             if (due.Count < _options.BatchSize || !claimedAny)
@@ -144,14 +163,38 @@ public sealed class OutboundDispatcher(
         return await NextWaitAsync(cancellationToken);
     }
 
+    /// <summary>Pending messages that are the oldest pending one of their conversation, on channels free to send.</summary>
+    private static IQueryable<Message> ConversationHeads(TalkToMeDbContext db, List<int> blockedChannels)
+    {
+        var pending = db.Messages.Where(m => m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt != null);
+        if (blockedChannels.Count > 0)
+        {
+            pending = pending.Where(m => !blockedChannels.Contains(m.ChannelId));
+        }
+
+        return pending.Where(m => !db.Messages.Any(e =>
+            e.ConversationId == m.ConversationId && e.DeliveryStatus == DeliveryStatus.Pending && e.Id < m.Id));
+    }
+
     private async Task<TimeSpan> NextWaitAsync(CancellationToken cancellationToken)
     {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var next = await db.Messages
-            .Where(m => m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt != null)
-            .OrderBy(m => m.NextAttemptAt)
-            .Select(m => m.NextAttemptAt)
-            .FirstOrDefaultAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        DateTime? next;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            // Messages waiting behind an older one, or on a failing channel, are not what the loop waits for: the older
+            // one's outcome and the channel's next probe wake it.
+            next = await ConversationHeads(db, _circuits.Blocked(now))
+                .OrderBy(m => m.NextAttemptAt)
+                .Select(m => m.NextAttemptAt)
+                .FirstOrDefaultAsync(cancellationToken);
+        }
+
+        if (_circuits.NextProbe(now) is { } probe && (next is null || probe < next))
+        {
+            next = probe;
+        }
+
         if (next is null)
         {
             return MaxIdle;
@@ -174,13 +217,29 @@ public sealed class OutboundDispatcher(
         }
     }
 
-    private async Task SendClaimedAsync(long messageId, DateTime lease, CancellationToken cancellationToken)
+    private async Task SendThenReleaseAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendClaimedAsync(due, lease, mode, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(due.Id, out _);
+            Slots.Release();
+            // The next message of this conversation (or the rest of a recovered channel's queue) may go now.
+            signal.Notify();
+        }
+    }
+
+    private async Task SendClaimedAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
     {
         // Off the dispatch loop's thread: a slow provider never delays claiming the next messages.
         await Task.Yield();
+        var recorded = false;
         try
         {
-            var (delivery, refusal) = await LoadAsync(messageId, cancellationToken);
+            var (delivery, refusal) = await LoadAsync(due.Id, cancellationToken);
             if (delivery is null && refusal is null)
             {
                 return;
@@ -212,7 +271,10 @@ public sealed class OutboundDispatcher(
                 }
             }
 
-            await FinishAsync(messageId, lease, result, cancellationToken);
+            // The channel's state follows what its endpoint answered, whatever happens to the row below.
+            var retryIn = _circuits.Record(due.ChannelId, due.Id, mode, result, time.GetUtcNow().UtcDateTime);
+            recorded = true;
+            await FinishAsync(due, lease, result, mode, retryIn, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -220,7 +282,14 @@ public sealed class OutboundDispatcher(
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Sending message {MessageId} failed unexpectedly; it is due again after its claim lease", messageId);
+            logger.LogError(ex, "Sending message {MessageId} failed unexpectedly; it is due again after its claim lease", due.Id);
+        }
+        finally
+        {
+            if (!recorded)
+            {
+                _circuits.Abandon(due.ChannelId, mode);
+            }
         }
     }
 
@@ -265,15 +334,16 @@ public sealed class OutboundDispatcher(
         return (delivery, null);
     }
 
-    private async Task FinishAsync(long messageId, DateTime lease, SendResult result, CancellationToken cancellationToken)
+    private async Task FinishAsync(DueMessage due, DateTime lease, SendResult result, SendMode mode, TimeSpan retryIn,
+        CancellationToken cancellationToken)
     {
         Message? message;
-        bool retry;
+        var expired = new List<Message>();
         using (await SqliteWriteGate.EnterAsync(cancellationToken))
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            message = await db.Messages.FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken);
+            message = await db.Messages.FirstOrDefaultAsync(m => m.Id == due.Id, cancellationToken);
             if (message is null || message.DeliveryStatus != DeliveryStatus.Pending || message.NextAttemptAt != lease)
             {
                 // The lease ran out and another pass owns the message now; its outcome is the one recorded.
@@ -281,7 +351,6 @@ public sealed class OutboundDispatcher(
             }
 
             var now = time.GetUtcNow().UtcDateTime;
-            retry = false;
             if (result.Succeeded)
             {
                 message.MarkSent(result.ProviderMessageId, now);
@@ -289,18 +358,32 @@ public sealed class OutboundDispatcher(
             else
             {
                 var reason = Shorten(result.Error ?? "Falha desconhecida");
-                var last = result.Permanent || message.DeliveryAttempts + 1 >= _options.MaxAttempts;
-                retry = !last;
-                var delay = _options.RetryDelayAfter(message.DeliveryAttempts + 1);
-                if (result.RetryAfter is { } asked && asked > delay)
+                // An outage shorter than RetryFor costs a delay, never a "falhou".
+                var last = result.Permanent || now >= message.RetryDeadline(_options.RetryFor);
+                message.MarkAttemptFailed(reason, last ? null : now + retryIn);
+                if (last)
                 {
-                    // The provider's rate limit wins over our back-off: sending earlier only earns another refusal.
-                    delay = asked;
+                    _circuits.Forget(message.Id);
                 }
 
-                message.MarkAttemptFailed(reason, last ? null : now + delay);
-                logger.LogWarning("Message {MessageId} attempt {Attempt} failed: {Reason}{Final}", messageId, message.DeliveryAttempts,
+                logger.LogWarning("Message {MessageId} attempt {Attempt} failed: {Reason}{Final}", due.Id, message.DeliveryAttempts,
                     reason, last ? " (marked failed)" : "");
+                if (!result.Permanent && mode == SendMode.Probe)
+                {
+                    // The channel is still down: messages queued behind the probe whose window has ended fail now, with the
+                    // probe's reason, instead of each waiting for a turn as probe first.
+                    var cutoff = now - _options.RetryFor;
+                    expired = await db.Messages
+                        .Where(m => m.ChannelId == due.ChannelId && m.Id != due.Id && m.DeliveryStatus == DeliveryStatus.Pending
+                            && m.NextAttemptAt <= now && (m.RetriedAt ?? m.CreatedAt) <= cutoff)
+                        .OrderBy(m => m.Id)
+                        .Take(500)
+                        .ToListAsync(cancellationToken);
+                    foreach (var stale in expired)
+                    {
+                        stale.GiveUp(reason);
+                    }
+                }
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -308,14 +391,13 @@ public sealed class OutboundDispatcher(
         }
 
         events.Publish(new MessageUpdated(message.ConversationId, message.ChannelId, message.Id));
-        if (retry)
+        foreach (var stale in expired)
         {
-            // The loop may be sleeping past this retry's due time.
-            signal.Notify();
+            events.Publish(new MessageUpdated(stale.ConversationId, stale.ChannelId, stale.Id));
         }
     }
 
     private static string Shorten(string reason) => reason.Length <= 1000 ? reason : reason[..999] + "…";
 
-    private sealed record DueMessage(long Id, DateTime DueAt);
+    private sealed record DueMessage(long Id, int ChannelId, DateTime DueAt);
 }

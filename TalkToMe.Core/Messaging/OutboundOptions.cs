@@ -5,12 +5,27 @@ public sealed class OutboundOptions
 {
     public const string Section = "TalkToMe:Outbound";
 
-    /// <summary>Attempts before a message is marked failed (the first send included).</summary>
-    public int MaxAttempts { get; set; } = 6;
+    /// <summary>
+    /// How long a message keeps being retried after transient failures (counted from when it was queued, or from the
+    /// agent's "tentar novamente") before it shows "falhou". An outage shorter than this loses nothing; permanent
+    /// refusals (bad configuration, a 4xx the provider will never accept) still fail at once.
+    /// </summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Wait after the first failure; doubled after each further one (2 s, 4 s, 8 s, 16 s, 32 s).</summary>
+    /// <summary>
+    /// First wait of a channel whose endpoint failed; doubled after each failed probe up to <see cref="MaxProbeDelay"/>.
+    /// Also the first wait of a single message that keeps failing while its channel works (doubled up to
+    /// <see cref="MaxRetryDelay"/>).
+    /// </summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Longest wait between two probes of a failing channel: the queue drains at most this long after the endpoint is
+    /// back. One small request every few seconds costs a down endpoint nothing.
+    /// </summary>
+    public TimeSpan MaxProbeDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait before retrying one message that fails on its own while its channel accepts others.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long one provider call may take (HTTP timeout of the adapters).</summary>
@@ -26,10 +41,13 @@ public sealed class OutboundOptions
 
     public int BatchSize { get; set; } = 50;
 
-    public TimeSpan RetryDelayAfter(int attempts)
+    /// <summary>Wait after <paramref name="failures"/> consecutive failures: RetryBaseDelay doubled each time, at most <paramref name="max"/>.</summary>
+    public TimeSpan RetryDelayAfter(int failures, TimeSpan max)
     {
-        var factor = Math.Pow(2, Math.Max(0, attempts - 1));
-        var delay = TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, MaxRetryDelay.Ticks));
-        return delay;
+        var factor = Math.Pow(2, Math.Min(30, Math.Max(0, failures - 1)));
+        return TimeSpan.FromTicks((long)Math.Min(RetryBaseDelay.Ticks * factor, max.Ticks));
     }
+
+    /// <summary>Wait of a failing channel before its next probe.</summary>
+    public TimeSpan ProbeDelayAfter(int failures) => RetryDelayAfter(failures, MaxProbeDelay);
 }

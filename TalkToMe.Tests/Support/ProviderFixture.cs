@@ -29,7 +29,7 @@ public sealed class ProviderFixture : IAsyncLifetime
         {
             ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
             ["TalkToMe:Outbound:MaxRetryDelay"] = "00:00:00.500",
-            ["TalkToMe:Outbound:MaxAttempts"] = "4",
+            ["TalkToMe:Outbound:MaxProbeDelay"] = "00:00:00.500",
         });
     }
 

@@ -26,7 +26,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
-    /// <summary>Decides the answer for the n-th request (1-based); may await (a slow or hanging receiver).</summary>
+    /// <summary>Answer that drops the connection without any HTTP answer, as a receiver that went down does.</summary>
+    public const int Drop = -1;
+
+    /// <summary>Decides the answer for the n-th request (1-based); may await (a slow or hanging receiver); <see cref="Drop"/> aborts.</summary>
     public Func<int, ReceivedWebhook, CancellationToken, Task<int>> Respond { get; set; } = (_, _, _) => Task.FromResult(200);
 
     public IReadOnlyList<ReceivedWebhook> Received => _received.ToList();
@@ -52,6 +55,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver._received.Enqueue(webhook);
             receiver._arrived.Release();
             var status = await receiver.Respond(Interlocked.Increment(ref count), webhook, context.RequestAborted);
+            if (status == Drop)
+            {
+                context.Abort();
+                return Results.Empty;
+            }
+
             return Results.StatusCode(status);
         });
         await app.StartAsync();

@@ -36,5 +36,9 @@ public class MessageConfiguration : IEntityTypeConfiguration<Message>
         builder.HasIndex(m => m.NextAttemptAt)
             .HasFilter("\"DeliveryStatus\" = 1")
             .HasDatabaseName("IX_Messages_PendingDelivery");
+        // A conversation's messages go out in order: only its oldest pending one may be sent, found through this small index.
+        // (Named: an unnamed index on the same columns would be the one above.)
+        builder.HasIndex(m => new { m.ConversationId, m.Id }, "IX_Messages_PendingByConversation")
+            .HasFilter("\"DeliveryStatus\" = 1");
     }
 }

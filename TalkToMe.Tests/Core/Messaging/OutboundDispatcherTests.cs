@@ -28,8 +28,8 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
 
     private OutboundOptions Options { get; } = new()
     {
-        MaxAttempts = 3,
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        MaxProbeDelay = TimeSpan.FromMilliseconds(100),
         SendTimeout = TimeSpan.FromSeconds(5),
         ClaimLease = TimeSpan.FromSeconds(30),
     };
@@ -146,25 +146,32 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task FailingWebhook_AfterTheLastTry_MarksFailedWithTheReason()
+    public async Task FailingWebhook_IsRetriedUntilTheRetryWindowEnds_ThenMarkedFailedWithTheReason()
     {
+        Options.RetryFor = TimeSpan.FromMilliseconds(600);
         _receiver.Respond = (_, _, _) => Task.FromResult(503);
-        var reply = await _service.ReplyAsync(await NewConversationAsync(), _ana, "Não vai chegar");
+        var conversationId = await NewConversationAsync();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var reply = await _service.ReplyAsync(conversationId, _ana, "Não vai chegar");
         var dispatcher = NewDispatcher();
         await dispatcher.StartAsync(CancellationToken.None);
 
         var failed = await WaitForFinalStatusAsync(reply.Id);
+        var elapsed = watch.Elapsed;
         await dispatcher.StopAsync(CancellationToken.None);
 
         Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
         Assert.Contains("HTTP 503", failed.FailureReason);
-        Assert.Equal(Options.MaxAttempts, _receiver.Received.Count);
+        // Not after a fixed number of tries: only once the window has passed (tries every ≤ 100 ms meanwhile).
+        Assert.True(elapsed >= Options.RetryFor, $"failed after {elapsed.TotalMilliseconds:0} ms");
+        Assert.InRange(_receiver.Received.Count, 2, 30);
+        Assert.Equal(_receiver.Received.Count, failed.DeliveryAttempts);
     }
 
     [Fact]
     public async Task SlowWebhook_TimesOut_AndIsMarkedFailedWithTheReason()
     {
-        Options.MaxAttempts = 1;
+        Options.RetryFor = TimeSpan.Zero;
         Options.SendTimeout = TimeSpan.FromMilliseconds(300);
         _receiver.Respond = async (_, _, aborted) =>
         {
@@ -218,21 +225,40 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TwoDispatchers_NeverSendTheSameMessageTwice()
+    public async Task TwoDispatchers_NeverSendTheSameMessageTwice_NorAConversationsRepliesOutOfOrder()
     {
-        var conversationId = await NewConversationAsync();
-        var replies = new List<Message>();
-        for (var i = 0; i < 30; i++)
+        var conversations = new List<int>();
+        for (var c = 0; c < 10; c++)
         {
-            replies.Add(await _service.ReplyAsync(conversationId, _ana, $"Mensagem {i}"));
+            var result = await _service.ReceiveAsync(new InboundMessage(_channel.Id, $"cliente-{c}", "Cliente", null, "Oi"));
+            conversations.Add(result.ConversationId!.Value);
         }
 
-        await Task.WhenAll(
-            Task.Run(() => NewDispatcher().DispatchDueAsync(waitForSends: true, CancellationToken.None)),
-            Task.Run(() => NewDispatcher().DispatchDueAsync(waitForSends: true, CancellationToken.None)));
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var conversationId in conversations)
+            {
+                await _service.ReplyAsync(conversationId, _ana, $"Mensagem {i}");
+            }
+        }
+
+        async Task RunUntilAllSentAsync(OutboundDispatcher dispatcher)
+        {
+            for (var pass = 0; pass < 200 && _receiver.Received.Count < 30; pass++)
+            {
+                await dispatcher.DispatchDueAsync(waitForSends: true, CancellationToken.None);
+            }
+        }
+
+        await Task.WhenAll(Task.Run(() => RunUntilAllSentAsync(NewDispatcher())), Task.Run(() => RunUntilAllSentAsync(NewDispatcher())));
 
         Assert.Equal(30, _receiver.Received.Count);
         Assert.Equal(30, _receiver.Received.Select(r => r.DeliveryId).Distinct().Count());
+        foreach (var group in _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message"))
+                     .GroupBy(m => m.GetProperty("conversationId").GetInt32()))
+        {
+            Assert.Equal(["Mensagem 0", "Mensagem 1", "Mensagem 2"], group.Select(m => m.GetProperty("text").GetString()));
+        }
     }
 
     [Fact]

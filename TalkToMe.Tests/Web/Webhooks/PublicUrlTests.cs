@@ -36,6 +36,7 @@ public sealed class PublicUrlFixture : IAsyncLifetime
             ["TalkToMe:PublicUrl"] = PublicUrl + "/",
             ["TalkToMe:Outbound:RetryBaseDelay"] = "00:00:00.100",
             ["TalkToMe:Outbound:MaxRetryDelay"] = "00:00:00.500",
+            ["TalkToMe:Outbound:MaxProbeDelay"] = "00:00:00.500",
         });
     }
 

@@ -793,6 +793,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RetriedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SenderId")
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
@@ -822,6 +825,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .IsUnique()
                         .HasDatabaseName("IX_Messages_ExternalId")
                         .HasFilter("\"ExternalId\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ConversationId", "Id" }, "IX_Messages_PendingByConversation")
+                        .HasFilter("\"DeliveryStatus\" = 1");
 
                     b.ToTable("Messages");
                 });
