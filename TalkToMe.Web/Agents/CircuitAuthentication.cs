@@ -61,6 +61,12 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
             return false;
         }
 
+        if (authenticationState.User.Identity?.IsAuthenticated != true)
+        {
+            // Anonymous pages (sign-in, the website widget's chat) have no sign-in to lose.
+            return true;
+        }
+
         var valid = await _access.SignInStillValidAsync(authenticationState.User, cancellationToken);
         if (!valid)
         {
@@ -134,9 +140,19 @@ public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAcc
             return true;
         }
 
-        if (await access.StillAllowedAsync(user))
+        try
         {
-            return true;
+            if (await access.StillAllowedAsync(user))
+            {
+                return true;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Unknown is not allowed: drop this one action (the page stays signed in; the next one asks again).
+            logger.LogWarning(ex, "Could not check user {UserId} before an action of their open page; the action was dropped",
+                user.FindFirstValue(ClaimTypes.NameIdentifier));
+            return false;
         }
 
         logger.LogInformation("Refused an action from an open page of user {UserId}: deactivated or role removed; signing the page out",

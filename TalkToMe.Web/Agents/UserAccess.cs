@@ -24,19 +24,19 @@ public sealed class UserAccessCheck(IDbContextFactory<TalkToMeDbContext> factory
 {
     public async Task<UserAccessState> GetAsync(string userId, CancellationToken cancellationToken = default)
     {
+        // One round trip: this runs before every action of every open page.
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
-            .Select(u => new { u.IsDeactivated, u.SecurityStamp })
+            .Select(u => new
+            {
+                u.IsDeactivated,
+                u.SecurityStamp,
+                Roles = db.UserRoles.Where(r => r.UserId == u.Id).Join(db.Roles, r => r.RoleId, role => role.Id, (_, role) => role.Name!).ToList(),
+            })
             .FirstOrDefaultAsync(cancellationToken);
-        if (user is null)
-        {
-            return UserAccessState.Missing;
-        }
-
-        var roles = await db.UserRoles.Where(r => r.UserId == userId)
-            .Join(db.Roles, r => r.RoleId, role => role.Id, (_, role) => role.Name!)
-            .ToListAsync(cancellationToken);
-        return new UserAccessState(true, user.IsDeactivated, user.SecurityStamp, roles.ToHashSet(StringComparer.Ordinal));
+        return user is null
+            ? UserAccessState.Missing
+            : new UserAccessState(true, user.IsDeactivated, user.SecurityStamp, user.Roles.ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
