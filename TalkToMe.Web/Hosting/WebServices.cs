@@ -27,6 +27,12 @@ public static class WebServices
     {
         services.AddTalkToMeCore(connectionString);
         var settings = configuration.GetSection(TalkToMeOptions.Section).Get<TalkToMeOptions>() ?? new TalkToMeOptions();
+        if (settings.Auth.RevalidationInterval <= TimeSpan.Zero)
+        {
+            throw new StartupException(
+                $"TalkToMe:Auth:RevalidationInterval must be a positive time such as 00:00:30; got {settings.Auth.RevalidationInterval}.");
+        }
+
         // Keys next to the database, so sign-in cookies survive a restart; encrypted at rest when a certificate is given.
         var dataProtection = services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")))
             .SetApplicationName("TalkToMe");
