@@ -275,6 +275,13 @@ async Task MemoryPerPageAsync()
     var managed = (after.Managed - before.Managed) / (double)idlePages / 1024;
     var workingSet = (after.WorkingSet - before.WorkingSet) / (double)idlePages / 1024;
     Console.WriteLine($"memory: {idlePages} idle agent pages on {idlePath}; per page managed {managed:0} KB, working set {workingSet:0} KB");
+    // "hold=N": keep the pages open N more seconds, e.g. to take `dotnet-gcdump collect -p <pid>` of this process.
+    if (Arg("hold", 0) is > 0 and var hold)
+    {
+        Console.WriteLine($"holding {hold} s; pid {Environment.ProcessId}");
+        await Task.Delay(TimeSpan.FromSeconds(hold));
+    }
+
     foreach (var page in open)
     {
         await page.Context.CloseAsync();
