@@ -58,9 +58,12 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
             await users.UpdateSecurityStampAsync(user);
         }
 
-        await reply.PressAsync("Enter");
+        // The keyboard, not the locator: the refused key press signs the page out and navigates away mid-press, and a
+        // locator's press would retry on the sign-in page.
+        await reply.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
 
-        await page.WaitForURLAsync("**/account/login?error=signedout**");
+        await page.WaitForURLAsync("**/account/login?error=signedout**", new() { Timeout = 30_000 });
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Sua sessão foi encerrada");
         await using (var db = await Factory.CreateDbContextAsync())
         {
@@ -88,7 +91,7 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
         Assert.Empty(errors);
 
         // Without a click: the open page is signed out and says why.
-        await page.WaitForURLAsync("**/account/login?error=signedout**");
+        await page.WaitForURLAsync("**/account/login?error=signedout**", new() { Timeout = 30_000 });
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Sua sessão foi encerrada");
 
         // Signed in again, they are an agent: the admin pages are closed to them.
