@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
@@ -23,11 +24,14 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
     private string? _userId;
     private int _revoked;
 
+    private readonly NavigationManager _navigation;
+
     public CircuitAuthenticationStateProvider(ILoggerFactory loggerFactory, UserAccessCheck access, UserAccessSignal signal,
-        IOptions<TalkToMeOptions> options, IOptions<IdentityOptions> identity)
+        IOptions<TalkToMeOptions> options, IOptions<IdentityOptions> identity, NavigationManager navigation)
         : base(loggerFactory)
     {
         _access = access;
+        _navigation = navigation;
         _options = options;
         AuthenticationStateChanged += async state =>
             _userId = (await state).User.FindFirstValue(identity.Value.ClaimsIdentity.UserIdClaimType);
@@ -51,6 +55,17 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
         if (Interlocked.Exchange(ref _revoked, 1) == 0)
         {
             SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+            // Straight to sign-in as well: the signed-out state re-renders the routes into RedirectToLogin, but a page
+            // busy elsewhere (or not under the router's authorization) must not keep showing data meanwhile.
+            try
+            {
+                var returnUrl = "/" + _navigation.ToBaseRelativePath(_navigation.Uri);
+                _navigation.NavigateTo($"/account/signed-out?returnUrl={Uri.EscapeDataString(returnUrl)}", forceLoad: true);
+            }
+            catch (Exception)
+            {
+                // No live page behind this provider (a prerendering request): nothing to send anywhere.
+            }
         }
     }
 
