@@ -6,7 +6,7 @@ namespace TalkToMe.Tests.Support;
 /// One headless Debian Chromium (never a downloaded browser) and one TalkToMe app per test class; each test gets
 /// its own browser context, so cookies never leak between tests.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -14,6 +14,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
     public TestApp App { get; private set; } = null!;
+
+    /// <summary>Settings of this fixture's app, for test classes that need a timing or an option of their own.</summary>
+    protected virtual IDictionary<string, string?>? AppSettings => null;
 
     public async Task InitializeAsync()
     {
@@ -26,7 +29,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
         // This machine is small and shared by parallel test classes: give live updates time, never fixed sleeps.
         Assertions.SetDefaultExpectTimeout(15_000);
-        App = await TestApp.StartAsync();
+        App = await TestApp.StartAsync(AppSettings);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

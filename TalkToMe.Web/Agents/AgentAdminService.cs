@@ -16,7 +16,7 @@ public sealed record AgentEdit(string DisplayName, string Email, string Role);
 /// Admin-only management of agents. Every call checks the caller's role itself: hiding a button is not security.
 /// Each call runs in its own DI scope, so a long-lived circuit never holds a stale Identity context.
 /// </summary>
-public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider time)
+public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider time, UserAccessSignal accessChanged)
 {
     public async Task<IReadOnlyList<AgentRow>> ListAsync()
     {
@@ -148,8 +148,10 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
 
         if (roleChanged || emailChanged)
         {
-            // The agent's cookies carry the old role and name; a new stamp makes them sign in again within a minute.
+            // The agent's cookies carry the old role and name; a new stamp makes them sign in again, and their open
+            // pages are signed out now (a demoted admin loses the admin pages at once).
             await users.UpdateSecurityStampAsync(user);
+            accessChanged.Changed(user.Id);
         }
 
         return errors;
@@ -168,8 +170,9 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException(ServerText.Get("Error.AgentNotFound", "Agente não encontrado."));
         user.IsDeactivated = deactivated;
         await users.UpdateAsync(user);
-        // A new security stamp invalidates the agent's existing sign-in cookies.
+        // A new security stamp invalidates the agent's existing sign-in cookies; their open pages are signed out now.
         await users.UpdateSecurityStampAsync(user);
+        accessChanged.Changed(user.Id);
     }
 
     private static void RequireAdmin(ClaimsPrincipal caller)

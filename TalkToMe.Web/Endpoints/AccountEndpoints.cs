@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using TalkToMe.Core.Agents;
+using TalkToMe.Web.Agents;
 
 namespace TalkToMe.Web.Endpoints;
 
@@ -62,17 +64,39 @@ public static class AccountEndpoints
             return Results.LocalRedirect(SafeReturnUrl(returnUrl));
         }).RequireAuthorization();
 
-        account.MapPost("/logout", async (SignInManager<AppUser> signIn) =>
+        // A form post with the antiforgery token (the account menu renders it): another site cannot sign an agent out.
+        account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signIn) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.BadRequest("The sign-out form is out of date: reload the page and sign out again.");
+            }
+
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
         });
+
+        // An open page learned its sign-in is no longer valid (deactivated, role changed): end that sign-in and say why.
+        // Only a sign-in the database no longer accepts is ended, so a link to this address cannot sign anyone out.
+        account.MapGet("/signed-out", async (string? returnUrl, HttpContext context, SignInManager<AppUser> signIn,
+            UserAccessCheck access) =>
+        {
+            var back = SafeReturnUrl(returnUrl);
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                if (await access.SignInStillValidAsync(context.User, context.RequestAborted))
+                {
+                    return Results.LocalRedirect(back);
+                }
+
+                await signIn.SignOutAsync();
+            }
+
+            return Results.LocalRedirect($"/account/login?error=signedout&returnUrl={Uri.EscapeDataString(back)}");
+        }).AllowAnonymous();
     }
 
-    private static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
-            ? returnUrl
-            : "/";
+    private static string SafeReturnUrl(string? returnUrl) => LocalUrls.OrRoot(returnUrl);
 
     private static string LoginUrl(string error, string returnUrl, string? email) =>
         $"/account/login?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}&email={Uri.EscapeDataString(email ?? "")}";

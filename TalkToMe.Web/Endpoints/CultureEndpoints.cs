@@ -18,9 +18,12 @@ public static class CultureEndpoints
             context.Response.Cookies.Append(
                 CookieRequestCultureProvider.DefaultCookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax });
-            var target = redirectUri is { Length: > 0 } && redirectUri.StartsWith('/') && !redirectUri.StartsWith("//") ? redirectUri : "/";
-            return Results.LocalRedirect(target);
+                new CookieOptions
+                {
+                    Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax,
+                    Secure = context.Request.IsHttps,
+                });
+            return Results.LocalRedirect(LocalUrls.OrRoot(redirectUri));
         }).AllowAnonymous();
     }
 }

@@ -52,10 +52,21 @@ public static class TalkToMeApp
 
     private static void UseTalkToMePipeline(this WebApplication app)
     {
+        var options = app.Services.GetRequiredService<IOptions<TalkToMeOptions>>().Value;
+        // First, so everything after it (Secure cookies, HSTS, rate limits) sees the browser's scheme and address.
+        if (ForwardedHeadersSetup.IsConfigured(options.ForwardedHeaders))
+        {
+            app.UseForwardedHeaders();
+        }
+
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseExceptionHandler(ErrorPage.Path, createScopeForErrors: true);
+            // Only sent over HTTPS (and never for localhost): browsers then refuse plain HTTP to this host.
+            app.UseHsts();
         }
+
+        app.UseSecurityHeaders();
 
         // A person who opens an unknown address gets the "page not found" page with a way back, not an empty 404. Only
         // page requests: an API, hub or webhook client keeps its own status code and body (re-executing a refused POST
@@ -111,6 +122,7 @@ public static class TalkToMeApp
         app.MapOpenApi();
         app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
+        app.MapErrorPage();
         // Framing is decided per page by UseWidgetFraming (the widget's chat page must be framable by its sites);
         // Blazor's own blanket "frame-ancestors 'self'" would forbid that.
         // No WebSocket compression on the circuit: its per-connection deflate state cost ~1 MB of native memory per open

@@ -1,5 +1,6 @@
 using TalkToMe.Core.Channels;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
@@ -25,10 +26,28 @@ public static class WebServices
         string connectionString, string dataFolder)
     {
         services.AddTalkToMeCore(connectionString);
-        // Keys next to the database, so sign-in cookies survive a restart.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")))
+        var settings = configuration.GetSection(TalkToMeOptions.Section).Get<TalkToMeOptions>() ?? new TalkToMeOptions();
+        if (settings.Auth.RevalidationInterval <= TimeSpan.Zero)
+        {
+            throw new StartupException(
+                $"TalkToMe:Auth:RevalidationInterval must be a positive time such as 00:00:30; got {settings.Auth.RevalidationInterval}.");
+        }
+
+        // Keys next to the database, so sign-in cookies survive a restart; encrypted at rest when a certificate is given.
+        var dataProtection = services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")))
             .SetApplicationName("TalkToMe");
+        if (KeyProtection.LoadCertificate(settings.DataProtection) is { } certificate)
+        {
+            // Unprotect with the same certificate too: on Linux there is no certificate store the decryptor would find it in.
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
         services.AddOptions<TalkToMeOptions>().Bind(configuration.GetSection(TalkToMeOptions.Section));
+        services.AddSingleton<UserAccessCheck>();
+        services.AddSingleton<UserAccessSignal>();
+        // Checked now, so a typo stops the start with a clear message instead of failing the first request.
+        ForwardedHeadersSetup.Configure(new Microsoft.AspNetCore.Builder.ForwardedHeadersOptions(), settings.ForwardedHeaders);
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(options => ForwardedHeadersSetup.Configure(options, settings.ForwardedHeaders));
 
         services.AddIdentity<AppUser, IdentityRole>(options =>
             {
@@ -41,10 +60,15 @@ public static class WebServices
             })
             .AddEntityFrameworkStores<TalkToMeDbContext>()
             .AddDefaultTokenProviders();
-        // A deactivated agent's cookie stops working within a minute.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // A cookie is checked against the database (security stamp) at most this long after its last check: a deactivated
+        // agent's cookie stops working within it. Open pages are checked on the same interval and before every action.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = settings.Auth.RevalidationInterval);
         services.ConfigureApplicationCookie(options =>
         {
+            // Secure whenever the request is HTTPS, directly or as a known proxy says (UseForwardedHeaders runs first).
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
             options.LoginPath = "/account/login";
             options.LogoutPath = "/account/logout";
             options.AccessDeniedPath = "/account/denied";
@@ -83,6 +107,9 @@ public static class WebServices
             options.SnackbarConfiguration.VisibleStateDuration = 4000;
             options.SnackbarConfiguration.ShowCloseIcon = true;
         });
+        // The open page's user, re-checked against the database (see CircuitAuthenticationStateProvider and UserAccessGate).
+        services.AddScoped<AuthenticationStateProvider, CircuitAuthenticationStateProvider>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, UserAccessGate>();
         services.AddScoped<UserPreferences>();
         services.AddScoped<ProfileService>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
@@ -92,7 +119,11 @@ public static class WebServices
         services.AddHostedService<StartupTasks>();
         // Pages set their own frame-ancestors policy (Widget/WidgetEndpoints.cs): the chat page must be framable by
         // the channel's sites, which antiforgery's X-Frame-Options: SAMEORIGIN would forbid.
-        services.AddAntiforgery(options => options.SuppressXFrameOptionsHeader = true);
+        services.AddAntiforgery(options =>
+        {
+            options.SuppressXFrameOptionsHeader = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         services.AddSingleton<VisitorTokens>();
         services.AddSingleton<WidgetRateLimiter>();
         services.AddPublicRateLimits(configuration);

@@ -74,7 +74,8 @@ public static class InboxHubAuthentication
 
     public static IServiceCollection AddInboxHub(this IServiceCollection services)
     {
-        services.AddSignalR();
+        services.AddSingleton<InboxHubAccess>();
+        services.AddSignalR().AddHubOptions<InboxHub>(options => options.AddFilter<InboxHubAccess>());
         services.AddHostedService<InboxHubBridge>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, PersonalTokenHandler>(TokenScheme, null);
         return services;

@@ -61,7 +61,7 @@ public static class WidgetEndpoints
             ancestors = allowed.Count == 0 ? "'none'" : string.Join(' ', allowed);
         }
 
-        context.Response.Headers.ContentSecurityPolicy = $"frame-ancestors {ancestors}";
+        context.Response.Headers.ContentSecurityPolicy = TalkToMe.Web.Hosting.SecurityHeaders.ContentSecurityPolicy(ancestors);
         await next();
     });
 }

@@ -22,7 +22,9 @@ public sealed class InboxHubTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<string> CreatePersonalTokenAsync(bool revoked = false)
+    private async Task<string> CreatePersonalTokenAsync(bool revoked = false) => (await CreateUserWithTokenAsync(revoked)).Token;
+
+    private async Task<(AppUser User, string Token)> CreateUserWithTokenAsync(bool revoked = false)
     {
         var user = await _app.CreateUserAsync($"hub-{Guid.NewGuid():N}@talktome.local", "Senha!2026x", Roles.Agent, "Integração");
         var token = Secrets.NewToken("ttm");
@@ -35,7 +37,52 @@ public sealed class InboxHubTests : IAsyncLifetime
 
         db.ApiTokens.Add(apiToken);
         await db.SaveChangesAsync();
-        return token;
+        return (user, token);
+    }
+
+    [Fact]
+    public async Task DeactivatingTheUser_ClosesTheirOpenConnection_AtOnce()
+    {
+        var (user, token) = await CreateUserWithTokenAsync();
+        using var socket = await ConnectAsync(token);
+
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var principals = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IUserClaimsPrincipalFactory<AppUser>>();
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>();
+            var admin = await principals.CreateAsync((await users.FindByEmailAsync(TestApp.AdminEmail))!);
+            await scope.ServiceProvider.GetRequiredService<TalkToMe.Web.Agents.AgentAdminService>().SetDeactivatedAsync(admin, user.Id, true);
+        }
+
+        // Nothing more reaches them: the server closes the connection (SignalR's close message, then the socket).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var closed = false;
+        while (!closed)
+        {
+            try
+            {
+                var frames = await ReceiveFramesAsync(socket, timeout.Token);
+                closed = socket.State != WebSocketState.Open || frames.Any(f => f.Contains("\"type\":7"));
+            }
+            catch (WebSocketException)
+            {
+                closed = true;
+            }
+        }
+    }
+
+    private async Task<ClientWebSocket> ConnectAsync(string token)
+    {
+        using var http = _app.CreateClient();
+        var negotiate = await http.PostAsync($"/hubs/inbox/negotiate?negotiateVersion=1&access_token={token}", null);
+        Assert.Equal(HttpStatusCode.OK, negotiate.StatusCode);
+        var connectionToken = JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync()).RootElement.GetProperty("connectionToken").GetString();
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(_app.BaseUrl.Replace("http://", "ws://") + $"/hubs/inbox?id={connectionToken}&access_token={token}"),
+            CancellationToken.None);
+        await SendAsync(socket, "{\"protocol\":\"json\",\"version\":1}");
+        Assert.Equal("{}", (await ReceiveFramesAsync(socket)).First());
+        return socket;
     }
 
     [Fact]
