@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using TalkToMe.Tests.Support;
+using static Microsoft.Playwright.Assertions;
 
 namespace TalkToMe.Tests.Browser.Accessibility;
 
@@ -44,6 +45,33 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
             await page.GetByTestId("thread").WaitForAsync();
         }
 
+        await AssertNoSeriousViolationsAsync(page, $"{path} at {width} px ({culture})");
+    }
+
+    /// <summary>The inbox's "Nova conversa" dialog, open over the inbox: its MudBlazor fields must all be named.</summary>
+    [Theory]
+    [InlineData(1440, "pt-BR")]
+    [InlineData(390, "pt-BR")]
+    [InlineData(390, "en")]
+    public async Task NewConversationDialog_HasNoSeriousOrCriticalViolations(int width, string culture)
+    {
+        var page = await fixture.SignedInPageAsync();
+        await page.SetViewportSizeAsync(width, width > 800 ? 900 : 844);
+        if (culture != "pt-BR")
+        {
+            await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        }
+
+        await page.GotoAsync("/");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var title = culture == "en" ? "New conversation" : "Nova conversa";
+        await page.GetByTestId("new-conversation-button").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog, new() { Name = title })).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page, $"the {title} dialog at {width} px ({culture})");
+    }
+
+    private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
+    {
         await page.AddScriptTagAsync(new() { Path = AxePath() });
         var json = await page.EvaluateAsync<JsonElement>("""
             async () => {
@@ -58,7 +86,7 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         var violations = json.EnumerateArray().Select(v =>
             $"{v.GetProperty("impact").GetString()} {v.GetProperty("id").GetString()}: {v.GetProperty("help").GetString()}\n    "
             + string.Join("\n    ", v.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()))).ToList();
-        Assert.True(violations.Count == 0, $"axe-core on {path} at {width} px ({culture}):\n{string.Join("\n", violations)}");
+        Assert.True(violations.Count == 0, $"axe-core on {what}:\n{string.Join("\n", violations)}");
     }
 
     /// <summary>The demo WhatsApp channel's page: its id is whatever the seed gave it.</summary>

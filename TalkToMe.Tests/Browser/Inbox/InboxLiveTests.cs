@@ -287,8 +287,13 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Nova conversa" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Nova conversa" });
-        await Expect(dialog.GetByLabel("Canal").Locator("option", new() { HasText = "WhatsApp Vendas" })).ToBeAttachedAsync();
-        var options = await dialog.GetByLabel("Canal").Locator("option").AllTextContentsAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+        // The dialog opens with the focus on its first field, Canal.
+        await Expect(dialog.GetByLabel("Canal", new() { Exact = true })).ToBeFocusedAsync();
+        await dialog.GetByLabel("Canal", new() { Exact = true }).ClickAsync();
+        var list = page.GetByRole(AriaRole.Listbox);
+        await Expect(list.GetByRole(AriaRole.Option, new() { Name = "WhatsApp Vendas", Exact = true })).ToBeVisibleAsync();
+        var options = (await list.GetByRole(AriaRole.Option).AllTextContentsAsync()).Select(o => o.Trim()).ToList();
         Assert.Contains("WhatsApp Vendas", options);
         Assert.Contains("Suporte por e-mail", options);
         Assert.DoesNotContain("API Loja", options);
@@ -296,7 +301,15 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         Assert.DoesNotContain("Site institucional", options);
 
         // Free text first messages: e-mail (WhatsApp starts with a template, see WhatsAppTemplateBrowserTests).
-        await dialog.GetByLabel("Canal").SelectOptionAsync(new SelectOptionValue { Label = "Suporte por e-mail" });
+        await list.GetByRole(AriaRole.Option, new() { Name = "Suporte por e-mail", Exact = true }).ClickAsync();
+        await Expect(list).ToHaveCountAsync(0);
+        // A field message from the server shows on its field and goes away once the field is changed.
+        await dialog.GetByLabel("Nova identidade").CheckAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Iniciar conversa" }).ClickAsync();
+        await Expect(dialog.GetByText("Informe o telefone, e-mail ou identificador.")).ToBeVisibleAsync();
+        await dialog.GetByLabel("Telefone, e-mail ou identificador").FillAsync("x");
+        await dialog.GetByLabel("Telefone, e-mail ou identificador").BlurAsync();
+        await Expect(dialog.GetByText("Informe o telefone, e-mail ou identificador.")).ToHaveCountAsync(0);
         await dialog.GetByLabel("Nova identidade").CheckAsync();
         await dialog.GetByLabel("Telefone, e-mail ou identificador").FillAsync("helena.dias@example.com");
         await dialog.GetByLabel("Nome do contato").FillAsync("Helena Dias");
@@ -309,7 +322,9 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
 
         // A channel loses "Contato ativo" while the dialog is open: the server refuses and the dialog says why.
         await page.GetByRole(AriaRole.Button, new() { Name = "Nova conversa" }).ClickAsync();
-        await dialog.GetByLabel("Canal").SelectOptionAsync(new SelectOptionValue { Label = "Suporte por e-mail" });
+        await dialog.GetByLabel("Canal", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Suporte por e-mail", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Listbox)).ToHaveCountAsync(0);
         await dialog.GetByLabel("Nova identidade").CheckAsync();
         await dialog.GetByLabel("Telefone, e-mail ou identificador").FillAsync("cliente@example.com");
         await dialog.GetByLabel("Primeira mensagem").FillAsync("Olá!");
@@ -323,6 +338,10 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         {
             await SetContatoAtivoAsync("Suporte por e-mail", true);
         }
+
+        // Escape closes the modal.
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
 
         await using var db = await Factory.CreateDbContextAsync();
         Assert.False(await db.ContactIdentities.AnyAsync(i => i.ExternalId == "cliente@example.com"));

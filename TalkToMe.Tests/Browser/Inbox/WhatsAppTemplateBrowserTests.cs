@@ -86,7 +86,7 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         await Expect(page.Locator("[data-interactive=true]").First).ToBeAttachedAsync(new() { Timeout = 30_000 });
         await page.GetByRole(AriaRole.Button, new() { Name = "Nova conversa" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Nova conversa" });
-        await dialog.GetByLabel("Canal").SelectOptionAsync(new SelectOptionValue { Label = "WhatsApp Vendas" });
+        await ChooseAsync(page, dialog, "Canal", "WhatsApp Vendas");
         // WhatsApp: no free-text first message, a template instead.
         await Expect(dialog.GetByLabel("Primeira mensagem")).ToHaveCountAsync(0);
         await dialog.GetByLabel("Nova identidade").CheckAsync();
@@ -95,11 +95,13 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Enviar modelo" }).ClickAsync();
         await Expect(dialog.GetByText("Escolha um modelo.")).ToBeVisibleAsync();
 
-        await dialog.GetByLabel("Modelo", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "pedido_enviado (pt_BR)" });
+        await ChooseAsync(page, dialog, "Modelo", "pedido_enviado (pt_BR)");
+        await Expect(dialog.GetByText("Escolha um modelo.")).ToHaveCountAsync(0);
         await dialog.GetByLabel("Parâmetro {{1}}").FillAsync("Helena");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Enviar modelo" }).ClickAsync();
         await Expect(dialog.GetByText("Preencha o parâmetro {{2}}.")).ToBeVisibleAsync();
         await dialog.GetByLabel("Parâmetro {{2}}").FillAsync("7781");
+        await Expect(dialog.GetByText("Preencha o parâmetro {{2}}.")).ToHaveCountAsync(0);
         await Expect(dialog.GetByTestId("template-preview")).ToHaveTextAsync("Olá Helena, seu pedido 7781 foi enviado.");
         var before = _graph.Requests.Count;
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Enviar modelo" }).ClickAsync();
@@ -138,7 +140,7 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Enviar", Exact = true })).ToBeDisabledAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Enviar modelo" }).ClickAsync();
         var form = page.GetByTestId("template-form");
-        await form.GetByLabel("Modelo", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "pedido_enviado (pt_BR)" });
+        await ChooseAsync(page, form, "Modelo", "pedido_enviado (pt_BR)");
         await form.GetByLabel("Parâmetro {{1}}").FillAsync("Beatriz");
         await form.GetByLabel("Parâmetro {{2}}").FillAsync("5120");
         await Expect(form.GetByTestId("template-preview")).ToHaveTextAsync("Olá Beatriz, seu pedido 5120 foi enviado.");
@@ -151,5 +153,13 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         await Expect(page.GetByTestId("template-form")).ToHaveCountAsync(0);
         // Free text is still blocked after the template: only the customer's answer reopens the window.
         await Expect(page.GetByLabel("Responder")).ToBeDisabledAsync();
+    }
+
+    /// <summary>Opens a MudSelect by its label inside <paramref name="scope"/> and picks an option from its list.</summary>
+    private static async Task ChooseAsync(IPage page, ILocator scope, string label, string option)
+    {
+        await scope.GetByLabel(label, new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Listbox)).ToHaveCountAsync(0);
     }
 }
