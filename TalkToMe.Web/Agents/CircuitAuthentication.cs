@@ -164,10 +164,12 @@ public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAcc
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Unknown is not allowed: drop this one action (the page stays signed in; the next one asks again).
-            logger.LogWarning(ex, "Could not check user {UserId} before an action of their open page; the action was dropped",
+            // The activity may be the answer to a JS call or a render acknowledgement, not a click: dropping it would leave
+            // the page waiting forever. A database that cannot answer this once lets it through; the next activity asks
+            // again, the periodic revalidation still runs, and a deactivation from the Agentes page signs pages out at once.
+            logger.LogWarning(ex, "Could not check user {UserId} before an activity of their open page; let through",
                 user.FindFirstValue(ClaimTypes.NameIdentifier));
-            return false;
+            return true;
         }
 
         logger.LogInformation("Refused an action from an open page of user {UserId}: deactivated or role removed; signing the page out",
