@@ -124,9 +124,19 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
 /// still active and still has the roles the page was opened with. A stale page's action is dropped (never half-run with
 /// old rights) and the page is signed out, which sends it to sign in.
 /// </summary>
-public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAccessCheck access, ILogger<UserAccessGate> logger)
-    : CircuitHandler
+public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAccessCheck access, TimeProvider time,
+    ILogger<UserAccessGate> logger) : CircuitHandler
 {
+    /// <summary>
+    /// How long a "still allowed" answer from the database is reused. A live inbox acknowledges every render batch (tens a
+    /// second while messages arrive), and each acknowledgement is an activity: one query each doubled the agent page's
+    /// push latency. A quarter of a second is far below human speed; a deactivation from the Agentes page is immediate
+    /// anyway (it revokes the open pages).
+    /// </summary>
+    public static readonly TimeSpan ReuseAnswerFor = TimeSpan.FromMilliseconds(250);
+
+    private long _allowedAt = long.MinValue;
+
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
         async context =>
         {
@@ -155,10 +165,17 @@ public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAcc
             return true;
         }
 
+        var now = time.GetTimestamp();
+        if (_allowedAt != long.MinValue && time.GetElapsedTime(_allowedAt, now) < ReuseAnswerFor)
+        {
+            return true;
+        }
+
         try
         {
             if (await access.StillAllowedAsync(user))
             {
+                _allowedAt = now;
                 return true;
             }
         }
