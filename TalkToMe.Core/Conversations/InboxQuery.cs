@@ -66,10 +66,7 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
                 || (c.LastActivityAt == after.LastActivityAt && c.Id < after.Id));
         }
 
-        var rows = await Project(db, query
-                .OrderByDescending(c => c.LastActivityAt).ThenByDescending(c => c.Id)
-                .Take(pageSize + 1))
-            .ToListAsync(cancellationToken);
+        var rows = await Project(db, Page(query, pageSize)).ToListAsync(cancellationToken);
 
         var hasMore = rows.Count > pageSize;
         if (hasMore)
@@ -84,9 +81,12 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
     public async Task<string> FirstPageSqlAsync(InboxFilter filter)
     {
         await using var db = await factory.CreateDbContextAsync();
-        return Project(db, Apply(db, filter).OrderByDescending(c => c.LastActivityAt).ThenByDescending(c => c.Id).Take(DefaultPageSize + 1))
-            .ToQueryString();
+        return Project(db, Page(Apply(db, filter), DefaultPageSize)).ToQueryString();
     }
+
+    // Newest activity first, one row more than the page to tell whether another page follows.
+    private static IQueryable<Conversation> Page(IQueryable<Conversation> query, int pageSize) =>
+        query.OrderByDescending(c => c.LastActivityAt).ThenByDescending(c => c.Id).Take(pageSize + 1);
 
     /// <summary>One conversation as the list shows it, or null when it does not match the filter (any more).</summary>
     public async Task<ConversationListItem?> FindAsync(int conversationId, InboxFilter filter,

@@ -13,11 +13,7 @@ public sealed class UserPreferences(AuthenticationStateProvider authentication, 
 {
     public const string DarkModeClaim = "ttm:dark-mode";
 
-    public async Task<bool> GetDarkModeAsync()
-    {
-        var value = await ReadAsync(DarkModeClaim);
-        return value == "true";
-    }
+    public async Task<bool> GetDarkModeAsync() => (await GetShellAsync()).DarkMode;
 
     /// <summary>What the app shell shows of the user, in one read: their name as agents know it, and dark mode.</summary>
     public async Task<(string? DisplayName, bool DarkMode)> GetShellAsync()
@@ -41,20 +37,6 @@ public sealed class UserPreferences(AuthenticationStateProvider authentication, 
     }
 
     public Task SetDarkModeAsync(bool dark) => WriteAsync(DarkModeClaim, dark ? "true" : "false");
-
-    private async Task<string?> ReadAsync(string type)
-    {
-        var userId = await CurrentUserIdAsync();
-        if (userId is null)
-        {
-            return null;
-        }
-
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
-        var user = await users.FindByIdAsync(userId);
-        return user is null ? null : (await users.GetClaimsAsync(user)).FirstOrDefault(c => c.Type == type)?.Value;
-    }
 
     private async Task WriteAsync(string type, string value)
     {
