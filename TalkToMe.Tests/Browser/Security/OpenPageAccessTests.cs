@@ -105,7 +105,8 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
         Assert.Empty(errors);
 
         // Without a click: the open page is signed out and says why.
-        await page.WaitForURLAsync("**/account/login?error=signedout**", new() { Timeout = 30_000 });
+        // Polled, not WaitForURL: the redirect chain through /account/signed-out can abort the navigation it watches.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login\\?error=signedout"), new() { Timeout = 30_000 });
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Sua sessão foi encerrada");
 
         // Signed in again, they are an agent: the admin pages are closed to them.
