@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TalkToMe.Core.Agents;
 using TalkToMe.Web.Hosting;
 
@@ -20,6 +21,7 @@ public sealed class TestApp : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly bool _ownsDatabase;
+    private TestLogFile? _log;
 
     private TestApp(WebApplication app, string databasePath, bool ownsDatabase)
     {
@@ -56,9 +58,19 @@ public sealed class TestApp : IAsyncDisposable
 
         var args = new List<string> { "--urls=http://127.0.0.1:0", "--environment=Development", $"--contentRoot={WebProjectDirectory()}" };
         args.AddRange(all.Select(kv => $"--{kv.Key}={kv.Value}"));
-        var app = TalkToMeApp.Build(args.ToArray(), configure);
+        var log = TestLogFile.FromEnvironment("app");
+        var app = TalkToMeApp.Build(args.ToArray(), builder =>
+        {
+            if (log is not null)
+            {
+                builder.Logging.AddProvider(log);
+                builder.Logging.AddFilter<TestLogFile>(null, LogLevel.Information);
+            }
+
+            configure?.Invoke(builder);
+        });
         await app.StartAsync();
-        return new TestApp(app, databasePath, ownsDatabase);
+        return new TestApp(app, databasePath, ownsDatabase) { _log = log };
     }
 
     public HttpClient CreateClient(bool followRedirects = false)
@@ -82,6 +94,7 @@ public sealed class TestApp : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _log?.Dispose();
         if (_ownsDatabase)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

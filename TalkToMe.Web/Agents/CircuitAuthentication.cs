@@ -135,15 +135,39 @@ public sealed class UserAccessGate(AuthenticationStateProvider provider, UserAcc
     /// </summary>
     public static readonly TimeSpan ReuseAnswerFor = TimeSpan.FromMilliseconds(250);
 
+    private readonly Lock _order = new();
+    private Task _previousHandedOn = Task.CompletedTask;
     private long _allowedAt = long.MinValue;
 
+    /// <summary>
+    /// Activities pass in the order the page sent them. Blazor starts each one without waiting for the one before, so a
+    /// check that waits on the database would otherwise let a later event overtake an earlier one (a "submit" run before
+    /// the "change" that filled the field it saves).
+    /// </summary>
     public override Func<CircuitInboundActivityContext, Task> CreateInboundActivityHandler(Func<CircuitInboundActivityContext, Task> next) =>
         async context =>
         {
-            if (await AllowedAsync())
+            var handedOn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task previous;
+            lock (_order)
             {
-                await next(context);
+                previous = _previousHandedOn;
+                _previousHandedOn = handedOn.Task;
             }
+
+            Task work;
+            try
+            {
+                await previous;
+                // next() queues the activity on the circuit's dispatcher before it returns: the next one queues behind it.
+                work = await AllowedAsync() ? next(context) : Task.CompletedTask;
+            }
+            finally
+            {
+                handedOn.SetResult();
+            }
+
+            await work;
         };
 
     private async Task<bool> AllowedAsync()
