@@ -13,9 +13,11 @@ using TalkToMe.Web.Hosting;
 // Inbox UI benchmarks (issue 4), results in docs/BENCHMARKS.md "## Inbox UI (issue 4)":
 //   push  — inbound API POST → message text in the DOM of N open agent pages (MutationObserver), at R messages/s.
 //           "push baseline": the same, on empty WebSocket pages fed after each POST is acknowledged (the floor).
+//           "push compare rounds=N": agent and empty pages alternately, N rounds of each, then the medians and their ratio
+//           (the floor moves from one run to the next on a shared machine: one pair of runs proves little).
 //   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
-// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [baseline] [pages=10] [rate=100]
-//        [seconds=10] [idle=20] [trace=file.json]
+// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [baseline|compare] [rounds=3]
+//        [pages=10] [rate=100] [seconds=10] [idle=20] [trace=file.json] [frames]
 var mode = args.FirstOrDefault(a => !a.Contains('=')) ?? "all";
 int Arg(string name, int fallback) =>
     args.Where(a => a.StartsWith(name + "=", StringComparison.Ordinal)).Select(a => int.Parse(a[(name.Length + 1)..])).DefaultIfEmpty(fallback).First();
@@ -28,6 +30,11 @@ var idlePath = args.Where(a => a.StartsWith("path=", StringComparison.Ordinal)).
 var census = args.Contains("census");
 // push only: the same pages on an empty WebSocket page instead of the inbox (the floor; see EmptyPageBaseline).
 var baselineMode = args.Contains("baseline");
+var compareMode = args.Contains("compare");
+var rounds = Arg("rounds", 3);
+var pushRuns = 0;
+long socketBytes = 0, socketFrames = 0;
+var countFrames = args.Contains("frames");
 // push only: write a Chromium trace (first page's renderer and the browser) to this file, for chrome://tracing or Perfetto.
 var tracePath = args.Where(a => a.StartsWith("trace=", StringComparison.Ordinal)).Select(a => a[6..]).FirstOrDefault();
 
@@ -71,7 +78,14 @@ await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeL
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 if (mode is "push" or "all")
 {
-    await PushLatencyAsync();
+    if (compareMode)
+    {
+        await CompareAsync();
+    }
+    else
+    {
+        await PushLatencyAsync(baselineMode);
+    }
 }
 
 if (mode is "memory" or "all")
@@ -94,11 +108,22 @@ async Task<IPage> OpenAgentPageAsync(string path = "/")
     var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, Locale = "pt-BR" });
     context.SetDefaultTimeout(60_000);
     var page = await context.NewPageAsync();
+    if (countFrames)
+    {
+        // What the server sends each page over its WebSocket (render batches, interop calls). Opt-in: Playwright relays
+        // every frame to this process, which costs CPU the other figures would include.
+        page.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
+        {
+            Interlocked.Add(ref socketBytes, frame.Binary?.Length ?? System.Text.Encoding.UTF8.GetByteCount(frame.Text ?? ""));
+            Interlocked.Increment(ref socketFrames);
+        };
+    }
+
     await page.GotoAsync("/account/login");
     await page.GetByLabel("E-mail").FillAsync(AdminEmail);
     await page.GetByLabel("Senha").FillAsync(TalkToMeApp.DevelopmentAdminPassword);
     await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-    await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+    await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
     if (path != "/")
     {
         await page.GotoAsync(path);
@@ -118,22 +143,51 @@ async Task<IPage> OpenBaselinePageAsync(string url)
     return page;
 }
 
-async Task PushLatencyAsync()
+async Task CompareAsync()
 {
+    var agent = new List<(double P50, double P99)>();
+    var floor = new List<(double P50, double P99)>();
+    for (var round = 1; round <= rounds; round++)
+    {
+        Console.WriteLine($"== round {round} of {rounds}");
+        agent.Add(await PushLatencyAsync(baselineMode: false));
+        floor.Add(await PushLatencyAsync(baselineMode: true));
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    var (agent50, agent99) = (Median(agent.Select(r => r.P50)), Median(agent.Select(r => r.P99)));
+    var (floor50, floor99) = (Median(floor.Select(r => r.P50)), Median(floor.Select(r => r.P99)));
+    Console.WriteLine("compare, each round (agent p50/p99 | floor p50/p99, ms): " + string.Join("; ",
+        agent.Zip(floor, (a, f) => $"{a.P50:0}/{a.P99:0} | {f.P50:0}/{f.P99:0}")));
+    Console.WriteLine($"compare medians over {rounds} rounds: agent p50 {agent50:0.0} p99 {agent99:0.0}; floor p50 {floor50:0.0} p99 {floor99:0.0}; " +
+        $"ratio p50 {agent50 / floor50:0.0}x p99 {agent99 / floor99:0.0}x");
+}
+
+async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
+{
+    // Each run has its own marker: rows left over from an earlier run move when new messages arrive, and their old
+    // markers must not count as seen.
+    var marker = $"bench{++pushRuns}x";
     Console.WriteLine($"push: {pages} {(baselineMode ? "empty baseline" : "agent")} pages, {rate} messages/s for {seconds} s");
     await using var baseline = baselineMode ? await EmptyPageBaseline.StartAsync() : null;
     var open = new List<IPage>();
     for (var i = 0; i < pages; i++)
     {
         var page = baseline is null ? await OpenAgentPageAsync() : await OpenBaselinePageAsync(baseline.Url);
-        // Records the wall-clock time (epoch ms, sub-ms) the first time each "bench-N" marker appears in the DOM.
+        // Records the wall-clock time (epoch ms, sub-ms) the first time each of this run's markers appears in the DOM.
         await page.EvaluateAsync("""
-            () => {
+            marker => {
                 window.__seen = {};
+                const pattern = new RegExp(marker + '(\\d+)\\b', 'g');
                 const scan = text => {
                     if (!text) return;
                     const now = performance.timeOrigin + performance.now();
-                    for (const m of text.matchAll(/bench-(\d+)\b/g)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = now; }
+                    for (const m of text.matchAll(pattern)) { if (!(m[1] in window.__seen)) window.__seen[m[1]] = now; }
                 };
                 new MutationObserver(records => {
                     for (const r of records) {
@@ -142,7 +196,7 @@ async Task PushLatencyAsync()
                     }
                 }).observe(document.body, { subtree: true, childList: true, characterData: true });
             }
-            """);
+            """, marker);
         open.Add(page);
     }
 
@@ -185,6 +239,7 @@ async Task PushLatencyAsync()
         });
     }
 
+    var (bytes0, frames0) = (Interlocked.Read(ref socketBytes), Interlocked.Read(ref socketFrames));
     var (serverCpu0, browserCpu0) = CpuSeconds();
     var byType0 = CpuByType();
     var tasks = new List<Task>(total);
@@ -201,8 +256,8 @@ async Task PushLatencyAsync()
         var n = i;
         sentAt[n] = UnixMs();
         // 200 customers, so conversations keep moving to the top of the list.
-        var post = PostAsync(client, $"bench-contact-{n % 200}", $"bench-{n} pedido");
-        tasks.Add(baseline is null ? post : post.ContinueWith(_ => baseline.BroadcastAsync($"bench-{n} pedido"), TaskScheduler.Default).Unwrap());
+        var post = PostAsync(client, $"bench-contact-{n % 200}", $"{marker}{n} pedido");
+        tasks.Add(baseline is null ? post : post.ContinueWith(_ => baseline.BroadcastAsync($"{marker}{n} pedido"), TaskScheduler.Default).Unwrap());
     }
 
     await Task.WhenAll(tasks);
@@ -239,6 +294,12 @@ async Task PushLatencyAsync()
 
     latencies.Sort();
     Console.WriteLine($"push: sent {total} at {achieved:0} msg/s; samples {latencies.Count}, not seen {missing}");
+    if (countFrames)
+    {
+        Console.WriteLine($"push WebSocket per message and page: {(Interlocked.Read(ref socketBytes) - bytes0) / (double)total / open.Count:0} bytes in " +
+            $"{(Interlocked.Read(ref socketFrames) - frames0) / (double)total / open.Count:0.00} frames");
+    }
+
     Console.WriteLine($"push CPU per message: server process {(serverCpu1 - serverCpu0) * 1000 / total:0.00} ms, browsers {(browserCpu1 - browserCpu0) * 1000 / total:0.00} ms");
     if (cdp is not null)
     {
@@ -251,6 +312,8 @@ async Task PushLatencyAsync()
     {
         await page.Context.CloseAsync();
     }
+
+    return (Percentile(latencies, 50), Percentile(latencies, 99));
 }
 
 async Task MemoryPerPageAsync()

@@ -21,10 +21,10 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 
         await AppShell.SignOutAsync(page);
 
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForURLAsync("**/account/login", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Entrar" })).ToBeVisibleAsync();
         await page.GotoAsync("/");
-        await page.WaitForURLAsync("**/account/login**");
+        await page.WaitForURLAsync("**/account/login**", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
             await page.GetByLabel("E-mail").FillAsync("locked@talktome.local");
             await page.GetByLabel("Senha").FillAsync("senha-errada");
             await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-            await page.WaitForURLAsync("**error=**");
+            await page.WaitForURLAsync("**error=**", new() { WaitUntil = WaitUntilState.Commit });
         }
 
         // Even the right password is refused while the lock lasts.
@@ -88,11 +88,11 @@ public class SignInTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
 
         await page.GotoAsync("/channels");
 
-        await page.WaitForURLAsync("**/account/login**");
+        await page.WaitForURLAsync("**/account/login**", new() { WaitUntil = WaitUntilState.Commit });
         await page.GetByLabel("E-mail").FillAsync(TestApp.AdminEmail);
         await page.GetByLabel("Senha").FillAsync(TestApp.AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-        await page.WaitForURLAsync("**/channels");
+        await page.WaitForURLAsync("**/channels", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Canais" })).ToBeVisibleAsync();
     }
 

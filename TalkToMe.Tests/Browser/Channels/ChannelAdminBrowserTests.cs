@@ -24,7 +24,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         // "No canto superior direito da tela, clique em" the create button.
         await page.GetByRole(AriaRole.Button, new() { Name = "Novo canal" }).ClickAsync();
-        await page.WaitForURLAsync("**/channels/new");
+        await page.WaitForURLAsync("**/channels/new", new() { WaitUntil = WaitUntilState.Commit });
         await page.GetByLabel("Nome", Exact).FillAsync("WhatsApp Pós-venda");
         await ChooseAsync(page, "Fluxo de entrada", "Boas-vindas");
         await ChooseAsync(page, "Fluxo de saída", "Boas-vindas");
@@ -36,7 +36,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("App secret").FillAsync("app-secret-abcdef");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"));
+        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "WhatsApp Pós-venda" })).ToBeVisibleAsync();
         await Expect(page.GetByLabel("URL do webhook", Exact)).ToHaveValueAsync(new Regex(@"/webhooks/whatsapp/[0-9a-f]{32}$"));
         await Expect(page.GetByLabel("Token de verificação", Exact)).ToHaveValueAsync(new Regex(@"^[0-9a-f]{32}$"));
@@ -85,7 +85,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Radio, new() { Name = "API" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"));
+        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByLabel("Endpoint da API", Exact)).ToHaveValueAsync(new Regex(@"^POST http://127\.0\.0\.1:\d+/api/v1/channels/\d+/messages$"));
         var token = page.GetByTestId("api-token");
         await Expect(token).ToHaveValueAsync(new Regex("^ttm_ch_.{20,}"));
@@ -245,7 +245,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/channels$"));
+        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("channel-list")).Not.ToContainTextAsync("API Loja");
         await using var db = await DbAsync();
@@ -260,10 +260,10 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         var page = await fixture.SignedInPageAsync();
         await GoAsync(page, "/channels");
         await page.GetByRole(AriaRole.Button, new() { Name = "Grupos de Canais" }).ClickAsync();
-        await page.WaitForURLAsync("**/channel-groups");
+        await page.WaitForURLAsync("**/channel-groups", new() { WaitUntil = WaitUntilState.Commit });
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Novo grupo" }).ClickAsync();
-        await page.WaitForURLAsync("**/channel-groups/new");
+        await page.WaitForURLAsync("**/channel-groups/new", new() { WaitUntil = WaitUntilState.Commit });
         await page.GetByLabel("Nome", Exact).FillAsync("Mensageiros");
         await page.GetByLabel("Descrição").FillAsync("Canais de mensagens instantâneas");
         // One click per channel in the list (no Ctrl-click); each choice shows as a chip.
@@ -272,7 +272,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/channel-groups$"));
+        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
         var row = GroupRow(page, "Mensageiros");
         await Expect(row).ToContainTextAsync("Canais de mensagens instantâneas");
         await Expect(row).ToContainTextAsync("Site institucional, WhatsApp Vendas");
@@ -288,14 +288,14 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await ToggleChannelsAsync(page, "Site institucional");
         await Expect(page.GetByTestId("group-chosen")).Not.ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channel-groups$"));
+        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
         row = GroupRow(page, "Mensagens");
         await Expect(row.GetByTestId("group-channels")).ToHaveTextAsync("WhatsApp Vendas");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Mensagens" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channel-groups$"));
+        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(GroupRow(page, "Atendimento")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("group-list")).Not.ToContainTextAsync("Mensagens");
     }
@@ -313,7 +313,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
 
         await page.GotoAsync("/channels/new");
-        await page.WaitForURLAsync("**/account/denied**");
+        await page.WaitForURLAsync("**/account/denied**", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     [Fact]
@@ -363,7 +363,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sair sem salvar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channels$"));
+        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(ChannelRow(page, "Telegram Pendente").GetByTestId("channel-active-contact")).ToHaveTextAsync("Não");
         await using var check = await DbAsync();
         Assert.False((await check.Channels.SingleAsync(c => c.Name == "Telegram Pendente")).AllowsActiveContact);
@@ -374,7 +374,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channels$"));
+        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
     }
 
@@ -436,7 +436,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
     {
         await GoAsync(page, "/channels");
         await page.GetByTestId("channel-list").GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"));
+        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
     }
 

@@ -29,7 +29,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         var page = await fixture.SignedInPageAsync();
         await ChannelAdminBrowserTests.GoAsync(page, "/flows");
         await page.GetByRole(AriaRole.Link, new() { Name = "Novo fluxo", Exact = true }).First.ClickAsync();
-        await page.WaitForURLAsync("**/flows/new");
+        await page.WaitForURLAsync("**/flows/new", new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator("[data-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
         await page.GetByLabel("Nome", Exact).FillAsync("Triagem");
@@ -64,7 +64,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await steps.Nth(4).GetByLabel("Texto", ExactIn).FillAsync("Até logo!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/flows$"));
+        await page.WaitForURLAsync(new Regex("/flows$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByText("Fluxo salvo.")).ToBeVisibleAsync();
         // The list's search narrows it to the new flow.
         await page.GetByLabel("Buscar fluxos", Exact).FillAsync("Triag");
@@ -75,7 +75,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
 
         // Editing: the steps come back as saved; moving the Pergunta up keeps the menu option on the Mensagem (now Passo 2).
         await row.GetByRole(AriaRole.Link, new() { Name = "Editar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/flows/\d+$"));
+        await page.WaitForURLAsync(new Regex(@"/flows/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByLabel("Nome", Exact)).ToHaveValueAsync("Triagem");
         await Expect(steps).ToHaveCountAsync(5);
         await Expect(steps.Nth(2).GetByLabel("Opção 2", ExactIn)).ToHaveValueAsync("Ouvir de novo");
@@ -86,7 +86,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 2", ExactIn)).ToHaveValueAsync("Passo 2");
         await steps.Nth(1).GetByLabel("Texto", ExactIn).FillAsync("Oi! Seja bem-vindo.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/flows$"));
+        await page.WaitForURLAsync(new Regex("/flows$"), new() { WaitUntil = WaitUntilState.Commit });
 
         await using var db = await DbAsync();
         var flow = await db.Flows.Include(f => f.Steps).SingleAsync(f => f.Name == "Triagem");
@@ -190,7 +190,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         var page = await fixture.SignedInPageAsync();
         await ChannelAdminBrowserTests.GoAsync(page, "/flows");
         await page.GetByRole(AriaRole.Link, new() { Name = "Abrir o chat de teste de Chatbot Loja" }).ClickAsync();
-        await page.WaitForURLAsync($"**/chatbot/{channel}");
+        await page.WaitForURLAsync($"**/chatbot/{channel}", new() { WaitUntil = WaitUntilState.Commit });
         await page.Locator("[data-interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Chat de teste · Chatbot Loja" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("chatbot-test-chip")).ToHaveTextAsync("Teste");

@@ -316,7 +316,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await dialog.GetByLabel("Primeira mensagem").FillAsync("Olá Helena, seu orçamento está pronto.");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Iniciar conversa" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/conversations/*");
+        await page.WaitForURLAsync("**/conversations/*", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByTestId("thread-contact")).ToHaveTextAsync("Helena Dias");
         await Expect(page.GetByTestId("thread").GetByText("Olá Helena, seu orçamento está pronto.")).ToBeVisibleAsync();
 
@@ -525,7 +525,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await AssertNoHorizontalOverflowAsync(page);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Voltar para a lista" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/conversations/"));
+        await page.WaitForURLAsync(url => !url.Contains("/conversations/"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(row).ToBeVisibleAsync();
         await Expect(page.GetByTestId("thread-contact")).ToHaveCountAsync(0);
     }

@@ -106,7 +106,7 @@ public sealed class WhatsAppTemplateBrowserTests(BrowserFixture fixture) : IClas
         var before = _graph.Requests.Count;
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Enviar modelo" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/conversations/*");
+        await page.WaitForURLAsync("**/conversations/*", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByTestId("thread-contact")).ToHaveTextAsync("Helena Dias");
         var message = page.GetByTestId("thread").GetByTestId("message").Filter(new() { HasText = "Olá Helena, seu pedido 7781 foi enviado." });
         await Expect(message).ToBeVisibleAsync();

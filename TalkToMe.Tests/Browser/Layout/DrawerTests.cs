@@ -46,7 +46,7 @@ public class DrawerTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
         await Expect(Drawer(page)).ToBeInViewportAsync(new() { Ratio = 1 });
 
         await Drawer(page).GetByRole(AriaRole.Link, new() { Name = "Contatos" }).ClickAsync();
-        await page.WaitForURLAsync("**/contacts");
+        await page.WaitForURLAsync("**/contacts", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(Drawer(page)).ToBeHiddenAsync();
 
         // The scrim closes it too.

@@ -15,7 +15,7 @@ public class ProfileBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var page = await fixture.SignedInPageAsync();
         await AppShell.OpenProfileAsync(page);
-        await page.WaitForURLAsync("**/profile");
+        await page.WaitForURLAsync("**/profile", new() { WaitUntil = WaitUntilState.Commit });
         await ChannelAdminBrowserTests.ReloadAsync(page);
 
         await page.GetByLabel("Nome do token").FillAsync("Integração ERP");
@@ -113,7 +113,7 @@ public class ProfileBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await next.FillAsync("Senha-Nova-456");
         await confirm.FillAsync("Senha-Nova-456");
         await submit.ClickAsync();
-        await page.WaitForURLAsync("**/profile?password=changed");
+        await page.WaitForURLAsync("**/profile?password=changed", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByTestId("password-changed")).ToHaveTextAsync("Senha alterada.");
 
         await FixtureSignOutAsync(page);
@@ -123,13 +123,13 @@ public class ProfileBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("E-mail ou senha incorretos.");
         await page.GetByLabel("Senha").FillAsync("Senha-Nova-456");
         await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
     }
 
     private static async Task FixtureSignOutAsync(IPage page)
     {
         await BrowserFixture.WaitForCircuitAsync(page);
         await AppShell.SignOutAsync(page);
-        await page.WaitForURLAsync("**/account/login");
+        await page.WaitForURLAsync("**/account/login", new() { WaitUntil = WaitUntilState.Commit });
     }
 }

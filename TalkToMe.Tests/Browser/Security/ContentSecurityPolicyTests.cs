@@ -53,7 +53,7 @@ public sealed class ContentSecurityPolicyTests(BrowserFixture fixture) : IClassF
         await page.GetByLabel("E-mail").FillAsync(TestApp.AdminEmail);
         await page.GetByLabel("Senha").FillAsync(TestApp.AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
 
         string[] pages =
         [

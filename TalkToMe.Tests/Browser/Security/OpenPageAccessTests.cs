@@ -86,7 +86,7 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
 
         // The stale sign-in cookie was ended too: the inbox asks for a sign-in, and the deactivated account gets none.
         await page.GotoAsync("/");
-        await page.WaitForURLAsync("**/account/login**");
+        await page.WaitForURLAsync("**/account/login**", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     [Fact]
@@ -113,9 +113,9 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
         await page.GetByLabel("E-mail").FillAsync("demoted.admin@talktome.local");
         await page.GetByLabel("Senha").FillAsync("Senha-Admin-123");
         await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
         await page.GotoAsync("/labels");
-        await page.WaitForURLAsync("**/account/denied**");
+        await page.WaitForURLAsync("**/account/denied**", new() { WaitUntil = WaitUntilState.Commit });
     }
 
     private async Task<ClaimsPrincipal> AdminPrincipalAsync()

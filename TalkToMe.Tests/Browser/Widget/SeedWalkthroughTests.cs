@@ -22,10 +22,10 @@ public class SeedWalkthroughTests(BrowserFixture fixture) : IClassFixture<Browse
         await Expect(agent.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
         await agent.GetByText("Configurações", new() { Exact = true }).ClickAsync();
         await agent.GetByText("Caixas de entrada", new() { Exact = true }).ClickAsync();
-        await agent.WaitForURLAsync("**/settings/inboxes");
+        await agent.WaitForURLAsync("**/settings/inboxes", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(agent.GetByRole(AriaRole.Heading, new() { Name = "Caixas de entrada" })).ToBeVisibleAsync();
         await agent.GetByRole(AriaRole.Button, new() { Name = "Adicionar caixa de entrada" }).ClickAsync();
-        await agent.WaitForURLAsync("**/channels/new");
+        await agent.WaitForURLAsync("**/channels/new", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(agent.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
 
         // Passo 2: o ícone "Site". Passo 3: os campos da tela.
@@ -35,7 +35,7 @@ public class SeedWalkthroughTests(BrowserFixture fixture) : IClassFixture<Browse
         await agent.GetByLabel("Cor do chat").FillAsync("#00897b");
         await agent.GetByLabel("Texto de boas-vindas").FillAsync("Fale com a Loja Exemplo!");
         await agent.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
-        await agent.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/channels/\d+$"));
+        await agent.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         var scriptTag = await agent.Locator("#connection-script").InputValueAsync();
         Assert.Contains("/widget.js", scriptTag);
 
