@@ -23,7 +23,7 @@ int Arg(string name, int fallback) =>
     args.Where(a => a.StartsWith(name + "=", StringComparison.Ordinal)).Select(a => int.Parse(a[(name.Length + 1)..])).DefaultIfEmpty(fallback).First();
 var pages = Arg("pages", 10);
 var rate = Arg("rate", 100);
-var seconds = Arg("seconds", 10);
+var secondsArg = Arg("seconds", 10);
 var idlePages = Arg("idle", 20);
 // Diagnostics for the memory figure: which page the idle agents sit on, and a census of each circuit's components.
 var idlePath = args.Where(a => a.StartsWith("path=", StringComparison.Ordinal)).Select(a => a[5..]).DefaultIfEmpty("/").First();
@@ -147,6 +147,9 @@ async Task CompareAsync()
 {
     var agent = new List<(double P50, double P99)>();
     var floor = new List<(double P50, double P99)>();
+    // A first run pays for the JIT tiering up the whole push path (server CPU per message twice the later runs'): not counted.
+    Console.WriteLine("== warm-up run, not counted");
+    await PushLatencyAsync(baselineMode: false, runSeconds: 5);
     for (var round = 1; round <= rounds; round++)
     {
         Console.WriteLine($"== round {round} of {rounds}");
@@ -168,8 +171,9 @@ async Task CompareAsync()
         $"ratio p50 {agent50 / floor50:0.0}x p99 {agent99 / floor99:0.0}x");
 }
 
-async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
+async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? runSeconds = null)
 {
+    var seconds = runSeconds ?? secondsArg;
     // Each run has its own marker: rows left over from an earlier run move when new messages arrive, and their old
     // markers must not count as seen.
     var marker = $"bench{++pushRuns}x";
@@ -200,7 +204,12 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
         open.Add(page);
     }
 
-    using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/") };
+    // Connections idle for 2 s are dropped by the client first: the server closes them at 5 s (KeepAliveTimeout above),
+    // and a request sent on one it is closing ends with "the response ended prematurely".
+    using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2) })
+    {
+        BaseAddress = new Uri(baseUrl + "/"),
+    };
     client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     // Warm-up: JIT, connection pool, first conversations.
     for (var i = 0; i < 20; i++)
@@ -210,6 +219,23 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
 
     var total = rate * seconds;
     var sentAt = new double[total];
+    // Where the time goes before the DOM (stage medians): the POST answered (message committed), and the shared inbox feed
+    // handing the changed rows to every open page (it read them once from the database).
+    var ackedAt = new double[total];
+    var rowsAt = new double[total];
+    var markerPattern = new System.Text.RegularExpressions.Regex(marker + @"(\d+)\b");
+    using var feedWatch = app.Services.GetRequiredService<TalkToMe.Core.Conversations.InboxFeed>().Subscribe(changes =>
+    {
+        var now = UnixMs();
+        foreach (var change in changes)
+        {
+            if (change.Row?.LastMessagePreview is { } preview && markerPattern.Match(preview) is { Success: true } m
+                && int.TryParse(m.Groups[1].Value, out var i) && i < total && rowsAt[i] == 0)
+            {
+                rowsAt[i] = now;
+            }
+        }
+    });
     // CPU seconds spent while the messages flow: this process (server + HttpClient + Playwright's .NET side) and its child
     // processes (Playwright's driver and Chromium). Per message, it compares runs on a machine shared with other work.
     // Where the first page's renderer spends its time (Chromium's own counters, seconds): script, style, layout, all tasks.
@@ -243,6 +269,9 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
     var (serverCpu0, browserCpu0) = CpuSeconds();
     var byType0 = CpuByType();
     var tasks = new List<Task>(total);
+    // The server's thread pool while messages flow: work items waiting for a thread are time no stage shows.
+    var poolSamples = new List<(int Threads, long Pending)>();
+    using var poolTimer = new Timer(_ => { lock (poolSamples) { poolSamples.Add((ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount)); } }, null, 0, 50);
     var clock = Stopwatch.StartNew();
     for (var i = 0; i < total; i++)
     {
@@ -256,11 +285,17 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
         var n = i;
         sentAt[n] = UnixMs();
         // 200 customers, so conversations keep moving to the top of the list.
-        var post = PostAsync(client, $"bench-contact-{n % 200}", $"{marker}{n} pedido");
+        var post = PostAsync(client, $"bench-contact-{n % 200}", $"{marker}{n} pedido")
+            .ContinueWith(t => { ackedAt[n] = UnixMs(); t.GetAwaiter().GetResult(); }, TaskScheduler.Default);
         tasks.Add(baseline is null ? post : post.ContinueWith(_ => baseline.BroadcastAsync($"{marker}{n} pedido"), TaskScheduler.Default).Unwrap());
     }
 
     await Task.WhenAll(tasks);
+    lock (poolSamples)
+    {
+        Console.WriteLine($"push thread pool: threads max {poolSamples.Max(p => p.Threads)}, pending p50 {poolSamples.Select(p => p.Pending).Order().ElementAt(poolSamples.Count / 2)} max {poolSamples.Max(p => p.Pending)}");
+    }
+
     var achieved = total / clock.Elapsed.TotalSeconds;
     await Task.Delay(3000);
     var (serverCpu1, browserCpu1) = CpuSeconds();
@@ -276,9 +311,11 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
 
     var latencies = new List<double>();
     var missing = 0;
+    var seenByPage = new List<Dictionary<string, double>>();
     foreach (var page in open)
     {
         var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+        seenByPage.Add(seen);
         for (var i = 0; i < total; i++)
         {
             if (seen.TryGetValue(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var at))
@@ -305,6 +342,32 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode)
     {
         Console.WriteLine("push, first page's renderer per message (ms): " + string.Join(", ",
             metrics1.Select(m => $"{m.Key} {(m.Value - metrics0.GetValueOrDefault(m.Key)) * 1000 / total:0.00}")));
+    }
+
+    if (baseline is null)
+    {
+        var firstSeen = new double[total];
+        foreach (var seen in seenByPage)
+        {
+            foreach (var (key, at) in seen)
+            {
+                var i = int.Parse(key, System.Globalization.CultureInfo.InvariantCulture);
+                if (i < total && (firstSeen[i] == 0 || at < firstSeen[i]))
+                {
+                    firstSeen[i] = at;
+                }
+            }
+        }
+
+        List<double> Stage(Func<int, double> from, Func<int, double> to) =>
+            Enumerable.Range(0, total).Where(i => from(i) > 0 && to(i) > 0).Select(i => to(i) - from(i)).Order().ToList();
+        var commit = Stage(i => sentAt[i], i => ackedAt[i]);
+        var feed = Stage(i => ackedAt[i], i => rowsAt[i]);
+        var first = Stage(i => rowsAt[i], i => firstSeen[i]);
+        var all = Stage(i => rowsAt[i], i => lastSeen(i));
+        double lastSeen(int i) => seenByPage.Select(p => p.TryGetValue(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var at) ? at : 0).DefaultIfEmpty(0).Max();
+        Console.WriteLine($"push stages, medians (ms): POST → committed {Percentile(commit, 50):0.0}; committed → rows handed to pages " +
+            $"{Percentile(feed, 50):0.0}; rows → DOM of the first page {Percentile(first, 50):0.0}, of the last page {Percentile(all, 50):0.0}");
     }
 
     Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
