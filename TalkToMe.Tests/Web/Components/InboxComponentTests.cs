@@ -81,6 +81,21 @@ public class InboxComponentTests
     }
 
     [Fact]
+    public async Task ChannelGlyphs_GivesEveryChannelTypeItsIconAsOneCssRule()
+    {
+        await using var context = new ComponentTestContext();
+        var css = context.Render<ChannelGlyphs>().Find("style").TextContent;
+
+        foreach (var type in Enum.GetValues<ChannelType>())
+        {
+            var rule = System.Text.RegularExpressions.Regex.Match(css,
+                $@"\.ttm-channel-{type.ToString().ToLowerInvariant()}\{{--ttm-glyph:url\(""data:image/svg\+xml,([^""]+)""\)\}}");
+            Assert.True(rule.Success, $"no icon rule for {type}");
+            Assert.Contains(ChannelTypeIcon.IconOf(type), Uri.UnescapeDataString(rule.Groups[1].Value));
+        }
+    }
+
+    [Fact]
     public async Task FieldError_ShowsTheMessageOfItsFieldOnly()
     {
         var errors = new Dictionary<string, string> { ["Email"] = "Informe um e-mail válido." };

@@ -8,7 +8,7 @@ namespace TalkToMe.Web.Components.Shared;
 /// <summary>
 /// The channel-type icons of the inbox list as one stylesheet: a CSS variable per type holding the icon as an SVG data URL,
 /// drawn by the row's <c>::before</c> as a mask in the text colour. A live list inserts a row for most new messages, and an
-/// inline SVG per row was the browser's largest script cost per update (parsing its markup); a class costs nothing.
+/// inline SVG per row was the top script function in a profile of a live page (parsing its markup); a class costs no parsing.
 /// </summary>
 public sealed class ChannelGlyphs : ComponentBase
 {
