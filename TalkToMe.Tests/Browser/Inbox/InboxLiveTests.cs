@@ -290,8 +290,14 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(dialog).ToBeVisibleAsync();
         // The dialog opens with the focus on its first field, Canal.
         await Expect(dialog.GetByLabel("Canal", new() { Exact = true })).ToBeFocusedAsync();
-        await dialog.GetByLabel("Canal", new() { Exact = true }).ClickAsync();
+        // By keyboard: Enter opens the list; Escape then closes the list only, and the dialog stays.
         var list = page.GetByRole(AriaRole.Listbox);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(list).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(list).ToHaveCountAsync(0);
+        await Expect(dialog).ToBeVisibleAsync();
+        await dialog.GetByLabel("Canal", new() { Exact = true }).ClickAsync();
         await Expect(list.GetByRole(AriaRole.Option, new() { Name = "WhatsApp Vendas", Exact = true })).ToBeVisibleAsync();
         var options = (await list.GetByRole(AriaRole.Option).AllTextContentsAsync()).Select(o => o.Trim()).ToList();
         Assert.Contains("WhatsApp Vendas", options);

@@ -66,6 +66,15 @@ window.ttmInbox = (() => {
         return { dispose: () => { document.removeEventListener("visibilitychange", onVisible); window.removeEventListener("online", resync); } };
     }
 
+    // Escape closes our modal (through its close button) unless a drop-down list is open in it: that Escape belongs to the
+    // list, which closes by itself. Listened to in the capture phase, before the list sees the key and closes.
+    function escapeCloses(container) {
+        container.addEventListener("keydown", e => {
+            if (e.key !== "Escape" || document.querySelector(".mud-popover-open [role=listbox], .mud-popover-open .mud-list")) return;
+            container.querySelector(".mud-button-close")?.click();
+        }, true);
+    }
+
     function soundEnabled() { return localStorage.getItem(soundKey) === "on"; }
 
     function setSound(on) { localStorage.setItem(soundKey, on ? "on" : "off"); }
@@ -85,5 +94,5 @@ window.ttmInbox = (() => {
         } catch { /* no audio device: stay silent */ }
     }
 
-    return { attachReply, followThread, scrollThreadToEnd, focus, watchVisibility, soundEnabled, setSound, playSound };
+    return { attachReply, followThread, scrollThreadToEnd, focus, escapeCloses, watchVisibility, soundEnabled, setSound, playSound };
 })();
