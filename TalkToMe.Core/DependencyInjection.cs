@@ -22,12 +22,17 @@ namespace TalkToMe.Core;
 public static class DependencyInjection
 {
     /// <summary>Registers the product without a web server: persistence, services and the event hub.</summary>
-    public static IServiceCollection AddTalkToMeCore(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddTalkToMeCore(this IServiceCollection services, string connectionString) =>
+        services.AddTalkToMeCore(DatabaseSettings.Sqlite(connectionString));
+
+    /// <summary>Registers the product on the given storage engine.</summary>
+    public static IServiceCollection AddTalkToMeCore(this IServiceCollection services, DatabaseSettings database)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(database);
         // A Blazor circuit lives for hours: a context per operation, never one per circuit. Pooled, because every
         // inbound request and inbox read creates one: building a context from scratch costs more than the query.
-        services.AddPooledDbContextFactory<TalkToMeDbContext>(options => options.UseSqlite(connectionString));
+        services.AddPooledDbContextFactory<TalkToMeDbContext>(database.Configure);
         services.TryAddScoped(sp => sp.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<InboxEventHub>();

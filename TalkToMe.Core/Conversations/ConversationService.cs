@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TalkToMe.Core.Channels;
@@ -179,7 +179,7 @@ public sealed class ConversationService
                 catch (Exception ex)
                 {
                     fastPath.RollbackMessage();
-                    if (ex is DbUpdateException or SqliteException && item.Message.ExternalMessageId is { } externalId
+                    if (ex is DbUpdateException or DbException && item.Message.ExternalMessageId is { } externalId
                         && await FindDuplicateAsync(db, item.Message.ChannelId, externalId, CancellationToken.None) is { } duplicate)
                     {
                         // Another process stored the same provider id first (the unique index decided): answer as it did.

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Data;
@@ -20,19 +19,19 @@ namespace TalkToMe.Core.Conversations;
 /// with <see cref="KeepAliveSchedule.OnCustomerMessage"/> would have saved; the inbound tests run both paths.</remarks>
 internal sealed class InboundFastPath : IDisposable
 {
-    private readonly SqliteCommand _savepoint;
-    private readonly SqliteCommand _release;
-    private readonly SqliteCommand _rollback;
-    private readonly SqliteCommand _findDuplicate;
-    private readonly SqliteCommand _findIdentity;
-    private readonly SqliteCommand _findConversation;
-    private readonly SqliteCommand _findThread;
-    private readonly SqliteCommand _renameContact;
-    private readonly SqliteCommand _insertContact;
-    private readonly SqliteCommand _insertIdentity;
-    private readonly SqliteCommand _insertConversation;
-    private readonly SqliteCommand _insertMessage;
-    private readonly SqliteCommand _updateConversation;
+    private readonly DbCommand _savepoint;
+    private readonly DbCommand _release;
+    private readonly DbCommand _rollback;
+    private readonly DbCommand _findDuplicate;
+    private readonly DbCommand _findIdentity;
+    private readonly DbCommand _findConversation;
+    private readonly DbCommand _findThread;
+    private readonly DbCommand _renameContact;
+    private readonly DbCommand _insertContact;
+    private readonly DbCommand _insertIdentity;
+    private readonly DbCommand _insertConversation;
+    private readonly DbCommand _insertMessage;
+    private readonly DbCommand _updateConversation;
 
     public InboundFastPath(DbConnection connection, DbTransaction transaction)
     {
@@ -113,7 +112,7 @@ internal sealed class InboundFastPath : IDisposable
             using var duplicate = _findDuplicate.ExecuteReader();
             if (duplicate.Read())
             {
-                return (new InboundResult(InboundOutcome.Duplicate, duplicate.GetInt32(0), duplicate.GetInt64(1)), []);
+                return (new InboundResult(InboundOutcome.Duplicate, duplicate.GetInt32(0), PreparedSql.Int64(duplicate.GetValue(1))), []);
             }
         }
 
@@ -128,9 +127,9 @@ internal sealed class InboundFastPath : IDisposable
         if (identity is null)
         {
             var name = Contact.NormalizeName(message.ContactName ?? message.ExternalContactId);
-            var contactId = (long)Bind(_insertContact, name, Contact.NormalizeDetail(message.ContactEmail),
-                Contact.NormalizeDetail(message.ContactPhone), now.Ticks).ExecuteScalar()!;
-            var identityId = (long)Bind(_insertIdentity, contactId, channel.Id, message.ExternalContactId).ExecuteScalar()!;
+            var contactId = PreparedSql.Int64(Bind(_insertContact, name, Contact.NormalizeDetail(message.ContactEmail),
+                Contact.NormalizeDetail(message.ContactPhone), now.Ticks).ExecuteScalar());
+            var identityId = PreparedSql.Int64(Bind(_insertIdentity, contactId, channel.Id, message.ExternalContactId).ExecuteScalar());
             identity = new Identity(identityId, contactId, name);
         }
         else if (!string.IsNullOrWhiteSpace(message.ContactName) && identity.ContactName == message.ExternalContactId)
@@ -152,8 +151,8 @@ internal sealed class InboundFastPath : IDisposable
         string? assigneeId;
         if (found is null)
         {
-            conversationId = (int)(long)Bind(_insertConversation, channel.Id, identity.ContactId, identity.Id, now.Ticks, preview,
-                stage, due, Conversation.NormalizeSubject(message.Subject)).ExecuteScalar()!;
+            conversationId = (int)PreparedSql.Int64(Bind(_insertConversation, channel.Id, identity.ContactId, identity.Id, now.Ticks, preview,
+                stage, due, Conversation.NormalizeSubject(message.Subject)).ExecuteScalar());
             status = ConversationStatus.Open;
             assigneeId = null;
         }
@@ -161,11 +160,11 @@ internal sealed class InboundFastPath : IDisposable
         {
             conversationId = found.Id;
             assigneeId = found.AssigneeId;
-            status = (ConversationStatus)(long)Bind(_updateConversation, now.Ticks, preview, stage, due, conversationId).ExecuteScalar()!;
+            status = (ConversationStatus)PreparedSql.Int64(Bind(_updateConversation, now.Ticks, preview, stage, due, conversationId).ExecuteScalar());
         }
 
-        var messageId = (long)Bind(_insertMessage, conversationId, channel.Id, identity.ContactName, message.Text,
-            message.ExternalMessageId, now.Ticks).ExecuteScalar()!;
+        var messageId = PreparedSql.Int64(Bind(_insertMessage, conversationId, channel.Id, identity.ContactName, message.Text,
+            message.ExternalMessageId, now.Ticks).ExecuteScalar());
 
         return (new InboundResult(InboundOutcome.Accepted, conversationId, messageId, StartedConversation: found is null),
         [
@@ -177,13 +176,13 @@ internal sealed class InboundFastPath : IDisposable
     private Identity? FindIdentity(int channelId, string externalContactId)
     {
         using var reader = Bind(_findIdentity, channelId, externalContactId).ExecuteReader();
-        return reader.Read() ? new Identity(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)) : null;
+        return reader.Read() ? new Identity(PreparedSql.Int64(reader.GetValue(0)), PreparedSql.Int64(reader.GetValue(1)), reader.GetString(2)) : null;
     }
 
     /// <summary>The thread the message names (e-mail), else the identity's current conversation, as the EF path chooses.</summary>
     private OpenConversation? FindConversation(InboundMessage message, int channelId, long? identityId, DateTime now)
     {
-        SqliteCommand command;
+        DbCommand command;
         if (message.ConversationId is { } threadId)
         {
             command = Bind(_findThread, threadId, channelId);
@@ -218,7 +217,7 @@ internal sealed class InboundFastPath : IDisposable
     }
 
     /// <summary>Sets the command's parameters in the order they first appear in its SQL.</summary>
-    private static SqliteCommand Bind(SqliteCommand command, params object?[] values)
+    private static DbCommand Bind(DbCommand command, params object?[] values)
     {
         for (var i = 0; i < values.Length; i++)
         {

@@ -115,7 +115,10 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         var query = db.Contacts.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
-            query = query.Where(c => EF.Functions.Like(c.Name, "%" + search.Trim() + "%"));
+            var pattern = "%" + search.Trim() + "%";
+            query = db.Database.IsNpgsql()
+                ? query.Where(c => EF.Functions.ILike(c.Name, pattern))
+                : query.Where(c => EF.Functions.Like(c.Name, pattern));
         }
 
         return await query.OrderBy(c => c.Name).Take(take).Select(c => new NamedOption(c.Id, c.Name)).ToListAsync(cancellationToken);

@@ -188,9 +188,13 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
 
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
-            var term = filter.Search.Trim();
-            query = query.Where(c => EF.Functions.Like(c.Contact.Name, "%" + term + "%")
-                || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.Like(m.Content, "%" + term + "%")));
+            var pattern = "%" + filter.Search.Trim() + "%";
+            // Case-insensitive on both engines: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.
+            query = db.Database.IsNpgsql()
+                ? query.Where(c => EF.Functions.ILike(c.Contact.Name, pattern)
+                    || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Content, pattern)))
+                : query.Where(c => EF.Functions.Like(c.Contact.Name, pattern)
+                    || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.Like(m.Content, pattern)));
         }
 
         return query;

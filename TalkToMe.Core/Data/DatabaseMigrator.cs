@@ -9,9 +9,10 @@ using TalkToMe.Core.Data.Sqlite.Migrations;
 namespace TalkToMe.Core.Data;
 
 /// <summary>
-/// Brings the database up to the model with EF Core's migrations (Data/Sqlite/Migrations). A database made by the
-/// hand-written SQL migrations that came before them already has InitialCreate's schema, so it is baselined first:
-/// InitialCreate is recorded as applied instead of being run against tables that exist.
+/// Brings the database up to the model with EF Core's migrations: Data/Sqlite/Migrations in Core, or the PostgreSQL set
+/// in TalkToMe.Data.PostgreSql. A SQLite database made by the hand-written SQL migrations that came before them
+/// already has InitialCreate's schema, so it is baselined first: InitialCreate is recorded as applied instead of being
+/// run against tables that exist.
 /// </summary>
 public sealed class DatabaseMigrator(IDbContextFactory<TalkToMeDbContext> factory, ILogger<DatabaseMigrator> logger)
 {
@@ -30,16 +31,21 @@ public sealed class DatabaseMigrator(IDbContextFactory<TalkToMeDbContext> factor
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            // WAL lets the inbox read while webhooks write; the mode is stored in the file, so once is enough. It cannot
-            // change inside a transaction, so it goes before the migrations' one.
-            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
+            if (db.Database.GetDbConnection() is SqliteConnection connection)
+            {
+                // WAL lets the inbox read while webhooks write; the mode is stored in the file, so once is enough. It
+                // cannot change inside a transaction, so it goes before the migrations' one.
+                await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
 
-            await BaselineLegacyDatabaseAsync(db, connection, cancellationToken);
+                // Only SQLite databases predate EF's migrations; PostgreSQL came with its own migration set.
+                await BaselineLegacyDatabaseAsync(db, connection, cancellationToken);
+            }
 
+            // On a new database the history table does not exist yet, and reading it would log a failed query first.
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await db.Database.MigrateAsync(cancellationToken);
             foreach (var id in pending)

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -114,7 +114,21 @@ public sealed class KeepAliveEngine(
 
             // Waiting for finalization: counted from the inactivity message that already went out.
             var finalization = channel.KeepAlive.FinalizationTimeout.Ticks;
-            changed += await db.Database.ExecuteSqlInterpolatedAsync($"""
+            changed += db.Database.IsNpgsql()
+                ? await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE "Conversations"
+                SET "KeepAliveDueAt" = (
+                        SELECT MAX(m."CreatedAt") FROM "Messages" m
+                        WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
+                          AND m."ActivityData"::jsonb ->> 'kind' = {InactivitySentKind}) + {finalization}
+                WHERE "ChannelId" = {channelId}
+                  AND "Status" IN ({(int)ConversationStatus.Open}, {(int)ConversationStatus.Pending})
+                  AND "KeepAliveStage" = {(int)KeepAliveStage.AwaitingFinalization}
+                  AND EXISTS (SELECT 1 FROM "Messages" m
+                        WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
+                          AND m."ActivityData"::jsonb ->> 'kind' = {InactivitySentKind})
+                """, cancellationToken)
+                : await db.Database.ExecuteSqlInterpolatedAsync($"""
                 UPDATE "Conversations"
                 SET "KeepAliveDueAt" = (
                         SELECT MAX(m."CreatedAt") FROM "Messages" m
@@ -153,7 +167,7 @@ public sealed class KeepAliveEngine(
         {
             handled = await HandleAsync(db, due, now, cancellationToken);
         }
-        catch (Exception ex) when (ex is DbUpdateException or SqliteException or InvalidOperationException)
+        catch (Exception ex) when (ex is DbUpdateException or DbException or InvalidOperationException)
         {
             // One bad conversation must not hold back every other deadline: retry one by one, postponing the one that fails.
             logger.LogWarning(ex, "Keep Alive: a batch of {Count} failed; retrying one by one", due.Count);
@@ -165,7 +179,7 @@ public sealed class KeepAliveEngine(
                 {
                     handled += await HandleAsync(single, [item], now, cancellationToken);
                 }
-                catch (Exception one) when (one is DbUpdateException or SqliteException or InvalidOperationException)
+                catch (Exception one) when (one is DbUpdateException or DbException or InvalidOperationException)
                 {
                     logger.LogError(one, "Keep Alive: conversation {ConversationId} failed; postponed by a minute", item.ConversationId);
                     await using var postpone = await factory.CreateDbContextAsync(cancellationToken);
@@ -189,14 +203,13 @@ public sealed class KeepAliveEngine(
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT "Id", "ChannelId", "KeepAliveStage", "KeepAliveDueAt" FROM "Conversations" INDEXED BY "IX_Conversations_KeepAliveDue"
-            WHERE "KeepAliveDueAt" IS NOT NULL ORDER BY "KeepAliveDueAt" LIMIT $limit
+        // SQLite is told the partial index (its planner may otherwise scan); PostgreSQL's planner picks it by itself.
+        var hint = db.Database.IsSqlite() ? """INDEXED BY "IX_Conversations_KeepAliveDue" """ : "";
+        command.CommandText = $"""
+            SELECT "Id", "ChannelId", "KeepAliveStage", "KeepAliveDueAt" FROM "Conversations" {hint}
+            WHERE "KeepAliveDueAt" IS NOT NULL ORDER BY "KeepAliveDueAt" LIMIT {Placeholder(db, "limit")}
             """;
-        var limit = command.CreateParameter();
-        limit.ParameterName = "$limit";
-        limit.Value = BatchSize + 1;
-        command.Parameters.Add(limit);
+        AddParameter(db, command, "limit", BatchSize + 1);
         var due = new List<Due>();
         DateTime? next = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -345,16 +358,16 @@ public sealed class KeepAliveEngine(
         var rows = new List<string>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {
-            rows.Add($"($i{i}, $d{i}, $s{i})");
-            AddParameter(command, $"$i{i}", items[i].ConversationId);
-            AddParameter(command, $"$d{i}", items[i].DueAt.Ticks);
-            AddParameter(command, $"$s{i}", (int)items[i].Stage);
+            rows.Add($"({Placeholder(db, $"i{i}")}, {Placeholder(db, $"d{i}")}, {Placeholder(db, $"s{i}")})");
+            AddParameter(db, command, $"i{i}", items[i].ConversationId);
+            AddParameter(db, command, $"d{i}", items[i].DueAt.Ticks);
+            AddParameter(db, command, $"s{i}", (int)items[i].Stage);
         }
 
-        AddParameter(command, "$nextStage", (int)nextStage);
-        AddParameter(command, "$nextDue", nextDue is { } d ? d.Ticks : DBNull.Value);
+        AddParameter(db, command, "nextStage", (int)nextStage);
+        AddParameter(db, command, "nextDue", nextDue is { } d ? d.Ticks : null);
         command.CommandText = $"""
-            UPDATE "Conversations" SET "KeepAliveStage" = $nextStage, "KeepAliveDueAt" = $nextDue
+            UPDATE "Conversations" SET "KeepAliveStage" = {Placeholder(db, "nextStage")}, "KeepAliveDueAt" = {Placeholder(db, "nextDue")}
             WHERE ("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})
             RETURNING "Id", "Status", "AssigneeId"
             """;
@@ -368,11 +381,18 @@ public sealed class KeepAliveEngine(
         return claimed;
     }
 
-    private static void AddParameter(System.Data.Common.DbCommand command, string name, object value)
+    private static string Placeholder(TalkToMeDbContext db, string name) => (db.Database.IsNpgsql() ? "@" : "$") + name;
+
+    private static void AddParameter(TalkToMeDbContext db, DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
+        parameter.ParameterName = Placeholder(db, name);
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null && parameter is Npgsql.NpgsqlParameter typed)
+        {
+            typed.NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        }
+
         command.Parameters.Add(parameter);
     }
 

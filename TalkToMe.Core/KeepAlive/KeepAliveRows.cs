@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TalkToMe.Core.Conversations;
@@ -10,14 +10,14 @@ namespace TalkToMe.Core.KeepAlive;
 /// <summary>
 /// Prepared statements on the context's connection and transaction for Keep Alive's batched writes. A burst of due
 /// conversations is three single-row statements each; EF's change tracker turns 1,000 of them into seconds, one
-/// reused SQLite statement per kind of row into milliseconds. Each command is prepared once and run with new values.
+/// reused statement per kind of row into milliseconds. Each command is prepared once and run with new values.
 /// </summary>
 internal sealed class KeepAliveRows : IAsyncDisposable
 {
-    private readonly SqliteCommand _insertMessage;
-    private readonly SqliteCommand _recordOutgoing;
-    private readonly SqliteCommand _clearKeepAlive;
-    private readonly SqliteCommand _resolve;
+    private readonly DbCommand _insertMessage;
+    private readonly DbCommand _recordOutgoing;
+    private readonly DbCommand _clearKeepAlive;
+    private readonly DbCommand _resolve;
 
     public KeepAliveRows(TalkToMeDbContext db)
     {
@@ -46,50 +46,49 @@ internal sealed class KeepAliveRows : IAsyncDisposable
             """);
     }
 
-    /// <summary>Stores the message as EF stores it (enums as integers, times as UTC ticks, the Guid as upper-case text) and returns its id.</summary>
+    /// <summary>Stores the message as EF stores it (enums as integers, times as UTC ticks, the Guid as EF's provider stores it) and returns its id.</summary>
     public async Task<long> InsertAsync(Message message, CancellationToken cancellationToken)
     {
-        var p = _insertMessage.Parameters;
-        p["$conversation"].Value = message.ConversationId;
-        p["$channel"].Value = message.ChannelId;
-        p["$direction"].Value = (int)message.Direction;
-        p["$kind"].Value = (int)message.Kind;
-        p["$senderType"].Value = (int)message.SenderType;
-        p["$senderId"].Value = (object?)message.SenderId ?? DBNull.Value;
-        p["$senderName"].Value = (object?)message.SenderName ?? DBNull.Value;
-        p["$content"].Value = message.Content;
-        p["$externalId"].Value = (object?)message.ExternalId ?? DBNull.Value;
-        p["$deliveryStatus"].Value = (int)message.DeliveryStatus;
-        p["$failureReason"].Value = (object?)message.FailureReason ?? DBNull.Value;
-        p["$attempts"].Value = message.DeliveryAttempts;
-        p["$nextAttemptAt"].Value = Ticks(message.NextAttemptAt);
-        p["$deliveryId"].Value = message.DeliveryId is { } id ? id.ToString().ToUpperInvariant() : DBNull.Value;
-        p["$createdAt"].Value = message.CreatedAt.Ticks;
-        p["$sentAt"].Value = Ticks(message.SentAt);
-        p["$activityData"].Value = message.ActivityData is { } activity
+        P(_insertMessage, "conversation").Value = message.ConversationId;
+        P(_insertMessage, "channel").Value = message.ChannelId;
+        P(_insertMessage, "direction").Value = (int)message.Direction;
+        P(_insertMessage, "kind").Value = (int)message.Kind;
+        P(_insertMessage, "senderType").Value = (int)message.SenderType;
+        P(_insertMessage, "senderId").Value = (object?)message.SenderId ?? DBNull.Value;
+        P(_insertMessage, "senderName").Value = (object?)message.SenderName ?? DBNull.Value;
+        P(_insertMessage, "content").Value = message.Content;
+        P(_insertMessage, "externalId").Value = (object?)message.ExternalId ?? DBNull.Value;
+        P(_insertMessage, "deliveryStatus").Value = (int)message.DeliveryStatus;
+        P(_insertMessage, "failureReason").Value = (object?)message.FailureReason ?? DBNull.Value;
+        P(_insertMessage, "attempts").Value = message.DeliveryAttempts;
+        P(_insertMessage, "nextAttemptAt").Value = Ticks(message.NextAttemptAt);
+        P(_insertMessage, "deliveryId").Value = PreparedSql.Guid(_insertMessage, message.DeliveryId);
+        P(_insertMessage, "createdAt").Value = message.CreatedAt.Ticks;
+        P(_insertMessage, "sentAt").Value = Ticks(message.SentAt);
+        P(_insertMessage, "activityData").Value = message.ActivityData is { } activity
             ? System.Text.Json.JsonSerializer.Serialize(activity, JsonDefaults.Compact)
             : DBNull.Value;
-        return (long)(await _insertMessage.ExecuteScalarAsync(cancellationToken))!;
+        return PreparedSql.Int64(await _insertMessage.ExecuteScalarAsync(cancellationToken));
     }
 
     public async Task RecordOutgoingAsync(int conversationId, string text, DateTime at, CancellationToken cancellationToken)
     {
-        _recordOutgoing.Parameters["$id"].Value = conversationId;
-        _recordOutgoing.Parameters["$at"].Value = at.Ticks;
-        _recordOutgoing.Parameters["$preview"].Value = Conversation.Shorten(text);
+        P(_recordOutgoing, "id").Value = conversationId;
+        P(_recordOutgoing, "at").Value = at.Ticks;
+        P(_recordOutgoing, "preview").Value = Conversation.Shorten(text);
         await _recordOutgoing.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task ClearKeepAliveAsync(int conversationId, CancellationToken cancellationToken)
     {
-        _clearKeepAlive.Parameters["$id"].Value = conversationId;
+        P(_clearKeepAlive, "id").Value = conversationId;
         await _clearKeepAlive.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task ResolveAsync(int conversationId, DateTime at, CancellationToken cancellationToken)
     {
-        _resolve.Parameters["$id"].Value = conversationId;
-        _resolve.Parameters["$at"].Value = at.Ticks;
+        P(_resolve, "id").Value = conversationId;
+        P(_resolve, "at").Value = at.Ticks;
         await _resolve.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -100,6 +99,8 @@ internal sealed class KeepAliveRows : IAsyncDisposable
         await _recordOutgoing.DisposeAsync();
         await _clearKeepAlive.DisposeAsync();
     }
+
+    private static DbParameter P(DbCommand command, string name) => PreparedSql.Parameter(command, name);
 
     private static object Ticks(DateTime? value) => value is { } at ? at.Ticks : DBNull.Value;
 }

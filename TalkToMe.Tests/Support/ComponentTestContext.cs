@@ -20,7 +20,7 @@ public sealed class ComponentTestContext : BunitContext
 
     private readonly CultureInfo _previousCulture = CultureInfo.CurrentCulture;
     private readonly CultureInfo _previousUICulture = CultureInfo.CurrentUICulture;
-    private SqliteTestDatabase? _database;
+    private TestDatabase? _database;
 
     public ComponentTestContext(string culture = PortugueseBrazil)
     {
@@ -35,7 +35,7 @@ public sealed class ComponentTestContext : BunitContext
     /// <summary>The clock the Core services and the pages read once <see cref="AddCoreAsync"/> ran.</summary>
     public FakeTimeProvider Clock { get; } = new(TestData.Now);
 
-    public SqliteTestDatabase Database => _database ?? throw new InvalidOperationException("Call AddCoreAsync first.");
+    public TestDatabase Database => _database ?? throw new InvalidOperationException("Call AddCoreAsync first.");
 
     // The UI component library's services, as the app registers them (MudBlazor: snackbars, dialogs, popovers).
     private static void AddComponentLibraries(IServiceCollection services) => services.AddMudServices();
@@ -44,10 +44,10 @@ public sealed class ComponentTestContext : BunitContext
     /// A real migrated SQLite database and the Core services on it as the app registers them (no background workers:
     /// nothing is sent to a provider), plus what the inbox pages take from the web host. Call before the first render.
     /// </summary>
-    public async Task<SqliteTestDatabase> AddCoreAsync()
+    public async Task<TestDatabase> AddCoreAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
-        Services.AddTalkToMeCore(_database.ConnectionString);
+        _database = await TestDatabase.CreateAsync();
+        Services.AddTalkToMeCore(_database.Settings);
         // Registered after Core's TimeProvider.System, so this one wins.
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<InboxCircuitHandler>();

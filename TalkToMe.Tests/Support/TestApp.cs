@@ -11,7 +11,8 @@ using TalkToMe.Web.Hosting;
 namespace TalkToMe.Tests.Support;
 
 /// <summary>
-/// The real TalkToMe app on Kestrel at 127.0.0.1 on a free port, with its own SQLite file. Browser and endpoint tests
+/// The real TalkToMe app on Kestrel at 127.0.0.1 on a free port, with its own SQLite file (or PostgreSQL database in
+/// the test script's PostgreSQL pass). Browser and endpoint tests
 /// talk to it over real HTTP; it stops and deletes its database when disposed.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
@@ -22,6 +23,7 @@ public sealed class TestApp : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDatabase;
     private TestLogFile? _log;
+    private string? _postgres;
 
     private TestApp(WebApplication app, string databasePath, bool ownsDatabase)
     {
@@ -42,15 +44,23 @@ public sealed class TestApp : IAsyncDisposable
         var ownsDatabase = databasePath is null;
         // Its own folder: the app keeps its data-protection keys next to the database.
         databasePath ??= Path.Combine(Directory.CreateTempSubdirectory("talktome-app-").FullName, "talktome.db");
+        // The PostgreSQL pass: an empty database of its own, migrated by the app as at a real first start.
+        var postgres = ownsDatabase && TestPostgres.Enabled ? await TestPostgres.CreateEmptyDatabaseAsync() : null;
         var all = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:TalkToMe"] = $"Data Source={databasePath}",
+            ["ConnectionStrings:TalkToMe"] = postgres ?? $"Data Source={databasePath}",
             ["TalkToMe:SeedDemoData"] = "true",
             ["TalkToMe:Admin:Email"] = AdminEmail,
             ["TalkToMe:Admin:Password"] = AdminPassword,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:Console:FormatterName"] = "simple",
         };
+        if (postgres is not null)
+        {
+            all["TalkToMe:Database:Provider"] = "PostgreSql";
+            all["TalkToMe:DataFolder"] = Path.GetDirectoryName(databasePath);
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
@@ -69,8 +79,17 @@ public sealed class TestApp : IAsyncDisposable
 
             configure?.Invoke(builder);
         });
-        await app.StartAsync();
-        return new TestApp(app, databasePath, ownsDatabase) { _log = log };
+        try
+        {
+            await app.StartAsync();
+        }
+        catch when (postgres is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(postgres);
+            throw;
+        }
+
+        return new TestApp(app, databasePath, ownsDatabase) { _log = log, _postgres = postgres };
     }
 
     public HttpClient CreateClient(bool followRedirects = false)
@@ -95,6 +114,11 @@ public sealed class TestApp : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _log?.Dispose();
+        if (_postgres is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(_postgres);
+        }
+
         if (_ownsDatabase)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

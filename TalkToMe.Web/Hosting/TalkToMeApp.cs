@@ -42,8 +42,8 @@ public static class TalkToMeApp
         // Kestrel's limits from configuration too (Kestrel:Limits:KeepAliveTimeout…), not only its endpoints.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
 
-        var (connectionString, dataFolder) = DatabaseLocation.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
-        builder.Services.AddTalkToMeWeb(builder.Configuration, connectionString, dataFolder);
+        var (database, dataFolder) = DatabaseLocation.Resolve(builder.Configuration, builder.Environment.ContentRootPath);
+        builder.Services.AddTalkToMeWeb(builder.Configuration, database, dataFolder);
 
         var app = builder.Build();
         app.UseTalkToMePipeline();

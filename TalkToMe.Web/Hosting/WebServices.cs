@@ -23,9 +23,9 @@ public static class WebServices
     public static readonly string[] Cultures = ["pt-BR", "en"];
 
     public static IServiceCollection AddTalkToMeWeb(this IServiceCollection services, IConfiguration configuration,
-        string connectionString, string dataFolder)
+        DatabaseSettings database, string dataFolder)
     {
-        services.AddTalkToMeCore(connectionString);
+        services.AddTalkToMeCore(database);
         var settings = configuration.GetSection(TalkToMeOptions.Section).Get<TalkToMeOptions>() ?? new TalkToMeOptions();
         if (settings.Auth.RevalidationInterval <= TimeSpan.Zero)
         {

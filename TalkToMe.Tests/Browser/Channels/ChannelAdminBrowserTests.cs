@@ -83,6 +83,8 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await GoAsync(page, "/channels/new");
         await page.GetByLabel("Nome", Exact).FillAsync("API Parceiros");
         await page.GetByRole(AriaRole.Radio, new() { Name = "API" }).CheckAsync();
+        // The API's settings section appears above Salvar: wait for it, so the click never lands while the button moves.
+        await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("API");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });

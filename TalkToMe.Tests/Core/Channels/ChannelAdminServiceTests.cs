@@ -13,13 +13,13 @@ namespace TalkToMe.Tests.Core.Channels;
 
 public class ChannelAdminServiceTests : IAsyncLifetime
 {
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private readonly KeepAliveSignal _signal = new();
     private ChannelAdminService _service = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         _service = new ChannelAdminService(_database.Factory, new FakeTimeProvider(TestData.Now), _signal);
     }
 

@@ -17,7 +17,7 @@ public class ChannelGroupServiceTests
     [Fact]
     public async Task Create_ChannelAlreadyInAGroup_StaysInBothGroups()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int a, b;
         await using (var db = database.NewContext())
         {
@@ -43,7 +43,7 @@ public class ChannelGroupServiceTests
     [Fact]
     public async Task Create_WithoutNameOrWithUnknownChannel_ReturnsFieldErrorsAndStoresNothing()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         var groups = new ChannelGroupService(database.Factory);
 
         var result = await groups.CreateAsync(Admin, new ChannelGroupInput(" ", new string('x', 501), [999]));
@@ -56,7 +56,7 @@ public class ChannelGroupServiceTests
     [Fact]
     public async Task Changes_ByAnAgent_AreRefusedAndChangeNothing()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         var groups = new ChannelGroupService(database.Factory);
         var created = await groups.CreateAsync(Admin, new ChannelGroupInput("Grupo", null, []));
         var id = created.Value!.Id;
@@ -71,7 +71,7 @@ public class ChannelGroupServiceTests
     [Fact]
     public async Task Delete_RemovesTheGroupButNotItsChannels()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int a;
         await using (var db = database.NewContext())
         {

@@ -45,7 +45,7 @@ public class ChannelSettingsTests
     [Fact]
     public async Task Channel_StoresItsTypedSettings()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int id;
         await using (var db = database.NewContext())
         {

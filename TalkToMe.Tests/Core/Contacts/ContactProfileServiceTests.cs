@@ -19,7 +19,7 @@ public sealed class ContactProfileServiceTests : IAsyncLifetime
     private const string PageToken = "EAAG-secret-page-token-123";
     private const string Psid = "7400000000000001";
 
-    private SqliteTestDatabase _db = null!;
+    private TestDatabase _db = null!;
     private FakeProvider _provider = null!;
     private ServiceProvider _http = null!;
     private readonly CapturingLogger _logger = new();
@@ -27,7 +27,7 @@ public sealed class ContactProfileServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _db = await SqliteTestDatabase.CreateAsync();
+        _db = await TestDatabase.CreateAsync();
         _provider = await FakeProvider.StartAsync();
         _http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
     }

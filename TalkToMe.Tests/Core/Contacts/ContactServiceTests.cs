@@ -11,12 +11,12 @@ namespace TalkToMe.Tests.Core.Contacts;
 /// <summary>Editing and merging contacts against a real SQLite database built from the migrations.</summary>
 public sealed class ContactServiceTests : IAsyncLifetime
 {
-    private SqliteTestDatabase _db = null!;
+    private TestDatabase _db = null!;
     private ContactService _service = null!;
 
     public async Task InitializeAsync()
     {
-        _db = await SqliteTestDatabase.CreateAsync();
+        _db = await TestDatabase.CreateAsync();
         _service = new ContactService(_db.Factory, new InboxEventHub(NullLogger<InboxEventHub>.Instance));
     }
 

@@ -16,7 +16,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(TestData.Now);
     private readonly List<InboxEvent> _published = [];
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private ConversationService _service = null!;
     private RecordingFlows _flows = null!;
     private OutboxSignal _outbox = null!;
@@ -26,7 +26,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         hub.Subscribe(_published.Add);
         _flows = new RecordingFlows();

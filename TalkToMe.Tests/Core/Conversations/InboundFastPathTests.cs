@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
@@ -100,10 +100,10 @@ public sealed class InboundFastPathTests
         return new StoryResult(flows.Calls == 0, results, events.Select(e => e.ToString()).ToList(), await DumpAsync(database));
     }
 
-    private static async Task<(ConversationService Service, SqliteTestDatabase Database, int ChannelId)> CreateAsync(
+    private static async Task<(ConversationService Service, TestDatabase Database, int ChannelId)> CreateAsync(
         IConversationFlows flows, FakeTimeProvider? time = null, Action<InboxEvent>? onEvent = null)
     {
-        var database = await SqliteTestDatabase.CreateAsync();
+        var database = await TestDatabase.CreateAsync();
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         if (onEvent is not null)
         {
@@ -123,10 +123,11 @@ public sealed class InboundFastPathTests
         return (service, database, channel.Id);
     }
 
-    private static async Task<Dictionary<string, List<string>>> DumpAsync(SqliteTestDatabase database)
+    private static async Task<Dictionary<string, List<string>>> DumpAsync(TestDatabase database)
     {
         var dump = new Dictionary<string, List<string>>();
-        await using var connection = new SqliteConnection(database.ConnectionString);
+        await using var db = database.NewContext();
+        var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
         foreach (var table in Tables)
         {

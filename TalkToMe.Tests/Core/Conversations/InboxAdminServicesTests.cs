@@ -10,11 +10,11 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
 {
     private static readonly Actor Admin = new("admin-id", "Admin", IsAdmin: true);
     private static readonly Actor Agent = new("agent-id", "Ana");
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         await using var db = _database.NewContext();
         db.Users.Add(new AppUser { Id = "agent-id", UserName = "ana@x", Email = "ana@x", DisplayName = "Ana" });
         db.Users.Add(new AppUser { Id = "off-id", UserName = "off@x", Email = "off@x", DisplayName = "Fora", IsDeactivated = true });

@@ -13,7 +13,7 @@ public class InboxChatbotTestChatTests
     [Fact]
     public async Task List_LeavesChatbotTestChatsOut_UnlessTheirChannelIsPicked()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int chatbotId;
         await using (var db = database.NewContext())
         {
@@ -35,7 +35,7 @@ public class InboxChatbotTestChatTests
     [Fact]
     public async Task LiveRows_ChatbotTestChatDoesNotMatchTheInbox_UnlessItsChannelIsPicked()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int chatbotId, testId;
         await using (var db = database.NewContext())
         {
@@ -56,7 +56,7 @@ public class InboxChatbotTestChatTests
     [Fact]
     public async Task Counts_LeaveChatbotTestChatsOut()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         await using (var db = database.NewContext())
         {
             var api = await db.AddChannelAsync("API");

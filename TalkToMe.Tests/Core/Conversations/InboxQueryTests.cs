@@ -8,7 +8,7 @@ public class InboxQueryTests
     [Fact]
     public async Task List_OrdersByMostRecentActivityFirst()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         await using (var db = database.NewContext())
         {
             var channel = await db.AddChannelAsync();
@@ -26,7 +26,7 @@ public class InboxQueryTests
     [Fact]
     public async Task List_PagesWithKeysetCursor_WithoutGapsOrRepeats()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         await using (var db = database.NewContext())
         {
             var channel = await db.AddChannelAsync();
@@ -55,7 +55,7 @@ public class InboxQueryTests
     [Fact]
     public async Task List_FiltersByStatusAndAssignee()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         await using (var db = database.NewContext())
         {
             var channel = await db.AddChannelAsync();
@@ -78,7 +78,7 @@ public class InboxQueryTests
     [Fact]
     public async Task List_SearchFindsContactNameAndMessageText()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         await using (var db = database.NewContext())
         {
             var channel = await db.AddChannelAsync();
@@ -97,7 +97,7 @@ public class InboxQueryTests
     [Fact]
     public async Task Find_ReturnsNullWhenTheConversationLeftTheFilter()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int id;
         await using (var db = database.NewContext())
         {

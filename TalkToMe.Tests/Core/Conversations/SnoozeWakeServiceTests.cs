@@ -28,7 +28,7 @@ public class SnoozeWakeServiceTests
     [Fact]
     public async Task Snoozed_ReopensWhenTheClockReachesItsEnd_WithoutWaitingInRealTime()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         var clock = new SleepWatchingClock(TestData.Now);
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         var conversations = new ConversationService(database.Factory, hub, new OutboxSignal(), new NoConversationFlows(), clock);
@@ -68,7 +68,7 @@ public class SnoozeWakeServiceTests
         }
     }
 
-    private static async Task<ConversationStatus> StatusAsync(SqliteTestDatabase database, int id)
+    private static async Task<ConversationStatus> StatusAsync(TestDatabase database, int id)
     {
         await using var db = database.NewContext();
         return await db.Conversations.Where(c => c.Id == id).Select(c => c.Status).SingleAsync();

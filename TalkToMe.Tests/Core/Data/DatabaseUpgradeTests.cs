@@ -29,7 +29,7 @@ public class DatabaseUpgradeTests
     [Fact]
     public async Task Migrate_FreshDatabase_AppliesInitialCreate()
     {
-        var path = SqliteTestDatabase.TempPath();
+        var path = TestDatabase.TempPath();
         var connectionString = DependencyInjection.NormalizeConnectionString($"Data Source={path}");
         try
         {
@@ -48,14 +48,14 @@ public class DatabaseUpgradeTests
     [Fact]
     public async Task Migrate_LegacyDatabase_RecordsInitialCreateWithoutRunningIt()
     {
-        await using var database = await SqliteTestDatabase.CreateFromLegacySqlAsync();
+        await using var database = await TestDatabase.CreateFromLegacySqlAsync();
 
         var applied = await Migrator(database.ConnectionString).MigrateAsync();
 
         // InitialCreate is recorded, not run; only the migrations that came after it run.
         Assert.Equal(AllMigrations().Skip(1), applied);
         Assert.Equal(AllMigrations(), await EfHistoryAsync(database.ConnectionString));
-        await using (var fresh = await SqliteTestDatabase.CreateAsync())
+        await using (var fresh = await TestDatabase.CreateSqliteAsync())
         {
             Assert.Equal(MigrationSchemaTests.Describe(fresh.ConnectionString), MigrationSchemaTests.Describe(database.ConnectionString));
         }
@@ -66,7 +66,7 @@ public class DatabaseUpgradeTests
     [Fact]
     public async Task Migrate_LegacyDatabaseMissingAScript_FailsNamingItAndRecordsNothing()
     {
-        await using var database = await SqliteTestDatabase.CreateFromLegacySqlAsync(scripts: 2);
+        await using var database = await TestDatabase.CreateFromLegacySqlAsync(scripts: 2);
 
         var error = await Assert.ThrowsAsync<DatabaseUpgradeException>(() => Migrator(database.ConnectionString).MigrateAsync());
 

@@ -25,8 +25,8 @@ public class MigrationSchemaTests
     [Fact]
     public async Task Migrations_BuildExactlyTheSchemaTheModelDescribes()
     {
-        await using var migrated = await SqliteTestDatabase.CreateAsync();
-        await using var fromModel = await SqliteTestDatabase.CreateFromModelAsync();
+        await using var migrated = await TestDatabase.CreateSqliteAsync();
+        await using var fromModel = await TestDatabase.CreateFromModelAsync();
 
         AssertSameSchema(Describe(fromModel.ConnectionString), Describe(migrated.ConnectionString),
             "The EF migrations and the EF model differ");
@@ -37,8 +37,8 @@ public class MigrationSchemaTests
     {
         // InitialCreate is recorded without being run on every database the SQL scripts made: it must be their sum.
         // Later migrations change the schema further (and run on upgraded databases too), so compare at InitialCreate.
-        await using var legacy = await SqliteTestDatabase.CreateFromLegacySqlAsync();
-        var path = SqliteTestDatabase.TempPath();
+        await using var legacy = await TestDatabase.CreateFromLegacySqlAsync();
+        var path = TestDatabase.TempPath();
         var connectionString = $"Data Source={path};Pooling=False";
         try
         {
@@ -59,7 +59,7 @@ public class MigrationSchemaTests
     [Fact]
     public async Task Migrate_Twice_AppliesEachMigrationOnce()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateSqliteAsync();
         var migrator = new DatabaseMigrator(database.Factory, NullLogger<DatabaseMigrator>.Instance);
 
         var second = await migrator.MigrateAsync();
@@ -72,7 +72,7 @@ public class MigrationSchemaTests
     [Fact]
     public async Task Migrate_TurnsOnWriteAheadLogging()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateSqliteAsync();
         await using var connection = new SqliteConnection(database.ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
@@ -84,7 +84,7 @@ public class MigrationSchemaTests
     [Fact]
     public async Task Schema_HasTheInboxAndKeepAliveIndexes()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateSqliteAsync();
         var schema = Describe(database.ConnectionString);
 
         Assert.Contains(schema, s => s.StartsWith("index Conversations.IX_Conversations_Inbox ")

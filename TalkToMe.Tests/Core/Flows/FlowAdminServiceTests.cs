@@ -8,12 +8,12 @@ namespace TalkToMe.Tests.Core.Flows;
 public class FlowAdminServiceTests : IAsyncLifetime
 {
     private static readonly Actor Admin = new("admin", "Admin", IsAdmin: true);
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private FlowAdminService _service = null!;
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         _service = new FlowAdminService(_database.Factory, new FakeTimeProvider(TestData.Now));
     }
 

@@ -11,10 +11,10 @@ namespace TalkToMe.Tests.Core.Flows;
 
 public class FlowEngineTests : IAsyncLifetime
 {
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private readonly FakeTimeProvider _clock = new(TestData.Now);
 
-    public async Task InitializeAsync() => _database = await SqliteTestDatabase.CreateAsync();
+    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Data;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Flows;
 using TalkToMe.Core.KeepAlive;
@@ -75,10 +76,15 @@ public class KeepAliveEngineTests
         var (engineText, engineActivity, efText, efActivity) = (rows[^4], rows[^3], rows[^2], rows[^1]);
         Assert.Equal(efText.Without("Id", "DeliveryId"), engineText.Without("Id", "DeliveryId"));
         Assert.Equal(efActivity.Without("Id", "DeliveryId"), engineActivity.Without("Id", "DeliveryId"));
-        // The delivery id is text in EF's format (upper-case Guid), so the dispatcher reads it back.
-        var deliveryId = Assert.IsType<string>(engineText["DeliveryId"]);
-        Assert.Equal(efText["DeliveryId"]!.ToString()!.Length, deliveryId.Length);
-        Assert.Equal(deliveryId.ToUpperInvariant(), deliveryId);
+        // The delivery id is stored in EF's format (upper-case Guid text on SQLite, uuid on PostgreSQL), so the
+        // dispatcher reads it back.
+        Assert.Equal(efText["DeliveryId"]!.GetType(), engineText["DeliveryId"]!.GetType());
+        var deliveryId = engineText["DeliveryId"]!.ToString()!;
+        if (h.Database.Provider == DatabaseProvider.Sqlite)
+        {
+            Assert.Equal(deliveryId.ToUpperInvariant(), deliveryId);
+        }
+
         Assert.Equal(DBNull.Value, engineActivity["DeliveryId"]);
         await using (var db = h.Database.NewContext())
         {

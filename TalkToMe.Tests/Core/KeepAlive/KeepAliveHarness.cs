@@ -13,13 +13,13 @@ namespace TalkToMe.Tests.Core.KeepAlive;
 /// <summary>A real SQLite database, a fake clock and the Keep Alive engine wired as the app wires it.</summary>
 public sealed class KeepAliveHarness : IAsyncDisposable
 {
-    private KeepAliveHarness(SqliteTestDatabase database)
+    private KeepAliveHarness(TestDatabase database)
     {
         Database = database;
         Engine = NewEngine();
     }
 
-    public SqliteTestDatabase Database { get; }
+    public TestDatabase Database { get; }
     public FakeTimeProvider Clock { get; } = new(TestData.Now);
     public KeepAliveSignal Signal { get; } = new();
     public OutboxSignal Outbox { get; } = new();
@@ -30,7 +30,7 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     public ConversationService Conversations => new(Database.Factory, Events, Outbox, new FlowEngine(Clock), Clock, Signal);
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 
-    public static async Task<KeepAliveHarness> CreateAsync() => new(await SqliteTestDatabase.CreateAsync());
+    public static async Task<KeepAliveHarness> CreateAsync() => new(await TestDatabase.CreateAsync());
 
     /// <summary>Another engine on the same database, as after a restart or in a second app instance.</summary>
     public KeepAliveEngine NewEngine(KeepAliveSignal? signal = null, int batchSize = 250) =>

@@ -11,7 +11,7 @@ public class DeliveryStatusServiceTests
     [Fact]
     public async Task Apply_UpdatesTheMessageByProviderId_AndTellsTheInbox()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         long messageId;
         int channelId;
         await using (var db = database.NewContext())
@@ -43,7 +43,7 @@ public class DeliveryStatusServiceTests
     [Fact]
     public async Task ApplyReceipt_Watermark_MovesOnlyThatCustomersSentRepliesUpToIt()
     {
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         int channelId;
         string customer;
         Message early, late, pending, failed, otherCustomers;

@@ -18,7 +18,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     private const string Secret = "segredo-do-webhook";
     private readonly Actor _ana = new(null, "Ana");
     private readonly SemaphoreSlim _updated = new(0);
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private WebhookReceiver _receiver = null!;
     private ServiceProvider _http = null!;
     private InboxEventHub _hub = null!;
@@ -36,7 +36,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         _receiver = await WebhookReceiver.StartAsync();
         _http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         _hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);

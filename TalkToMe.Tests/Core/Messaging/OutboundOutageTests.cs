@@ -28,7 +28,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
     private readonly Actor _ana = new(null, "Ana");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero));
     private readonly ConcurrentQueue<Arrival> _arrivals = new();
-    private SqliteTestDatabase _database = null!;
+    private TestDatabase _database = null!;
     private WebhookReceiver _receiver = null!;
     private ServiceProvider _http = null!;
     private InboxEventHub _hub = null!;
@@ -43,7 +43,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         _receiver = await WebhookReceiver.StartAsync();
         _receiver.Respond = (_, webhook, _) =>
         {

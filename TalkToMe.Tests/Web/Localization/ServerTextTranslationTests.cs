@@ -20,7 +20,7 @@ public sealed class ServerTextTranslationTests
         await using var context = new ComponentTestContext(culture);
         // As the app does at startup (TalkToMeApp): the translator reads the app's resource files.
         ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
-        await using var database = await SqliteTestDatabase.CreateAsync();
+        await using var database = await TestDatabase.CreateAsync();
         var service = new LabelService(database.Factory);
 
         var errors = await service.SaveAsync(Admin, null, "", "red");

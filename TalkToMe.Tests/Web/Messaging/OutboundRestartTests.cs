@@ -23,7 +23,7 @@ public sealed class OutboundRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task AppStoppedMidSend_PendingReplyIsDeliveredAfterRestart_WithTheSameDeliveryId()
     {
-        var databasePath = SqliteTestDatabase.TempPath();
+        var databasePath = TestDatabase.TempPath();
         await using var receiver = await WebhookReceiver.StartAsync();
         var firstArrived = new TaskCompletionSource();
         _ = receiver.WaitForAsync(1, TimeSpan.FromSeconds(30)).ContinueWith(_ => firstArrived.TrySetResult(), TaskScheduler.Default);

@@ -20,16 +20,16 @@ public sealed class FlowEditorReorderTests : IAsyncLifetime
 {
     private readonly BunitContext _context = new();
     private readonly CultureInfo _previousUICulture = CultureInfo.CurrentUICulture;
-    private SqliteTestDatabase _database = default!;
+    private TestDatabase _database = default!;
 
     public async Task InitializeAsync()
     {
         CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("pt-BR");
-        _database = await SqliteTestDatabase.CreateAsync();
+        _database = await TestDatabase.CreateAsync();
         _context.Services.AddLogging();
         _context.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         _context.Services.AddMudServices();
-        _context.Services.AddTalkToMeCore(_database.ConnectionString);
+        _context.Services.AddTalkToMeCore(_database.Settings);
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         var authorization = _context.AddAuthorization();
         authorization.SetAuthorized("Admin");
