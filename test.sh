@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs every TalkToMe test — unit, SQLite integration, component and browser (headless Chromium) — and ends with
-# xunit's count line. Installs what it needs first: Debian's Chromium when /usr/bin/chromium is missing, and axe-core
-# (npm) for the accessibility scans.
+# Runs every TalkToMe test — unit, SQLite integration, component and browser (headless Chromium) — then the Core and
+# Web (endpoint, webhook, component) suites again on PostgreSQL, and ends with the count of both passes in xunit's
+# format. Installs what it needs first: Debian's Chromium when /usr/bin/chromium is missing, axe-core (npm) for the
+# accessibility scans, and Debian's postgresql, of which it runs a private server on a free loopback port
+# (tools/test-postgres.sh) and stops it at the end.
+#
+# Extra arguments go to `dotnet test` in the first pass only (e.g. ./test.sh --filter Inbox); then the PostgreSQL pass
+# is left out unless TALKTOME_TEST_PROVIDER=PostgreSql, which runs that one filtered pass on PostgreSQL instead.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,21 +33,49 @@ if [ ! -f TalkToMe.Tests/Accessibility/node_modules/axe-core/axe.min.js ]; then
   npm install --prefix TalkToMe.Tests/Accessibility --no-save --no-package-lock --no-audit --no-fund --loglevel=error
 fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# shellcheck source=tools/test-postgres.sh
+source tools/test-postgres.sh
+logs=()
+cleanup() { stop_test_postgres; rm -f "${logs[@]}"; }
+trap cleanup EXIT
+start_test_postgres
 
-set +e
-dotnet test TalkToMe.sln --nologo "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+failed=0 passed=0 skipped=0 total=0 status=0 parts=()
+# One `dotnet test` run; its xunit count line is added to the totals, and a run that executed nothing is a failure.
+run_pass() {
+  local label=$1; shift
+  local log; log=$(mktemp); logs+=("$log")
+  echo "== $label"
+  set +e
+  "$@" 2>&1 | tee "$log"
+  local code=${PIPESTATUS[0]}
+  set -e
+  local summary; summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1 || true)
+  local count; count=$(sed -nE 's/.*Total: *([0-9]+).*/\1/p' <<<"$summary")
+  if [ -z "$summary" ] || [ -z "$count" ] || [ "$count" -eq 0 ]; then
+    echo "No test ran in the $label: treating this run as a failure." >&2
+    exit 1
+  fi
+  [ "$code" -eq 0 ] || status=$code
+  failed=$((failed + $(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$summary")))
+  passed=$((passed + $(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")))
+  skipped=$((skipped + $(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")))
+  total=$((total + count))
+  parts+=("$label: $count")
+}
 
-summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1 || true)
-total=$(sed -nE 's/.*Total: *([0-9]+).*/\1/p' <<<"$summary")
-if [ -z "$summary" ] || [ -z "$total" ] || [ "$total" -eq 0 ]; then
-  echo "No test ran: treating this run as a failure." >&2
-  exit 1
+if [ "${TALKTOME_TEST_PROVIDER:-}" = "PostgreSql" ]; then
+  run_pass "PostgreSQL pass" dotnet test TalkToMe.Tests --nologo "$@"
+else
+  run_pass "SQLite pass" env -u TALKTOME_TEST_PROVIDER dotnet test TalkToMe.sln --nologo "$@"
+  if [ $# -eq 0 ]; then
+    run_pass "PostgreSQL pass" env TALKTOME_TEST_PROVIDER=PostgreSql dotnet test TalkToMe.Tests --nologo --no-build \
+      --filter "FullyQualifiedName~TalkToMe.Tests.Core|FullyQualifiedName~TalkToMe.Tests.Web"
+  fi
 fi
 
-# The count is the last line, whatever dotnet printed after it.
-echo "$summary"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ] && verdict="Passed!" || verdict="Failed!"
+[ "$status" -ne 0 ] || [ "$failed" -eq 0 ] || status=1
+# The count of every pass together is the last line, in xunit's format.
+echo "$verdict  - Failed: $failed, Passed: $passed, Skipped: $skipped, Total: $total ($(IFS=,; echo "${parts[*]}" | sed 's/,/, /g'))"
 exit "$status"

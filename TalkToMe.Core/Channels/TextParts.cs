@@ -8,6 +8,20 @@ namespace TalkToMe.Core.Channels;
 /// </summary>
 public static class TextParts
 {
+    /// <summary>
+    /// The first <paramref name="maxLength"/> UTF-16 units of <paramref name="text"/>, one fewer when the cut would fall
+    /// inside a surrogate pair: half an emoji is not text, and PostgreSQL refuses to store it.
+    /// </summary>
+    public static string Prefix(string text, int maxLength)
+    {
+        if (text.Length <= maxLength)
+        {
+            return text;
+        }
+
+        return char.IsHighSurrogate(text[maxLength - 1]) ? text[..(maxLength - 1)] : text[..maxLength];
+    }
+
     public static IReadOnlyList<string> Split(string text, int maxLength)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);

@@ -16,8 +16,8 @@ public class UnprocessedDelivery
     {
         ChannelId = channelId;
         Truncated = payload.Length > MaxPayloadChars;
-        Payload = Truncated ? payload[..MaxPayloadChars] : payload;
-        Reason = reason.Length > MaxReasonChars ? reason[..MaxReasonChars] : reason;
+        Payload = Truncated ? TextParts.Prefix(payload, MaxPayloadChars) : payload;
+        Reason = reason.Length > MaxReasonChars ? TextParts.Prefix(reason, MaxReasonChars) : reason;
         ReceivedAt = receivedAt;
     }
 

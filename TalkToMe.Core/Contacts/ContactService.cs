@@ -241,6 +241,6 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
 
         var oneLine = new string(name.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
         oneLine = string.Join(' ', oneLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return oneLine.Length > MaxNameLength ? oneLine[..MaxNameLength].TrimEnd() : oneLine;
+        return oneLine.Length > MaxNameLength ? Channels.TextParts.Prefix(oneLine, MaxNameLength).TrimEnd() : oneLine;
     }
 }

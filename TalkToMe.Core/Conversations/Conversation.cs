@@ -142,7 +142,7 @@ public class Conversation
     {
         // One line: a subject goes into a mail header, where a line break would start a header of its own.
         var value = subject is null ? null : string.Join(' ', subject.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
-        return string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? value[..SubjectLength] : value;
+        return string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? Channels.TextParts.Prefix(value, SubjectLength) : value;
     }
 
     public void AddLabel(Label label)
@@ -159,6 +159,6 @@ public class Conversation
     public static string Shorten(string text)
     {
         var oneLine = text.ReplaceLineEndings(" ").Trim();
-        return oneLine.Length <= PreviewLength ? oneLine : oneLine[..(PreviewLength - 1)] + "…";
+        return oneLine.Length <= PreviewLength ? oneLine : Channels.TextParts.Prefix(oneLine, PreviewLength - 1) + "…";
     }
 }

@@ -253,7 +253,7 @@ public static partial class InboundEmailParser
         if (text.Length > room)
         {
             // A long mail is still the customer's: keep the beginning rather than refusing it (and the attachments line).
-            text = text[..(room - 1)] + "…";
+            text = TextParts.Prefix(text, room - 1) + "…";
         }
 
         if (attachmentsLine is not null)
@@ -294,7 +294,7 @@ public static partial class InboundEmailParser
         }
 
         var json = JsonSerializer.Serialize(fields, ReadableJson);
-        return json.Length > UnprocessedDelivery.MaxPayloadChars ? json[..UnprocessedDelivery.MaxPayloadChars] : json;
+        return json.Length > UnprocessedDelivery.MaxPayloadChars ? TextParts.Prefix(json, UnprocessedDelivery.MaxPayloadChars) : json;
     }
 
     private static string? StringOf(JsonElement parent, string property) =>

@@ -68,4 +68,23 @@ public class TextPartsTests
         });
         Assert.Equal(text, string.Concat(parts));
     }
+
+    [Fact]
+    public void Prefix_NeverEndsInsideASurrogatePair()
+    {
+        var text = new string('a', 9) + "😀b";
+
+        Assert.Equal(new string('a', 9), TextParts.Prefix(text, 10));
+        Assert.Equal(new string('a', 9) + "😀", TextParts.Prefix(text, 11));
+        Assert.Equal("abc", TextParts.Prefix("abc", 10));
+    }
+
+    [Fact]
+    public void Preview_OfALongEmojiMessage_CutsBetweenCharacters()
+    {
+        // 139 units would end on the first half of the 70th emoji: the preview keeps 69 whole ones.
+        var preview = TalkToMe.Core.Conversations.Conversation.Shorten(string.Concat(Enumerable.Repeat("😀", 100)));
+
+        Assert.Equal(string.Concat(Enumerable.Repeat("😀", 69)) + "…", preview);
+    }
 }

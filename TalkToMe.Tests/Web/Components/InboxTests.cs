@@ -46,7 +46,17 @@ public class InboxTests
             context.Clock.Advance(TimeSpan.FromMinutes(1));
         }
 
-        return page with { Cut = context.Render<TalkToMe.Web.Components.Pages.Inbox.Inbox>() };
+        page = page with { Cut = context.Render<TalkToMe.Web.Components.Pages.Inbox.Inbox>() };
+        // The first read is asynchronous (on PostgreSQL it really is): the tests start from the loaded page.
+        page.Cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(before.Reverse(), page.Rows());
+            if (before.Length > 0)
+            {
+                Assert.Equal(before.Length.ToString(), page.OpenTabCount());
+            }
+        });
+        return page;
     }
 
     private static string ContactId(string name) => "cliente-" + name.ToLowerInvariant();

@@ -14,7 +14,8 @@ public partial class ChannelPage
 {
     private ChannelView? _view;
     private IReadOnlyList<ChannelRef> _flows = [];
-    private bool _loaded, _notFound, _keepAliveOpen;
+    private bool _loaded, _notFound, _keepAliveOpen, _loadStarted;
+    private int? _loadedId;
     private string _name = "";
     private string _entryFlowId = "", _exitFlowId = "";
     private ChannelType? _type;
@@ -54,6 +55,14 @@ public partial class ChannelPage
 
     protected override async Task OnParametersSetAsync()
     {
+        // Parameters are set again when a cascading value changes (the authentication state): reloading then would
+        // throw away what the admin has typed. Load only when the page shows another channel (or the new-channel form).
+        if (_loadStarted && _loadedId == Id)
+        {
+            return;
+        }
+
+        (_loadStarted, _loadedId) = (true, Id);
         _flows = await Channels.ListFlowsAsync();
         _keepAliveOpen = false;
         _leaving = false;

@@ -13,6 +13,8 @@ namespace TalkToMe.Web.Components.Pages.Flows;
 public sealed partial class FlowEditor
 {
     private FlowDraft? _draft = new();
+    private bool _loaded;
+    private int? _loadedId;
     private Dictionary<string, string> _errors = [];
     private IReadOnlyList<(int Id, string Name)> _groups = [];
     private IReadOnlyList<(string Id, string Name)> _agents = [];
@@ -34,6 +36,14 @@ public sealed partial class FlowEditor
 
     protected override async Task OnParametersSetAsync()
     {
+        // Parameters are set again when a cascading value changes (the authentication state): reloading then would
+        // throw away what the admin has edited since. Load only for a new flow id.
+        if (_loaded && _loadedId == Id)
+        {
+            return;
+        }
+
+        (_loaded, _loadedId) = (true, Id);
         _groups = await FlowService.GroupsAsync();
         _agents = await FlowService.AgentsAsync();
         _draft = Id is { } id ? await FlowService.GetAsync(id) : new FlowDraft { Steps = [new FlowStepDraft { Type = FlowStepType.Message }] };
