@@ -4,37 +4,59 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using TalkToMe.Benchmarks;
 using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Realtime;
 
-// Keep Alive engine figures (issue 5): a real SQLite file built from the migrations, the real engine and hosted loop.
-//   dotnet run -c Release --project TalkToMe.Benchmarks.KeepAlive -- [open=100000] [burst=1000] [spread=2000] [finalize] [verbose] [direct]
+// Keep Alive engine figures (issues 5 and 12): a real database built from the migrations (a SQLite file, or with
+// "postgres" / --provider PostgreSql a fresh PostgreSQL database, dropped afterwards), the real engine and hosted loop.
+//   dotnet run -c Release --project TalkToMe.Benchmarks.KeepAlive -- [open=100000] [burst=1000] [spread=2000] [finalize] [verbose] [direct] [postgres]
+// PostgreSQL: the server named by TALKTOME_BENCH_POSTGRES or TALKTOME_TEST_POSTGRES (tools/test-postgres.sh run -- …).
+var (provider, remaining) = BenchDatabase.ParseProvider(args);
+args = remaining;
 var open = Arg("open", 100_000);
 var burst = Arg("burst", 1_000);
 var spread = Arg("spread", 2_000);
-var path = Path.Combine(Path.GetTempPath(), $"talktome-keepalive-bench-{Guid.NewGuid():N}.db");
-var connectionString = DependencyInjection.NormalizeConnectionString($"Data Source={path}");
+string? path = null;
+DatabaseSettings database;
+if (provider == DatabaseProvider.PostgreSql)
+{
+    database = DatabaseSettings.PostgreSql(await BenchDatabase.CreateDatabaseAsync("keepalive"));
+}
+else
+{
+    path = Path.Combine(Path.GetTempPath(), $"talktome-keepalive-bench-{Guid.NewGuid():N}.db");
+    database = DatabaseSettings.Sqlite($"Data Source={path}");
+}
 
+var connectionString = database.ConnectionString;
 var services = new ServiceCollection()
     .AddLogging(b => b.SetMinimumLevel(args.Contains("verbose") ? LogLevel.Debug : LogLevel.Warning).AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff "))
-    .AddTalkToMeCore(connectionString)
+    .AddTalkToMeCore(database)
     .BuildServiceProvider();
 try
 {
+    if (provider == DatabaseProvider.PostgreSql)
+    {
+        await BenchDatabase.PrintServerAsync(connectionString);
+    }
+
     await services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
     var factory = services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
     var engine = services.GetRequiredService<KeepAliveEngine>();
     var signal = services.GetRequiredService<KeepAliveSignal>();
     var events = services.GetRequiredService<InboxEventHub>();
 
-    Console.WriteLine($"Keep Alive benchmark · {Environment.ProcessorCount} cores · {System.Runtime.InteropServices.RuntimeInformation.OSDescription} · .NET {Environment.Version}");
+    Console.WriteLine($"Keep Alive benchmark on {database.Describe()} · {Environment.ProcessorCount} cores · {System.Runtime.InteropServices.RuntimeInformation.OSDescription} · .NET {Environment.Version}");
     var channelId = await SeedChannelAsync(factory);
     var seed = Stopwatch.StartNew();
     // Every open conversation is under Keep Alive, its deadline 1–3 hours away: the engine must not look at any of them.
-    await SeedConversationsAsync(connectionString, channelId, open, DateTime.UtcNow.AddHours(1), TimeSpan.FromHours(2));
+    await SeedConversationsAsync(database, channelId, open, DateTime.UtcNow.AddHours(1), TimeSpan.FromHours(2));
     Console.WriteLine($"seeded {open:N0} open conversations under Keep Alive in {seed.Elapsed.TotalSeconds:0.0} s");
 
     // 1. A pass with nothing due.
@@ -60,7 +82,7 @@ try
     // 1b. One direct pass over a burst already due (no loop), to see the engine's own cost.
     if (args.Contains("direct"))
     {
-        await SeedConversationsAsync(connectionString, channelId, burst, DateTime.UtcNow.AddSeconds(-1), TimeSpan.Zero);
+        await SeedConversationsAsync(database, channelId, burst, DateTime.UtcNow.AddSeconds(-1), TimeSpan.Zero);
         var direct = Stopwatch.StartNew();
         var result = await engine.RunPassAsync();
         Console.WriteLine($"direct pass: {result.Sent} handled in {direct.ElapsedMilliseconds} ms");
@@ -80,7 +102,7 @@ try
 
     // 2. A burst: many conversations whose deadline is the same instant.
     var burstDue = DateTime.UtcNow.AddSeconds(2);
-    var burstIds = await SeedConversationsAsync(connectionString, channelId, burst, burstDue, TimeSpan.Zero);
+    var burstIds = await SeedConversationsAsync(database, channelId, burst, burstDue, TimeSpan.Zero);
     signal.NotifyDueTimesChanged();
     Console.WriteLine($"burst seeded {(burstDue - DateTime.UtcNow).TotalMilliseconds:0} ms before its deadline ({burstDue:HH:mm:ss.fff})");
     var burstLateness = await WaitForAsync(burstIds, id => burstDue, handledAt, TimeSpan.FromSeconds(30));
@@ -88,7 +110,7 @@ try
 
     // 3. Deadlines spread over 10 seconds, as real traffic produces them.
     var spreadStart = DateTime.UtcNow.AddSeconds(2);
-    var spreadIds = await SeedConversationsAsync(connectionString, channelId, spread, spreadStart, TimeSpan.FromSeconds(10));
+    var spreadIds = await SeedConversationsAsync(database, channelId, spread, spreadStart, TimeSpan.FromSeconds(10));
     signal.NotifyDueTimesChanged();
     var dueOf = await DueTimesAsync(factory, spreadIds);
     var spreadLateness = await WaitForAsync(spreadIds, id => dueOf[id], handledAt, TimeSpan.FromSeconds(60));
@@ -98,7 +120,7 @@ try
     if (args.Contains("finalize"))
     {
         var finalDue = DateTime.UtcNow.AddSeconds(2);
-        var finalIds = await SeedConversationsAsync(connectionString, channelId, burst, finalDue, TimeSpan.Zero, KeepAliveStage.AwaitingFinalization);
+        var finalIds = await SeedConversationsAsync(database, channelId, burst, finalDue, TimeSpan.Zero, KeepAliveStage.AwaitingFinalization);
         signal.NotifyDueTimesChanged();
         var finalLateness = await WaitForAsync(finalIds, id => finalDue, handledAt, TimeSpan.FromSeconds(60));
         Console.WriteLine($"finalization burst of {burst:N0} due together: all handled {finalLateness.Max():0} ms after the deadline; p50 {Percentile(finalLateness, 50):0} ms");
@@ -114,10 +136,17 @@ try
 finally
 {
     await services.DisposeAsync();
-    SqliteConnection.ClearAllPools();
-    foreach (var suffix in new[] { "", "-wal", "-shm" })
+    if (path is not null)
     {
-        File.Delete(path + suffix);
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(path + suffix);
+        }
+    }
+    else
+    {
+        await BenchDatabase.DropDatabaseAsync(connectionString);
     }
 }
 
@@ -145,12 +174,17 @@ static async Task<int> SeedChannelAsync(IDbContextFactory<TalkToMeDbContext> fac
 }
 
 // Plain SQL for speed: contacts, identities and open conversations whose deadline falls in [from, from + range].
-static async Task<List<int>> SeedConversationsAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range,
+static async Task<List<int>> SeedConversationsAsync(DatabaseSettings database, int channelId, int count, DateTime from, TimeSpan range,
     KeepAliveStage stage = KeepAliveStage.AwaitingInactivity)
 {
+    if (database.Provider == DatabaseProvider.PostgreSql)
+    {
+        return await SeedPostgresAsync(database.ConnectionString, channelId, count, from, range, stage);
+    }
+
     var ids = new List<int>(count);
     var random = new Random(count);
-    await using var connection = new SqliteConnection(connectionString);
+    await using var connection = new SqliteConnection(database.ConnectionString);
     await connection.OpenAsync();
     await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
     var now = DateTime.UtcNow.Ticks;
@@ -177,6 +211,76 @@ static async Task<List<int>> SeedConversationsAsync(string connectionString, int
         conversation.Parameters["$stage"].Value = (int)stage;
         conversation.Parameters["$due"].Value = (from + range * random.NextDouble()).Ticks;
         ids.Add(Convert.ToInt32(await conversation.ExecuteScalarAsync()));
+    }
+
+    await tx.CommitAsync();
+    return ids;
+}
+
+// The same rows on PostgreSQL, three set-based statements instead of three round trips per conversation (over TCP those
+// would take longer than the 2 s between seeding a burst and its deadline).
+static async Task<List<int>> SeedPostgresAsync(string connectionString, int channelId, int count, DateTime from, TimeSpan range,
+    KeepAliveStage stage)
+{
+    var random = new Random(count);
+    var dues = Enumerable.Range(0, count).Select(_ => (from + range * random.NextDouble()).Ticks).ToArray();
+    var now = DateTime.UtcNow.Ticks;
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var tx = await connection.BeginTransactionAsync();
+
+    var contacts = new List<int>(count);
+    await using (var command = new NpgsqlCommand("""
+        INSERT INTO "Contacts" ("Name","AttributesJson","CreatedAt")
+        SELECT 'Cliente ' || g, '{}', @t FROM generate_series(0, @n - 1) AS g RETURNING "Id"
+        """, connection, tx))
+    {
+        command.Parameters.AddWithValue("t", now);
+        command.Parameters.AddWithValue("n", count);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            contacts.Add(reader.GetInt32(0));
+        }
+    }
+
+    var identityOf = new Dictionary<int, int>(count);
+    await using (var command = new NpgsqlCommand("""
+        INSERT INTO "ContactIdentities" ("ContactId","ChannelId","ExternalId")
+        SELECT c, @ch, replace(gen_random_uuid()::text, '-', '') FROM unnest(@contacts) AS c RETURNING "ContactId", "Id"
+        """, connection, tx))
+    {
+        command.Parameters.AddWithValue("ch", channelId);
+        command.Parameters.Add(new NpgsqlParameter("contacts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = contacts.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            identityOf[reader.GetInt32(0)] = reader.GetInt32(1);
+        }
+    }
+
+    var ids = new List<int>(count);
+    await using (var command = new NpgsqlCommand("""
+        INSERT INTO "Conversations" ("ChannelId","ContactId","ContactIdentityId","Status","Priority","LastActivityAt","LastCustomerMessageAt",
+            "LastMessagePreview","UnreadCount","CreatedAt","KeepAliveStage","KeepAliveDueAt","AttributesJson")
+        SELECT @ch, u.c, u.i, 0, 0, @t, @t, 'Olá', 1, @t, @stage, u.due, '{}'
+        FROM unnest(@contacts, @identities, @dues) AS u(c, i, due) RETURNING "Id"
+        """, connection, tx))
+    {
+        command.Parameters.AddWithValue("ch", channelId);
+        command.Parameters.AddWithValue("t", now);
+        command.Parameters.AddWithValue("stage", (int)stage);
+        command.Parameters.Add(new NpgsqlParameter("contacts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = contacts.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("identities", NpgsqlDbType.Array | NpgsqlDbType.Integer)
+        {
+            Value = contacts.Select(c => identityOf[c]).ToArray(),
+        });
+        command.Parameters.Add(new NpgsqlParameter("dues", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = dues });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt32(0));
+        }
     }
 
     await tx.CommitAsync();

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NpgsqlTypes;
 using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
@@ -15,31 +17,61 @@ using TalkToMe.Web.Hosting;
 namespace TalkToMe.Benchmarks;
 
 /// <summary>
-/// Inbound API ingest through the real HTTP endpoint (app on 127.0.0.1, concurrent HttpClient senders), against a raw
-/// SQLite insert loop (WAL, one row per transaction) measured in the same run.
+/// Inbound API ingest through the real HTTP endpoint (the app hosted in this process on 127.0.0.1, concurrent HttpClient
+/// senders), against a raw insert loop of the same engine measured in the same run: SQLite (WAL, one row per
+/// transaction) or PostgreSQL (Npgsql, one row per transaction, in a fresh database of the same server).
 /// </summary>
 public static class IngestBenchmark
 {
-    public static async Task<int> RunAsync(int seconds, int senders)
+    public static async Task<int> RunAsync(int seconds, int senders, DatabaseProvider provider = DatabaseProvider.Sqlite)
     {
-        var rawRate = await RawInsertRateAsync(TimeSpan.FromSeconds(5));
-        Console.WriteLine($"raw SQLite insert loop (WAL, one row per transaction): {rawRate:N0} rows/s");
-
-        var path = Stats.TempDatabase("ingest");
+        string? path = null;
+        string? postgres = null;
+        string? dataFolder = null;
         try
         {
+            string[] databaseArgs;
+            double rawRate;
+            if (provider == DatabaseProvider.PostgreSql)
+            {
+                rawRate = await RawPostgresInsertRateAsync(TimeSpan.FromSeconds(5));
+                Console.WriteLine($"raw PostgreSQL insert loop (Npgsql, prepared, one row per transaction): {rawRate:N0} rows/s");
+                postgres = await BenchDatabase.CreateDatabaseAsync("ingest");
+                await BenchDatabase.PrintServerAsync(postgres);
+                // The data-protection keys live in a folder on PostgreSQL: a temporary one, not the web project's App_Data.
+                dataFolder = Directory.CreateTempSubdirectory("talktome-bench-keys-").FullName;
+                databaseArgs =
+                [
+                    "--TalkToMe:Database:Provider=PostgreSql",
+                    $"--ConnectionStrings:TalkToMe={postgres}",
+                    $"--TalkToMe:DataFolder={dataFolder}",
+                ];
+            }
+            else
+            {
+                rawRate = await RawInsertRateAsync(TimeSpan.FromSeconds(5));
+                Console.WriteLine($"raw SQLite insert loop (WAL, one row per transaction): {rawRate:N0} rows/s");
+                path = Stats.TempDatabase("ingest");
+                databaseArgs = [$"--ConnectionStrings:TalkToMe=Data Source={path}"];
+            }
+
             var app = TalkToMeApp.Build(
             [
                 "--urls=http://127.0.0.1:0",
                 "--environment=Development",
                 $"--contentRoot={WebProjectDirectory()}",
-                $"--ConnectionStrings:TalkToMe=Data Source={path}",
+                .. databaseArgs,
                 "--TalkToMe:SeedDemoData=false",
                 "--TalkToMe:Admin:Email=admin@bench.local",
                 "--TalkToMe:Admin:Password=Bench!2026xx",
                 "--Logging:LogLevel:Default=Warning",
             ]);
             await app.StartAsync();
+            if (path is not null)
+            {
+                await PrintSqliteSettingsAsync(app.Services.GetRequiredService<DatabaseSettings>().ConnectionString);
+            }
+
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
             var token = Secrets.NewToken("ttmch");
@@ -74,8 +106,38 @@ public static class IngestBenchmark
         }
         finally
         {
-            Stats.Delete(path);
+            if (path is not null)
+            {
+                Stats.Delete(path);
+            }
+
+            if (postgres is not null)
+            {
+                await BenchDatabase.DropDatabaseAsync(postgres);
+            }
+
+            if (dataFolder is not null)
+            {
+                Directory.Delete(dataFolder, recursive: true);
+            }
         }
+    }
+
+    /// <summary>What a new connection of the app gets: the journal mode (stored in the file) and the synchronous level.</summary>
+    private static async Task PrintSqliteSettingsAsync(string connectionString)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode; PRAGMA synchronous;";
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var journal = reader.GetString(0);
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        var synchronous = reader.GetInt32(0);
+        Console.WriteLine($"SQLite {connection.ServerVersion}: journal_mode={journal}, synchronous={synchronous} " +
+            $"({synchronous switch { 0 => "OFF", 1 => "NORMAL", 2 => "FULL", 3 => "EXTRA", _ => "?" }})");
     }
 
     private static int _sequence;
@@ -153,6 +215,56 @@ public static class IngestBenchmark
         finally
         {
             Stats.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// The SQLite loop's twin on PostgreSQL: the same table shape and unique index in a fresh database, one prepared
+    /// INSERT per transaction (BEGIN, INSERT, COMMIT) on one connection, as fast as it goes.
+    /// </summary>
+    private static async Task<double> RawPostgresInsertRateAsync(TimeSpan duration)
+    {
+        var database = await BenchDatabase.CreateDatabaseAsync("raw");
+        try
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = """
+                    CREATE TABLE "Messages" ("Id" bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "ConversationId" integer NOT NULL,
+                        "ChannelId" integer NOT NULL, "Direction" integer NOT NULL, "Content" text NOT NULL, "ExternalId" character varying(200) NULL,
+                        "CreatedAt" bigint NOT NULL);
+                    CREATE UNIQUE INDEX "IX_Messages_ExternalId" ON "Messages" ("ChannelId", "Direction", "ExternalId") WHERE "ExternalId" IS NOT NULL;
+                    """;
+                await setup.ExecuteNonQueryAsync();
+            }
+
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = """INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Content", "ExternalId", "CreatedAt") VALUES (1, 1, 0, @c, @e, @t);""";
+            var content = insert.Parameters.Add("c", NpgsqlDbType.Text);
+            var external = insert.Parameters.Add("e", NpgsqlDbType.Varchar);
+            var at = insert.Parameters.Add("t", NpgsqlDbType.Bigint);
+            await insert.PrepareAsync();
+            var rows = 0;
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < duration)
+            {
+                await using var transaction = await connection.BeginTransactionAsync();
+                insert.Transaction = transaction;
+                content.Value = "Mensagem " + rows;
+                external.Value = "raw-" + rows;
+                at.Value = DateTime.UtcNow.Ticks;
+                await insert.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+                rows++;
+            }
+
+            return rows / watch.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            await BenchDatabase.DropDatabaseAsync(database);
         }
     }
 

@@ -1,17 +1,22 @@
 using TalkToMe.Benchmarks;
 
-// Benchmarks for issue 4 (results in docs/BENCHMARKS.md). Not part of the test suite.
-//   dotnet run -c Release --project TalkToMe.Benchmarks -- inbox-list [conversations]
-//   dotnet run -c Release --project TalkToMe.Benchmarks -- ingest [seconds] [senders]
-return args switch
+// Benchmarks for issues 4 and 12 (results in docs/BENCHMARKS.md). Not part of the test suite.
+//   dotnet run -c Release --project TalkToMe.Benchmarks -- inbox-list [conversations] [postgres]
+//   dotnet run -c Release --project TalkToMe.Benchmarks -- ingest [seconds] [senders] [postgres]
+//   dotnet run -c Release --project TalkToMe.Benchmarks -- search [messages] [postgres]
+// "postgres" (or --provider PostgreSql) runs the same measurement on PostgreSQL, in a fresh database on the server named
+// by TALKTOME_BENCH_POSTGRES or TALKTOME_TEST_POSTGRES (tools/test-postgres.sh run -- …), dropped afterwards.
+var (provider, rest) = BenchDatabase.ParseProvider(args);
+return rest switch
 {
-    ["inbox-list", ..] => await InboxListBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 1_000_000),
-    ["ingest", ..] => await IngestBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 20, args.Length > 2 ? int.Parse(args[2]) : 16),
+    ["inbox-list", ..] => await InboxListBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000, provider),
+    ["ingest", ..] => await IngestBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 20, rest.Length > 2 ? int.Parse(rest[2]) : 16, provider),
+    ["search", ..] => await SearchBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000, provider),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] | ingest [seconds] [senders]");
+    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] [postgres] | ingest [seconds] [senders] [postgres] | search [messages] [postgres]");
     return 2;
 }

@@ -35,12 +35,20 @@ public static class DependencyInjection
         services.AddPooledDbContextFactory<TalkToMeDbContext>(database.Configure);
         services.TryAddScoped(sp => sp.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContext());
         services.AddSingleton<DatabaseMigrator>();
+        // SQLite: this process's writers take turns in memory; PostgreSQL: rows are locked in the database instead.
+        services.AddSingleton(WriteGate.For(database.Provider));
+        services.AddSingleton<UnitOfWorkFactory>();
         services.AddSingleton<InboxEventHub>();
         services.AddSingleton<InboxQuery>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<KeepAliveSignal>();
+        services.AddSingleton<SnoozeSignal>();
         services.AddSingleton<DeliveryStatusService>();
-        services.AddSingleton<ConversationService>();
+        services.AddSingleton<InboundWriter>();
+        services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<ConversationStarter>();
+        services.AddSingleton<MacroRunner>();
+        services.AddSingleton<SnoozeService>();
         services.AddSingleton<InboxLookups>();
         services.AddSingleton<InboxFeed>();
         services.AddSingleton<LabelService>();
@@ -85,11 +93,13 @@ public static class DependencyInjection
     }
 
     /// <summary>
-    /// The background workers (outbound dispatcher, snooze wake-up). Register them after the startup task that migrates
-    /// the database: hosted services start in registration order.
+    /// The background workers (inbound writer, outbound dispatcher, snooze wake-up, Keep Alive, profile look-ups). Register
+    /// them after the startup task that migrates the database: hosted services start in registration order, and stop in
+    /// the reverse order after the web server, so the inbound writer stops last and stores every message it accepted.
     /// </summary>
     public static IServiceCollection AddTalkToMeWorkers(this IServiceCollection services)
     {
+        services.AddHostedService(sp => sp.GetRequiredService<InboundWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboundDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
         services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());

@@ -4,7 +4,8 @@
 # Sourced (`source tools/test-postgres.sh`) it only defines two functions and changes no shell option:
 #   start_test_postgres  installs Debian's `postgresql` package when no /usr/lib/postgresql/*/bin/initdb exists, makes
 #                        a new cluster under ${TMPDIR:-/tmp} with the newest installed version, starts it on a free port
-#                        of 127.0.0.1 (trust auth, fsync off) and exports
+#                        of 127.0.0.1 (trust auth, fsync off; TALKTOME_PG_DURABLE=1: fsync, synchronous_commit and
+#                        full_page_writes on, as a production server runs, for benchmarks) and exports
 #                          TALKTOME_TEST_POSTGRES       Npgsql: Host=127.0.0.1;Port=N;Username=postgres;Database=postgres
 #                          TALKTOME_TEST_POSTGRES_PSQL  libpq:  host=127.0.0.1 port=N user=postgres dbname=postgres
 #   stop_test_postgres   stops that server and deletes its folders; safe to call twice, or without a start.
@@ -170,12 +171,17 @@ start_test_postgres() {
 
   # 5. Start on a free port (retrying if another process takes the port first).
   local port="" attempt started=""
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" durable_note=""
+  if [ "${TALKTOME_PG_DURABLE:-}" = "1" ]; then
+    durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    durable_note=" (durable: fsync, synchronous_commit and full_page_writes on)"
+  fi
   for attempt in 1 2 3 4 5; do
     port=$(_ttm_pg_free_port) || port=""
     if [ -z "$port" ]; then _ttm_pg_err "found no free TCP port on 127.0.0.1"; break; fi
     rm -f "$log"
     if _ttm_pg_as "$_ttm_pg_bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -s start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $sock $durability -c max_connections=300 -c shared_buffers=128MB" \
         >/dev/null 2>"$base/pg_ctl.err"; then
       started=1; break
     fi
@@ -198,7 +204,7 @@ start_test_postgres() {
   local version
   version=$("$_ttm_pg_bin/postgres" -V 2>/dev/null | awk '{print $3}') || version=""
   [ -n "$version" ] || { version=${_ttm_pg_bin#/usr/lib/postgresql/}; version=${version%/bin}; }
-  echo "== Private PostgreSQL $version on 127.0.0.1:$port"
+  echo "== Private PostgreSQL $version on 127.0.0.1:$port$durable_note"
 }
 
 stop_test_postgres() {

@@ -1,3 +1,4 @@
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Flows;
 using TalkToMe.Core.KeepAlive;
 
@@ -62,8 +63,7 @@ public class Channel
     /// Whether the provider lets a business write first. A website visitor, a Messenger or Instagram user and the
     /// Chatbot test chat can only be answered; e-mail, SMS, WhatsApp, Telegram, LINE and the API channel can start.
     /// </summary>
-    public static bool SupportsActiveContact(ChannelType type) =>
-        type is not (ChannelType.Website or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Chatbot);
+    public static bool SupportsActiveContact(ChannelType type) => ChannelSettings.SupportsActiveContactFor(type);
 
     /// <summary>Whether inbound messages are accepted: "Ativo" off means the channel receives nothing.</summary>
     public bool CanReceive => IsActive && !IsDeleted;
@@ -105,4 +105,18 @@ public class Channel
     public void ConfigureKeepAlive(KeepAliveSettings settings) => KeepAlive = settings;
 
     public void Delete(DateTime at) => DeletedAt ??= at;
+
+    /// <summary>Refuses, with a message for the agent, when nothing can be sent through the channel: deleted, or not Ativo.</summary>
+    public void RequireCanSend()
+    {
+        if (IsDeleted)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.ChannelDeleted", "O canal {0} foi excluído; não é possível enviar mensagens.", Name));
+        }
+
+        if (!IsActive)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.ChannelInactive", "O canal {0} não está ativo; não é possível enviar mensagens.", Name));
+        }
+    }
 }

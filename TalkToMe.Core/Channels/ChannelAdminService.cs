@@ -41,10 +41,10 @@ public sealed record ChannelView(
 public sealed record ChannelSaved(ChannelView Channel, string? NewApiToken, IReadOnlyDictionary<string, string> NewSecrets);
 
 /// <summary>
-/// Channel administration for the UI and the admin API alike: validation in one place, one transaction per change,
+/// Channel administration for the UI and the admin API alike: validation in one place, one unit of work per change,
 /// the Keep Alive engine woken after the commit. Reads are open to every signed-in user; changes are admin-only.
 /// </summary>
-public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time, KeepAliveSignal keepAlive,
+public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, TimeProvider time,
     ApiChannelDirectory? apiChannels = null)
 {
     public const int MaxNameLength = 100;
@@ -74,7 +74,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<AdminResult<ChannelSaved>> CreateAsync(ClaimsPrincipal caller, ChannelInput input, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var errors = await ValidateAsync(db, input, cancellationToken);
         if (!Enum.IsDefined(input.Type))
         {
@@ -117,8 +118,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         db.Channels.Add(channel);
-        await db.SaveChangesAsync(cancellationToken);
-        Changed(channel.Id);
+        await unit.SaveChangesAsync(cancellationToken);
+        await CommitChangedAsync(unit, channel.Id, cancellationToken);
         var view = (await GetAsync(channel.Id, cancellationToken))!;
         return AdminResult<ChannelSaved>.Ok(new ChannelSaved(view, apiToken, generated));
     }
@@ -127,7 +128,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<AdminResult<ChannelView>> UpdateAsync(ClaimsPrincipal caller, int id, ChannelInput input, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
         if (channel is null)
         {
@@ -170,8 +172,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
             channel.SetSettings(settings);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        Changed(channel.Id);
+        await CommitChangedAsync(unit, channel.Id, cancellationToken);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -180,7 +181,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
         if (channel is null)
         {
@@ -188,8 +190,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         channel.SetSwitches(isActive, allowsActiveContact);
-        await db.SaveChangesAsync(cancellationToken);
-        Changed(id);
+        await CommitChangedAsync(unit, id, cancellationToken);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -198,7 +199,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
         if (channel is null)
         {
@@ -212,8 +214,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         channel.ConfigureKeepAlive(KeepAliveRules.Normalize(settings));
-        await db.SaveChangesAsync(cancellationToken);
-        Changed(id);
+        await CommitChangedAsync(unit, id, cancellationToken);
         return AdminResult<ChannelView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -221,7 +222,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<AdminResult<string>> RegenerateApiTokenAsync(ClaimsPrincipal caller, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
         if (channel is null)
         {
@@ -235,7 +237,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
 
         var token = Secrets.NewToken(ApiTokenPrefix);
         channel.SetApiTokenHash(Secrets.Hash(token));
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         apiChannels?.Forget(id);
         return AdminResult<string>.Ok(token);
     }
@@ -244,7 +246,8 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<bool> DeleteAsync(ClaimsPrincipal caller, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
         if (channel is null)
         {
@@ -252,8 +255,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         channel.Delete(time.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(cancellationToken);
-        Changed(id);
+        await CommitChangedAsync(unit, id, cancellationToken);
         return true;
     }
 
@@ -298,9 +300,11 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         c.ApiTokenHash is not null,
         c.CreatedAt);
 
-    private void Changed(int channelId)
+    /// <summary>After the commit the Keep Alive engine recomputes the channel's deadlines and the API channel cache forgets it.</summary>
+    private async Task CommitChangedAsync(UnitOfWork unit, int channelId, CancellationToken cancellationToken)
     {
-        keepAlive.NotifyChannelChanged(channelId);
+        unit.KeepAliveChannelChanged(channelId);
+        await unit.CommitAsync(cancellationToken);
         apiChannels?.Forget(channelId);
     }
 }

@@ -4,7 +4,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Core.Channels;
 
 /// <summary>Keeps the events of provider deliveries that could not be understood, and lists them for the channel page.</summary>
-public sealed class UnprocessedDeliveryService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time)
+public sealed class UnprocessedDeliveryService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, TimeProvider time)
 {
     /// <summary>
     /// Only the newest this many are kept per channel: they are there to be looked at, and a provider (or whoever holds its
@@ -20,18 +20,18 @@ public sealed class UnprocessedDeliveryService(IDbContextFactory<TalkToMeDbConte
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        db.UnprocessedDeliveries.AddRange(events.Select(e => new UnprocessedDelivery(channelId, e.Payload, e.Reason, now)));
+        await unit.SaveChangesAsync(cancellationToken);
+        var oldestKept = await db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId).OrderByDescending(d => d.Id)
+            .Skip(KeptPerChannel).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
+        if (oldestKept is { } cut)
         {
-            db.UnprocessedDeliveries.AddRange(events.Select(e => new UnprocessedDelivery(channelId, e.Payload, e.Reason, now)));
-            await db.SaveChangesAsync(cancellationToken);
-            var oldestKept = await db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId).OrderByDescending(d => d.Id)
-                .Skip(KeptPerChannel).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken);
-            if (oldestKept is { } cut)
-            {
-                await db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId && d.Id <= cut).ExecuteDeleteAsync(cancellationToken);
-            }
+            await db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId && d.Id <= cut).ExecuteDeleteAsync(cancellationToken);
         }
+
+        await unit.CommitAsync(cancellationToken);
     }
 
     /// <summary>The channel's kept events, newest first.</summary>
@@ -51,10 +51,8 @@ public sealed class UnprocessedDeliveryService(IDbContextFactory<TalkToMeDbConte
     /// <summary>"Limpar": the admin has looked at them.</summary>
     public async Task ClearAsync(int channelId, CancellationToken cancellationToken = default)
     {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
-        {
-            await db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId).ExecuteDeleteAsync(cancellationToken);
-        }
+        await using var unit = await units.BeginAsync(cancellationToken);
+        await unit.Db.UnprocessedDeliveries.Where(d => d.ChannelId == channelId).ExecuteDeleteAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
     }
 }

@@ -15,8 +15,11 @@ public sealed record ContactIdentityView(string ChannelName, ChannelType Channel
 
 public sealed record ContactEdit(string? Name, string? Email, string? Phone);
 
-/// <summary>Changes to contacts: an agent editing or merging them, the profile lookup naming one.</summary>
-public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory, InboxEventHub events)
+/// <summary>
+/// Changes to contacts: an agent editing or merging them, the profile lookup naming one. Each change is one unit of work,
+/// which tells open inboxes to re-read the contact's conversations after the commit, so the new name shows at once.
+/// </summary>
+public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
 {
     public const int MaxNameLength = 200;
     public const int MaxEmailLength = 320;
@@ -62,19 +65,13 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
             return errors;
         }
 
-        List<Conversations.Conversation> conversations;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
-        {
-            var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId, cancellationToken)
-                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
-            contact.Rename(Clean(edit.Name));
-            contact.SetDetails(edit.Email, edit.Phone);
-            await db.SaveChangesAsync(cancellationToken);
-            conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == contactId).ToListAsync(cancellationToken);
-        }
-
-        Publish(conversations);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var contact = await unit.Db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId, cancellationToken)
+            ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
+        contact.Rename(Clean(edit.Name));
+        contact.SetDetails(edit.Email, edit.Phone);
+        await PublishConversationsAsync(unit, contactId, cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return errors;
     }
 
@@ -113,30 +110,24 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
             throw new ArgumentException("Escolha outro contato para mesclar.", nameof(removeId));
         }
 
-        List<Conversations.Conversation> conversations;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var keep = await db.Contacts.FirstOrDefaultAsync(c => c.Id == keepId, cancellationToken)
-                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
-            var remove = await db.Contacts.FirstOrDefaultAsync(c => c.Id == removeId, cancellationToken)
-                ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        var keep = await db.Contacts.FirstOrDefaultAsync(c => c.Id == keepId, cancellationToken)
+            ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
+        var remove = await db.Contacts.FirstOrDefaultAsync(c => c.Id == removeId, cancellationToken)
+            ?? throw new KeyNotFoundException(ServerText.Get("Error.ContactNotFound", "Contato não encontrado."));
 
-            keep.SetDetails(keep.Email ?? remove.Email, keep.Phone ?? remove.Phone);
-            keep.SetAttributesJson(MergeAttributes(keep.AttributesJson, remove.AttributesJson));
-            await db.SaveChangesAsync(cancellationToken);
+        keep.SetDetails(keep.Email ?? remove.Email, keep.Phone ?? remove.Phone);
+        keep.SetAttributesJson(MergeAttributes(keep.AttributesJson, remove.AttributesJson));
+        await unit.SaveChangesAsync(cancellationToken);
 
-            await db.ContactIdentities.Where(i => i.ContactId == removeId)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.ContactId, keepId), cancellationToken);
-            await db.Conversations.Where(c => c.ContactId == removeId)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.ContactId, keepId), cancellationToken);
-            await db.Contacts.Where(c => c.Id == removeId).ExecuteDeleteAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == keepId).ToListAsync(cancellationToken);
-        }
-
-        Publish(conversations);
+        await db.ContactIdentities.Where(i => i.ContactId == removeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ContactId, keepId), cancellationToken);
+        await db.Conversations.Where(c => c.ContactId == removeId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ContactId, keepId), cancellationToken);
+        await db.Contacts.Where(c => c.Id == removeId).ExecuteDeleteAsync(cancellationToken);
+        await PublishConversationsAsync(unit, keepId, cancellationToken);
+        await unit.CommitAsync(cancellationToken);
     }
 
     /// <summary>The kept contact's answers win; the other's fill what it lacks. Unreadable JSON is left as the kept one's.</summary>
@@ -167,13 +158,10 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
     }
 
     // Open inboxes re-read these conversations, so the contact's new name or merge shows at once.
-    private void Publish(IEnumerable<Conversations.Conversation> conversations)
-    {
-        foreach (var c in conversations)
-        {
-            events.Publish(new ConversationChanged(c.Id, c.ChannelId, c.Status, c.AssigneeId));
-        }
-    }
+    private static async Task PublishConversationsAsync(UnitOfWork unit, int contactId, CancellationToken cancellationToken) =>
+        unit.Publish(await unit.Db.Conversations.AsNoTracking().Where(c => c.ContactId == contactId)
+            .Select(c => new ConversationChanged(c.Id, c.ChannelId, c.Status, c.AssigneeId))
+            .ToListAsync(cancellationToken));
 
     /// <summary>
     /// Names the contact that <paramref name="externalId"/> identifies on the channel, but only while its name is still that raw
@@ -190,44 +178,34 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
             return false;
         }
 
-        List<(int Id, Conversations.ConversationStatus Status, string? AssigneeId)> conversations;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        var contactId = await db.ContactIdentities.AsNoTracking()
+            .Where(i => i.ChannelId == channelId && i.ExternalId == externalId)
+            .Select(i => (int?)i.ContactId)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (contactId is null)
         {
-            var contactId = await db.ContactIdentities.AsNoTracking()
-                .Where(i => i.ChannelId == channelId && i.ExternalId == externalId)
-                .Select(i => (int?)i.ContactId)
-                .FirstOrDefaultAsync(cancellationToken);
-            if (contactId is null)
-            {
-                return false;
-            }
-
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var renamed = await db.Contacts.Where(c => c.Id == contactId && c.Name == externalId)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Name, name), cancellationToken);
-            if (renamed == 0)
-            {
-                return false;
-            }
-
-            var rows = await db.Conversations.AsNoTracking()
-                .Where(c => c.ChannelId == channelId && c.ContactId == contactId)
-                .Select(c => new { c.Id, c.Status, c.AssigneeId })
-                .ToListAsync(cancellationToken);
-            conversations = rows.Select(r => (r.Id, r.Status, r.AssigneeId)).ToList();
-            var ids = conversations.Select(c => c.Id).ToList();
-            await db.Messages.Where(m => ids.Contains(m.ConversationId) && m.Direction == MessageDirection.Incoming
-                    && m.SenderName == externalId)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.SenderName, name), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            return false;
         }
 
-        foreach (var (id, status, assigneeId) in conversations)
+        var renamed = await db.Contacts.Where(c => c.Id == contactId && c.Name == externalId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Name, name), cancellationToken);
+        if (renamed == 0)
         {
-            events.Publish(new ConversationChanged(id, channelId, status, assigneeId));
+            return false;
         }
 
+        var conversations = await db.Conversations.AsNoTracking()
+            .Where(c => c.ChannelId == channelId && c.ContactId == contactId)
+            .Select(c => new ConversationChanged(c.Id, c.ChannelId, c.Status, c.AssigneeId))
+            .ToListAsync(cancellationToken);
+        var ids = conversations.Select(c => c.ConversationId).ToList();
+        await db.Messages.Where(m => ids.Contains(m.ConversationId) && m.Direction == MessageDirection.Incoming
+                && m.SenderName == externalId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.SenderName, name), cancellationToken);
+        unit.Publish(conversations);
+        await unit.CommitAsync(cancellationToken);
         return true;
     }
 

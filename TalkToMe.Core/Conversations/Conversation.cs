@@ -84,22 +84,87 @@ public class Conversation
         LastMessagePreview = Shorten(preview);
     }
 
+    /// <summary>A reply through the customer's channel, pending for the dispatcher; it becomes the list's preview.</summary>
+    public Message Reply(Actor by, string content, DateTime at, MessageTemplate? template = null)
+    {
+        var reply = template is null
+            ? Message.Outgoing(this, content, by.SenderType, by.UserId, by.Name, at)
+            : Message.OutgoingTemplate(this, content, template, by.SenderType, by.UserId, by.Name, at);
+        RecordOutgoing(content, at);
+        return reply;
+    }
+
+    /// <summary>A private note: visible to agents only, never sent, no change to the list's preview.</summary>
+    public Message AddNote(Actor by, string content, DateTime at) => Message.PrivateNote(this, content, by.UserId, by.Name, at);
+
     public void MarkRead() => UnreadCount = 0;
 
     public void MarkUnread() => UnreadCount = Math.Max(UnreadCount, 1);
 
+    /// <summary>Sets the assignee without an activity line (a flow's hand-off, the agent who starts the conversation).</summary>
     public void Assign(string? agentId) => AssigneeId = agentId;
 
+    /// <summary>An agent assigns the conversation to <paramref name="agentId"/> (shown as <paramref name="agentName"/>).</summary>
+    public ActivityData Assign(string agentId, string agentName, Actor by)
+    {
+        AssigneeId = agentId;
+        return ActivityText.Assigned(agentName, by);
+    }
+
+    /// <summary>An agent removes the assignee; nothing happens (null) when there is none.</summary>
+    public ActivityData? Unassign(Actor by)
+    {
+        if (AssigneeId is null)
+        {
+            return null;
+        }
+
+        AssigneeId = null;
+        return ActivityText.Unassigned(by);
+    }
+
+    /// <summary>Sets the priority without an activity line (seed data, copies).</summary>
     public void SetPriority(ConversationPriority priority) => Priority = priority;
 
+    /// <summary>An agent sets the priority; null (no activity line) when it is that one already.</summary>
+    public ActivityData? SetPriority(ConversationPriority priority, Actor by)
+    {
+        if (!Enum.IsDefined(priority))
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.PriorityInvalid", "Prioridade inválida."));
+        }
+
+        if (Priority == priority)
+        {
+            return null;
+        }
+
+        Priority = priority;
+        return ActivityText.Priority(priority, by);
+    }
+
+    /// <summary>Resolves the conversation; refused when it is resolved already. Keep Alive stops counting.</summary>
     public void Resolve(DateTime at)
     {
+        if (Status == ConversationStatus.Resolved)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.AlreadyResolved", "A conversa já está resolvida."));
+        }
+
         Status = ConversationStatus.Resolved;
         ResolvedAt = at;
         SnoozedUntil = null;
         ClearKeepAlive();
     }
 
+    /// <inheritdoc cref="Resolve(DateTime)"/>
+    public ActivityData Resolve(Actor by, DateTime at)
+    {
+        Resolve(at);
+        return ActivityText.Resolved(by);
+    }
+
+    /// <summary>Opens the conversation again, whatever its state (a flow handing it to agents, a customer writing).</summary>
     public void Reopen()
     {
         Status = ConversationStatus.Open;
@@ -107,13 +172,56 @@ public class Conversation
         SnoozedUntil = null;
     }
 
+    /// <summary>An agent reopens a resolved, snoozed or pending conversation; refused when it is open already.</summary>
+    public ActivityData Reopen(Actor by)
+    {
+        if (Status is ConversationStatus.Open)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.AlreadyOpen", "A conversa já está aberta."));
+        }
+
+        Reopen();
+        return ActivityText.Reopened(by);
+    }
+
     public void MarkPending() => Status = ConversationStatus.Pending;
 
+    /// <summary>Snoozes until <paramref name="until"/> (UTC); a resolved conversation cannot be snoozed. Keep Alive stops counting.</summary>
     public void Snooze(DateTime until)
     {
+        if (Status == ConversationStatus.Resolved)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.SnoozeResolved", "Uma conversa resolvida não pode ser adiada; reabra-a primeiro."));
+        }
+
         Status = ConversationStatus.Snoozed;
         SnoozedUntil = until;
         ClearKeepAlive();
+    }
+
+    /// <summary>An agent snoozes until a time that must be ahead of <paramref name="now"/> (a local time is taken as such, else UTC).</summary>
+    public ActivityData Snooze(DateTime until, DateTime now, Actor by)
+    {
+        until = until.Kind == DateTimeKind.Local ? until.ToUniversalTime() : DateTime.SpecifyKind(until, DateTimeKind.Utc);
+        if (until <= now)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.SnoozeFuture", "Escolha um horário no futuro para adiar a conversa."));
+        }
+
+        Snooze(until);
+        return ActivityText.Snoozed(until, by);
+    }
+
+    /// <summary>Reopens a snoozed conversation whose time has come; null (nothing changes) when it is not one any more.</summary>
+    public ActivityData? EndSnooze(DateTime now)
+    {
+        if (Status != ConversationStatus.Snoozed || !(SnoozedUntil <= now))
+        {
+            return null;
+        }
+
+        Reopen();
+        return ActivityText.SnoozeEnded();
     }
 
     public void ScheduleKeepAlive(KeepAliveStage stage, DateTime dueAt)
@@ -145,15 +253,28 @@ public class Conversation
         return string.IsNullOrEmpty(value) ? null : value.Length > SubjectLength ? Channels.TextParts.Prefix(value, SubjectLength) : value;
     }
 
-    public void AddLabel(Label label)
-    {
-        if (!_labels.Any(l => ReferenceEquals(l, label) || (label.Id != 0 && l.Id == label.Id)))
-        {
-            _labels.Add(label);
-        }
-    }
+    /// <summary>Adds the label without an activity line (seed data, copies); a label it has already is not added twice.</summary>
+    public void AddLabel(Label label) => AddLabelCore(label);
+
+    /// <summary>An agent adds a label; null (no activity line) when the conversation has it already.</summary>
+    public ActivityData? AddLabel(Label label, Actor by) => AddLabelCore(label) ? ActivityText.LabelAdded(label.Name, by) : null;
 
     public void RemoveLabel(int labelId) => _labels.RemoveAll(l => l.Id == labelId);
+
+    /// <summary>An agent removes a label; null (no activity line) when the conversation does not have it.</summary>
+    public ActivityData? RemoveLabel(Label label, Actor by) =>
+        _labels.RemoveAll(l => l.Id == label.Id) > 0 ? ActivityText.LabelRemoved(label.Name, by) : null;
+
+    private bool AddLabelCore(Label label)
+    {
+        if (_labels.Any(l => ReferenceEquals(l, label) || (label.Id != 0 && l.Id == label.Id)))
+        {
+            return false;
+        }
+
+        _labels.Add(label);
+        return true;
+    }
 
     /// <summary>The list's one-line preview of a message (also written by the inbound and Keep Alive SQL paths).</summary>
     public static string Shorten(string text)

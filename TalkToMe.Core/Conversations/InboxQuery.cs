@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations.Search;
 using TalkToMe.Core.Data;
 
 namespace TalkToMe.Core.Conversations;
@@ -45,6 +46,9 @@ public sealed record ConversationListItem(
     ConversationPriority Priority)
 {
     public InboxCursor Cursor => new(LastActivityAt, Id);
+
+    /// <summary>In a search: an excerpt of the newest message that matched, shown instead of the last message.</summary>
+    public string? MatchedText { get; init; }
 }
 
 public sealed record InboxPage(IReadOnlyList<ConversationListItem> Items, InboxCursor? Next);
@@ -58,7 +62,7 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var query = Apply(db, filter);
+        var query = Apply(db, filter, await PlanSearchAsync(db, filter, cancellationToken));
 
         if (after is not null)
         {
@@ -74,6 +78,11 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             rows.RemoveAt(rows.Count - 1);
         }
 
+        if (SearchTerms.Parse(filter.Search) is { IsEmpty: false } terms && rows.Count > 0)
+        {
+            rows = await WithMatchedTextAsync(db, terms, rows, cancellationToken);
+        }
+
         return new InboxPage(rows, hasMore ? rows[^1].Cursor : null);
     }
 
@@ -81,7 +90,7 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
     public async Task<string> FirstPageSqlAsync(InboxFilter filter)
     {
         await using var db = await factory.CreateDbContextAsync();
-        return Project(db, Page(Apply(db, filter), DefaultPageSize)).ToQueryString();
+        return Project(db, Page(Apply(db, filter, await PlanSearchAsync(db, filter, CancellationToken.None)), DefaultPageSize)).ToQueryString();
     }
 
     // Newest activity first, one row more than the page to tell whether another page follows.
@@ -93,7 +102,8 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Project(db, Apply(db, filter).Where(c => c.Id == conversationId)).FirstOrDefaultAsync(cancellationToken);
+        return await Project(db, Apply(db, filter, SearchPlan.PerConversation).Where(c => c.Id == conversationId))
+            .FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The list rows of the given conversations, without any filter (one query, however many ids).</summary>
@@ -132,6 +142,74 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             _ => true,
         };
 
+    /// <summary>Each row's newest matching message as an excerpt (one read for the page; rows found by name may have none).</summary>
+    private static async Task<List<ConversationListItem>> WithMatchedTextAsync(TalkToMeDbContext db, SearchTerms terms,
+        List<ConversationListItem> rows, CancellationToken cancellationToken)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var newest = NewestMatchPerConversation(db, terms, ids);
+        var texts = await db.Messages.AsNoTracking().Where(m => newest.Contains(m.Id))
+            .Select(m => new { m.ConversationId, m.Content }).ToDictionaryAsync(m => m.ConversationId, m => m.Content, cancellationToken);
+        return rows.Select(r => texts.TryGetValue(r.Id, out var text) ? r with { MatchedText = terms.Snippet(text) } : r).ToList();
+    }
+
+    /// <summary>The id of each listed conversation's newest matching message: from the conversations' own messages.</summary>
+    private static IQueryable<long> NewestMatchPerConversation(TalkToMeDbContext db, SearchTerms terms, List<int> conversationIds)
+    {
+        var matching = db.Database.IsNpgsql()
+            ? db.Messages.FromSql($"""
+                SELECT * FROM "Messages" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent({terms.ToTsQuery()}))
+                """)
+            // The page's messages first, each checked by rowid (CROSS JOIN fixes that order for SQLite's planner).
+            : db.Messages.FromSql($"""
+                SELECT m.* FROM "Messages" AS m CROSS JOIN "MessageSearch" AS s ON s.rowid = m."Id" WHERE s."MessageSearch" MATCH {terms.ToFts5()}
+                """);
+        return matching.Where(m => conversationIds.Contains(m.ConversationId)).GroupBy(m => m.ConversationId).Select(g => g.Max(m => m.Id));
+    }
+
+    /// <summary>The conversations whose contact or one of whose messages has every word, checked row by row.</summary>
+    private static IQueryable<Conversation> MatchingPerConversation(TalkToMeDbContext db, SearchTerms terms)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            var query = terms.ToTsQuery();
+            return db.Conversations.FromSql($"""
+                SELECT * FROM "Conversations" AS c
+                WHERE c."ContactId" IN (SELECT "Id" FROM "Contacts" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent({query})))
+                   OR EXISTS (SELECT 1 FROM "Messages" AS m WHERE m."ConversationId" = c."Id"
+                              AND m."SearchVector" @@ to_tsquery('simple', ttm_unaccent({query})))
+                """);
+        }
+
+        var match = terms.ToFts5();
+        // FTS5 answers "does this message match" from its index when given the rowid with the MATCH; CROSS JOIN keeps
+        // SQLite's planner from turning it around (scanning every match for every conversation).
+        return db.Conversations.FromSql($"""
+            SELECT * FROM "Conversations" AS c
+            WHERE c."ContactId" IN (SELECT rowid FROM "ContactSearch" WHERE "ContactSearch" MATCH {match})
+               OR EXISTS (SELECT 1 FROM "Messages" AS m CROSS JOIN "MessageSearch" AS s ON s.rowid = m."Id"
+                          WHERE m."ConversationId" = c."Id" AND s."MessageSearch" MATCH {match})
+            """);
+    }
+
+    /// <summary>Ids of the contacts whose name has every word (the engine's full-text index).</summary>
+    private static IQueryable<int> MatchingContacts(TalkToMeDbContext db, SearchTerms terms) => db.Database.IsNpgsql()
+        ? db.Database.SqlQuery<int>($"""
+            SELECT "Id" AS "Value" FROM "Contacts" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent({terms.ToTsQuery()}))
+            """)
+        : db.Database.SqlQuery<int>($"""
+            SELECT rowid AS "Value" FROM "ContactSearch" WHERE "ContactSearch" MATCH {terms.ToFts5()}
+            """);
+
+    /// <summary>Ids of the messages that have every word.</summary>
+    private static IQueryable<long> MatchingMessages(TalkToMeDbContext db, SearchTerms terms) => db.Database.IsNpgsql()
+        ? db.Database.SqlQuery<long>($"""
+            SELECT "Id" AS "Value" FROM "Messages" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent({terms.ToTsQuery()}))
+            """)
+        : db.Database.SqlQuery<long>($"""
+            SELECT rowid AS "Value" FROM "MessageSearch" WHERE "MessageSearch" MATCH {terms.ToFts5()}
+            """);
+
     /// <summary>A Chatbot channel's conversations are test chats (see <see cref="InboxFilter"/>).</summary>
     public static bool IsTestChat(ChannelType channelType) => channelType == ChannelType.Chatbot;
 
@@ -151,9 +229,35 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
                 c.Priority))
             .AsNoTracking();
 
-    private static IQueryable<Conversation> Apply(TalkToMeDbContext db, InboxFilter filter)
+    /// <summary>
+    /// How a search finds its conversations. A word few messages have: from its matches (the full-text index gives a
+    /// short list of messages, so of conversations). A word many have (say "pedido" in a shop's inbox): along the list's
+    /// own order, asking each conversation whether one of its messages matches, which finds a page after a few dozen.
+    /// </summary>
+    private enum SearchPlan
     {
-        var query = db.Conversations.AsQueryable();
+        FromMatches,
+        PerConversation,
+    }
+
+    /// <summary>Messages a word may match and still be searched from its matches.</summary>
+    private const int FewMatches = 2_000;
+
+    private static async Task<SearchPlan> PlanSearchAsync(TalkToMeDbContext db, InboxFilter filter, CancellationToken cancellationToken)
+    {
+        if (SearchTerms.Parse(filter.Search) is not { IsEmpty: false } terms)
+        {
+            return SearchPlan.FromMatches;
+        }
+
+        var matches = await MatchingMessages(db, terms).Take(FewMatches).CountAsync(cancellationToken);
+        return matches < FewMatches ? SearchPlan.FromMatches : SearchPlan.PerConversation;
+    }
+
+    private static IQueryable<Conversation> Apply(TalkToMeDbContext db, InboxFilter filter, SearchPlan plan)
+    {
+        var terms = SearchTerms.Parse(filter.Search);
+        var query = !terms.IsEmpty && plan == SearchPlan.PerConversation ? MatchingPerConversation(db, terms) : db.Conversations.AsQueryable();
         if (filter.Status is { } status)
         {
             query = query.Where(c => c.Status == status);
@@ -186,15 +290,17 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             query = query.Where(c => c.Labels.Any(l => l.Id == labelId));
         }
 
-        if (!string.IsNullOrWhiteSpace(filter.Search))
+        if (!terms.IsEmpty && plan == SearchPlan.FromMatches)
         {
-            var pattern = "%" + filter.Search.Trim() + "%";
-            // Case-insensitive on both engines: SQLite's LIKE already is (for ASCII), PostgreSQL's needs ILIKE.
-            query = db.Database.IsNpgsql()
-                ? query.Where(c => EF.Functions.ILike(c.Contact.Name, pattern)
-                    || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.ILike(m.Content, pattern)))
-                : query.Where(c => EF.Functions.Like(c.Contact.Name, pattern)
-                    || db.Messages.Any(m => m.ConversationId == c.Id && EF.Functions.Like(m.Content, pattern)));
+            var contacts = MatchingContacts(db, terms);
+            var messages = MatchingMessages(db, terms);
+            query = query.Where(c => contacts.Contains(c.ContactId)
+                || db.Messages.Where(m => messages.Contains(m.Id)).Select(m => m.ConversationId).Contains(c.Id));
+        }
+        else if (terms.IsEmpty && !string.IsNullOrWhiteSpace(filter.Search))
+        {
+            // Nothing searchable (only punctuation or emoji): no conversation has such a word.
+            query = query.Where(c => false);
         }
 
         return query;

@@ -6,7 +6,7 @@ namespace TalkToMe.Core.Conversations;
 
 public sealed record MacroRow(int Id, string Name, IReadOnlyList<MacroAction> Actions);
 
-/// <summary>Admins define macros (named, ordered actions); agents list and run them through ConversationService.RunMacroAsync.</summary>
+/// <summary>Admins define macros (named, ordered actions); agents list them and run them through <see cref="MacroRunner"/>.</summary>
 public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
 {
     public async Task<IReadOnlyList<MacroRow>> ListAsync(CancellationToken cancellationToken = default)

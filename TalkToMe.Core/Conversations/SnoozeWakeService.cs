@@ -5,62 +5,42 @@ namespace TalkToMe.Core.Conversations;
 
 /// <summary>
 /// Reopens snoozed conversations when their time comes. Sleeps until the earliest SnoozedUntil (partial index
-/// IX_Conversations_SnoozedUntil) or until a new snooze is stored; after a restart, overdue ones reopen at once.
+/// IX_Conversations_SnoozedUntil) or until <see cref="SnoozeSignal"/> says a new snooze was stored; after a restart,
+/// overdue ones reopen at once.
 /// </summary>
-public sealed class SnoozeWakeService(ConversationService conversations, TimeProvider time, ILogger<SnoozeWakeService> logger)
+public sealed class SnoozeWakeService(SnoozeService snoozes, SnoozeSignal signal, TimeProvider time, ILogger<SnoozeWakeService> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
-    private readonly SemaphoreSlim _changed = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        conversations.SnoozesChanged += OnSnoozesChanged;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var sleep = MaxSleep;
-                try
-                {
-                    await conversations.WakeSnoozedAsync(stoppingToken);
-                    if (await conversations.NextSnoozeEndAsync(stoppingToken) is { } next)
-                    {
-                        var until = next - time.GetUtcNow().UtcDateTime;
-                        sleep = until <= TimeSpan.Zero ? TimeSpan.Zero : until < MaxSleep ? until : MaxSleep;
-                    }
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    logger.LogError(ex, "Waking snoozed conversations failed; trying again shortly");
-                    sleep = TimeSpan.FromSeconds(5);
-                }
-
-                await SleepAsync(sleep, stoppingToken);
-            }
-        }
-        finally
-        {
-            conversations.SnoozesChanged -= OnSnoozesChanged;
-        }
-    }
-
-    private void OnSnoozesChanged()
-    {
-        if (_changed.CurrentCount == 0)
-        {
+            var sleep = MaxSleep;
             try
             {
-                _changed.Release();
+                // This pass reads the database: a snooze stored before now is in what it reads.
+                signal.TryTake();
+                await snoozes.WakeDueAsync(stoppingToken);
+                if (await snoozes.NextEndAsync(stoppingToken) is { } next)
+                {
+                    var until = next - time.GetUtcNow().UtcDateTime;
+                    sleep = until <= TimeSpan.Zero ? TimeSpan.Zero : until < MaxSleep ? until : MaxSleep;
+                }
             }
-            catch (SemaphoreFullException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                break;
             }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Waking snoozed conversations failed; trying again shortly");
+                sleep = TimeSpan.FromSeconds(5);
+            }
+
+            await SleepAsync(sleep, stoppingToken);
         }
     }
 
@@ -72,7 +52,7 @@ public sealed class SnoozeWakeService(ConversationService conversations, TimePro
         }
 
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var changed = _changed.WaitAsync(wake.Token);
+        var changed = signal.WaitAsync(wake.Token);
         var due = Task.Delay(sleep, time, wake.Token);
         await Task.WhenAny(changed, due);
         await wake.CancelAsync();

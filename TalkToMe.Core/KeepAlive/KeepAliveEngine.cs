@@ -22,9 +22,8 @@ public sealed record KeepAlivePassResult(int Sent, int Recomputed, DateTime? Nex
 /// </summary>
 public sealed class KeepAliveEngine(
     IDbContextFactory<TalkToMeDbContext> factory,
+    UnitOfWorkFactory units,
     IConversationFlows flows,
-    InboxEventHub events,
-    OutboxSignal outbox,
     KeepAliveSignal signal,
     TimeProvider time,
     ILogger<KeepAliveEngine> logger)
@@ -86,10 +85,14 @@ public sealed class KeepAliveEngine(
     /// </summary>
     public async Task<int> RecomputeChannelAsync(int channelId, CancellationToken cancellationToken = default)
     {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
-        using var gate = await SqliteWriteGate.EnterAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        Channel? channel;
+        await using (var read = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            channel = await read.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
+        }
+
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         int changed;
         if (channel is null || !ChannelApplies(channel))
         {
@@ -143,7 +146,7 @@ public sealed class KeepAliveEngine(
                 """, cancellationToken);
         }
 
-        await tx.CommitAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         if (changed > 0)
         {
             logger.LogInformation("Keep Alive: recomputed {Count} deadlines of channel {ChannelId}", changed, channelId);
@@ -229,23 +232,24 @@ public sealed class KeepAliveEngine(
     }
 
     /// <summary>
-    /// One transaction for a batch: claim every deadline, then write messages, activity lines and conversation changes
+    /// One unit of work for a batch: claim every deadline, then write messages, activity lines and conversation changes
     /// with prepared statements (<see cref="KeepAliveRows"/>: the burst path). Only a finalization on a channel with an
-    /// exit flow goes through EF, since the flow engine runs there. Events and the dispatcher's wake-up follow the commit.
+    /// exit flow goes through EF, since the flow engine runs there. The unit publishes the events and wakes the dispatcher
+    /// after the commit. <paramref name="read"/> is the pass's context, for what is read before the writer's turn.
     /// </summary>
-    private async Task<int> HandleAsync(TalkToMeDbContext db, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
+    private async Task<int> HandleAsync(TalkToMeDbContext read, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
     {
-        var channels = await ChannelsAsync(db, due.Select(d => d.ChannelId).Distinct().ToList(), cancellationToken);
+        var channels = await ChannelsAsync(read, due.Select(d => d.ChannelId).Distinct().ToList(), cancellationToken);
 
         var changed = new List<ConversationChanged>();
         var added = new List<MessageAdded>();
         var pending = false;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan claimedAfter, writtenAfter;
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
+        await using (var unit = await units.BeginAsync(cancellationToken))
         {
-            // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
-            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var db = unit.Db;
             var claimed = new List<Claimed>();
             foreach (var group in due.GroupBy(d => (d.ChannelId, d.Stage)))
             {
@@ -265,7 +269,7 @@ public sealed class KeepAliveEngine(
             }
 
             claimedAfter = watch.Elapsed;
-            await using (var rows = new KeepAliveRows(db))
+            await using (var rows = new KeepAliveRows(unit.Connection, unit.Transaction))
             {
                 foreach (var item in claimed.Where(c => !c.IsOpen))
                 {
@@ -318,26 +322,18 @@ public sealed class KeepAliveEngine(
                 added.AddRange(messages.Select(m => new MessageAdded(m.ConversationId, m.ChannelId, m.Id) { Activity = m.ActivityData }));
             }
 
-            await tx.CommitAsync(cancellationToken);
+            unit.Publish(changed);
+            unit.Publish(added);
+            if (pending)
+            {
+                unit.WakeOutbox();
+            }
+
+            await unit.CommitAsync(cancellationToken);
         }
 
         logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, rows written {Write} ms, committed {Commit} ms", due.Count,
             claimedAfter.TotalMilliseconds, writtenAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
-
-        if (pending)
-        {
-            outbox.Notify();
-        }
-
-        foreach (var change in changed)
-        {
-            events.Publish(change);
-        }
-
-        foreach (var message in added)
-        {
-            events.Publish(message);
-        }
 
         return changed.Count;
     }

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
@@ -19,11 +17,9 @@ internal sealed class KeepAliveRows : IAsyncDisposable
     private readonly DbCommand _clearKeepAlive;
     private readonly DbCommand _resolve;
 
-    public KeepAliveRows(TalkToMeDbContext db)
+    /// <summary>The statements on the batch's unit of work: its connection, inside its transaction.</summary>
+    public KeepAliveRows(DbConnection connection, DbTransaction transaction)
     {
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Keep Alive writes its rows inside the batch's transaction.");
         _insertMessage = PreparedSql.Prepare(connection, transaction, """
             INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderId", "SenderName",
                 "Content", "ExternalId", "DeliveryStatus", "FailureReason", "DeliveryAttempts", "NextAttemptAt", "DeliveryId",

@@ -1,21 +1,21 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Data;
-using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core.Messaging;
 
 /// <summary>
 /// Applies a provider's status callback (sent, delivered, read, failed + reason) to the outgoing message it names.
-/// Callbacks arrive out of order and more than once; <see cref="Message.ApplyProviderStatus"/> never moves backwards.
+/// Callbacks arrive out of order and more than once; <see cref="Message.ApplyProviderStatus"/> never moves backwards. Open
+/// inboxes hear of each changed message from the unit of work, after the commit.
 /// </summary>
-public sealed class DeliveryStatusService(IDbContextFactory<TalkToMeDbContext> factory, InboxEventHub events)
+public sealed class DeliveryStatusService(UnitOfWorkFactory units)
 {
     /// <returns>False when no outgoing message of that channel carries the provider id (the caller still answers 200: providers retry otherwise).</returns>
     public async Task<bool> ApplyAsync(int channelId, string providerMessageId, DeliveryStatus status, string? reason,
         CancellationToken cancellationToken = default)
     {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var message = await db.Messages.FirstOrDefaultAsync(m => m.ChannelId == channelId
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var message = await unit.Db.Messages.FirstOrDefaultAsync(m => m.ChannelId == channelId
             && m.Direction == MessageDirection.Outgoing && m.ExternalId == providerMessageId, cancellationToken);
         if (message is null)
         {
@@ -29,8 +29,8 @@ public sealed class DeliveryStatusService(IDbContextFactory<TalkToMeDbContext> f
             return true;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        events.Publish(new MessageUpdated(message.ConversationId, channelId, message.Id));
+        // Saved as a changed message: the unit publishes MessageUpdated for it.
+        await unit.CommitAsync(cancellationToken);
         return true;
     }
 
@@ -50,7 +50,8 @@ public sealed class DeliveryStatusService(IDbContextFactory<TalkToMeDbContext> f
             throw new ArgumentOutOfRangeException(nameof(status), status, "A receipt is a delivery or a read.");
         }
 
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var ids = providerMessageIds.Distinct().ToList();
         var named = new List<(int ConversationId, DateTime? SentAt)>();
         if (ids.Count > 0)
@@ -85,12 +86,7 @@ public sealed class DeliveryStatusService(IDbContextFactory<TalkToMeDbContext> f
             return 0;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var message in candidates)
-        {
-            events.Publish(new MessageUpdated(message.ConversationId, channelId, message.Id));
-        }
-
+        await unit.CommitAsync(cancellationToken);
         return candidates.Count;
     }
 }

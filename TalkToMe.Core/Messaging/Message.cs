@@ -1,3 +1,4 @@
+using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations;
 
 namespace TalkToMe.Core.Messaging;
@@ -203,13 +204,23 @@ public class Message
         }
     }
 
-    public void Retry(DateTime at)
+    /// <summary>
+    /// An agent sends a failed message again: only an outgoing customer message that failed, through a channel that can
+    /// still send, goes back in the dispatcher's queue.
+    /// </summary>
+    public void Retry(Channel channel, DateTime at)
     {
-        if (DeliveryStatus != DeliveryStatus.Failed)
+        if (Kind != MessageKind.Text || Direction != MessageDirection.Outgoing)
         {
-            return;
+            throw new ConversationRuleException(ServerText.Get("Error.ResendOnlyCustomerMessages", "Só mensagens enviadas ao cliente podem ser reenviadas."));
         }
 
+        if (DeliveryStatus != DeliveryStatus.Failed)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.ResendOnlyFailed", "Só mensagens que falharam podem ser reenviadas."));
+        }
+
+        channel.RequireCanSend();
         DeliveryStatus = DeliveryStatus.Pending;
         DeliveryAttempts = 0;
         FailureReason = null;

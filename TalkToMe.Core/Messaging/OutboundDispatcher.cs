@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
-using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core.Messaging;
 
@@ -23,9 +22,10 @@ namespace TalkToMe.Core.Messaging;
 /// </summary>
 public sealed class OutboundDispatcher(
     IDbContextFactory<TalkToMeDbContext> factory,
+    UnitOfWorkFactory units,
+    WriteGate gate,
     IEnumerable<IChannelSender> senders,
     OutboxSignal signal,
-    InboxEventHub events,
     TimeProvider time,
     IOptions<OutboundOptions> options,
     ILogger<OutboundDispatcher> logger) : BackgroundService
@@ -206,7 +206,8 @@ public sealed class OutboundDispatcher(
 
     private async Task<bool> ClaimAsync(DueMessage message, DateTime lease, CancellationToken cancellationToken)
     {
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        // One conditional UPDATE, its own transaction: no unit of work needed (nothing to publish), only the writer's turn.
+        using (await gate.EnterAsync(cancellationToken))
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             // Only the pass that still sees the due time it read wins; everyone else updates zero rows.
@@ -337,64 +338,55 @@ public sealed class OutboundDispatcher(
     private async Task FinishAsync(DueMessage due, DateTime lease, SendResult result, SendMode mode, TimeSpan retryIn,
         CancellationToken cancellationToken)
     {
-        Message? message;
-        var expired = new List<Message>();
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        // PostgreSQL: an agent's re-send (or a late pass) on the same row waits until this outcome is recorded.
+        await unit.LockMessageAsync(due.Id, cancellationToken);
+        var message = await db.Messages.FirstOrDefaultAsync(m => m.Id == due.Id, cancellationToken);
+        if (message is null || message.DeliveryStatus != DeliveryStatus.Pending || message.NextAttemptAt != lease)
         {
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            message = await db.Messages.FirstOrDefaultAsync(m => m.Id == due.Id, cancellationToken);
-            if (message is null || message.DeliveryStatus != DeliveryStatus.Pending || message.NextAttemptAt != lease)
-            {
-                // The lease ran out and another pass owns the message now; its outcome is the one recorded.
-                return;
-            }
-
-            var now = time.GetUtcNow().UtcDateTime;
-            if (result.Succeeded)
-            {
-                message.MarkSent(result.ProviderMessageId, now);
-            }
-            else
-            {
-                var reason = Shorten(result.Error ?? "Falha desconhecida");
-                // An outage shorter than RetryFor costs a delay, never a "falhou".
-                var last = result.Permanent || now >= message.RetryDeadline(_options.RetryFor);
-                message.MarkAttemptFailed(reason, last ? null : now + retryIn);
-                if (last)
-                {
-                    _circuits.Forget(message.Id);
-                }
-
-                logger.LogWarning("Message {MessageId} attempt {Attempt} failed: {Reason}{Final}", due.Id, message.DeliveryAttempts,
-                    reason, last ? " (marked failed)" : "");
-                if (!result.Permanent && mode == SendMode.Probe)
-                {
-                    // The channel is still down: messages queued behind the probe whose window has ended fail now, with the
-                    // probe's reason, instead of each waiting for a turn as probe first.
-                    var cutoff = now - _options.RetryFor;
-                    expired = await db.Messages
-                        .Where(m => m.ChannelId == due.ChannelId && m.Id != due.Id && m.DeliveryStatus == DeliveryStatus.Pending
-                            && m.NextAttemptAt <= now && (m.RetriedAt ?? m.CreatedAt) <= cutoff)
-                        .OrderBy(m => m.Id)
-                        .Take(500)
-                        .ToListAsync(cancellationToken);
-                    foreach (var stale in expired)
-                    {
-                        stale.GiveUp(reason);
-                    }
-                }
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            // The lease ran out and another pass owns the message now; its outcome is the one recorded.
+            return;
         }
 
-        events.Publish(new MessageUpdated(message.ConversationId, message.ChannelId, message.Id));
-        foreach (var stale in expired)
+        var now = time.GetUtcNow().UtcDateTime;
+        if (result.Succeeded)
         {
-            events.Publish(new MessageUpdated(stale.ConversationId, stale.ChannelId, stale.Id));
+            message.MarkSent(result.ProviderMessageId, now);
         }
+        else
+        {
+            var reason = Shorten(result.Error ?? "Falha desconhecida");
+            // An outage shorter than RetryFor costs a delay, never a "falhou".
+            var last = result.Permanent || now >= message.RetryDeadline(_options.RetryFor);
+            message.MarkAttemptFailed(reason, last ? null : now + retryIn);
+            if (last)
+            {
+                _circuits.Forget(message.Id);
+            }
+
+            logger.LogWarning("Message {MessageId} attempt {Attempt} failed: {Reason}{Final}", due.Id, message.DeliveryAttempts,
+                reason, last ? " (marked failed)" : "");
+            if (!result.Permanent && mode == SendMode.Probe)
+            {
+                // The channel is still down: messages queued behind the probe whose window has ended fail now, with the
+                // probe's reason, instead of each waiting for a turn as probe first.
+                var cutoff = now - _options.RetryFor;
+                var expired = await db.Messages
+                    .Where(m => m.ChannelId == due.ChannelId && m.Id != due.Id && m.DeliveryStatus == DeliveryStatus.Pending
+                        && m.NextAttemptAt <= now && (m.RetriedAt ?? m.CreatedAt) <= cutoff)
+                    .OrderBy(m => m.Id)
+                    .Take(500)
+                    .ToListAsync(cancellationToken);
+                foreach (var stale in expired)
+                {
+                    stale.GiveUp(reason);
+                }
+            }
+        }
+
+        // The message and the expired ones are saved as changed messages: the unit publishes MessageUpdated for each.
+        await unit.CommitAsync(cancellationToken);
     }
 
     private static string Shorten(string reason) => reason.Length <= 1000 ? reason : reason[..999] + "…";

@@ -43,7 +43,11 @@ public sealed class ProviderFixture : IAsyncLifetime
 
     public IDbContextFactory<TalkToMeDbContext> Db => App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
 
-    public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
+    public InboundWriter Inbound => App.Services.GetRequiredService<InboundWriter>();
+
+    public ConversationCommands Commands => App.Services.GetRequiredService<ConversationCommands>();
+
+    public ConversationStarter Starter => App.Services.GetRequiredService<ConversationStarter>();
 
     public async Task<Channel> AddChannelAsync(ChannelType type, ChannelSettings settings, bool active = true, string? name = null)
     {
@@ -73,7 +77,7 @@ public sealed class ProviderFixture : IAsyncLifetime
 
     /// <summary>The reply an agent ("Ana") writes: stored as pending for the dispatcher.</summary>
     public Task<Message> ReplyAsync(int conversationId, string text) =>
-        Conversations.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
+        Commands.ReplyAsync(conversationId, new Actor(null, "Ana"), text);
 
     /// <summary>An agent's reply, returned once the dispatcher is done with it (sent or failed), or once <paramref name="until"/> holds.</summary>
     public async Task<Message> ReplyAndWaitAsync(int conversationId, string text, Func<Message, bool>? until = null)

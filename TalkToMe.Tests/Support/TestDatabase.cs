@@ -2,7 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TalkToMe.Core;
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.KeepAlive;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Tests.Support;
 
@@ -19,6 +23,7 @@ public sealed class TestDatabase : IAsyncDisposable
         var options = new DbContextOptionsBuilder<TalkToMeDbContext>();
         settings.Configure(options);
         Factory = new TestDbContextFactory(options.Options);
+        Gate = WriteGate.For(settings.Provider);
     }
 
     public DatabaseSettings Settings { get; }
@@ -29,6 +34,14 @@ public sealed class TestDatabase : IAsyncDisposable
     public string? Path { get; }
 
     public IDbContextFactory<TalkToMeDbContext> Factory { get; }
+
+    /// <summary>The writers' gate of this database, shared by every service a test builds on it, as the app's singleton is.</summary>
+    public WriteGate Gate { get; }
+
+    /// <summary>Units of work on this database that publish to <paramref name="events"/> and wake the given signals (fresh ones if none).</summary>
+    public UnitOfWorkFactory Units(InboxEventHub events, OutboxSignal? outbox = null, KeepAliveSignal? keepAlive = null,
+        SnoozeSignal? snooze = null) =>
+        new(Factory, Gate, events, outbox ?? new OutboxSignal(), keepAlive ?? new KeepAliveSignal(), snooze ?? new SnoozeSignal());
 
     /// <summary>A migrated database on the provider this test run uses.</summary>
     public static async Task<TestDatabase> CreateAsync()

@@ -26,7 +26,7 @@ public static class ApiChannelEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(int channelId, HttpContext context, ApiChannelDirectory channels,
-        ConversationService conversations, CancellationToken cancellationToken)
+        InboundWriter writer, CancellationToken cancellationToken)
     {
         var channel = await channels.FindAsync(channelId, cancellationToken);
         if (channel is null || channel.IsDeleted || !channel.IsActive || !HasValidToken(context.Request, channel))
@@ -74,7 +74,7 @@ public static class ApiChannelEndpoints
         InboundResult result;
         try
         {
-            result = await conversations.ReceiveAsync(inbound, cancellationToken);
+            result = await writer.ReceiveAsync(inbound, cancellationToken);
         }
         catch (ConversationRuleException ex)
         {
@@ -147,7 +147,7 @@ public static class ApiChannelEndpoints
                 contactName = OptionalString(contact, "name", "contact.name", 200, errors);
             }
 
-            var text = RequiredString(root, "text", "text", ConversationService.MaxTextLength, errors);
+            var text = RequiredString(root, "text", "text", MessageText.MaxLength, errors);
             var externalId = OptionalString(root, "id", "id", 200, errors);
             if (errors.Count > 0)
             {

@@ -16,6 +16,12 @@ public static class TalkToMeApp
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // A maintenance command runs instead of the web server, which is never built for it.
+        if (CopyDataCommand.Matches(args))
+        {
+            return await CopyDataCommand.RunAsync(args[1..], Console.Out, Console.Error);
+        }
+
         try
         {
             var app = Build(args);

@@ -249,7 +249,7 @@ public static partial class InboundEmailParser
         }
 
         text = text?.Trim() ?? "";
-        var room = ConversationService.MaxTextLength - (attachmentsLine is null ? 0 : attachmentsLine.Length + 2);
+        var room = MessageText.MaxLength - (attachmentsLine is null ? 0 : attachmentsLine.Length + 2);
         if (text.Length > room)
         {
             // A long mail is still the customer's: keep the beginning rather than refusing it (and the attachments line).

@@ -105,9 +105,9 @@ public static class LineWebhook
                 return "webhookEventId ou source.userId longo demais.";
             }
 
-            if (text.Length > ConversationService.MaxTextLength)
+            if (text.Length > MessageText.MaxLength)
             {
-                return $"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.";
+                return $"message.text passa do limite de {MessageText.MaxLength} caracteres.";
             }
 
             var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));

@@ -192,9 +192,9 @@ public static class MessengerWebhook
             text = $"[{kind}] (mensagem sem texto; veja no app da Meta)";
         }
 
-        if (text.Length > ConversationService.MaxTextLength)
+        if (text.Length > MessageText.MaxLength)
         {
-            return $"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.";
+            return $"message.text passa do limite de {MessageText.MaxLength} caracteres.";
         }
 
         var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));

@@ -94,9 +94,9 @@ public static class TwilioWebhook
             body = "[mídia] (mensagem sem texto; veja no Twilio)";
         }
 
-        if (body.Length > ConversationService.MaxTextLength)
+        if (body.Length > MessageText.MaxLength)
         {
-            return TwilioEvent.Invalid($"Body passa do limite de {ConversationService.MaxTextLength} caracteres.");
+            return TwilioEvent.Invalid($"Body passa do limite de {MessageText.MaxLength} caracteres.");
         }
 
         // No timestamp and no name in Twilio's payload: the receive time and the number stand in.

@@ -92,9 +92,9 @@ public static class TelegramUpdate
             text = $"[{kind}] (mensagem sem texto; veja no Telegram)";
         }
 
-        if (text.Length > ConversationService.MaxTextLength)
+        if (text.Length > MessageText.MaxLength)
         {
-            return Unreadable($"message.text passa do limite de {ConversationService.MaxTextLength} caracteres.");
+            return Unreadable($"message.text passa do limite de {MessageText.MaxLength} caracteres.");
         }
 
         // A date that is not a plausible Unix time is no date: the message keeps the time it arrived.

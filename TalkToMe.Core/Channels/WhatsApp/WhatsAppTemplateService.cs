@@ -23,8 +23,8 @@ public sealed record TemplateSyncResult(int Stored, IReadOnlyList<string> Skippe
 /// following <c>paging.next</c>) and lists them for the inbox. A sync replaces the channel's stored set in one transaction;
 /// a failed one changes nothing and says why.
 /// </summary>
-public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext> factory, IHttpClientFactory clients, TimeProvider time,
-    IOptions<OutboundOptions> options)
+public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, IHttpClientFactory clients,
+    TimeProvider time, IOptions<OutboundOptions> options)
 {
     public const string Fields = "name,language,status,category,components";
     private const int MaxPages = 50;
@@ -103,10 +103,9 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        using (await SqliteWriteGate.EnterAsync(cancellationToken))
+        await using (var unit = await units.BeginAsync(cancellationToken))
         {
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var db = unit.Db;
             var stored = await db.WhatsAppTemplates.Where(t => t.ChannelId == channelId).ToListAsync(cancellationToken);
             foreach (var template in fetched.DistinctBy(t => (t.Name, t.Language)))
             {
@@ -124,8 +123,7 @@ public sealed class WhatsAppTemplateService(IDbContextFactory<TalkToMeDbContext>
 
             // Templates Meta no longer lists as approved (deleted, paused, rejected) can no longer be sent.
             db.WhatsAppTemplates.RemoveRange(stored);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await unit.CommitAsync(cancellationToken);
         }
 
         return AdminResult<TemplateSyncResult>.Ok(new TemplateSyncResult(fetched.DistinctBy(t => (t.Name, t.Language)).Count(), skipped));

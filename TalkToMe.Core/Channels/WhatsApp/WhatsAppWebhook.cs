@@ -160,9 +160,9 @@ public static class WhatsAppWebhook
                     : $"[{type}] (mensagem sem texto; veja no WhatsApp)";
             }
 
-            if (text.Length > ConversationService.MaxTextLength)
+            if (text.Length > MessageText.MaxLength)
             {
-                return $"text.body passa do limite de {ConversationService.MaxTextLength} caracteres.";
+                return $"text.body passa do limite de {MessageText.MaxLength} caracteres.";
             }
 
             // WhatsApp sends Unix seconds as a string; anything that is not a plausible time leaves the arrival time.

@@ -236,7 +236,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
             new FlowStep(FlowStepType.Transfer, "Vou te passar para um atendente."));
         var chatbot = await AddChannelAsync("Chatbot Vitrine", ChannelType.Chatbot, entryFlowId: flow);
         var api = await AddChannelAsync("API Vitrine", ChannelType.Api);
-        var received = await fixture.App.Services.GetRequiredService<ConversationService>()
+        var received = await fixture.App.Services.GetRequiredService<InboundWriter>()
             .ReceiveAsync(new InboundMessage(api, "cliente-vitrine", "Cliente Vitrine", Guid.NewGuid().ToString("N"), "Quero comprar"));
         Assert.Equal(InboundOutcome.Accepted, received.Outcome);
 

@@ -372,6 +372,13 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await page.GetByRole(AriaRole.Button, new() { Name = "Buscar", Exact = true }).ClickAsync();
         await Expect(List(page).GetByTestId("conversation")).ToHaveCountAsync(1);
         await Expect(TopContact(page)).ToHaveTextAsync("Quitéria Souza");
+        await Expect(List(page).Locator("mark")).ToHaveTextAsync(["XPTO", "991"]);
+
+        // Without the accent, in lower case: the name is found and marked as it is written.
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Buscar por contato ou mensagem" }).FillAsync("quiteria");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Buscar", Exact = true }).ClickAsync();
+        await Expect(List(page).Locator("mark")).ToHaveTextAsync(["Quitéria"]);
+        await Expect(List(page).GetByTestId("conversation")).ToHaveCountAsync(1);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class KeepAliveBrowserTests(BrowserFixture fixture) : IClassFixture<Brows
         var page = await fixture.SignedInPageAsync();
         await SelectTabAsync(page, "Resolvidas");
 
-        var result = await services.GetRequiredService<ConversationService>().ReceiveAsync(
+        var result = await services.GetRequiredService<InboundWriter>().ReceiveAsync(
             new InboundMessage(channelId, "cliente-keepalive", "Cliente Keep Alive", "msg-keepalive-1", "Oi, preciso de ajuda"));
         Assert.Equal(InboundOutcome.Accepted, result.Outcome);
 

@@ -67,7 +67,7 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         {
             var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
             conversationId = await db.Conversations.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).SingleAsync();
-            var service = scope.ServiceProvider.GetRequiredService<ConversationService>();
+            var service = scope.ServiceProvider.GetRequiredService<ConversationCommands>();
             await service.ReplyAsync(conversationId, new Actor(null, "Ana Souza"), "Entregamos sim, até as 14h.");
             await service.AddNoteAsync(conversationId, new Actor(null, "Ana Souza"), "Cliente VIP — não mencionar.");
         }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Sms;
@@ -6,6 +7,7 @@ using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.WhatsApp;
 using TalkToMe.Core.Flows;
 using TalkToMe.Core.KeepAlive;
+using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
 using static TalkToMe.Tests.Core.Channels.ChannelGroupServiceTests;
 
@@ -20,7 +22,8 @@ public class ChannelAdminServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _service = new ChannelAdminService(_database.Factory, new FakeTimeProvider(TestData.Now), _signal);
+        _service = new ChannelAdminService(_database.Factory, _database.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance), keepAlive: _signal),
+            new FakeTimeProvider(TestData.Now));
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

@@ -1,7 +1,9 @@
 using System.Security.Claims;
+using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.KeepAlive;
+using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
 
 namespace TalkToMe.Tests.Core.Channels;
@@ -31,7 +33,7 @@ public class ChannelGroupServiceTests
 
         Assert.True(first.Succeeded);
         Assert.True(second.Succeeded);
-        var channels = new ChannelAdminService(database.Factory, TimeProvider.System, new KeepAliveSignal());
+        var channels = new ChannelAdminService(database.Factory, database.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance)), TimeProvider.System);
         var channel = await channels.GetAsync(a);
         Assert.Equal(["Primeiro", "Segundo"], channel!.Groups.Select(g => g.Name));
         // Every member of a group shows it, not only the first one loaded.
@@ -85,7 +87,7 @@ public class ChannelGroupServiceTests
         Assert.False(await groups.DeleteAsync(Admin, created.Value!.Id));
 
         Assert.Empty(await groups.ListAsync());
-        var channels = new ChannelAdminService(database.Factory, TimeProvider.System, new KeepAliveSignal());
+        var channels = new ChannelAdminService(database.Factory, database.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance)), TimeProvider.System);
         Assert.NotNull(await channels.GetAsync(a));
     }
 }

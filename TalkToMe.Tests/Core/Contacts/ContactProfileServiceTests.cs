@@ -48,7 +48,7 @@ public sealed class ContactProfileServiceTests : IAsyncLifetime
     {
         var source = new MessengerProfileSource(_http.GetRequiredService<IHttpClientFactory>(),
             Options.Create(new OutboundOptions { SendTimeout = sendTimeout }));
-        var contacts = new ContactService(_db.Factory, new InboxEventHub(NullLogger<InboxEventHub>.Instance));
+        var contacts = new ContactService(_db.Factory, _db.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance)));
         _service = new ContactProfileService(_db.Factory, [source], contacts, _logger);
         await _service.StartAsync(CancellationToken.None);
         return _service;

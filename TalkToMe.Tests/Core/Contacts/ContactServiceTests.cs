@@ -17,7 +17,7 @@ public sealed class ContactServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _service = new ContactService(_db.Factory, new InboxEventHub(NullLogger<InboxEventHub>.Instance));
+        _service = new ContactService(_db.Factory, _db.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance)));
     }
 
     public async Task DisposeAsync() => await _db.DisposeAsync();

@@ -102,4 +102,62 @@ public class ConversationTests
         Assert.Equal(DeliveryStatus.Failed, message.DeliveryStatus);
         Assert.Equal(2, message.DeliveryAttempts);
     }
+
+    private static readonly Actor Ana = new("ana-id", "Ana");
+
+    [Fact]
+    public void AgentCommands_RefuseWhatTheStateForbids_AndChangeNothing()
+    {
+        var conversation = NewConversation();
+        Assert.Throws<ConversationRuleException>(() => conversation.Reopen(Ana));
+        Assert.Throws<ConversationRuleException>(() => conversation.Snooze(TestData.Now, TestData.Now, Ana));
+
+        Assert.Equal(ActivityKind.Resolved, conversation.Resolve(Ana, TestData.Now).Kind);
+        Assert.Throws<ConversationRuleException>(() => conversation.Resolve(Ana, TestData.Now));
+        Assert.Throws<ConversationRuleException>(() => conversation.Snooze(TestData.Now.AddHours(1), TestData.Now, Ana));
+        Assert.Equal(ConversationStatus.Resolved, conversation.Status);
+        Assert.Null(conversation.SnoozedUntil);
+    }
+
+    [Fact]
+    public void AgentCommands_ThatChangeNothing_LeaveNoActivityLine()
+    {
+        var conversation = NewConversation();
+        var label = new Label("vip", "#000");
+
+        Assert.Null(conversation.Unassign(Ana));
+        Assert.Null(conversation.SetPriority(ConversationPriority.None, Ana));
+        Assert.Null(conversation.RemoveLabel(label, Ana));
+        Assert.NotNull(conversation.AddLabel(label, Ana));
+        Assert.Null(conversation.AddLabel(label, Ana));
+        Assert.Single(conversation.Labels);
+    }
+
+    [Fact]
+    public void EndSnooze_ReopensOnlyOnceItsTimeHasCome()
+    {
+        var conversation = NewConversation();
+        conversation.Snooze(TestData.Now.AddHours(1), TestData.Now, Ana);
+
+        Assert.Null(conversation.EndSnooze(TestData.Now.AddMinutes(59)));
+        Assert.Equal(ConversationStatus.Snoozed, conversation.Status);
+        Assert.Equal(ActivityKind.SnoozeEnded, conversation.EndSnooze(TestData.Now.AddHours(1))?.Kind);
+        Assert.Equal(ConversationStatus.Open, conversation.Status);
+        Assert.Null(conversation.EndSnooze(TestData.Now.AddHours(2)));
+    }
+
+    [Fact]
+    public void Retry_OnlyAFailedCustomerMessage_GoesBackInTheQueue()
+    {
+        var conversation = NewConversation();
+        var reply = conversation.Reply(Ana, "Oi", TestData.Now);
+        Assert.Throws<ConversationRuleException>(() => reply.Retry(conversation.Channel, TestData.Now));
+        Assert.Throws<ConversationRuleException>(() => conversation.AddNote(Ana, "nota", TestData.Now).Retry(conversation.Channel, TestData.Now));
+
+        reply.MarkAttemptFailed("HTTP 500", null);
+        reply.Retry(conversation.Channel, TestData.Now.AddMinutes(1));
+
+        Assert.Equal(DeliveryStatus.Pending, reply.DeliveryStatus);
+        Assert.Equal(TestData.Now.AddMinutes(1), reply.NextAttemptAt);
+    }
 }

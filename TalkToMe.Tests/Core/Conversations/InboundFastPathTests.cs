@@ -45,7 +45,7 @@ public sealed class InboundFastPathTests
         var flows = new SwitchableFlows { Involved = false };
         var (service, database, channelId) = await CreateAsync(flows);
         await using var _ = database;
-        var first = await service.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-1", "Oi"));
+        var first = await service.Inbound.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-1", "Oi"));
         await using (var db = database.NewContext())
         {
             var flow = new Flow("Triagem", TestData.Now);
@@ -57,7 +57,7 @@ public sealed class InboundFastPathTests
         }
 
         flows.Involved = true;
-        await service.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-2", "1"));
+        await service.Inbound.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-2", "1"));
 
         Assert.Equal(["1"], flows.CustomerMessages);
     }
@@ -73,7 +73,7 @@ public sealed class InboundFastPathTests
 
         async Task Receive(InboundMessage message)
         {
-            results.Add(await service.ReceiveAsync(message));
+            results.Add(await service.Inbound.ReceiveAsync(message));
             time.Advance(TimeSpan.FromSeconds(7));
         }
 
@@ -87,9 +87,9 @@ public sealed class InboundFastPathTests
         await Receive(new InboundMessage(channelId, "c-2", "Pedro", "m-4", "Sou o Pedro"));
         // Snoozed reopens; resolved starts a new conversation.
         var actor = new Actor(null, "Ana");
-        await service.SnoozeAsync(results[0].ConversationId!.Value, actor, time.GetUtcNow().UtcDateTime.AddHours(1));
+        await service.Commands.SnoozeAsync(results[0].ConversationId!.Value, actor, time.GetUtcNow().UtcDateTime.AddHours(1));
         await Receive(new InboundMessage(channelId, "c-1", "Maria", "m-5", "Voltei"));
-        await service.ResolveAsync(results[4].ConversationId!.Value, actor);
+        await service.Commands.ResolveAsync(results[4].ConversationId!.Value, actor);
         await Receive(new InboundMessage(channelId, "c-2", "Pedro", "m-6", "De novo"));
         // Threaded channels: a named thread, a named thread that does not exist, an explicit new conversation with a subject.
         await Receive(new InboundMessage(channelId, "c-3", "Bia", "m-7", "Re: pedido", ConversationId: results[0].ConversationId));
@@ -100,7 +100,7 @@ public sealed class InboundFastPathTests
         return new StoryResult(flows.Calls == 0, results, events.Select(e => e.ToString()).ToList(), await DumpAsync(database));
     }
 
-    private static async Task<(ConversationService Service, TestDatabase Database, int ChannelId)> CreateAsync(
+    private static async Task<(TestConversations Service, TestDatabase Database, int ChannelId)> CreateAsync(
         IConversationFlows flows, FakeTimeProvider? time = null, Action<InboxEvent>? onEvent = null)
     {
         var database = await TestDatabase.CreateAsync();
@@ -110,8 +110,7 @@ public sealed class InboundFastPathTests
             hub.Subscribe(onEvent);
         }
 
-        var service = new ConversationService(database.Factory, hub, new OutboxSignal(), flows, time ?? new FakeTimeProvider(TestData.Now),
-            new KeepAliveSignal());
+        var service = new TestConversations(database, hub, time ?? new FakeTimeProvider(TestData.Now), flows);
         await using var db = database.NewContext();
         var channel = await db.AddChannelAsync("API Loja");
         channel.ConfigureKeepAlive(new KeepAliveSettings

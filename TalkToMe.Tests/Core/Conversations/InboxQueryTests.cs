@@ -95,6 +95,73 @@ public class InboxQueryTests
     }
 
     [Fact]
+    public async Task Search_IgnoresAccentsAndCase_MatchesWordBeginnings_AndNeedsEveryWord()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            await db.AddConversationAsync(channel, "João Conceição", TestData.Now, "Minha encomenda não chegou");
+            await db.AddConversationAsync(channel, "Ana", TestData.Now.AddMinutes(-1), "Pedido 48213 está atrasado, é urgente");
+            await db.AddConversationAsync(channel, "Beatriz", TestData.Now.AddMinutes(-2), "Obrigada, pedido recebido");
+        }
+
+        var query = new InboxQuery(database.Factory);
+        async Task<string[]> Found(string search) =>
+            (await query.ListAsync(new InboxFilter { Search = search })).Items.Select(i => i.ContactName).ToArray();
+
+        Assert.Equal(["João Conceição"], await Found("joao conceicao"));
+        Assert.Equal(["João Conceição"], await Found("NAO CHEG"));
+        Assert.Equal(["Ana", "Beatriz"], await Found("pedido"));
+        Assert.Equal(["Ana"], await Found("pedido urgente"));
+        Assert.Equal(["Ana"], await Found("4821"));
+        // Inside a word is not a word beginning; punctuation alone searches nothing (and is not an FTS operator).
+        Assert.Empty(await Found("edido"));
+        Assert.Empty(await Found("\"*: -"));
+        Assert.Empty(await Found("AND OR NOT"));
+    }
+
+    [Fact]
+    public async Task Search_ForAWordInThousandsOfMessages_PagesTheSameConversationsInTheListOrder_WithTheNewestMatch()
+    {
+        // 2,460 matching messages (over 2,000): the search walks the list and asks each conversation (the other plan).
+        await using var database = await TestDatabase.CreateAsync();
+        var expected = new List<string>();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            for (var i = 0; i < 90; i++)
+            {
+                var at = TestData.Now.AddMinutes(-i);
+                var matches = i % 3 != 1;
+                var conversation = await db.AddConversationAsync(channel, $"Cliente {i:00}", at, matches ? "Sobre o pedido" : "Oi");
+                for (var m = 0; m < 40; m++)
+                {
+                    db.Messages.Add(TalkToMe.Core.Messaging.Message.Incoming(conversation, matches ? $"Pedido {m}, mensagem {m}" : $"Nada {m}", null, at.AddSeconds(-m)));
+                }
+
+                if (matches)
+                {
+                    expected.Add($"Cliente {i:00}");
+                }
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var query = new InboxQuery(database.Factory);
+        var filter = new InboxFilter { Search = "PEDIDO" };
+        var first = await query.ListAsync(filter, pageSize: 50);
+        var second = await query.ListAsync(filter, first.Next, pageSize: 50);
+
+        Assert.Equal(expected, first.Items.Concat(second.Items).Select(i => i.ContactName));
+        Assert.Null(second.Next);
+        // Each row shows its newest matching message (the last one added), not just any.
+        Assert.Equal("Pedido 39, mensagem 39", first.Items[0].MatchedText);
+        Assert.NotNull(await query.FindAsync(first.Items[0].Id, filter));
+    }
+
+    [Fact]
     public async Task Find_ReturnsNullWhenTheConversationLeftTheFilter()
     {
         await using var database = await TestDatabase.CreateAsync();

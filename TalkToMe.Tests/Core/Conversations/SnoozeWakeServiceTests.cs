@@ -1,8 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core.Conversations;
-using TalkToMe.Core.Flows;
-using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
 
@@ -31,15 +29,16 @@ public class SnoozeWakeServiceTests
         await using var database = await TestDatabase.CreateAsync();
         var clock = new SleepWatchingClock(TestData.Now);
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
-        var conversations = new ConversationService(database.Factory, hub, new OutboxSignal(), new NoConversationFlows(), clock);
+        var signal = new SnoozeSignal();
+        var conversations = new TestConversations(database, hub, clock, snooze: signal);
         int channelId;
         await using (var db = database.NewContext())
         {
             channelId = (await db.AddChannelAsync("API Loja")).Id;
         }
 
-        var id = (await conversations.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-1", "Oi"))).ConversationId!.Value;
-        await conversations.SnoozeAsync(id, new Actor(null, "Ana"), TestData.Now.AddHours(2));
+        var id = (await conversations.Inbound.ReceiveAsync(new InboundMessage(channelId, "c-1", "Maria", "m-1", "Oi"))).ConversationId!.Value;
+        await conversations.Commands.SnoozeAsync(id, new Actor(null, "Ana"), TestData.Now.AddHours(2));
         var reopened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.Subscribe(e =>
         {
@@ -49,7 +48,7 @@ public class SnoozeWakeServiceTests
             }
         });
 
-        using var waker = new SnoozeWakeService(conversations, clock, NullLogger<SnoozeWakeService>.Instance);
+        using var waker = new SnoozeWakeService(conversations.Snoozes, signal, clock, NullLogger<SnoozeWakeService>.Instance);
         await waker.StartAsync(CancellationToken.None);
         try
         {

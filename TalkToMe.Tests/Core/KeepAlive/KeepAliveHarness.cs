@@ -27,14 +27,15 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     public KeepAliveEngine Engine { get; private set; }
 
     /// <summary>The real pipeline: customer and agent messages take the path they take in the app.</summary>
-    public ConversationService Conversations => new(Database.Factory, Events, Outbox, new FlowEngine(Clock), Clock, Signal);
+    public TestConversations Conversations => new(Database, Events, Clock, new FlowEngine(Clock), Outbox, Signal);
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
 
     public static async Task<KeepAliveHarness> CreateAsync() => new(await TestDatabase.CreateAsync());
 
     /// <summary>Another engine on the same database, as after a restart or in a second app instance.</summary>
     public KeepAliveEngine NewEngine(KeepAliveSignal? signal = null, int batchSize = 250) =>
-        new(Database.Factory, new FlowEngine(Clock), Events, Outbox, signal ?? Signal, Clock, NullLogger<KeepAliveEngine>.Instance)
+        new(Database.Factory, Database.Units(Events, Outbox, signal ?? Signal), new FlowEngine(Clock), signal ?? Signal, Clock,
+            NullLogger<KeepAliveEngine>.Instance)
         {
             BatchSize = batchSize,
         };
@@ -62,7 +63,7 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     /// <summary>A customer writes for the first time, through the inbound pipeline.</summary>
     public async Task<int> AddConversationAsync(int channelId, string contactName = "Cliente")
     {
-        var result = await Conversations.ReceiveAsync(new InboundMessage(channelId, contactName + Guid.NewGuid().ToString("N")[..6],
+        var result = await Conversations.Inbound.ReceiveAsync(new InboundMessage(channelId, contactName + Guid.NewGuid().ToString("N")[..6],
             contactName, Guid.NewGuid().ToString("N"), "Olá"));
         Assert.Equal(InboundOutcome.Accepted, result.Outcome);
         return result.ConversationId!.Value;
@@ -77,7 +78,7 @@ public sealed class KeepAliveHarness : IAsyncDisposable
             externalId = await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.ContactIdentity.ExternalId).SingleAsync();
         }
 
-        var result = await Conversations.ReceiveAsync(new InboundMessage(0, externalId, null, Guid.NewGuid().ToString("N"), text) with
+        var result = await Conversations.Inbound.ReceiveAsync(new InboundMessage(0, externalId, null, Guid.NewGuid().ToString("N"), text) with
         {
             ChannelId = (await ConversationAsync(conversationId)).ChannelId,
         });
@@ -86,7 +87,7 @@ public sealed class KeepAliveHarness : IAsyncDisposable
 
     /// <summary>An agent replies through the service: a pending outgoing message; Keep Alive's clock is untouched.</summary>
     public Task AgentRepliesAsync(int conversationId, string text = "Já verifico") =>
-        Conversations.ReplyAsync(conversationId, new Actor("agent", "Agente"), text);
+        Conversations.Commands.ReplyAsync(conversationId, new Actor("agent", "Agente"), text);
 
     public async Task ChangeChannelAsync(int channelId, Action<Channel> change)
     {

@@ -28,7 +28,7 @@ public class DeliveryStatusServiceTests
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         var published = new List<InboxEvent>();
         using var _ = hub.Subscribe(published.Add);
-        var service = new DeliveryStatusService(database.Factory, hub);
+        var service = new DeliveryStatusService(database.Units(hub));
 
         Assert.True(await service.ApplyAsync(channelId, "wamid.ABC", DeliveryStatus.Read, null));
         Assert.True(await service.ApplyAsync(channelId, "wamid.ABC", DeliveryStatus.Delivered, null));
@@ -69,7 +69,7 @@ public class DeliveryStatusServiceTests
         var hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         var published = new List<InboxEvent>();
         using var _ = hub.Subscribe(published.Add);
-        var service = new DeliveryStatusService(database.Factory, hub);
+        var service = new DeliveryStatusService(database.Units(hub));
 
         Assert.Equal(1, await service.ApplyReceiptAsync(channelId, customer, DeliveryStatus.Delivered, [], TestData.Now.AddMinutes(1)));
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
-using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
@@ -23,7 +22,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     private ServiceProvider _http = null!;
     private InboxEventHub _hub = null!;
     private OutboxSignal _outbox = null!;
-    private ConversationService _service = null!;
+    private TestConversations _service = null!;
     private Channel _channel = null!;
 
     private OutboundOptions Options { get; } = new()
@@ -48,7 +47,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
             }
         });
         _outbox = new OutboxSignal();
-        _service = new ConversationService(_database.Factory, _hub, _outbox, new NoConversationFlows(), TimeProvider.System);
+        _service = new TestConversations(_database, _hub, outbox: _outbox);
         await using var db = _database.NewContext();
         _channel = await db.AddChannelAsync("API Loja");
         _channel.SetSettings(new ApiChannelSettings { WebhookUrl = _receiver.Url, WebhookSecret = Secret });
@@ -66,14 +65,14 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     {
         time ??= TimeProvider.System;
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        return new OutboundDispatcher(_database.Factory,
+        return new OutboundDispatcher(_database.Factory, _database.Units(_hub, _outbox), _database.Gate,
             [new ApiChannelSender(_http.GetRequiredService<IHttpClientFactory>(), time, options)],
-            _outbox, _hub, time, options, NullLogger<OutboundDispatcher>.Instance);
+            _outbox, time, options, NullLogger<OutboundDispatcher>.Instance);
     }
 
     private async Task<int> NewConversationAsync(int? channelId = null)
     {
-        var result = await _service.ReceiveAsync(new InboundMessage(channelId ?? _channel.Id, "cliente-42", "Maria Silva", null, "Oi"));
+        var result = await _service.Inbound.ReceiveAsync(new InboundMessage(channelId ?? _channel.Id, "cliente-42", "Maria Silva", null, "Oi"));
         return result.ConversationId!.Value;
     }
 
@@ -99,7 +98,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     public async Task Reply_IsPostedSignedToTheWebhook_AndMarkedSent()
     {
         var conversationId = await NewConversationAsync();
-        var reply = await _service.ReplyAsync(conversationId, _ana, "Seu pedido saiu para entrega");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Seu pedido saiu para entrega");
         var dispatcher = NewDispatcher();
         await dispatcher.StartAsync(CancellationToken.None);
 
@@ -131,7 +130,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     public async Task Non2xxAnswers_AreRetriedWithTheSameDeliveryId_ThenDelivered()
     {
         _receiver.Respond = (n, _, _) => Task.FromResult(n <= 2 ? 500 : 200);
-        var reply = await _service.ReplyAsync(await NewConversationAsync(), _ana, "Tentando de novo");
+        var reply = await _service.Commands.ReplyAsync(await NewConversationAsync(), _ana, "Tentando de novo");
         var dispatcher = NewDispatcher();
         await dispatcher.StartAsync(CancellationToken.None);
 
@@ -152,7 +151,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
         _receiver.Respond = (_, _, _) => Task.FromResult(503);
         var conversationId = await NewConversationAsync();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var reply = await _service.ReplyAsync(conversationId, _ana, "Não vai chegar");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Não vai chegar");
         var dispatcher = NewDispatcher();
         await dispatcher.StartAsync(CancellationToken.None);
 
@@ -178,7 +177,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, aborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return 200;
         };
-        var reply = await _service.ReplyAsync(await NewConversationAsync(), _ana, "Lento");
+        var reply = await _service.Commands.ReplyAsync(await NewConversationAsync(), _ana, "Lento");
         var dispatcher = NewDispatcher();
 
         await dispatcher.DispatchDueAsync(waitForSends: true, CancellationToken.None);
@@ -192,10 +191,10 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     public async Task PrivateNotesAndActivityLines_AreNeverPosted()
     {
         var conversationId = await NewConversationAsync();
-        await _service.AddNoteAsync(conversationId, _ana, "Segredo interno");
-        await _service.SetPriorityAsync(conversationId, _ana, ConversationPriority.High);
-        var reply = await _service.ReplyAsync(conversationId, _ana, "Resposta pública");
-        await _service.ResolveAsync(conversationId, _ana);
+        await _service.Commands.AddNoteAsync(conversationId, _ana, "Segredo interno");
+        await _service.Commands.SetPriorityAsync(conversationId, _ana, ConversationPriority.High);
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Resposta pública");
+        await _service.Commands.ResolveAsync(conversationId, _ana);
         var dispatcher = NewDispatcher();
 
         await dispatcher.DispatchDueAsync(waitForSends: true, CancellationToken.None);
@@ -215,7 +214,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
             channelId = (await db.AddChannelAsync("WhatsApp", ChannelType.WhatsApp)).Id;
         }
 
-        var reply = await _service.ReplyAsync(await NewConversationAsync(channelId), _ana, "Oi");
+        var reply = await _service.Commands.ReplyAsync(await NewConversationAsync(channelId), _ana, "Oi");
 
         await NewDispatcher().DispatchDueAsync(waitForSends: true, CancellationToken.None);
 
@@ -230,7 +229,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
         var conversations = new List<int>();
         for (var c = 0; c < 10; c++)
         {
-            var result = await _service.ReceiveAsync(new InboundMessage(_channel.Id, $"cliente-{c}", "Cliente", null, "Oi"));
+            var result = await _service.Inbound.ReceiveAsync(new InboundMessage(_channel.Id, $"cliente-{c}", "Cliente", null, "Oi"));
             conversations.Add(result.ConversationId!.Value);
         }
 
@@ -238,7 +237,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
         {
             foreach (var conversationId in conversations)
             {
-                await _service.ReplyAsync(conversationId, _ana, $"Mensagem {i}");
+                await _service.Commands.ReplyAsync(conversationId, _ana, $"Mensagem {i}");
             }
         }
 
@@ -265,7 +264,7 @@ public sealed class OutboundDispatcherTests : IAsyncLifetime
     public async Task ClaimedMessage_WhoseSenderDied_IsDueAgainAfterTheLease()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var reply = await _service.ReplyAsync(await NewConversationAsync(), _ana, "Depois da queda");
+        var reply = await _service.Commands.ReplyAsync(await NewConversationAsync(), _ana, "Depois da queda");
         // A previous process claimed it (lease 30 s ahead) and died before finishing.
         var lease = time.GetUtcNow().UtcDateTime + Options.ClaimLease;
         await using (var db = _database.NewContext())

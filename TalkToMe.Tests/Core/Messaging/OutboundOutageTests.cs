@@ -8,7 +8,6 @@ using Microsoft.Extensions.Time.Testing;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
-using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
@@ -33,7 +32,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
     private ServiceProvider _http = null!;
     private InboxEventHub _hub = null!;
     private OutboxSignal _outbox = null!;
-    private ConversationService _service = null!;
+    private TestConversations _service = null!;
     private int _channelId;
 
     /// <summary>Whether the receiver is down at a given time; it answers what it is given then (503, or a dropped connection).</summary>
@@ -58,7 +57,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
         _http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         _hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         _outbox = new OutboxSignal();
-        _service = new ConversationService(_database.Factory, _hub, _outbox, new NoConversationFlows(), _time);
+        _service = new TestConversations(_database, _hub, _time, outbox: _outbox);
         await using var db = _database.NewContext();
         var channel = await db.AddChannelAsync("API Loja");
         channel.SetSettings(new ApiChannelSettings { WebhookUrl = _receiver.Url, WebhookSecret = Secret });
@@ -90,7 +89,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
         var replies = new List<long>();
         var script = Enumerable.Range(0, 6)
             .Select(i => (TimeSpan.FromSeconds(i), (Func<Task>)(async () =>
-                replies.Add((await _service.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}")).Id))))
+                replies.Add((await _service.Commands.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}")).Id))))
             .ToList();
         var start = _time.GetUtcNow();
         var dispatcher = NewDispatcher(options);
@@ -114,8 +113,8 @@ public sealed class OutboundOutageTests : IAsyncLifetime
     {
         var sender = new ScriptedSender(d => d.Text == "inválida" ? SendResult.Rejected("HTTP 400 texto inválido") : SendResult.Sent());
         var conversation = await NewConversationAsync("cliente-8");
-        var refused = await _service.ReplyAsync(conversation, _ana, "inválida");
-        var next = await _service.ReplyAsync(conversation, _ana, "r01");
+        var refused = await _service.Commands.ReplyAsync(conversation, _ana, "inválida");
+        var next = await _service.Commands.ReplyAsync(conversation, _ana, "r01");
 
         await RunAsync(NewDispatcher(new OutboundOptions(), sender), _time.GetUtcNow(), [], TimeSpan.Zero);
 
@@ -140,14 +139,14 @@ public sealed class OutboundOutageTests : IAsyncLifetime
             return SendResult.Sent();
         });
         var (eight, nine) = (await NewConversationAsync("cliente-8"), await NewConversationAsync("cliente-9"));
-        var poison = await _service.ReplyAsync(eight, _ana, "veneno");
-        var behind = await _service.ReplyAsync(eight, _ana, "a01");
+        var poison = await _service.Commands.ReplyAsync(eight, _ana, "veneno");
+        var behind = await _service.Commands.ReplyAsync(eight, _ana, "a01");
         var written = new ConcurrentDictionary<string, DateTimeOffset>();
         var script = Enumerable.Range(0, 10)
             .Select(i => (TimeSpan.FromSeconds(30 * i), (Func<Task>)(async () =>
             {
                 written[$"b{i:00}"] = _time.GetUtcNow();
-                await _service.ReplyAsync(nine, _ana, $"b{i:00}");
+                await _service.Commands.ReplyAsync(nine, _ana, $"b{i:00}");
             })))
             .ToList();
         var options = new OutboundOptions();
@@ -191,7 +190,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
                 clock.Elapsed));
             return Task.FromResult(200);
         };
-        var service = new ConversationService(_database.Factory, _hub, _outbox, new NoConversationFlows(), TimeProvider.System);
+        var service = new TestConversations(_database, _hub, outbox: _outbox);
         var (eight, nine) = (await NewConversationAsync("cliente-8"), await NewConversationAsync("cliente-9"));
         var dispatcher = NewDispatcher(options, time: TimeProvider.System);
         await dispatcher.StartAsync(CancellationToken.None);
@@ -199,7 +198,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
         {
             for (var i = 0; i < 12; i++)
             {
-                await service.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}");
+                await service.Commands.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}");
                 await Task.Delay(50);
             }
 
@@ -235,7 +234,7 @@ public sealed class OutboundOutageTests : IAsyncLifetime
         var replies = new List<long>();
         var script = Enumerable.Range(0, 12)
             .Select(i => (TimeSpan.FromSeconds(4 * i), (Func<Task>)(async () =>
-                replies.Add((await _service.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}")).Id))))
+                replies.Add((await _service.Commands.ReplyAsync(i % 2 == 0 ? eight : nine, _ana, $"r{i:00}")).Id))))
             .ToList();
 
         await RunAsync(NewDispatcher(options), start, script, outage + TimeSpan.FromMinutes(1));
@@ -313,12 +312,13 @@ public sealed class OutboundOutageTests : IAsyncLifetime
         time ??= _time;
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         sender ??= new ApiChannelSender(_http.GetRequiredService<IHttpClientFactory>(), time, wrapped);
-        return new OutboundDispatcher(_database.Factory, [sender], _outbox, _hub, time, wrapped, NullLogger<OutboundDispatcher>.Instance);
+        return new OutboundDispatcher(_database.Factory, _database.Units(_hub, _outbox), _database.Gate, [sender], _outbox, time, wrapped,
+            NullLogger<OutboundDispatcher>.Instance);
     }
 
     private async Task<int> NewConversationAsync(string contactId)
     {
-        var result = await _service.ReceiveAsync(new InboundMessage(_channelId, contactId, "Cliente " + contactId, null, "Oi"));
+        var result = await _service.Inbound.ReceiveAsync(new InboundMessage(_channelId, contactId, "Cliente " + contactId, null, "Oi"));
         return result.ConversationId!.Value;
     }
 

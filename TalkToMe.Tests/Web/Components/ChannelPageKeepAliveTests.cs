@@ -62,7 +62,7 @@ public sealed class ChannelPageKeepAliveTests : IAsyncLifetime
         Assert.Equal("Ainda está por aí?", stored.InactivityMessage);
 
         OpenKeepAlive(page);
-        Assert.Equal("10", page.Find("#ka-inactivity-amount").GetAttribute("value"));
+        page.WaitForAssertion(() => Assert.Equal("10", page.Find("#ka-inactivity-amount").GetAttribute("value")));
         ActivateSwitch(page).Change(true);
         await page.Find("[data-testid=keepalive-form]").SubmitAsync();
 
@@ -70,8 +70,12 @@ public sealed class ChannelPageKeepAliveTests : IAsyncLifetime
         Assert.True((await KeepAliveAsync()).IsEnabled);
     }
 
-    private static void OpenKeepAlive(IRenderedComponent<ChannelPage> page) =>
+    /// <summary>Opens the Keep Alive form; MudBlazor's button handles the click asynchronously, so the form shows a render later.</summary>
+    private static void OpenKeepAlive(IRenderedComponent<ChannelPage> page)
+    {
         page.FindAll("button").Single(b => b.TextContent.Trim() == "Keep Alive").Click();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#ka-inactivity-amount")));
+    }
 
     /// <summary>The MudSwitch labelled exactly "Ativar".</summary>
     private static AngleSharp.Dom.IElement ActivateSwitch(IRenderedComponent<ChannelPage> page) =>

@@ -48,6 +48,22 @@ public class InboxComponentTests
     }
 
     [Fact]
+    public async Task ListItem_InASearch_MarksTheMatchesInTheNameAndShowsTheMatchedMessage_AsTextNeverMarkup()
+    {
+        await using var context = new ComponentTestContext();
+        var item = Item("Última mensagem") with { MatchedText = "…o <b>pedido</b> 4821 não chegou" };
+        var cut = context.Render<ConversationListItemView>(p => p
+            .Add(c => c.Item, item)
+            .Add(c => c.Now, TestData.Now)
+            .Add(c => c.Search, TalkToMe.Core.Conversations.Search.SearchTerms.Parse("mari PEDIDO nao")));
+
+        Assert.Equal(["Mari", "pedido", "não"], cut.FindAll("mark").Select(m => m.TextContent));
+        Assert.Equal("Mariana Costa", cut.Find("[data-testid=contact-name]").TextContent);
+        Assert.Equal("…o <b>pedido</b> 4821 não chegou", cut.Find("[data-testid=preview]").TextContent);
+        Assert.Empty(cut.FindAll("b"));
+    }
+
+    [Fact]
     public async Task ListItem_ShowsTheAssignee()
     {
         await using var context = new ComponentTestContext();

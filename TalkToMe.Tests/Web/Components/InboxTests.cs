@@ -6,7 +6,7 @@ namespace TalkToMe.Tests.Web.Components;
 
 /// <summary>
 /// The inbox list kept live by pushed events: customer messages go through the real inbound pipeline
-/// (ConversationService → InboxEventHub → InboxFeed) on a real SQLite database, and the page updates in place.
+/// (InboundWriter / ConversationCommands → InboxEventHub → InboxFeed) on a real SQLite database, and the page updates in place.
 /// </summary>
 public class InboxTests
 {
@@ -14,10 +14,10 @@ public class InboxTests
     private static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record Page(ComponentTestContext Context, IRenderedComponent<TalkToMe.Web.Components.Pages.Inbox.Inbox> Cut,
-        ConversationService Conversations, int ChannelId, Dictionary<string, int> Ids)
+        InboundWriter Inbound, ConversationCommands Commands, int ChannelId, Dictionary<string, int> Ids)
     {
         public Task<InboundResult> CustomerWritesAsync(string contactId, string name, string text) =>
-            Conversations.ReceiveAsync(new InboundMessage(ChannelId, contactId, name, Guid.NewGuid().ToString("N"), text));
+            Inbound.ReceiveAsync(new InboundMessage(ChannelId, contactId, name, Guid.NewGuid().ToString("N"), text));
 
         public IReadOnlyList<string> Rows() => Cut.FindAll("[data-testid=contact-name]").Select(e => e.TextContent).ToList();
 
@@ -38,8 +38,7 @@ public class InboxTests
         }
 
         context.SignIn("agent-ana", "Ana");
-        var conversations = context.GetService<ConversationService>();
-        var page = new Page(context, null!, conversations, channelId, []);
+        var page = new Page(context, null!, context.GetService<InboundWriter>(), context.GetService<ConversationCommands>(), channelId, []);
         foreach (var name in before)
         {
             page.Ids[name] = (await page.CustomerWritesAsync(ContactId(name), name, $"Olá, aqui é {name}")).ConversationId!.Value;
@@ -106,7 +105,7 @@ public class InboxTests
         Assert.Equal("2", page.OpenTabCount());
 
         // Another agent, in another browser, resolves it.
-        await page.Conversations.ResolveAsync(page.Ids["Pedro"], new Actor(null, "Bruno"));
+        await page.Commands.ResolveAsync(page.Ids["Pedro"], new Actor(null, "Bruno"));
 
         page.Cut.WaitForAssertion(() =>
         {

@@ -59,7 +59,7 @@ public class ReplyBoxTests
             channelId = (await db.AddChannelAsync("API Loja")).Id;
         }
 
-        var received = await context.GetService<ConversationService>()
+        var received = await context.GetService<InboundWriter>()
             .ReceiveAsync(new InboundMessage(channelId, "cliente-42", "Maria", "m-1", "Meu pedido não chegou"));
         var conversationId = received.ConversationId!.Value;
         var cut = context.Render<ReplyBox>(p => p

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Localization;
 using TalkToMe.Core;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Tests.Support;
 using TalkToMe.Web;
@@ -27,6 +29,24 @@ public sealed class ServerTextTranslationTests
 
         Assert.Equal(name, errors["Name"]);
         Assert.Equal(color, errors["Color"]);
+    }
+
+    [Theory]
+    [InlineData(ComponentTestContext.English, "The conversation is already resolved.")]
+    [InlineData(ComponentTestContext.PortugueseBrazil, "A conversa já está resolvida.")]
+    public async Task ConversationResolve_WhenResolvedAlready_IsRefusedInTheReadersLanguage(string culture, string expected)
+    {
+        await using var context = new ComponentTestContext(culture);
+        ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
+        var channel = new Channel("Loja", ChannelType.Api, "key", TestData.Now);
+        var conversation = new Conversation(channel, new Contact("Ana", TestData.Now).AddIdentity(1, "ana"), TestData.Now);
+        conversation.Resolve(Admin, TestData.Now);
+
+        // The rule lives on the entity: whoever resolves (an agent, a macro, Keep Alive) meets the same refusal.
+        var refused = Assert.Throws<ConversationRuleException>(() => conversation.Resolve(Admin, TestData.Now.AddMinutes(1)));
+
+        Assert.Equal(expected, refused.Message);
+        Assert.Equal(TestData.Now, conversation.ResolvedAt);
     }
 
     [Fact]

@@ -59,14 +59,15 @@ public sealed class OutboundOutageAppTests(ITestOutputHelper output)
 
         await using var app = await TestApp.StartAsync(settings);
         var (channelId, _) = await ApiChannels.CreateAsync(app.Services, webhookUrl: receiver.Url);
-        var conversations = app.Services.GetRequiredService<ConversationService>();
-        var eight = (await conversations.ReceiveAsync(new InboundMessage(channelId, "cliente-8", "Cliente 8", "in-8", "Oi"))).ConversationId!.Value;
-        var nine = (await conversations.ReceiveAsync(new InboundMessage(channelId, "cliente-9", "Cliente 9", "in-9", "Oi"))).ConversationId!.Value;
+        var inbound = app.Services.GetRequiredService<InboundWriter>();
+        var commands = app.Services.GetRequiredService<ConversationCommands>();
+        var eight = (await inbound.ReceiveAsync(new InboundMessage(channelId, "cliente-8", "Cliente 8", "in-8", "Oi"))).ConversationId!.Value;
+        var nine = (await inbound.ReceiveAsync(new InboundMessage(channelId, "cliente-9", "Cliente 9", "in-9", "Oi"))).ConversationId!.Value;
         clock.Restart();
         var ana = new Actor(null, "Ana");
         for (var i = 0; i < 12; i++)
         {
-            await conversations.ReplyAsync(i % 2 == 0 ? eight : nine, ana, $"r{i:00}");
+            await commands.ReplyAsync(i % 2 == 0 ? eight : nine, ana, $"r{i:00}");
             await Task.Delay(outage / 16);
         }
 

@@ -46,9 +46,9 @@ public sealed class OutboundRestartTests(ITestOutputHelper output)
             try
             {
                 var (channelId, _) = await ApiChannels.CreateAsync(first.Services, webhookUrl: receiver.Url);
-                var conversations = first.Services.GetRequiredService<ConversationService>();
-                var inbound = await conversations.ReceiveAsync(new InboundMessage(channelId, "cliente-7", "João", "in-1", "Cadê meu pedido?"));
-                var reply = await conversations.ReplyAsync(inbound.ConversationId!.Value, new Actor(null, "Ana"), "Já está a caminho!");
+                var inbound = await first.Services.GetRequiredService<InboundWriter>()
+                    .ReceiveAsync(new InboundMessage(channelId, "cliente-7", "João", "in-1", "Cadê meu pedido?"));
+                var reply = await first.Services.GetRequiredService<ConversationCommands>().ReplyAsync(inbound.ConversationId!.Value, new Actor(null, "Ana"), "Já está a caminho!");
                 (messageId, deliveryId) = (reply.Id, reply.DeliveryId!.Value);
 
                 var arrival = System.Diagnostics.Stopwatch.StartNew();

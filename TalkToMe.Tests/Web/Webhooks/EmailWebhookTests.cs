@@ -184,7 +184,7 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
         var channel = await ChannelAsync();
         var conversationId = await ReceiveFirstMailAsync(channel, "<first-3@cliente.example>");
         var sent = await ReplyAndWaitAsync(conversationId, "Pode confirmar o endereço?");
-        await fixture.Conversations.ResolveAsync(conversationId, new Actor(null, "Ana"));
+        await fixture.Commands.ResolveAsync(conversationId, new Actor(null, "Ana"));
 
         var response = await PostPostmarkAsync(channel, Postmark("<second-3@cliente.example>", "Re: Pedido 123 atrasado",
             "Rua das Flores, 10", inReplyTo: sent.ExternalId, references: $"<first-3@cliente.example> {sent.ExternalId}"));
@@ -506,11 +506,11 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
             await db.SaveChangesAsync();
         }
 
-        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Conversations.StartAsync(new Actor(null, "Ana"),
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Starter.StartAsync(new Actor(null, "Ana"),
             channel.Id, null, "joao arroba cliente", "João", "Oi"));
         Assert.Contains("endereço de e-mail", refused.Message);
 
-        await fixture.Conversations.StartAsync(new Actor(null, "Ana"), channel.Id, null, "Joao@Cliente.Example", "João",
+        await fixture.Starter.StartAsync(new Actor(null, "Ana"), channel.Id, null, "Joao@Cliente.Example", "João",
             "Seu orçamento está pronto\n\nSegue o valor combinado.");
 
         var mail = Assert.Single(await _smtp.WaitForMailsAsync(1));

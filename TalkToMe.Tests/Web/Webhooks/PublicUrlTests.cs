@@ -53,7 +53,8 @@ public class PublicUrlTests(PublicUrlFixture fixture) : IClassFixture<PublicUrlF
     private const string AuthToken = "twilio-auth-token";
 
     private IDbContextFactory<TalkToMeDbContext> Db => fixture.App.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
-    private ConversationService Conversations => fixture.App.Services.GetRequiredService<ConversationService>();
+    private InboundWriter Inbound => fixture.App.Services.GetRequiredService<InboundWriter>();
+    private ConversationCommands Commands => fixture.App.Services.GetRequiredService<ConversationCommands>();
 
     private async Task<Channel> SmsChannelAsync(string statusCallbackUrl = "")
     {
@@ -73,10 +74,10 @@ public class PublicUrlTests(PublicUrlFixture fixture) : IClassFixture<PublicUrlF
     /// <summary>A customer SMS, then the agent's reply; returns the reply and the form Twilio received.</summary>
     private async Task<(Message Reply, Dictionary<string, string> Form)> ReplyAsync(Channel channel, string sid)
     {
-        var received = await Conversations.ReceiveAsync(new InboundMessage(channel.Id, "+5511987654321", null, "SM-in-" + sid, "Oi"));
+        var received = await Inbound.ReceiveAsync(new InboundMessage(channel.Id, "+5511987654321", null, "SM-in-" + sid, "Oi"));
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(new FakeReply(201, $$"""{"sid":"{{sid}}","status":"queued"}"""));
-        var reply = await Conversations.ReplyAsync(received.ConversationId!.Value, new Actor(null, "Ana"), "Sua consulta foi remarcada.");
+        var reply = await Commands.ReplyAsync(received.ConversationId!.Value, new Actor(null, "Ana"), "Sua consulta foi remarcada.");
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         var form = QueryHelpers.ParseQuery(request.Body).ToDictionary(f => f.Key, f => f.Value.ToString());
         return (reply, form);

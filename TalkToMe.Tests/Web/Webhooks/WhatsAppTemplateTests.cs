@@ -249,7 +249,7 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("wamid.TEMPLATE1"));
 
-        var message = await fixture.Conversations.SendTemplateAsync(conversationId, new Actor(null, "Ana"), template.Id, ["João", " 4521 "]);
+        var message = await fixture.Commands.SendTemplateAsync(conversationId, new Actor(null, "Ana"), template.Id, ["João", " 4521 "]);
 
         Assert.Equal("Olá João, seu pedido 4521 foi enviado.", message.Content);
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
@@ -281,7 +281,7 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("wamid.NAMED"));
 
-        await fixture.Conversations.SendTemplateAsync(conversationId, new Actor(null, "Ana"), template.Id, ["Maria"]);
+        await fixture.Commands.SendTemplateAsync(conversationId, new Actor(null, "Ana"), template.Id, ["Maria"]);
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
         using var json = JsonDocument.Parse(request.Body);
@@ -306,7 +306,7 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         var before = fixture.Provider.Requests.Count;
         fixture.Provider.Enqueue(Accepted("wamid.START"));
 
-        var conversationId = await fixture.Conversations.StartWithTemplateAsync(new Actor(null, "Ana"), channel.Id, null,
+        var conversationId = await fixture.Starter.StartWithTemplateAsync(new Actor(null, "Ana"), channel.Id, null,
             "+55 (11) 97777-6666", "Helena Dias", template.Id, ["Helena", "7781"]);
 
         var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
@@ -320,7 +320,7 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         Assert.Equal(("Helena Dias", "+5511977776666"), (conversation.Contact.Name, conversation.Contact.Phone));
 
         // Free text cannot open a WhatsApp conversation: Meta would refuse it.
-        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Conversations.StartAsync(new Actor(null, "Ana"),
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Starter.StartAsync(new Actor(null, "Ana"),
             channel.Id, null, "+5511966665555", null, "Olá!"));
         Assert.Equal(ReplyWindow.StartNeedsTemplateMessage, refused.Message);
     }
@@ -337,15 +337,15 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         var countBefore = (await fixture.MessagesAsync(channel.Id)).Count;
 
         var unknown = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => fixture.Conversations.SendTemplateAsync(conversationId, actor, 999_999, ["a", "b"]));
+            () => fixture.Commands.SendTemplateAsync(conversationId, actor, 999_999, ["a", "b"]));
         var wrongChannel = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => fixture.Conversations.SendTemplateAsync(conversationId, actor, foreign.Id, ["a", "b"]));
+            () => fixture.Commands.SendTemplateAsync(conversationId, actor, foreign.Id, ["a", "b"]));
         var empty = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => fixture.Conversations.SendTemplateAsync(conversationId, actor, own.Id, ["João", " "]));
+            () => fixture.Commands.SendTemplateAsync(conversationId, actor, own.Id, ["João", " "]));
         var missing = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => fixture.Conversations.SendTemplateAsync(conversationId, actor, own.Id, ["João"]));
+            () => fixture.Commands.SendTemplateAsync(conversationId, actor, own.Id, ["João"]));
         var newline = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => fixture.Conversations.SendTemplateAsync(conversationId, actor, own.Id, ["João", "45\n21"]));
+            () => fixture.Commands.SendTemplateAsync(conversationId, actor, own.Id, ["João", "45\n21"]));
 
         Assert.Contains("Modelo não encontrado", unknown.Message);
         Assert.Contains("Modelo não encontrado", wrongChannel.Message);
@@ -354,7 +354,7 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
         Assert.Contains("quebras de linha", newline.Message);
         Assert.Equal(countBefore, (await fixture.MessagesAsync(channel.Id)).Count);
         // Free text stays blocked while the window is closed.
-        await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Conversations.ReplyAsync(conversationId, actor, "Oi?"));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Commands.ReplyAsync(conversationId, actor, "Oi?"));
     }
 
     [Fact]
@@ -362,11 +362,11 @@ public class WhatsAppTemplateTests(ProviderFixture fixture) : IClassFixture<Prov
     {
         var telegram = await fixture.AddChannelAsync(ChannelType.Telegram,
             new TelegramSettings { BotToken = "123:abc", ApiBaseUrl = fixture.Provider.BaseUrl, WebhookSecretToken = "s" });
-        var received = await fixture.Conversations.ReceiveAsync(new InboundMessage(telegram.Id, "884512", "Pedro", "tg-1", "Oi"));
+        var received = await fixture.Inbound.ReceiveAsync(new InboundMessage(telegram.Id, "884512", "Pedro", "tg-1", "Oi"));
         var whatsApp = await ChannelAsync();
         var template = await SyncOrderTemplateAsync(whatsApp);
 
-        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Conversations.SendTemplateAsync(
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => fixture.Commands.SendTemplateAsync(
             received.ConversationId!.Value, new Actor(null, "Ana"), template.Id, ["a", "b"]));
 
         Assert.Contains("só são enviados por canais do WhatsApp", refused.Message);

@@ -64,7 +64,7 @@ public partial class WidgetChat
     private string? VisitorEmail { get; set; }
 
     [Inject] private IDbContextFactory<TalkToMeDbContext> DbFactory { get; set; } = default!;
-    [Inject] private ConversationService Conversations { get; set; } = default!;
+    [Inject] private InboundWriter Inbound { get; set; } = default!;
     [Inject] private InboxEventHub Events { get; set; } = default!;
     [Inject] private VisitorTokens Tokens { get; set; } = default!;
     [Inject] private WidgetRateLimiter RateLimiter { get; set; } = default!;
@@ -194,7 +194,7 @@ public partial class WidgetChat
         {
             var isNew = _visitor is null;
             _visitor ??= new Visitor(_channelId, VisitorTokens.NewVisitorId());
-            var result = await Conversations.ReceiveAsync(new InboundMessage(
+            var result = await Inbound.ReceiveAsync(new InboundMessage(
                 _channelId,
                 _visitor.ExternalId,
                 string.IsNullOrWhiteSpace(VisitorName) ? "Visitante do site" : VisitorName.Trim(),

@@ -26,7 +26,7 @@ public static class EmailWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, EmailThreads threads, UnprocessedDeliveryService unprocessed, TimeProvider time,
+        InboundWriter inbound, EmailThreads threads, UnprocessedDeliveryService unprocessed, TimeProvider time,
         CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Email, publicKey, cancellationToken);
@@ -117,7 +117,7 @@ public static class EmailWebhookEndpoints
         InboundResult result;
         try
         {
-            result = await conversations.ReceiveAsync(new InboundMessage(channel.Id, mail.FromAddress, mail.FromName, mail.MessageId,
+            result = await inbound.ReceiveAsync(new InboundMessage(channel.Id, mail.FromAddress, mail.FromName, mail.MessageId,
                 mail.Text, ContactEmail: mail.FromAddress, ConversationId: conversationId, StartNewConversation: conversationId is null,
                 Subject: mail.Subject.Length == 0 ? "(sem assunto)" : mail.Subject), cancellationToken);
         }

@@ -102,7 +102,7 @@ public static class ProviderWebhook
     /// content) joins <paramref name="unreadable"/> and the others go on: the provider must not redeliver the lot for days.
     /// <paramref name="stored"/> hears of each message stored now (not duplicates), after its commit.
     /// </summary>
-    public static async Task<(IResult? Refusal, int Accepted)> ReceiveAllAsync(ConversationService conversations,
+    public static async Task<(IResult? Refusal, int Accepted)> ReceiveAllAsync(InboundWriter inbound,
         IEnumerable<InboundMessage> messages, List<UnreadableEvent> unreadable, CancellationToken cancellationToken,
         Action<InboundMessage, InboundResult>? stored = null)
     {
@@ -112,7 +112,7 @@ public static class ProviderWebhook
             InboundResult result;
             try
             {
-                result = await conversations.ReceiveAsync(message, cancellationToken);
+                result = await inbound.ReceiveAsync(message, cancellationToken);
             }
             catch (ConversationRuleException ex)
             {

@@ -24,7 +24,7 @@ public static class SmsWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, DeliveryStatusService statuses, IOptions<PublicUrlOptions> publicUrls,
+        InboundWriter inbound, DeliveryStatusService statuses, IOptions<PublicUrlOptions> publicUrls,
         UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Sms, publicKey, cancellationToken);
@@ -90,7 +90,7 @@ public static class SmsWebhookEndpoints
         else if (parsed.Message is { } message)
         {
             var unreadable = new List<UnreadableEvent>();
-            var (refused, _) = await ProviderWebhook.ReceiveAllAsync(conversations, [message], unreadable, cancellationToken);
+            var (refused, _) = await ProviderWebhook.ReceiveAllAsync(inbound, [message], unreadable, cancellationToken);
             await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
             if (refused is not null)
             {

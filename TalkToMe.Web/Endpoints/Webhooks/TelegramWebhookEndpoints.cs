@@ -21,7 +21,7 @@ public static class TelegramWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
+        InboundWriter inbound, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Telegram, publicKey, cancellationToken);
         if (channel is null)
@@ -72,7 +72,7 @@ public static class TelegramWebhookEndpoints
         InboundResult result;
         try
         {
-            result = await conversations.ReceiveAsync(update.Message, cancellationToken);
+            result = await inbound.ReceiveAsync(update.Message, cancellationToken);
         }
         catch (ConversationRuleException ex)
         {

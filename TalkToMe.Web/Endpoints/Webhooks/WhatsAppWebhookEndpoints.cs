@@ -42,7 +42,7 @@ public static class WhatsAppWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        ConversationService conversations, DeliveryStatusService statuses, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
+        InboundWriter inbound, DeliveryStatusService statuses, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.WhatsApp, publicKey, cancellationToken);
         if (channel is null)
@@ -81,7 +81,7 @@ public static class WhatsAppWebhookEndpoints
         }
 
         var unreadable = events.Unreadable.ToList();
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(conversations, events.Messages, unreadable, cancellationToken);
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(inbound, events.Messages, unreadable, cancellationToken);
         await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {

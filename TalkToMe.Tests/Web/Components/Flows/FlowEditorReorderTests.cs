@@ -61,8 +61,9 @@ public sealed class FlowEditorReorderTests : IAsyncLifetime
 
         cut.Find("button[aria-label='Subir o passo 2']").Click();
 
-        Assert.Equal(["Passo 1 · Pergunta", "Passo 2 · Mensagem", "Passo 3 · Menu"],
-            cut.FindAll("[data-testid=flow-step-title]").Select(t => t.TextContent));
+        // MudBlazor's button handles the click asynchronously: the new order shows on the render after it.
+        cut.WaitForAssertion(() => Assert.Equal(["Passo 1 · Pergunta", "Passo 2 · Mensagem", "Passo 3 · Menu"],
+            cut.FindAll("[data-testid=flow-step-title]").Select(t => t.TextContent)));
         await cut.Find("form[data-testid=flow-form]").SubmitAsync();
 
         var saved = await StoredStepsAsync(flowId);
@@ -85,6 +86,7 @@ public sealed class FlowEditorReorderTests : IAsyncLifetime
 
         cut.Find("button[aria-label='Descer o passo 1']").Click();
         cut.Find("button[aria-label='Descer o passo 2']").Click();
+        cut.WaitForAssertion(() => Assert.Equal("Passo 3 · Mensagem", cut.FindAll("[data-testid=flow-step-title]")[2].TextContent));
         await cut.Find("form[data-testid=flow-form]").SubmitAsync();
 
         var saved = await StoredStepsAsync(flowId);

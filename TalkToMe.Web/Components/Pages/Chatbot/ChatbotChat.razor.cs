@@ -38,7 +38,7 @@ public sealed partial class ChatbotChat : IDisposable
     private IDbContextFactory<TalkToMeDbContext> DbFactory { get; set; } = default!;
 
     [Inject]
-    private ConversationService Conversations { get; set; } = default!;
+    private InboundWriter Inbound { get; set; } = default!;
 
     [Inject]
     private InboxEventHub Events { get; set; } = default!;
@@ -124,7 +124,7 @@ public sealed partial class ChatbotChat : IDisposable
         }
 
         _errors = [];
-        var result = await Conversations.ReceiveAsync(new InboundMessage(ChannelId, _externalId, $"{_userName} (teste)",
+        var result = await Inbound.ReceiveAsync(new InboundMessage(ChannelId, _externalId, $"{_userName} (teste)",
             Guid.NewGuid().ToString("N"), text));
         if (result.Outcome != InboundOutcome.Accepted)
         {

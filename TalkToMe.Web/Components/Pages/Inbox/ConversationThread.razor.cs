@@ -31,7 +31,8 @@ public partial class ConversationThread
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     [Inject] private InboxLookups Lookups { get; set; } = default!;
-    [Inject] private ConversationService Conversations { get; set; } = default!;
+    [Inject] private ConversationCommands Commands { get; set; } = default!;
+    [Inject] private MacroRunner Macros { get; set; } = default!;
     [Inject] private LabelService LabelService { get; set; } = default!;
     [Inject] private MacroService MacroService { get; set; } = default!;
     [Inject] private CannedResponseService CannedService { get; set; } = default!;
@@ -143,17 +144,17 @@ public partial class ConversationThread
     {
         if (_header is { UnreadCount: > 0 })
         {
-            await Conversations.MarkReadAsync(ConversationId);
+            await Commands.MarkReadAsync(ConversationId);
         }
     }
 
-    private Task AssignAsync(string? agentId) => RunAsync(() => Conversations.AssignAsync(ConversationId, _actor!, agentId));
+    private Task AssignAsync(string? agentId) => RunAsync(() => Commands.AssignAsync(ConversationId, _actor!, agentId));
 
-    private Task PriorityAsync(ConversationPriority priority) => RunAsync(() => Conversations.SetPriorityAsync(ConversationId, _actor!, priority));
+    private Task PriorityAsync(ConversationPriority priority) => RunAsync(() => Commands.SetPriorityAsync(ConversationId, _actor!, priority));
 
-    private Task ResolveAsync() => RunAsync(() => Conversations.ResolveAsync(ConversationId, _actor!));
+    private Task ResolveAsync() => RunAsync(() => Commands.ResolveAsync(ConversationId, _actor!));
 
-    private Task ReopenAsync() => RunAsync(() => Conversations.ReopenAsync(ConversationId, _actor!));
+    private Task ReopenAsync() => RunAsync(() => Commands.ReopenAsync(ConversationId, _actor!));
 
     private Task SnoozeAsync(string choice)
     {
@@ -165,20 +166,20 @@ public partial class ConversationThread
             { } minutes when int.TryParse(minutes, out var m) => now.AddMinutes(m),
             _ => null,
         };
-        return until is { } at ? RunAsync(() => Conversations.SnoozeAsync(ConversationId, _actor!, at)) : Task.CompletedTask;
+        return until is { } at ? RunAsync(() => Commands.SnoozeAsync(ConversationId, _actor!, at)) : Task.CompletedTask;
     }
 
-    private Task AddLabelAsync(int labelId) => RunAsync(() => Conversations.AddLabelAsync(ConversationId, _actor!, labelId));
+    private Task AddLabelAsync(int labelId) => RunAsync(() => Commands.AddLabelAsync(ConversationId, _actor!, labelId));
 
-    private Task RemoveLabelAsync(int labelId) => RunAsync(() => Conversations.RemoveLabelAsync(ConversationId, _actor!, labelId));
+    private Task RemoveLabelAsync(int labelId) => RunAsync(() => Commands.RemoveLabelAsync(ConversationId, _actor!, labelId));
 
-    private Task RunMacroAsync(int macroId) => RunAsync(() => Conversations.RunMacroAsync(ConversationId, _actor!, macroId));
+    private Task RunMacroAsync(int macroId) => RunAsync(() => Macros.RunAsync(ConversationId, _actor!, macroId));
 
-    private Task RetryAsync(long messageId) => RunAsync(() => Conversations.RetryAsync(messageId, _actor!));
+    private Task RetryAsync(long messageId) => RunAsync(() => Commands.RetryAsync(messageId, _actor!));
 
     private async Task MarkUnreadAsync()
     {
-        await RunAsync(() => Conversations.MarkUnreadAsync(ConversationId));
+        await RunAsync(() => Commands.MarkUnreadAsync(ConversationId));
         if (_error is null)
         {
             // Staying on the conversation would mark it read again at the next message.

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Conversations.Search;
 
 namespace TalkToMe.Web.Components.Pages.Inbox;
 
@@ -20,6 +21,7 @@ public partial class Inbox
     // of this window (they stay reachable through "Carregar mais"), so a page open all day keeps a list of this size.
     private int _window = InboxQuery.DefaultPageSize;
     private InboxFilter _filter = new();
+    private SearchTerms? _searchTerms;
     private InboxCursor? _next;
     private bool _loaded;
     private DateTime _now;
@@ -110,6 +112,7 @@ public partial class Inbox
     private async Task ChangeFilterAsync(InboxFilter filter)
     {
         _filter = filter;
+        _searchTerms = SearchTerms.Parse(filter.Search) is { IsEmpty: false } terms ? terms : null;
         await ReloadAsync();
     }
 

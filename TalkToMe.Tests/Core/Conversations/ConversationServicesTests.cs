@@ -12,12 +12,16 @@ using TalkToMe.Tests.Support;
 
 namespace TalkToMe.Tests.Core.Conversations;
 
-public sealed class ConversationServiceTests : IAsyncLifetime
+/// <summary>
+/// The conversation services together on a real database, as a conversation lives through them: the inbound writer, the
+/// agent's commands, starting a conversation, macros and snooze wake-ups (TestConversations wires them as the app does).
+/// </summary>
+public sealed class ConversationServicesTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(TestData.Now);
     private readonly List<InboxEvent> _published = [];
     private TestDatabase _database = null!;
-    private ConversationService _service = null!;
+    private TestConversations _conversations = null!;
     private RecordingFlows _flows = null!;
     private OutboxSignal _outbox = null!;
     private KeepAliveSignal _keepAlive = null!;
@@ -32,7 +36,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         _flows = new RecordingFlows();
         _outbox = new OutboxSignal();
         _keepAlive = new KeepAliveSignal();
-        _service = new ConversationService(_database.Factory, hub, _outbox, _flows, _time, _keepAlive);
+        _conversations = new TestConversations(_database, hub, _time, _flows, _outbox, _keepAlive);
         await using var db = _database.NewContext();
         _channel = await db.AddChannelAsync("API Loja");
         db.Users.Add(new AppUser { Id = "ana-id", UserName = "ana@x", Email = "ana@x", DisplayName = "Ana" });
@@ -49,7 +53,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
 
     private async Task<int> ReceiveNewAsync(string contact = "c-1")
     {
-        var result = await _service.ReceiveAsync(Inbound(contact: contact));
+        var result = await _conversations.Inbound.ReceiveAsync(Inbound(contact: contact));
         return result.ConversationId!.Value;
     }
 
@@ -83,11 +87,11 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         }
 
         var id = await ReceiveNewAsync("5511999990000");
-        await _service.ReplyAsync(id, _ana, "Dentro da janela");
+        await _conversations.Commands.ReplyAsync(id, _ana, "Dentro da janela");
         _time.Advance(TimeSpan.FromHours(25));
 
-        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReplyAsync(id, _ana, "Fora da janela"));
-        await _service.AddNoteAsync(id, _ana, "Nota ainda pode");
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ReplyAsync(id, _ana, "Fora da janela"));
+        await _conversations.Commands.AddNoteAsync(id, _ana, "Nota ainda pode");
 
         Assert.Equal(ReplyWindow.ClosedMessage, refused.Message);
         var thread = await ThreadAsync(id);
@@ -98,7 +102,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_NewContact_CreatesContactConversationAndMessageAndRunsEntryFlow()
     {
-        var result = await _service.ReceiveAsync(Inbound("Olá, preciso de ajuda", "ext-1"));
+        var result = await _conversations.Inbound.ReceiveAsync(Inbound("Olá, preciso de ajuda", "ext-1"));
 
         Assert.Equal(InboundOutcome.Accepted, result.Outcome);
         Assert.True(result.StartedConversation);
@@ -116,8 +120,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_SecondMessage_ContinuesConversationAndCallsFlowHook()
     {
-        var first = await _service.ReceiveAsync(Inbound("Um"));
-        var second = await _service.ReceiveAsync(Inbound("Dois"));
+        var first = await _conversations.Inbound.ReceiveAsync(Inbound("Um"));
+        var second = await _conversations.Inbound.ReceiveAsync(Inbound("Dois"));
 
         Assert.Equal(first.ConversationId, second.ConversationId);
         Assert.False(second.StartedConversation);
@@ -128,10 +132,10 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_DuplicateExternalId_ReturnsSameIdsAndStoresNothing()
     {
-        var first = await _service.ReceiveAsync(Inbound("Um", "ext-9"));
+        var first = await _conversations.Inbound.ReceiveAsync(Inbound("Um", "ext-9"));
         _published.Clear();
 
-        var again = await _service.ReceiveAsync(Inbound("Um", "ext-9"));
+        var again = await _conversations.Inbound.ReceiveAsync(Inbound("Um", "ext-9"));
 
         Assert.Equal(InboundOutcome.Duplicate, again.Outcome);
         Assert.Equal(first.ConversationId, again.ConversationId);
@@ -143,7 +147,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_ConcurrentDuplicates_StoreOneMessage()
     {
-        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _service.ReceiveAsync(Inbound("Um", "same")))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => _conversations.Inbound.ReceiveAsync(Inbound("Um", "same")))));
 
         Assert.Single(results, r => r.Outcome == InboundOutcome.Accepted);
         Assert.All(results, r => Assert.Equal(results[0].MessageId, r.MessageId));
@@ -156,7 +160,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         await SetChannelAsync(c => c.SetSwitches(isActive: false, allowsActiveContact: false));
 
-        var result = await _service.ReceiveAsync(Inbound("Oi", "x"));
+        var result = await _conversations.Inbound.ReceiveAsync(Inbound("Oi", "x"));
 
         Assert.Equal(InboundOutcome.ChannelInactive, result.Outcome);
         await using var db = _database.NewContext();
@@ -168,9 +172,9 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_WhenChannelDeletedOrMissing_ReturnsNotFoundAndStoresNothing()
     {
-        Assert.Equal(InboundOutcome.ChannelNotFound, (await _service.ReceiveAsync(Inbound(channelId: 999))).Outcome);
+        Assert.Equal(InboundOutcome.ChannelNotFound, (await _conversations.Inbound.ReceiveAsync(Inbound(channelId: 999))).Outcome);
         await SetChannelAsync(c => c.Delete(TestData.Now));
-        Assert.Equal(InboundOutcome.ChannelNotFound, (await _service.ReceiveAsync(Inbound())).Outcome);
+        Assert.Equal(InboundOutcome.ChannelNotFound, (await _conversations.Inbound.ReceiveAsync(Inbound())).Outcome);
         await using var db = _database.NewContext();
         Assert.Equal(0, await db.Messages.CountAsync());
     }
@@ -178,16 +182,16 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     [Fact]
     public async Task Receive_EmptyText_IsRefused()
     {
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReceiveAsync(Inbound("  ")));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Inbound.ReceiveAsync(Inbound("  ")));
     }
 
     [Fact]
     public async Task Receive_AfterResolve_StartsNewConversation()
     {
         var id = await ReceiveNewAsync();
-        await _service.ResolveAsync(id, _ana);
+        await _conversations.Commands.ResolveAsync(id, _ana);
 
-        var next = await _service.ReceiveAsync(Inbound("De novo"));
+        var next = await _conversations.Inbound.ReceiveAsync(Inbound("De novo"));
 
         Assert.NotEqual(id, next.ConversationId);
         Assert.True(next.StartedConversation);
@@ -197,9 +201,9 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     public async Task Receive_WhileSnoozed_ReopensConversation()
     {
         var id = await ReceiveNewAsync();
-        await _service.SnoozeAsync(id, _ana, TestData.Now.AddHours(2));
+        await _conversations.Commands.SnoozeAsync(id, _ana, TestData.Now.AddHours(2));
 
-        var next = await _service.ReceiveAsync(Inbound("Voltei"));
+        var next = await _conversations.Inbound.ReceiveAsync(Inbound("Voltei"));
 
         Assert.Equal(id, next.ConversationId);
         var conversation = await ConversationAsync(id);
@@ -227,7 +231,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         var id = await ReceiveNewAsync();
         _published.Clear();
 
-        var reply = await _service.ReplyAsync(id, _ana, "Já vou verificar");
+        var reply = await _conversations.Commands.ReplyAsync(id, _ana, "Já vou verificar");
 
         Assert.Equal(DeliveryStatus.Pending, reply.DeliveryStatus);
         Assert.NotNull(reply.DeliveryId);
@@ -242,8 +246,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     public async Task Reply_EmptyTextOrUnknownConversation_IsRefused()
     {
         var id = await ReceiveNewAsync();
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReplyAsync(id, _ana, " "));
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReplyAsync(12345, _ana, "Oi"));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ReplyAsync(id, _ana, " "));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ReplyAsync(12345, _ana, "Oi"));
         Assert.Single(await ThreadAsync(id));
     }
 
@@ -253,7 +257,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         var id = await ReceiveNewAsync();
         await SetChannelAsync(c => c.SetSwitches(false, false));
 
-        var error = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReplyAsync(id, _ana, "Oi"));
+        var error = await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ReplyAsync(id, _ana, "Oi"));
 
         Assert.Contains("não está ativo", error.Message);
     }
@@ -263,7 +267,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         var id = await ReceiveNewAsync();
 
-        var note = await _service.AddNoteAsync(id, _ana, "Cliente VIP");
+        var note = await _conversations.Commands.AddNoteAsync(id, _ana, "Cliente VIP");
 
         Assert.Equal(MessageKind.PrivateNote, note.Kind);
         Assert.Equal(DeliveryStatus.None, note.DeliveryStatus);
@@ -276,10 +280,10 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         var id = await ReceiveNewAsync();
 
-        await _service.AssignAsync(id, new Actor("joao-id", "João"), "ana-id");
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.AssignAsync(id, _ana, "nobody"));
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.AssignAsync(id, _ana, "off-id"));
-        await _service.AssignAsync(id, _ana, null);
+        await _conversations.Commands.AssignAsync(id, new Actor("joao-id", "João"), "ana-id");
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.AssignAsync(id, _ana, "nobody"));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.AssignAsync(id, _ana, "off-id"));
+        await _conversations.Commands.AssignAsync(id, _ana, null);
 
         Assert.Null((await ConversationAsync(id)).AssigneeId);
         Assert.Equal(["Atribuída a Ana por João", "Atribuição removida por Ana"], await ActivitiesAsync(id));
@@ -295,26 +299,26 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         var id = await ReceiveNewAsync();
 
-        await _service.ResolveAsync(id, _ana);
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ResolveAsync(id, _ana));
+        await _conversations.Commands.ResolveAsync(id, _ana);
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ResolveAsync(id, _ana));
         Assert.Equal(ConversationStatus.Resolved, (await ConversationAsync(id)).Status);
         Assert.Equal([id], _flows.Resolved);
-        await _service.ReopenAsync(id, _ana);
+        await _conversations.Commands.ReopenAsync(id, _ana);
 
         Assert.Equal(ConversationStatus.Open, (await ConversationAsync(id)).Status);
         Assert.Equal(["Conversa resolvida por Ana", "Conversa reaberta por Ana"], await ActivitiesAsync(id));
         // Hub clients get the data with the event, to render the line in their own language.
         Assert.Contains(_published, e => e is MessageAdded { Activity: { Kind: ActivityKind.Resolved, Actor: "Ana" } });
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.ReopenAsync(id, _ana));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.ReopenAsync(id, _ana));
     }
 
     [Fact]
     public async Task Snooze_InThePastIsRefused_FutureShowsBrasiliaTime()
     {
         var id = await ReceiveNewAsync();
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.SnoozeAsync(id, _ana, TestData.Now.AddMinutes(-1)));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.SnoozeAsync(id, _ana, TestData.Now.AddMinutes(-1)));
 
-        await _service.SnoozeAsync(id, _ana, new DateTime(2026, 11, 22, 17, 0, 0, DateTimeKind.Utc));
+        await _conversations.Commands.SnoozeAsync(id, _ana, new DateTime(2026, 11, 22, 17, 0, 0, DateTimeKind.Utc));
 
         var conversation = await ConversationAsync(id);
         Assert.Equal(ConversationStatus.Snoozed, conversation.Status);
@@ -330,15 +334,15 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         var due = await ReceiveNewAsync("a");
         var later = await ReceiveNewAsync("b");
-        await _service.SnoozeAsync(due, _ana, TestData.Now.AddMinutes(10));
-        await _service.SnoozeAsync(later, _ana, TestData.Now.AddHours(10));
+        await _conversations.Commands.SnoozeAsync(due, _ana, TestData.Now.AddMinutes(10));
+        await _conversations.Commands.SnoozeAsync(later, _ana, TestData.Now.AddHours(10));
         _time.Advance(TimeSpan.FromMinutes(11));
 
-        Assert.Equal(1, await _service.WakeSnoozedAsync());
+        Assert.Equal(1, await _conversations.Snoozes.WakeDueAsync());
 
         Assert.Equal(ConversationStatus.Open, (await ConversationAsync(due)).Status);
         Assert.Equal(ConversationStatus.Snoozed, (await ConversationAsync(later)).Status);
-        Assert.Equal(TestData.Now.AddHours(10), await _service.NextSnoozeEndAsync());
+        Assert.Equal(TestData.Now.AddHours(10), await _conversations.Snoozes.NextEndAsync());
         Assert.Contains("Conversa reaberta: fim do adiamento", await ActivitiesAsync(due));
         Assert.Contains(new ActivityData(ActivityKind.SnoozeEnded), await ActivityDataAsync(due));
     }
@@ -353,12 +357,12 @@ public sealed class ConversationServiceTests : IAsyncLifetime
             labelId = (await db.Labels.SingleAsync()).Id;
         }
 
-        await _service.SetPriorityAsync(id, _ana, ConversationPriority.High);
-        await _service.AddLabelAsync(id, _ana, labelId);
-        await _service.AddLabelAsync(id, _ana, labelId);
+        await _conversations.Commands.SetPriorityAsync(id, _ana, ConversationPriority.High);
+        await _conversations.Commands.AddLabelAsync(id, _ana, labelId);
+        await _conversations.Commands.AddLabelAsync(id, _ana, labelId);
         Assert.Single((await ConversationAsync(id)).Labels);
-        await _service.RemoveLabelAsync(id, _ana, labelId);
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.AddLabelAsync(id, _ana, 999));
+        await _conversations.Commands.RemoveLabelAsync(id, _ana, labelId);
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.AddLabelAsync(id, _ana, 999));
 
         Assert.Equal(ConversationPriority.High, (await ConversationAsync(id)).Priority);
         Assert.Empty((await ConversationAsync(id)).Labels);
@@ -376,11 +380,11 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     public async Task MarkReadAndUnread_ChangeUnreadCount()
     {
         var id = await ReceiveNewAsync();
-        await _service.ReceiveAsync(Inbound("Mais"));
+        await _conversations.Inbound.ReceiveAsync(Inbound("Mais"));
 
-        await _service.MarkReadAsync(id);
+        await _conversations.Commands.MarkReadAsync(id);
         Assert.Equal(0, (await ConversationAsync(id)).UnreadCount);
-        await _service.MarkUnreadAsync(id);
+        await _conversations.Commands.MarkUnreadAsync(id);
         Assert.Equal(1, (await ConversationAsync(id)).UnreadCount);
     }
 
@@ -388,8 +392,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     public async Task Retry_RequeuesOnlyFailedOutgoingMessages()
     {
         var id = await ReceiveNewAsync();
-        var reply = await _service.ReplyAsync(id, _ana, "Oi");
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.RetryAsync(reply.Id, _ana));
+        var reply = await _conversations.Commands.ReplyAsync(id, _ana, "Oi");
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.RetryAsync(reply.Id, _ana));
         await using (var db = _database.NewContext())
         {
             var stored = await db.Messages.SingleAsync(m => m.Id == reply.Id);
@@ -398,21 +402,21 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         }
 
         _published.Clear();
-        await _service.RetryAsync(reply.Id, _ana);
+        await _conversations.Commands.RetryAsync(reply.Id, _ana);
 
         var retried = (await ThreadAsync(id)).Single(m => m.Id == reply.Id);
         Assert.Equal(DeliveryStatus.Pending, retried.DeliveryStatus);
         Assert.Null(retried.FailureReason);
         Assert.Contains(_published, e => e is MessageUpdated u && u.MessageId == reply.Id);
-        var note = await _service.AddNoteAsync(id, _ana, "nota");
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.RetryAsync(note.Id, _ana));
+        var note = await _conversations.Commands.AddNoteAsync(id, _ana, "nota");
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Commands.RetryAsync(note.Id, _ana));
     }
 
     [Fact]
     public async Task Start_ThroughChannelWithoutContatoAtivo_IsRefused()
     {
         var error = await Assert.ThrowsAsync<ConversationRuleException>(
-            () => _service.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo", "Olá"));
+            () => _conversations.Starter.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo", "Olá"));
 
         Assert.Contains("Contato ativo", error.Message);
         await using var db = _database.NewContext();
@@ -425,7 +429,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         await SetChannelAsync(c => c.SetSwitches(false, true));
 
         await Assert.ThrowsAsync<ConversationRuleException>(
-            () => _service.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo", "Olá"));
+            () => _conversations.Starter.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo", "Olá"));
     }
 
     [Fact]
@@ -433,7 +437,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
     {
         await SetChannelAsync(c => c.SetSwitches(true, true));
 
-        var id = await _service.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo cliente", "Olá, tudo bem?");
+        var id = await _conversations.Starter.StartAsync(_ana, _channel.Id, null, "+5511999990000", "Novo cliente", "Olá, tudo bem?");
 
         var conversation = await ConversationAsync(id);
         Assert.Equal("ana-id", conversation.AssigneeId);
@@ -443,8 +447,8 @@ public sealed class ConversationServiceTests : IAsyncLifetime
         Assert.Empty(_flows.Started);
 
         // The same identity again continues the open conversation, and an existing contact needs an identity on the channel.
-        Assert.Equal(id, await _service.StartAsync(_ana, _channel.Id, null, "+5511999990000", null, "Outra"));
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.StartAsync(_ana, _channel.Id, 9999, null, null, "Oi"));
+        Assert.Equal(id, await _conversations.Starter.StartAsync(_ana, _channel.Id, null, "+5511999990000", null, "Outra"));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Starter.StartAsync(_ana, _channel.Id, 9999, null, null, "Oi"));
     }
 
     [Fact]
@@ -459,7 +463,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
             new MacroAction(MacroActionType.Assign, "joao-id"),
             new MacroAction(MacroActionType.Resolve, null));
 
-        await _service.RunMacroAsync(id, _ana, macroId);
+        await _conversations.Macros.RunAsync(id, _ana, macroId);
 
         var conversation = await ConversationAsync(id);
         Assert.Equal(ConversationStatus.Resolved, conversation.Status);
@@ -490,7 +494,7 @@ public sealed class ConversationServiceTests : IAsyncLifetime
             new MacroAction(MacroActionType.Assign, "ninguem"));
         _published.Clear();
 
-        await Assert.ThrowsAsync<ConversationRuleException>(() => _service.RunMacroAsync(id, _ana, macroId));
+        await Assert.ThrowsAsync<ConversationRuleException>(() => _conversations.Macros.RunAsync(id, _ana, macroId));
 
         Assert.Empty((await ConversationAsync(id)).Labels);
         Assert.Single(await ThreadAsync(id));

@@ -1,0 +1,165 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Flows;
+using TalkToMe.Core.Messaging;
+
+namespace TalkToMe.Core.Conversations;
+
+/// <summary>
+/// What an agent does to a conversation from the inbox. One unit of work per call (the conversation's row locked first on
+/// PostgreSQL); the rules live on the entities, which say what happened as an activity line; the unit publishes the events
+/// and wakes the dispatcher, Keep Alive or the snooze service after the commit. Outgoing messages are stored as pending for
+/// the dispatcher (DESIGN "Outbound").
+/// </summary>
+public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time)
+{
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>An agent's reply, sent through the channel the customer used.</summary>
+    public Task<Message> ReplyAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
+    {
+        var content = MessageText.Require(text);
+        return units.ChangeConversationAsync(conversationId, (unit, conversation) =>
+        {
+            conversation.Channel.RequireCanSend();
+            if (!ReplyWindow.IsOpen(conversation, Now))
+            {
+                throw new ConversationRuleException(ReplyWindow.ClosedMessage);
+            }
+
+            return Task.FromResult(Reply(unit, conversation, agent, content));
+        }, cancellationToken);
+    }
+
+    /// <summary>A WhatsApp message template (what WhatsApp accepts when the 24-hour window is closed), see <see cref="TemplateReply"/>.</summary>
+    public Task<Message> SendTemplateAsync(int conversationId, Actor agent, int templateId, IReadOnlyList<string> values,
+        CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, (unit, conversation) =>
+        {
+            conversation.Channel.RequireCanSend();
+            return TemplateReply.AddAsync(unit, conversation, conversation.Channel, agent, templateId, values, Now, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>A private note: visible to agents only, never sent.</summary>
+    public Task<Message> AddNoteAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
+    {
+        var content = MessageText.Require(text);
+        return units.ChangeConversationAsync(conversationId,
+            (unit, conversation) => Task.FromResult(AddNote(unit, conversation, agent, content)), cancellationToken);
+    }
+
+    public Task AssignAsync(int conversationId, Actor actor, string? assigneeId, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId,
+            (unit, conversation) => AssignAsync(unit, conversation, actor, assigneeId, cancellationToken), cancellationToken);
+
+    public Task ResolveAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId,
+            (unit, conversation) => ResolveAsync(unit, conversation, actor, cancellationToken), cancellationToken);
+
+    public Task ReopenAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId,
+            (unit, conversation) => unit.Record(conversation, conversation.Reopen(actor), Now), cancellationToken);
+
+    public Task SnoozeAsync(int conversationId, Actor actor, DateTime until, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, (unit, conversation) => Snooze(unit, conversation, actor, until), cancellationToken);
+
+    public Task SetPriorityAsync(int conversationId, Actor actor, ConversationPriority priority, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId,
+            (unit, conversation) => unit.Record(conversation, conversation.SetPriority(priority, actor), Now), cancellationToken);
+
+    public Task AddLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, async (unit, conversation) =>
+        {
+            var label = await LabelAsync(unit, labelId, cancellationToken);
+            unit.Record(conversation, conversation.AddLabel(label, actor), Now);
+            return true;
+        }, cancellationToken);
+
+    public Task RemoveLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, async (unit, conversation) =>
+        {
+            var label = await LabelAsync(unit, labelId, cancellationToken);
+            unit.Record(conversation, conversation.RemoveLabel(label, actor), Now);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Opening a conversation reads it; no activity line (it would fill every thread with noise).</summary>
+    public Task MarkReadAsync(int conversationId, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, (_, conversation) => conversation.MarkRead(), cancellationToken);
+
+    public Task MarkUnreadAsync(int conversationId, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, (_, conversation) => conversation.MarkUnread(), cancellationToken);
+
+    /// <summary>Puts a failed outgoing message back in the dispatcher's queue.</summary>
+    public Task RetryAsync(long messageId, Actor actor, CancellationToken cancellationToken = default) =>
+        units.InTransactionAsync(async unit =>
+        {
+            // Against the dispatcher recording an attempt on the same row (PostgreSQL; SQLite's writer holds the database).
+            await unit.LockMessageAsync(messageId, cancellationToken);
+            var message = await unit.Db.Messages.Include(m => m.Conversation).ThenInclude(c => c.Channel)
+                .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
+                ?? throw new ConversationRuleException(ServerText.Get("Error.MessageNotFound", "Mensagem não encontrada."));
+            message.Retry(message.Conversation.Channel, Now);
+        }, cancellationToken);
+
+    // The commands on a conversation already loaded in a unit: also the steps of a macro (MacroRunner).
+
+    internal Message Reply(UnitOfWork unit, Conversation conversation, Actor agent, string content)
+    {
+        var reply = conversation.Reply(agent, content, Now);
+        unit.Db.Messages.Add(reply);
+        return reply;
+    }
+
+    internal Message AddNote(UnitOfWork unit, Conversation conversation, Actor agent, string content)
+    {
+        var note = conversation.AddNote(agent, content, Now);
+        unit.Db.Messages.Add(note);
+        return note;
+    }
+
+    internal async Task<bool> AssignAsync(UnitOfWork unit, Conversation conversation, Actor actor, string? assigneeId,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(assigneeId))
+        {
+            var unassigned = conversation.Unassign(actor);
+            unit.Record(conversation, unassigned, Now);
+            return unassigned is not null;
+        }
+
+        var assignee = await unit.Db.Users.Where(u => u.Id == assigneeId)
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.IsDeactivated })
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw new ConversationRuleException(ServerText.Get("Error.AgentNotFound", "Agente não encontrado."));
+        if (assignee.IsDeactivated)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.AssigneeDeactivated", "{0} está desativado e não pode receber conversas.", assignee.DisplayName));
+        }
+
+        var name = string.IsNullOrWhiteSpace(assignee.DisplayName) ? assignee.Email ?? assignee.Id : assignee.DisplayName;
+        unit.Record(conversation, conversation.Assign(assignee.Id, name, actor), Now);
+        return true;
+    }
+
+    /// <summary>Resolves (Keep Alive stops counting) and runs the channel's exit flow.</summary>
+    internal async Task<bool> ResolveAsync(UnitOfWork unit, Conversation conversation, Actor actor, CancellationToken cancellationToken)
+    {
+        unit.Record(conversation, conversation.Resolve(actor, Now), Now);
+        unit.WakeKeepAlive();
+        await flows.OnConversationResolvedAsync(unit.Db, conversation, cancellationToken);
+        return true;
+    }
+
+    internal void Snooze(UnitOfWork unit, Conversation conversation, Actor actor, DateTime until)
+    {
+        unit.Record(conversation, conversation.Snooze(until, Now, actor), Now);
+        unit.WakeSnooze();
+        unit.WakeKeepAlive();
+    }
+
+    private static async Task<Label> LabelAsync(UnitOfWork unit, int labelId, CancellationToken cancellationToken) =>
+        await unit.Db.Labels.FirstOrDefaultAsync(l => l.Id == labelId, cancellationToken)
+        ?? throw new ConversationRuleException(ServerText.Get("Error.LabelNotFound", "Etiqueta não encontrada."));
+}

@@ -1,0 +1,30 @@
+namespace TalkToMe.Core.Conversations;
+
+/// <summary>A message a channel adapter parsed and verified: the one shape every inbound path hands to <see cref="InboundWriter"/>.</summary>
+public sealed record InboundMessage(
+    int ChannelId,
+    string ExternalContactId,
+    string? ContactName,
+    string? ExternalMessageId,
+    string Text,
+    DateTime? SentAt = null,
+    string? ContactEmail = null,
+    string? ContactPhone = null,
+    int? ConversationId = null,
+    bool StartNewConversation = false,
+    string? Subject = null);
+
+public enum InboundOutcome
+{
+    Accepted,
+
+    /// <summary>The provider id was seen before: same answer as the first time, nothing stored.</summary>
+    Duplicate,
+
+    /// <summary>"Ativo" is off (or the channel was deleted): the caller answers 4xx, nothing is stored.</summary>
+    ChannelInactive,
+    ChannelNotFound,
+}
+
+public sealed record InboundResult(InboundOutcome Outcome, int? ConversationId = null, long? MessageId = null,
+    bool StartedConversation = false);

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace TalkToMe.Core.Conversations.Search;
+
+/// <summary>
+/// What an agent typed in the inbox search, as words: each must begin a word of the contact's name or of a message
+/// ("mari pedi" finds "Mariana: meu pedido"), in any case and with or without accents ("joao" finds "João"). The same
+/// words drive the full-text index of each engine (SQLite FTS5, PostgreSQL tsvector) and the highlight in the list.
+/// </summary>
+public sealed partial record SearchTerms
+{
+    /// <summary>More words narrow nothing a person would notice, and each one is a term of the index query.</summary>
+    public const int MaxWords = 8;
+
+    private const int MaxWordLength = 64;
+
+    private SearchTerms(IReadOnlyList<string> words) => Words = words;
+
+    /// <summary>Folded words (lower case, no accents), distinct, in the order typed.</summary>
+    public IReadOnlyList<string> Words { get; }
+
+    public bool IsEmpty => Words.Count == 0;
+
+    public static SearchTerms Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new SearchTerms([]);
+        }
+
+        var words = Word().Matches(Fold(text)).Select(m => m.Value.Length > MaxWordLength ? m.Value[..MaxWordLength] : m.Value)
+            .Distinct(StringComparer.Ordinal).Take(MaxWords).ToList();
+        return new SearchTerms(words);
+    }
+
+    /// <summary>An FTS5 query: every word as a quoted prefix (quotes keep FTS5's operators out of what people type).</summary>
+    public string ToFts5() => string.Join(" AND ", Words.Select(w => $"\"{w}\"*"));
+
+    /// <summary>A PostgreSQL tsquery text for <c>to_tsquery('simple', …)</c>: every word as a prefix.</summary>
+    public string ToTsQuery() => string.Join(" & ", Words.Select(w => w + ":*"));
+
+    /// <summary>
+    /// The text cut into runs, marking each part of a word that a search word begins (compared folded). Drives the
+    /// highlight of the contact name and the matched message in the list.
+    /// </summary>
+    public IReadOnlyList<(string Text, bool Marked)> Highlight(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || IsEmpty)
+        {
+            return string.IsNullOrEmpty(text) ? [] : [(text, false)];
+        }
+
+        var runs = new List<(string, bool)>();
+        var at = 0;
+        foreach (Match word in Word().Matches(text))
+        {
+            var folded = Fold(word.Value);
+            // Folding keeps one character per character for precomposed letters; anything else is left unmarked.
+            if (folded.Length != word.Length || Words.Where(w => folded.StartsWith(w, StringComparison.Ordinal)).MaxBy(w => w.Length) is not { } term)
+            {
+                continue;
+            }
+
+            if (word.Index > at)
+            {
+                runs.Add((text[at..word.Index], false));
+            }
+
+            runs.Add((word.Value[..term.Length], true));
+            at = word.Index + term.Length;
+        }
+
+        if (at < text.Length)
+        {
+            runs.Add((text[at..], false));
+        }
+
+        return runs;
+    }
+
+    /// <summary>
+    /// A one-line excerpt of <paramref name="text"/> of at most <paramref name="maxLength"/> characters around its first
+    /// match, with "…" where it was cut: the part of a long message that made it a result.
+    /// </summary>
+    public string Snippet(string text, int maxLength = Conversation.PreviewLength)
+    {
+        var oneLine = text.ReplaceLineEndings(" ").Trim();
+        if (oneLine.Length <= maxLength)
+        {
+            return oneLine;
+        }
+
+        var first = 0;
+        foreach (var (run, marked) in Highlight(oneLine))
+        {
+            if (marked)
+            {
+                break;
+            }
+
+            first += run.Length;
+        }
+
+        if (first >= oneLine.Length || first < maxLength / 3)
+        {
+            return Conversation.Shorten(oneLine);
+        }
+
+        // Some words of context before the match, then as much as fits.
+        var start = oneLine.LastIndexOf(' ', first - 1, Math.Min(first, 30)) is var space and > 0 ? space + 1 : first;
+        var rest = "…" + oneLine[start..];
+        return rest.Length <= maxLength ? rest : Channels.TextParts.Prefix(rest, maxLength - 1) + "…";
+    }
+
+    /// <summary>Lower case without accents, one character per precomposed character ("João" → "joao").</summary>
+    public static string Fold(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (char.IsSurrogate(c))
+            {
+                builder.Append(c);
+                continue;
+            }
+
+            var decomposed = c.ToString().Normalize(NormalizationForm.FormD);
+            var kept = false;
+            foreach (var part in decomposed)
+            {
+                if (CharUnicodeInfo.GetUnicodeCategory(part) != UnicodeCategory.NonSpacingMark && !kept)
+                {
+                    builder.Append(char.ToLowerInvariant(part));
+                    kept = true;
+                }
+            }
+
+            if (!kept)
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    private static partial Regex Word();
+}

@@ -1,0 +1,34 @@
+using TalkToMe.Core.Conversations.Search;
+
+namespace TalkToMe.Tests.Core.Conversations;
+
+public class SearchTermsTests
+{
+    [Fact]
+    public void Parse_FoldsCaseAndAccents_KeepsWordsOnly()
+    {
+        var terms = SearchTerms.Parse("  João, CONCEIÇÃO!! \"pedido\"* joão ");
+
+        Assert.Equal(["joao", "conceicao", "pedido"], terms.Words);
+        Assert.Equal("\"joao\"* AND \"conceicao\"* AND \"pedido\"*", terms.ToFts5());
+        Assert.Equal("joao:* & conceicao:* & pedido:*", terms.ToTsQuery());
+        Assert.True(SearchTerms.Parse("?! 😀").IsEmpty);
+    }
+
+    [Fact]
+    public void Highlight_MarksTheBeginningOfEachMatchingWord_InTheOriginalText()
+    {
+        var runs = SearchTerms.Parse("joa ped").Highlight("João fez o Pedido 12; pedidos não, Joana?");
+
+        Assert.Equal(
+            [("Joã", true), ("o fez o ", false), ("Ped", true), ("ido 12; ", false), ("ped", true), ("idos não, ", false), ("Joa", true), ("na?", false)],
+            runs);
+    }
+
+    [Fact]
+    public void Highlight_WithoutTerms_IsTheTextUnmarked()
+    {
+        Assert.Equal([("Olá 😀", false)], SearchTerms.Parse("").Highlight("Olá 😀"));
+        Assert.Empty(SearchTerms.Parse("x").Highlight(null));
+    }
+}
