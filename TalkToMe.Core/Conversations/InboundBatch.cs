@@ -50,12 +50,12 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
                             await unit.SaveChangesAsync(CancellationToken.None);
                         }
 
-                        fastPath.CommitMessage();
+                        await fastPath.CommitMessageAsync();
                         stored.Add((item, result));
                     }
                     catch (Exception ex)
                     {
-                        fastPath.RollbackMessage();
+                        await fastPath.RollbackMessageAsync();
                         unit.DiscardPart();
                         if (ex is DbUpdateException or DbException && item.Message.ExternalMessageId is { } externalId
                             && await FindDuplicateAsync(unit.Db, item.Message.ChannelId, externalId, CancellationToken.None) is { } duplicate)
@@ -105,7 +105,7 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
             return new InboundResult(InboundOutcome.ChannelInactive);
         }
 
-        if (fastPath.TryReceive(channel, message, flows, now) is { } stored)
+        if (await fastPath.TryReceiveAsync(channel, message, flows, now) is { } stored)
         {
             unit.Publish(stored.Events);
             if (stored.Result.Outcome == InboundOutcome.Accepted)

@@ -15,47 +15,60 @@ namespace TalkToMe.Core.Conversations;
 /// what lets one writer keep up with thousands of messages a second. When a flow holds the conversation or would start
 /// on a new one, this class answers "not mine" before it writes anything and the EF path (with the flow engine) runs.
 /// </summary>
+/// <remarks>A message to a known contact's conversation takes two commands of several statements each: the savepoint
+/// and every lookup, then the conversation's update, the message and the release. On PostgreSQL each command is one round
+/// trip to the server, and round trips, not the statements, are what the single writer waits on.</remarks>
 /// <remarks>Rows written here must equal what <see cref="Message.Incoming"/> and <see cref="Conversation.RecordIncoming"/>
 /// with <see cref="KeepAliveSchedule.OnCustomerMessage"/> would have saved; the inbound tests run both paths.</remarks>
 internal sealed class InboundFastPath : IDisposable
 {
-    private readonly DbCommand _savepoint;
+    private const string FindDuplicate = """
+        SAVEPOINT inbound;
+        SELECT "ConversationId", "Id" FROM "Messages"
+        WHERE "ChannelId" = $channel AND "Direction" = 0 AND "ExternalId" = $external LIMIT 1;
+        SELECT i."Id", c."Id", c."Name" FROM "ContactIdentities" AS i JOIN "Contacts" AS c ON c."Id" = i."ContactId"
+        WHERE i."ChannelId" = $channel AND i."ExternalId" = $contact LIMIT 1;
+        """;
+
+    private const string InsertMessage = """
+        INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderName", "Content",
+            "ExternalId", "DeliveryStatus", "DeliveryAttempts", "CreatedAt")
+        VALUES ($conversation, $channel, 0, 0, 0, $sender, $content, $external, 0, 0, $at)
+        RETURNING "Id";
+        RELEASE inbound;
+        """;
+
+    private readonly DbCommand _lookup;
+    private readonly DbCommand _lookupThread;
+    private readonly DbCommand _lookupContact;
     private readonly DbCommand _release;
     private readonly DbCommand _rollback;
-    private readonly DbCommand _findDuplicate;
-    private readonly DbCommand _findIdentity;
-    private readonly DbCommand _findConversation;
-    private readonly DbCommand _findThread;
     private readonly DbCommand _renameContact;
     private readonly DbCommand _insertContact;
     private readonly DbCommand _insertIdentity;
     private readonly DbCommand _insertConversation;
     private readonly DbCommand _insertMessage;
-    private readonly DbCommand _updateConversation;
+    private readonly DbCommand _appendMessage;
+
+    /// <summary>Whether this message's savepoint is open: set by the lookups, cleared by the release.</summary>
+    private bool _open;
 
     public InboundFastPath(DbConnection connection, DbTransaction transaction)
     {
-        _savepoint = PreparedSql.Prepare(connection, transaction, "SAVEPOINT inbound");
-        _release = PreparedSql.Prepare(connection, transaction, "RELEASE inbound");
-        _rollback = PreparedSql.Prepare(connection, transaction, "ROLLBACK TO inbound; RELEASE inbound");
-        _findDuplicate = PreparedSql.Prepare(connection, transaction, """
-            SELECT "ConversationId", "Id" FROM "Messages"
-            WHERE "ChannelId" = $channel AND "Direction" = 0 AND "ExternalId" = $external LIMIT 1
-            """);
-        _findIdentity = PreparedSql.Prepare(connection, transaction, """
-            SELECT i."Id", c."Id", c."Name" FROM "ContactIdentities" AS i JOIN "Contacts" AS c ON c."Id" = i."ContactId"
-            WHERE i."ChannelId" = $channel AND i."ExternalId" = $external LIMIT 1
-            """);
-        // Same choice as the EF path: the identity's latest conversation that is not resolved, or resolved within a day
-        // while an exit flow waits for an answer.
-        _findConversation = PreparedSql.Prepare(connection, transaction, """
+        // The lookups: duplicate, identity and then, as the EF path chooses, the identity's latest conversation that is
+        // not resolved (or resolved within a day while an exit flow waits for an answer), or the thread the message names.
+        _lookup = PreparedSql.Prepare(connection, transaction, FindDuplicate + """
             SELECT "Id", "AssigneeId", "FlowId", "FlowStepIndex" FROM "Conversations"
-            WHERE "ContactIdentityId" = $identity AND ("Status" <> 3 OR ("FlowId" IS NOT NULL AND "ResolvedAt" > $since))
+            WHERE "ContactIdentityId" = (SELECT "Id" FROM "ContactIdentities" WHERE "ChannelId" = $channel AND "ExternalId" = $contact)
+                AND ("Status" <> 3 OR ("FlowId" IS NOT NULL AND "ResolvedAt" > $since))
             ORDER BY "Id" DESC LIMIT 1
             """);
-        _findThread = PreparedSql.Prepare(connection, transaction, """
-            SELECT "Id", "AssigneeId", "FlowId", "FlowStepIndex" FROM "Conversations" WHERE "Id" = $id AND "ChannelId" = $channel
+        _lookupThread = PreparedSql.Prepare(connection, transaction, FindDuplicate + """
+            SELECT "Id", "AssigneeId", "FlowId", "FlowStepIndex" FROM "Conversations" WHERE "Id" = $thread AND "ChannelId" = $channel
             """);
+        _lookupContact = PreparedSql.Prepare(connection, transaction, FindDuplicate);
+        _release = PreparedSql.Prepare(connection, transaction, "RELEASE inbound");
+        _rollback = PreparedSql.Prepare(connection, transaction, "ROLLBACK TO inbound; RELEASE inbound");
         _renameContact = PreparedSql.Prepare(connection, transaction, """
             UPDATE "Contacts" SET "Name" = $name WHERE "Id" = $id
             """);
@@ -75,14 +88,10 @@ internal sealed class InboundFastPath : IDisposable
             VALUES ($channel, $contact, $identity, 0, 0, $at, $at, $preview, 1, $at, $stage, $due, '{}', $subject)
             RETURNING "Id"
             """);
-        _insertMessage = PreparedSql.Prepare(connection, transaction, """
-            INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderName", "Content",
-                "ExternalId", "DeliveryStatus", "DeliveryAttempts", "CreatedAt")
-            VALUES ($conversation, $channel, 0, 0, 0, $sender, $content, $external, 0, 0, $at)
-            RETURNING "Id"
-            """);
-        // Conversation.RecordIncoming (a resolved or snoozed conversation opens again) and KeepAliveSchedule.OnCustomerMessage.
-        _updateConversation = PreparedSql.Prepare(connection, transaction, """
+        _insertMessage = PreparedSql.Prepare(connection, transaction, InsertMessage);
+        // Conversation.RecordIncoming (a resolved or snoozed conversation opens again) and KeepAliveSchedule.OnCustomerMessage,
+        // then the message.
+        _appendMessage = PreparedSql.Prepare(connection, transaction, """
             UPDATE "Conversations" SET
                 "LastActivityAt" = $at, "LastCustomerMessageAt" = $at, "LastMessagePreview" = $preview,
                 "UnreadCount" = "UnreadCount" + 1,
@@ -90,35 +99,62 @@ internal sealed class InboundFastPath : IDisposable
                 "SnoozedUntil" = CASE WHEN "Status" IN (2, 3) THEN NULL ELSE "SnoozedUntil" END,
                 "Status" = CASE WHEN "Status" IN (2, 3) THEN 0 ELSE "Status" END,
                 "KeepAliveStage" = $stage, "KeepAliveDueAt" = $due
-            WHERE "Id" = $id
-            RETURNING "Status"
-            """);
+            WHERE "Id" = $conversation
+            RETURNING "Status";
+            """ + InsertMessage);
     }
 
-    /// <summary>Each message of a batch under its own savepoint: one bad message never takes the others down.</summary>
-    public void BeginMessage() => _savepoint.ExecuteNonQuery();
+    /// <summary>Each message of a batch under its own savepoint, so one bad message never takes the others down. The
+    /// savepoint is opened by <see cref="TryReceiveAsync"/>'s first command, in the same round trip as the lookups.</summary>
+    public void BeginMessage() => _open = false;
 
-    public void CommitMessage() => _release.ExecuteNonQuery();
-
-    public void RollbackMessage() => _rollback.ExecuteNonQuery();
-
-    /// <summary>Stores the message and returns its result and events, or null when the EF path must handle it (nothing written).</summary>
-    public (InboundResult Result, InboxEvent[] Events)? TryReceive(Channel channel, InboundMessage message, IConversationFlows flows,
-        DateTime now)
+    public async Task CommitMessageAsync()
     {
-        if (message.ExternalMessageId is { } externalId)
+        if (_open)
         {
-            Bind(_findDuplicate, channel.Id, externalId);
-            using var duplicate = _findDuplicate.ExecuteReader();
-            if (duplicate.Read())
-            {
-                return (new InboundResult(InboundOutcome.Duplicate, duplicate.GetInt32(0), PreparedSql.Int64(duplicate.GetValue(1))), []);
-            }
+            await _release.ExecuteNonQueryAsync();
+            _open = false;
+        }
+    }
+
+    public async Task RollbackMessageAsync()
+    {
+        if (_open)
+        {
+            await _rollback.ExecuteNonQueryAsync();
+            _open = false;
+        }
+    }
+
+    /// <summary>Stores the message and returns its result and events, or null when the EF path must handle it (nothing
+    /// written; the savepoint is open for it).</summary>
+    public async Task<(InboundResult Result, InboxEvent[] Events)?> TryReceiveAsync(Channel channel, InboundMessage message,
+        IConversationFlows flows, DateTime now)
+    {
+        var lookup = message.StartNewConversation ? _lookupContact : message.ConversationId is null ? _lookup : _lookupThread;
+        Set(lookup, ("channel", channel.Id), ("external", message.ExternalMessageId), ("contact", message.ExternalContactId));
+        if (lookup == _lookup)
+        {
+            Set(lookup, ("since", now.AddDays(-1).Ticks));
+        }
+        else if (lookup == _lookupThread)
+        {
+            Set(lookup, ("thread", message.ConversationId));
+        }
+
+        var rows = await RunAsync(lookup);
+        _open = true;
+        if (rows[0] is { } duplicate)
+        {
+            return (new InboundResult(InboundOutcome.Duplicate, Convert.ToInt32(duplicate[0]), PreparedSql.Int64(duplicate[1])), []);
         }
 
         // Decide before writing anything: a message a flow would see belongs to the EF path, where the flow engine runs.
-        var identity = FindIdentity(channel.Id, message.ExternalContactId);
-        var found = message.StartNewConversation ? null : FindConversation(message, channel.Id, identity?.Id, now);
+        var identity = rows[1] is { } i ? new Identity(PreparedSql.Int64(i[0]), PreparedSql.Int64(i[1]), (string)i[2]!) : null;
+        var found = rows.Length > 2 && rows[2] is { } c
+            ? new OpenConversation(Convert.ToInt32(c[0]), c[1] as string, c[2] is null ? null : Convert.ToInt32(c[2]),
+                c[3] is null ? null : Convert.ToInt32(c[3]))
+            : null;
         if (found is null ? flows.RunsOnStart(channel) : flows.RunsOnCustomerMessage(found.FlowId, found.FlowStepIndex))
         {
             return null;
@@ -127,80 +163,62 @@ internal sealed class InboundFastPath : IDisposable
         if (identity is null)
         {
             var name = Contact.NormalizeName(message.ContactName ?? message.ExternalContactId);
-            var contactId = PreparedSql.Int64(Bind(_insertContact, name, Contact.NormalizeDetail(message.ContactEmail),
-                Contact.NormalizeDetail(message.ContactPhone), now.Ticks).ExecuteScalar());
-            var identityId = PreparedSql.Int64(Bind(_insertIdentity, contactId, channel.Id, message.ExternalContactId).ExecuteScalar());
+            var contactId = PreparedSql.Int64(await Set(_insertContact, ("name", name), ("email", Contact.NormalizeDetail(message.ContactEmail)),
+                ("phone", Contact.NormalizeDetail(message.ContactPhone)), ("at", now.Ticks)).ExecuteScalarAsync());
+            var identityId = PreparedSql.Int64(await Set(_insertIdentity, ("contact", contactId), ("channel", channel.Id),
+                ("external", message.ExternalContactId)).ExecuteScalarAsync());
             identity = new Identity(identityId, contactId, name);
         }
         else if (!string.IsNullOrWhiteSpace(message.ContactName) && identity.ContactName == message.ExternalContactId)
         {
             // A contact first known only by id gets the name the channel later tells us.
             var name = message.ContactName.Trim();
-            Bind(_renameContact, name, identity.ContactId).ExecuteNonQuery();
+            await Set(_renameContact, ("name", name), ("id", identity.ContactId)).ExecuteNonQueryAsync();
             identity = identity with { ContactName = name };
         }
 
         // After RecordIncoming the status is Open or Pending, so only the channel decides whether Keep Alive applies.
         var keepAlive = KeepAliveSchedule.AppliesOn(channel);
         var stage = (int)(keepAlive ? KeepAliveStage.AwaitingInactivity : KeepAliveStage.None);
-        object due = keepAlive ? (now + channel.KeepAlive.InactivityTimeout).Ticks : DBNull.Value;
+        long? due = keepAlive ? (now + channel.KeepAlive.InactivityTimeout).Ticks : null;
         var preview = Conversation.Shorten(message.Text);
 
         int conversationId;
         ConversationStatus status;
         string? assigneeId;
+        DbCommand append;
         if (found is null)
         {
-            conversationId = (int)PreparedSql.Int64(Bind(_insertConversation, channel.Id, identity.ContactId, identity.Id, now.Ticks, preview,
-                stage, due, Conversation.NormalizeSubject(message.Subject)).ExecuteScalar());
+            conversationId = (int)PreparedSql.Int64(await Set(_insertConversation, ("channel", channel.Id), ("contact", identity.ContactId),
+                ("identity", identity.Id), ("at", now.Ticks), ("preview", preview), ("stage", stage), ("due", due),
+                ("subject", Conversation.NormalizeSubject(message.Subject))).ExecuteScalarAsync());
             status = ConversationStatus.Open;
             assigneeId = null;
+            append = _insertMessage;
         }
         else
         {
             conversationId = found.Id;
             assigneeId = found.AssigneeId;
-            status = (ConversationStatus)PreparedSql.Int64(Bind(_updateConversation, now.Ticks, preview, stage, due, conversationId).ExecuteScalar());
+            status = default;
+            append = Set(_appendMessage, ("preview", preview), ("stage", stage), ("due", due));
         }
 
-        var messageId = PreparedSql.Int64(Bind(_insertMessage, conversationId, channel.Id, identity.ContactName, message.Text,
-            message.ExternalMessageId, now.Ticks).ExecuteScalar());
+        Set(append, ("conversation", conversationId), ("channel", channel.Id), ("sender", identity.ContactName), ("content", message.Text),
+            ("external", message.ExternalMessageId), ("at", now.Ticks));
+        var written = await RunAsync(append);
+        _open = false;
+        if (found is not null)
+        {
+            status = (ConversationStatus)PreparedSql.Int64(written[0]![0]);
+        }
 
+        var messageId = PreparedSql.Int64(written[^1]![0]);
         return (new InboundResult(InboundOutcome.Accepted, conversationId, messageId, StartedConversation: found is null),
         [
             new ConversationChanged(conversationId, channel.Id, status, assigneeId),
             new MessageAdded(conversationId, channel.Id, messageId),
         ]);
-    }
-
-    private Identity? FindIdentity(int channelId, string externalContactId)
-    {
-        using var reader = Bind(_findIdentity, channelId, externalContactId).ExecuteReader();
-        return reader.Read() ? new Identity(PreparedSql.Int64(reader.GetValue(0)), PreparedSql.Int64(reader.GetValue(1)), reader.GetString(2)) : null;
-    }
-
-    /// <summary>The thread the message names (e-mail), else the identity's current conversation, as the EF path chooses.</summary>
-    private OpenConversation? FindConversation(InboundMessage message, int channelId, long? identityId, DateTime now)
-    {
-        DbCommand command;
-        if (message.ConversationId is { } threadId)
-        {
-            command = Bind(_findThread, threadId, channelId);
-        }
-        else if (identityId is { } id)
-        {
-            command = Bind(_findConversation, id, now.AddDays(-1).Ticks);
-        }
-        else
-        {
-            return null;
-        }
-
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new OpenConversation(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))
-            : null;
     }
 
     private sealed record Identity(long Id, long ContactId, string ContactName);
@@ -209,19 +227,48 @@ internal sealed class InboundFastPath : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _savepoint, _release, _rollback, _findDuplicate, _findIdentity, _findConversation, _findThread, _renameContact, _insertContact,
-                     _insertIdentity, _insertConversation, _insertMessage, _updateConversation })
+        foreach (var command in new[] { _lookup, _lookupThread, _lookupContact, _release, _rollback, _renameContact, _insertContact,
+                     _insertIdentity, _insertConversation, _insertMessage, _appendMessage })
         {
             command.Dispose();
         }
     }
 
-    /// <summary>Sets the command's parameters in the order they first appear in its SQL.</summary>
-    private static DbCommand Bind(DbCommand command, params object?[] values)
+    /// <summary>Runs every statement of the command and returns the first row of each one that returns rows (null when
+    /// it found none), with SQL NULL as null.</summary>
+    private static async Task<object?[]?[]> RunAsync(DbCommand command)
     {
-        for (var i = 0; i < values.Length; i++)
+        var rows = new List<object?[]?>();
+        await using var reader = await command.ExecuteReaderAsync();
+        do
         {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            if (reader.FieldCount == 0)
+            {
+                continue;
+            }
+
+            object?[]? row = null;
+            if (await reader.ReadAsync())
+            {
+                row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+            }
+
+            rows.Add(row);
+        }
+        while (await reader.NextResultAsync());
+
+        return [.. rows];
+    }
+
+    private static DbCommand Set(DbCommand command, params (string Name, object? Value)[] values)
+    {
+        foreach (var (name, value) in values)
+        {
+            PreparedSql.Parameter(command, name).Value = value ?? DBNull.Value;
         }
 
         return command;

@@ -23,7 +23,25 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
     public static DatabaseSettings Sqlite(string connectionString) =>
         new(DatabaseProvider.Sqlite, DependencyInjection.NormalizeConnectionString(connectionString));
 
-    public static DatabaseSettings PostgreSql(string connectionString) => new(DatabaseProvider.PostgreSql, connectionString);
+    /// <summary>
+    /// PostgreSQL with Npgsql's automatic preparation on unless the connection string says otherwise: without it the server
+    /// parses and plans every statement of the hot paths again on every call (measured: a third of ingest's time).
+    /// </summary>
+    public static DatabaseSettings PostgreSql(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Mentions(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return new(DatabaseProvider.PostgreSql, builder.ConnectionString);
+    }
+
+    private static bool Mentions(string connectionString, params string[] keys) =>
+        connectionString.Split(';').Select(part => part.Split('=')[0].Trim())
+            .Any(key => keys.Contains(key, StringComparer.OrdinalIgnoreCase));
 
     public void Configure(DbContextOptionsBuilder options)
     {

@@ -269,39 +269,43 @@ public sealed class KeepAliveEngine(
             }
 
             claimedAfter = watch.Elapsed;
-            await using (var rows = new KeepAliveRows(unit.Connection, unit.Transaction))
+            var rows = new KeepAliveRows(unit.Connection, unit.Transaction);
+            var inserted = new List<Message>();
+            foreach (var item in claimed.Where(c => !c.IsOpen))
             {
-                foreach (var item in claimed.Where(c => !c.IsOpen))
-                {
-                    // A snoozed or resolved conversation has no Keep Alive (normally cleared already; this is the safety net).
-                    await rows.ClearKeepAliveAsync(item.Due.ConversationId, cancellationToken);
-                }
-
-                // Inactivity, and finalization on channels without an exit flow: a few rows each, written directly.
-                foreach (var item in claimed.Where(c => c.IsOpen && !c.RunsExitFlow).OrderBy(c => c.Due.DueAt).ThenBy(c => c.Due.ConversationId))
-                {
-                    var (conversationId, channel) = (item.Due.ConversationId, item.Channel);
-                    var inactivity = item.Due.Stage == KeepAliveStage.AwaitingInactivity;
-                    var text = (inactivity ? channel.KeepAlive.InactivityMessage : channel.KeepAlive.FinalizationMessage)?.Trim();
-                    if (!string.IsNullOrEmpty(text))
-                    {
-                        var message = Message.Outgoing(conversationId, channel.Id, text, SenderType.System, null, BotMessages.KeepAliveName, now);
-                        BotMessages.DeliverIfTestChat(message, channel, now);
-                        pending |= message.DeliveryStatus == DeliveryStatus.Pending;
-                        added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(message, cancellationToken)));
-                        await rows.RecordOutgoingAsync(conversationId, text, now, cancellationToken);
-                    }
-
-                    var activity = Message.Activity(conversationId, channel.Id, inactivity ? ActivityText.KeepAliveInactivitySent : ActivityText.KeepAliveClosed, now);
-                    added.Add(new MessageAdded(conversationId, channel.Id, await rows.InsertAsync(activity, cancellationToken)) { Activity = activity.ActivityData });
-                    if (!inactivity)
-                    {
-                        await rows.ResolveAsync(conversationId, now, cancellationToken);
-                    }
-
-                    changed.Add(new ConversationChanged(conversationId, channel.Id, inactivity ? item.Status : ConversationStatus.Resolved, item.AssigneeId));
-                }
+                // A snoozed or resolved conversation has no Keep Alive (normally cleared already; this is the safety net).
+                rows.ClearKeepAliveOf(item.Due.ConversationId);
             }
+
+            // Inactivity, and finalization on channels without an exit flow: a few rows each, written directly.
+            foreach (var item in claimed.Where(c => c.IsOpen && !c.RunsExitFlow).OrderBy(c => c.Due.DueAt).ThenBy(c => c.Due.ConversationId))
+            {
+                var (conversationId, channel) = (item.Due.ConversationId, item.Channel);
+                var inactivity = item.Due.Stage == KeepAliveStage.AwaitingInactivity;
+                var text = (inactivity ? channel.KeepAlive.InactivityMessage : channel.KeepAlive.FinalizationMessage)?.Trim();
+                if (!string.IsNullOrEmpty(text))
+                {
+                    var message = Message.Outgoing(conversationId, channel.Id, text, SenderType.System, null, BotMessages.KeepAliveName, now);
+                    BotMessages.DeliverIfTestChat(message, channel, now);
+                    pending |= message.DeliveryStatus == DeliveryStatus.Pending;
+                    rows.Insert(message);
+                    inserted.Add(message);
+                    rows.RecordOutgoingMessage(conversationId, text, now);
+                }
+
+                var activity = Message.Activity(conversationId, channel.Id, inactivity ? ActivityText.KeepAliveInactivitySent : ActivityText.KeepAliveClosed, now);
+                rows.Insert(activity);
+                inserted.Add(activity);
+                if (!inactivity)
+                {
+                    rows.ResolveConversation(conversationId, now);
+                }
+
+                changed.Add(new ConversationChanged(conversationId, channel.Id, inactivity ? item.Status : ConversationStatus.Resolved, item.AssigneeId));
+            }
+
+            var insertedIds = await rows.FlushAsync(cancellationToken);
+            added.AddRange(inserted.Select((m, i) => new MessageAdded(m.ConversationId, m.ChannelId, insertedIds[i]) { Activity = m.ActivityData }));
 
             writtenAfter = watch.Elapsed;
             // Finalization on a channel with an exit flow: resolve and run the flow through EF, as an agent's resolve does.

@@ -6,97 +6,111 @@ using TalkToMe.Core.Messaging;
 namespace TalkToMe.Core.KeepAlive;
 
 /// <summary>
-/// Prepared statements on the context's connection and transaction for Keep Alive's batched writes. A burst of due
-/// conversations is three single-row statements each; EF's change tracker turns 1,000 of them into seconds, one
-/// reused statement per kind of row into milliseconds. Each command is prepared once and run with new values.
+/// Keep Alive's batched writes without EF's change tracker: a burst of due conversations is a few single-row statements
+/// each, and 1,000 of them through the change tracker take seconds. The statements are queued and written by
+/// <see cref="FlushAsync"/> in order: on PostgreSQL as one batch (one round trip for the whole claim instead of three per
+/// conversation), on SQLite one prepared statement after another (calls inside the process, nothing to save).
 /// </summary>
-internal sealed class KeepAliveRows : IAsyncDisposable
+internal sealed class KeepAliveRows(DbConnection connection, DbTransaction transaction)
 {
-    private readonly DbCommand _insertMessage;
-    private readonly DbCommand _recordOutgoing;
-    private readonly DbCommand _clearKeepAlive;
-    private readonly DbCommand _resolve;
+    private const string InsertMessage = """
+        INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderId", "SenderName",
+            "Content", "ExternalId", "DeliveryStatus", "FailureReason", "DeliveryAttempts", "NextAttemptAt", "DeliveryId",
+            "CreatedAt", "SentAt", "ActivityData")
+        VALUES ($conversation, $channel, $direction, $kind, $senderType, $senderId, $senderName,
+            $content, $externalId, $deliveryStatus, $failureReason, $attempts, $nextAttemptAt, $deliveryId,
+            $createdAt, $sentAt, $activityData)
+        RETURNING "Id"
+        """;
 
-    /// <summary>The statements on the batch's unit of work: its connection, inside its transaction.</summary>
-    public KeepAliveRows(DbConnection connection, DbTransaction transaction)
+    // What Conversation.RecordOutgoing changes.
+    private const string RecordOutgoing = """UPDATE "Conversations" SET "LastActivityAt" = $at, "LastMessagePreview" = $preview WHERE "Id" = $id""";
+
+    private static readonly string ClearKeepAlive =
+        $"""UPDATE "Conversations" SET "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL WHERE "Id" = $id""";
+
+    // What Conversation.Resolve changes, plus the flow state the exit-flow hook clears (there is no exit flow here).
+    private static readonly string Resolve = $"""
+        UPDATE "Conversations" SET "Status" = {(int)ConversationStatus.Resolved}, "ResolvedAt" = $at, "SnoozedUntil" = NULL,
+            "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL, "FlowId" = NULL, "FlowStepIndex" = NULL
+        WHERE "Id" = $id
+        """;
+
+    private readonly List<(string Sql, object?[] Values)> _queued = [];
+
+    /// <summary>Queues the message as EF stores it (enums as integers, times as UTC ticks, the Guid as the engine stores
+    /// it); its id is in <see cref="FlushAsync"/>'s answer, in the order of the inserts.</summary>
+    public void Insert(Message message) => _queued.Add((InsertMessage,
+    [
+        message.ConversationId, message.ChannelId, (int)message.Direction, (int)message.Kind, (int)message.SenderType,
+        message.SenderId, message.SenderName, message.Content, message.ExternalId, (int)message.DeliveryStatus,
+        message.FailureReason, message.DeliveryAttempts, message.NextAttemptAt?.Ticks, PreparedSql.Guid(connection, message.DeliveryId),
+        message.CreatedAt.Ticks, message.SentAt?.Ticks,
+        message.ActivityData is { } activity ? System.Text.Json.JsonSerializer.Serialize(activity, JsonDefaults.Compact) : null,
+    ]));
+
+    public void RecordOutgoingMessage(int conversationId, string text, DateTime at) =>
+        _queued.Add((RecordOutgoing, [at.Ticks, Conversation.Shorten(text), conversationId]));
+
+    public void ClearKeepAliveOf(int conversationId) => _queued.Add((ClearKeepAlive, [conversationId]));
+
+    public void ResolveConversation(int conversationId, DateTime at) => _queued.Add((Resolve, [at.Ticks, conversationId]));
+
+    /// <summary>Writes what was queued, in order, inside the unit's transaction, and returns the inserted messages' ids.</summary>
+    public async Task<IReadOnlyList<long>> FlushAsync(CancellationToken cancellationToken)
     {
-        _insertMessage = PreparedSql.Prepare(connection, transaction, """
-            INSERT INTO "Messages" ("ConversationId", "ChannelId", "Direction", "Kind", "SenderType", "SenderId", "SenderName",
-                "Content", "ExternalId", "DeliveryStatus", "FailureReason", "DeliveryAttempts", "NextAttemptAt", "DeliveryId",
-                "CreatedAt", "SentAt", "ActivityData")
-            VALUES ($conversation, $channel, $direction, $kind, $senderType, $senderId, $senderName,
-                $content, $externalId, $deliveryStatus, $failureReason, $attempts, $nextAttemptAt, $deliveryId,
-                $createdAt, $sentAt, $activityData)
-            RETURNING "Id"
-            """);
-        // What Conversation.RecordOutgoing changes.
-        _recordOutgoing = PreparedSql.Prepare(connection, transaction,
-            """UPDATE "Conversations" SET "LastActivityAt" = $at, "LastMessagePreview" = $preview WHERE "Id" = $id""");
-        _clearKeepAlive = PreparedSql.Prepare(connection, transaction,
-            $"""UPDATE "Conversations" SET "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL WHERE "Id" = $id""");
-        // What Conversation.Resolve changes, plus the flow state the exit-flow hook clears (there is no exit flow here).
-        _resolve = PreparedSql.Prepare(connection, transaction, $"""
-            UPDATE "Conversations" SET "Status" = {(int)ConversationStatus.Resolved}, "ResolvedAt" = $at, "SnoozedUntil" = NULL,
-                "KeepAliveStage" = {(int)KeepAliveStage.None}, "KeepAliveDueAt" = NULL, "FlowId" = NULL, "FlowStepIndex" = NULL
-            WHERE "Id" = $id
-            """);
+        var ids = new List<long>();
+        if (_queued.Count == 0)
+        {
+            return ids;
+        }
+
+        if (connection.CanCreateBatch)
+        {
+            await using var batch = PreparedSql.Batch(connection, transaction, _queued);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    ids.Add(PreparedSql.Int64(reader.GetValue(0)));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+        else
+        {
+            var commands = new Dictionary<string, DbCommand>();
+            try
+            {
+                foreach (var (sql, values) in _queued)
+                {
+                    if (!commands.TryGetValue(sql, out var command))
+                    {
+                        commands[sql] = command = PreparedSql.Prepare(connection, transaction, sql);
+                    }
+
+                    PreparedSql.Bind(command, values);
+                    if (ReferenceEquals(sql, InsertMessage))
+                    {
+                        ids.Add(PreparedSql.Int64(await command.ExecuteScalarAsync(cancellationToken)));
+                    }
+                    else
+                    {
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var command in commands.Values)
+                {
+                    await command.DisposeAsync();
+                }
+            }
+        }
+
+        _queued.Clear();
+        return ids;
     }
-
-    /// <summary>Stores the message as EF stores it (enums as integers, times as UTC ticks, the Guid as EF's provider stores it) and returns its id.</summary>
-    public async Task<long> InsertAsync(Message message, CancellationToken cancellationToken)
-    {
-        P(_insertMessage, "conversation").Value = message.ConversationId;
-        P(_insertMessage, "channel").Value = message.ChannelId;
-        P(_insertMessage, "direction").Value = (int)message.Direction;
-        P(_insertMessage, "kind").Value = (int)message.Kind;
-        P(_insertMessage, "senderType").Value = (int)message.SenderType;
-        P(_insertMessage, "senderId").Value = (object?)message.SenderId ?? DBNull.Value;
-        P(_insertMessage, "senderName").Value = (object?)message.SenderName ?? DBNull.Value;
-        P(_insertMessage, "content").Value = message.Content;
-        P(_insertMessage, "externalId").Value = (object?)message.ExternalId ?? DBNull.Value;
-        P(_insertMessage, "deliveryStatus").Value = (int)message.DeliveryStatus;
-        P(_insertMessage, "failureReason").Value = (object?)message.FailureReason ?? DBNull.Value;
-        P(_insertMessage, "attempts").Value = message.DeliveryAttempts;
-        P(_insertMessage, "nextAttemptAt").Value = Ticks(message.NextAttemptAt);
-        P(_insertMessage, "deliveryId").Value = PreparedSql.Guid(_insertMessage, message.DeliveryId);
-        P(_insertMessage, "createdAt").Value = message.CreatedAt.Ticks;
-        P(_insertMessage, "sentAt").Value = Ticks(message.SentAt);
-        P(_insertMessage, "activityData").Value = message.ActivityData is { } activity
-            ? System.Text.Json.JsonSerializer.Serialize(activity, JsonDefaults.Compact)
-            : DBNull.Value;
-        return PreparedSql.Int64(await _insertMessage.ExecuteScalarAsync(cancellationToken));
-    }
-
-    public async Task RecordOutgoingAsync(int conversationId, string text, DateTime at, CancellationToken cancellationToken)
-    {
-        P(_recordOutgoing, "id").Value = conversationId;
-        P(_recordOutgoing, "at").Value = at.Ticks;
-        P(_recordOutgoing, "preview").Value = Conversation.Shorten(text);
-        await _recordOutgoing.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task ClearKeepAliveAsync(int conversationId, CancellationToken cancellationToken)
-    {
-        P(_clearKeepAlive, "id").Value = conversationId;
-        await _clearKeepAlive.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task ResolveAsync(int conversationId, DateTime at, CancellationToken cancellationToken)
-    {
-        P(_resolve, "id").Value = conversationId;
-        P(_resolve, "at").Value = at.Ticks;
-        await _resolve.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _resolve.DisposeAsync();
-        await _insertMessage.DisposeAsync();
-        await _recordOutgoing.DisposeAsync();
-        await _clearKeepAlive.DisposeAsync();
-    }
-
-    private static DbParameter P(DbCommand command, string name) => PreparedSql.Parameter(command, name);
-
-    private static object Ticks(DateTime? value) => value is { } at ? at.Ticks : DBNull.Value;
 }
