@@ -342,13 +342,16 @@ public sealed class KeepAliveEngine(
         return changed.Count;
     }
 
-    /// <summary>
-    /// The claim: one conditional UPDATE that matches a row only while it still has the deadline and stage we read, and
-    /// returns the rows it changed. A row another pass or instance already moved on is simply not returned.
-    /// </summary>
     private static Task<Dictionary<int, Channel>> ChannelsAsync(TalkToMeDbContext db, List<int> ids, CancellationToken cancellationToken) =>
         db.Channels.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
 
+    /// <summary>
+    /// The claim: one conditional UPDATE that matches a row only while it still has the deadline and stage we read, and
+    /// returns the rows it changed. A row another pass or instance already moved on is simply not returned.
+    /// On PostgreSQL, where writers do not queue in memory, rows another transaction holds are skipped rather than waited
+    /// for: that is an inbound batch about to move the deadline (or another node's claim), and waiting for it while holding
+    /// this batch's other rows is how two writers deadlock. A skipped row that is still due is read again by the next pass.
+    /// </summary>
     private static async Task<List<(int Id, ConversationStatus Status, string? AssigneeId)>> ClaimAsync(TalkToMeDbContext db, List<Due> items,
         KeepAliveStage nextStage, DateTime? nextDue, CancellationToken cancellationToken)
     {
@@ -366,9 +369,12 @@ public sealed class KeepAliveEngine(
 
         AddParameter(db, command, "nextStage", (int)nextStage);
         AddParameter(db, command, "nextDue", nextDue is { } d ? d.Ticks : null);
+        var matching = $"""("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})""";
         command.CommandText = $"""
             UPDATE "Conversations" SET "KeepAliveStage" = {Placeholder(db, "nextStage")}, "KeepAliveDueAt" = {Placeholder(db, "nextDue")}
-            WHERE ("Id", "KeepAliveDueAt", "KeepAliveStage") IN (VALUES {string.Join(", ", rows)})
+            WHERE {(db.Database.IsNpgsql() ? $"""
+                "Id" IN (SELECT "Id" FROM "Conversations" WHERE {matching} FOR UPDATE SKIP LOCKED)
+                """ : matching)}
             RETURNING "Id", "Status", "AssigneeId"
             """;
         var claimed = new List<(int, ConversationStatus, string?)>(items.Count);

@@ -54,6 +54,11 @@ public sealed class TestDatabase : IAsyncDisposable
         return await CreateSqliteAsync();
     }
 
+    /// <summary>A migrated database on the test script's PostgreSQL server whatever the run's provider (PostgreSQL's own
+    /// behaviour: row locks between writers).</summary>
+    public static async Task<TestDatabase> CreatePostgreSqlAsync() =>
+        new(DatabaseSettings.PostgreSql(await TestPostgres.CreateMigratedDatabaseAsync()), null);
+
     /// <summary>A migrated SQLite database whatever the run's provider (the tests of SQLite's own migrations).</summary>
     public static async Task<TestDatabase> CreateSqliteAsync()
     {

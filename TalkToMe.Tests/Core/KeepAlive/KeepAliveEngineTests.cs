@@ -415,6 +415,38 @@ public class KeepAliveEngineTests
     }
 
     [Fact]
+    public async Task PostgreSql_ConversationLockedByAnotherWriter_IsSkippedNotWaitedFor_AndHandledOnceReleased()
+    {
+        await using var h = await KeepAliveHarness.CreateOnPostgreSqlAsync();
+        var channel = await h.AddChannelAsync(KeepAliveHarness.Settings(inactivityMinutes: 10, finalizationMinutes: 5));
+        var locked = await h.AddConversationAsync(channel, "Ana");
+        var free = await h.AddConversationAsync(channel, "Bruno");
+        h.Clock.Advance(TimeSpan.FromMinutes(11));
+
+        // Another writer (an inbound batch on this or another node) holds Ana's conversation and has not committed.
+        await using var other = new Npgsql.NpgsqlConnection(h.Database.ConnectionString);
+        await other.OpenAsync();
+        await using var holding = await other.BeginTransactionAsync();
+        await using (var lockRow = new Npgsql.NpgsqlCommand("""SELECT 1 FROM "Conversations" WHERE "Id" = $1 FOR UPDATE""", other, holding))
+        {
+            lockRow.Parameters.Add(new Npgsql.NpgsqlParameter { Value = locked });
+            await lockRow.ExecuteScalarAsync();
+        }
+
+        // Waiting for that row while holding Bruno's is how two writers deadlock: the pass must finish without it.
+        var pass = await h.Engine.RunPassAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, pass.Sent);
+        Assert.Equal([Inactivity], await h.SentTextsAsync(free));
+        Assert.Empty(await h.SentTextsAsync(locked));
+
+        await holding.RollbackAsync();
+        var after = await h.Engine.RunPassAsync();
+        Assert.Equal(1, after.Sent);
+        Assert.Equal([Inactivity], await h.SentTextsAsync(locked));
+        Assert.Equal([Inactivity], await h.SentTextsAsync(free));
+    }
+
+    [Fact]
     public async Task Service_SleepsUntilTheNextDeadline_AndNeverLongerThanTheSafetyNet()
     {
         await using var h = await KeepAliveHarness.CreateAsync();

@@ -32,6 +32,8 @@ public sealed class KeepAliveHarness : IAsyncDisposable
 
     public static async Task<KeepAliveHarness> CreateAsync() => new(await TestDatabase.CreateAsync());
 
+    public static async Task<KeepAliveHarness> CreateOnPostgreSqlAsync() => new(await TestDatabase.CreatePostgreSqlAsync());
+
     /// <summary>Another engine on the same database, as after a restart or in a second app instance.</summary>
     public KeepAliveEngine NewEngine(KeepAliveSignal? signal = null, int batchSize = 250) =>
         new(Database.Factory, Database.Units(Events, Outbox, signal ?? Signal), new FlowEngine(Clock), signal ?? Signal, Clock,
