@@ -65,6 +65,17 @@ public sealed class UnitOfWork : IAsyncDisposable
     public Task LockMessageAsync(long id, CancellationToken cancellationToken = default) =>
         _gate.LockMessageAsync(Db, id, cancellationToken);
 
+    /// <summary>Locks several messages' rows (see <see cref="LockConversationAsync"/>). Read them again afterwards: what
+    /// was read before the lock may have been changed by the writer the lock waited for.</summary>
+    public async Task LockMessagesAsync(IEnumerable<long> ids, CancellationToken cancellationToken = default)
+    {
+        var sorted = ids.Distinct().Order().ToArray();
+        if (sorted.Length > 0)
+        {
+            await _gate.LockMessagesAsync(Db, sorted, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Starts a part of the unit that a savepoint may undo on its own (one message of a batch): what it changes goes out
     /// with the commit unless <see cref="DiscardPart"/> forgets it.

@@ -22,4 +22,7 @@ public abstract class WriteGate
 
     /// <summary>Locks a message's row for the rest of the transaction, where the engine locks rows.</summary>
     internal abstract Task LockMessageAsync(TalkToMeDbContext db, long id, CancellationToken cancellationToken);
+
+    /// <summary>Locks several messages' rows, in id order (two writers locking overlapping sets never wait on each other in a circle).</summary>
+    internal abstract Task LockMessagesAsync(TalkToMeDbContext db, long[] ids, CancellationToken cancellationToken);
 }

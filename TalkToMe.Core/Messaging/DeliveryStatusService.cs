@@ -15,12 +15,18 @@ public sealed class DeliveryStatusService(UnitOfWorkFactory units)
         CancellationToken cancellationToken = default)
     {
         await using var unit = await units.BeginAsync(cancellationToken);
-        var message = await unit.Db.Messages.FirstOrDefaultAsync(m => m.ChannelId == channelId
-            && m.Direction == MessageDirection.Outgoing && m.ExternalId == providerMessageId, cancellationToken);
-        if (message is null)
+        var id = await unit.Db.Messages.Where(m => m.ChannelId == channelId
+                && m.Direction == MessageDirection.Outgoing && m.ExternalId == providerMessageId)
+            .Select(m => (long?)m.Id).FirstOrDefaultAsync(cancellationToken);
+        if (id is null)
         {
             return false;
         }
+
+        // PostgreSQL: a "read" and a late "delivered" for the same message arrive together; the second waits for the
+        // first and then sees its status, so the message never moves backwards.
+        await unit.LockMessageAsync(id.Value, cancellationToken);
+        var message = await unit.Db.Messages.FirstAsync(m => m.Id == id, cancellationToken);
 
         var before = (message.DeliveryStatus, message.FailureReason);
         message.ApplyProviderStatus(status, reason);
@@ -70,12 +76,15 @@ public sealed class DeliveryStatusService(UnitOfWorkFactory units)
             .Select(c => c.Id)
             .ToListAsync(cancellationToken));
 
-        var candidates = await db.Messages
+        var covered = db.Messages
             .Where(m => m.ChannelId == channelId && m.Direction == MessageDirection.Outgoing && m.Kind == MessageKind.Text
                 && m.DeliveryStatus >= DeliveryStatus.Sent && m.DeliveryStatus < status
                 && ((m.ExternalId != null && ids.Contains(m.ExternalId))
-                    || (until != null && conversationIds.Contains(m.ConversationId) && m.SentAt != null && m.SentAt <= until)))
-            .ToListAsync(cancellationToken);
+                    || (until != null && conversationIds.Contains(m.ConversationId) && m.SentAt != null && m.SentAt <= until)));
+        // Locked, then read again (PostgreSQL): a concurrent receipt's newer status is what the check above must see.
+        var lockIds = await covered.Select(m => m.Id).ToListAsync(cancellationToken);
+        await unit.LockMessagesAsync(lockIds, cancellationToken);
+        var candidates = await covered.Where(m => lockIds.Contains(m.Id)).ToListAsync(cancellationToken);
         foreach (var message in candidates)
         {
             message.ApplyProviderStatus(status, null);

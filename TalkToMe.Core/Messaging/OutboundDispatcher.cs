@@ -372,12 +372,13 @@ public sealed class OutboundDispatcher(
                 // The channel is still down: messages queued behind the probe whose window has ended fail now, with the
                 // probe's reason, instead of each waiting for a turn as probe first.
                 var cutoff = now - _options.RetryFor;
-                var expired = await db.Messages
+                var overdue = db.Messages
                     .Where(m => m.ChannelId == due.ChannelId && m.Id != due.Id && m.DeliveryStatus == DeliveryStatus.Pending
-                        && m.NextAttemptAt <= now && (m.RetriedAt ?? m.CreatedAt) <= cutoff)
-                    .OrderBy(m => m.Id)
-                    .Take(500)
-                    .ToListAsync(cancellationToken);
+                        && m.NextAttemptAt <= now && (m.RetriedAt ?? m.CreatedAt) <= cutoff);
+                // Locked, then read again (PostgreSQL): one another node has just claimed to send is no longer due and stays.
+                var staleIds = await overdue.OrderBy(m => m.Id).Take(500).Select(m => m.Id).ToListAsync(cancellationToken);
+                await unit.LockMessagesAsync(staleIds, cancellationToken);
+                var expired = await overdue.Where(m => staleIds.Contains(m.Id)).ToListAsync(cancellationToken);
                 foreach (var stale in expired)
                 {
                     stale.GiveUp(reason);

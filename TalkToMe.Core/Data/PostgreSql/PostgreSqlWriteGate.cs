@@ -19,6 +19,10 @@ public sealed class PostgreSqlWriteGate : WriteGate
     internal override Task LockMessageAsync(TalkToMeDbContext db, long id, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Messages" WHERE "Id" = {id} FOR UPDATE""", cancellationToken);
 
+    internal override Task LockMessagesAsync(TalkToMeDbContext db, long[] ids, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync(
+            $"""SELECT 1 FROM "Messages" WHERE "Id" = ANY({ids}) ORDER BY "Id" FOR UPDATE""", cancellationToken);
+
     private sealed class Nothing : IDisposable
     {
         public void Dispose()

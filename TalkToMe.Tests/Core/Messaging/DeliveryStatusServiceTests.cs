@@ -40,6 +40,73 @@ public class DeliveryStatusServiceTests
         Assert.Single(published);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PostgreSql_LateDeliveredWhileReadIsBeingSaved_NeverMovesTheMessageBack(bool receipt)
+    {
+        await using var database = await TestDatabase.CreatePostgreSqlAsync();
+        long messageId;
+        int channelId;
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync("Messenger", ChannelType.Facebook);
+            var conversation = await db.AddConversationAsync(channel, "Ana", TestData.Now);
+            var reply = Message.Outgoing(conversation, "Oi", SenderType.Agent, "a", "Agente", TestData.Now);
+            reply.MarkSent("mid.ABC", TestData.Now);
+            db.Messages.Add(reply);
+            await db.SaveChangesAsync();
+            (messageId, channelId) = (reply.Id, channel.Id);
+        }
+
+        // Another node is saving "read" for the message and has not committed yet.
+        await using var other = new Npgsql.NpgsqlConnection(database.ConnectionString);
+        await other.OpenAsync();
+        await using var saving = await other.BeginTransactionAsync();
+        await using (var update = new Npgsql.NpgsqlCommand("""UPDATE "Messages" SET "DeliveryStatus" = $1 WHERE "Id" = $2""", other, saving))
+        {
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = (int)DeliveryStatus.Read });
+            update.Parameters.Add(new Npgsql.NpgsqlParameter { Value = messageId });
+            await update.ExecuteNonQueryAsync();
+        }
+
+        var service = new DeliveryStatusService(database.Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance)));
+        Task late = receipt
+            ? service.ApplyReceiptAsync(channelId, "Ana", DeliveryStatus.Delivered, ["mid.ABC"], null)
+            : service.ApplyAsync(channelId, "mid.ABC", DeliveryStatus.Delivered, null);
+        await WaitUntilSomeoneWaitsForARowLockAsync(database.ConnectionString, late);
+        Assert.False(late.IsCompleted, "the late callback did not wait for the row being saved");
+        await saving.CommitAsync();
+        await late.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await using var read = database.NewContext();
+        Assert.Equal(DeliveryStatus.Read, (await read.Messages.FindAsync(messageId))!.DeliveryStatus);
+    }
+
+    /// <summary>Until another session of this database waits for a lock (the late callback reached the held row).</summary>
+    private static async Task WaitUntilSomeoneWaitsForARowLockAsync(string connectionString, Task late)
+    {
+        // Its own connection outside any transaction: pg_stat_activity is read once per transaction.
+        await using var observer = new Npgsql.NpgsqlConnection(connectionString);
+        await observer.OpenAsync();
+        await using var waiting = new Npgsql.NpgsqlCommand("""
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+            """, observer);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            if (late.IsCompleted)
+            {
+                await late;
+                Assert.Fail("the late callback finished without waiting for the row being saved");
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the late callback never reached the row");
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task ApplyReceipt_Watermark_MovesOnlyThatCustomersSentRepliesUpToIt()
     {
