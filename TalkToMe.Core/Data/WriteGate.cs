@@ -22,4 +22,7 @@ public abstract class WriteGate
 
     /// <summary>Locks a message's row for the rest of the transaction, where the engine locks rows.</summary>
     internal abstract Task LockMessageAsync(TalkToMeDbContext db, long id, CancellationToken cancellationToken);
+
+    /// <summary>Locks the row of <typeparamref name="T"/> with this key for the rest of the transaction, where the engine locks rows.</summary>
+    internal abstract Task LockAsync<T>(TalkToMeDbContext db, object id, CancellationToken cancellationToken) where T : class;
 }

@@ -20,6 +20,8 @@ public sealed class SqliteWriteGate : WriteGate
 
     internal override Task LockMessageAsync(TalkToMeDbContext db, long id, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    internal override Task LockAsync<T>(TalkToMeDbContext db, object id, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {
         private int _released;
