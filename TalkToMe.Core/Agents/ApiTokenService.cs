@@ -6,8 +6,11 @@ namespace TalkToMe.Core.Agents;
 
 public sealed record ApiTokenView(int Id, string Name, string Prefix, DateTime CreatedAt, DateTime? RevokedAt);
 
-/// <summary>Personal API tokens: created and revoked by their owner; only the SHA-256 is stored, the token is shown once.</summary>
-public sealed class ApiTokenService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time)
+/// <summary>
+/// Personal API tokens: created and revoked by their owner (one unit of work each); only the SHA-256 is stored, the token
+/// is shown once.
+/// </summary>
+public sealed class ApiTokenService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, TimeProvider time)
 {
     public const string TokenPrefix = "ttm_pat";
     public const int MaxNameLength = 100;
@@ -28,23 +31,23 @@ public sealed class ApiTokenService(IDbContextFactory<TalkToMeDbContext> factory
         }
 
         var token = Secrets.NewToken(TokenPrefix);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        db.ApiTokens.Add(new ApiToken(userId, name.Trim(), Secrets.Hash(token), token[..12], time.GetUtcNow().UtcDateTime));
-        await db.SaveChangesAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        unit.Db.ApiTokens.Add(new ApiToken(userId, name.Trim(), Secrets.Hash(token), token[..12], time.GetUtcNow().UtcDateTime));
+        await unit.CommitAsync(cancellationToken);
         return AdminResult<string>.Ok(token);
     }
 
     public async Task<bool> RevokeAsync(string userId, int tokenId, CancellationToken cancellationToken = default)
     {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var token = await db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var token = await unit.Db.ApiTokens.FirstOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, cancellationToken);
         if (token is null)
         {
             return false;
         }
 
         token.Revoke(time.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return true;
     }
 

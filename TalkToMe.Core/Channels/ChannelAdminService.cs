@@ -130,7 +130,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
         var db = unit.Db;
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+        var channel = await LockedChannelAsync(unit, id, cancellationToken);
         if (channel is null)
         {
             return AdminResult<ChannelView>.Missing();
@@ -182,8 +182,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     {
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
-        var db = unit.Db;
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+        var channel = await LockedChannelAsync(unit, id, cancellationToken);
         if (channel is null)
         {
             return AdminResult<ChannelView>.Missing();
@@ -200,8 +199,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     {
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
-        var db = unit.Db;
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+        var channel = await LockedChannelAsync(unit, id, cancellationToken);
         if (channel is null)
         {
             return AdminResult<ChannelView>.Missing();
@@ -223,8 +221,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     {
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
-        var db = unit.Db;
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+        var channel = await LockedChannelAsync(unit, id, cancellationToken);
         if (channel is null)
         {
             return AdminResult<string>.Missing();
@@ -247,8 +244,7 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
     {
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
-        var db = unit.Db;
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+        var channel = await LockedChannelAsync(unit, id, cancellationToken);
         if (channel is null)
         {
             return false;
@@ -299,6 +295,16 @@ public sealed class ChannelAdminService(IDbContextFactory<TalkToMeDbContext> fac
         c.Groups.OrderBy(g => g.Name).Select(g => new ChannelRef(g.Id, g.Name)).ToList(),
         c.ApiTokenHash is not null,
         c.CreatedAt);
+
+    /// <summary>
+    /// The live channel to change, its row locked first (PostgreSQL): two admins changing one channel take turns, so
+    /// neither saves settings read before the other's save. SQLite's writer already holds the database.
+    /// </summary>
+    private static async Task<Channel?> LockedChannelAsync(UnitOfWork unit, int id, CancellationToken cancellationToken)
+    {
+        await unit.LockAsync<Channel>(id, cancellationToken);
+        return await unit.Db.Channels.FirstOrDefaultAsync(c => c.Id == id && c.DeletedAt == null, cancellationToken);
+    }
 
     /// <summary>After the commit the Keep Alive engine recomputes the channel's deadlines and the API channel cache forgets it.</summary>
     private async Task CommitChangedAsync(UnitOfWork unit, int channelId, CancellationToken cancellationToken)

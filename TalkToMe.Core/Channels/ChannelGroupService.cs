@@ -8,8 +8,11 @@ public sealed record ChannelGroupInput(string? Name, string? Description, IReadO
 
 public sealed record ChannelGroupView(int Id, string Name, string? Description, IReadOnlyList<ChannelRef> Channels);
 
-/// <summary>"Grupos de Canais": a channel may be in several groups; deleted channels are never listed.</summary>
-public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory)
+/// <summary>
+/// "Grupos de Canais": a channel may be in several groups; deleted channels are never listed. One unit of work per change,
+/// the group's row locked before its members are read (PostgreSQL), so two edits of one group take turns.
+/// </summary>
+public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
 {
     public const int MaxNameLength = 100;
     public const int MaxDescriptionLength = 500;
@@ -31,7 +34,8 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<AdminResult<ChannelGroupView>> CreateAsync(ClaimsPrincipal caller, ChannelGroupInput input, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var (errors, channels) = await ValidateAsync(db, input, cancellationToken);
         if (errors.Count > 0)
         {
@@ -41,14 +45,16 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         var group = new ChannelGroup(input.Name!, input.Description);
         group.SetChannels(channels);
         db.ChannelGroups.Add(group);
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(group.Id, cancellationToken))!);
     }
 
     public async Task<AdminResult<ChannelGroupView>> UpdateAsync(ClaimsPrincipal caller, int id, ChannelGroupInput input, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        await unit.LockAsync<ChannelGroup>(id, cancellationToken);
         var group = await db.ChannelGroups.Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
         {
@@ -64,14 +70,15 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         group.Update(input.Name!, input.Description);
         // A deleted channel's membership stays (history); only live channels are chosen in the form.
         group.SetChannels(channels.Concat(group.Channels.Where(c => c.DeletedAt != null)));
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
     public async Task<bool> DeleteAsync(ClaimsPrincipal caller, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var group = await db.ChannelGroups.FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
         {
@@ -79,7 +86,7 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         db.ChannelGroups.Remove(group);
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return true;
     }
 

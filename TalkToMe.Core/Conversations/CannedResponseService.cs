@@ -5,8 +5,11 @@ namespace TalkToMe.Core.Conversations;
 
 public sealed record CannedResponseRow(int Id, string ShortCode, string Content);
 
-/// <summary>"Respostas prontas": admins manage them; every agent reads them from the reply box ("/" + short code).</summary>
-public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> factory)
+/// <summary>
+/// "Respostas prontas": admins manage them (one unit of work per change); every agent reads them from the reply box
+/// ("/" + short code).
+/// </summary>
+public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
 {
     public async Task<IReadOnlyList<CannedResponseRow>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -40,7 +43,8 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
             return errors;
         }
 
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         if (await db.CannedResponses.AnyAsync(c => c.ShortCode == code && c.Id != id, cancellationToken))
         {
             errors["ShortCode"] = ServerText.Get("Error.ShortCodeTaken", "Já existe uma resposta pronta com este código.");
@@ -63,14 +67,14 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
             db.CannedResponses.Add(new CannedResponse(code, content));
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return errors;
     }
 
     public async Task DeleteAsync(Actor actor, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.Require(actor);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await db.CannedResponses.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await units.InTransactionAsync(unit => unit.Db.CannedResponses.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken),
+            cancellationToken);
     }
 }

@@ -6,8 +6,11 @@ namespace TalkToMe.Core.Conversations;
 
 public sealed record LabelRow(int Id, string Name, string Color);
 
-/// <summary>"Etiquetas": admins create, edit and delete them; anyone reads them. Returns field errors, empty when it worked.</summary>
-public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> factory)
+/// <summary>
+/// "Etiquetas": admins create, edit and delete them; anyone reads them. Returns field errors, empty when it worked. Each
+/// change is one unit of work, so the name check and the write see the same database (SQLite: the writer's turn).
+/// </summary>
+public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
 {
     public async Task<IReadOnlyList<LabelRow>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -41,7 +44,8 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
             return errors;
         }
 
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         if (await db.Labels.AnyAsync(l => l.Name == normalized && l.Id != id, cancellationToken))
         {
             errors["Name"] = ServerText.Get("Error.LabelNameTaken", "Já existe uma etiqueta com este nome.");
@@ -64,15 +68,14 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
             db.Labels.Add(new Label(normalized, color ?? ""));
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return errors;
     }
 
     public async Task DeleteAsync(Actor actor, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.Require(actor);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await db.Labels.Where(l => l.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await units.InTransactionAsync(unit => unit.Db.Labels.Where(l => l.Id == id).ExecuteDeleteAsync(cancellationToken), cancellationToken);
     }
 
     [GeneratedRegex("^#[0-9a-fA-F]{6}$")]

@@ -6,8 +6,11 @@ namespace TalkToMe.Core.Conversations;
 
 public sealed record MacroRow(int Id, string Name, IReadOnlyList<MacroAction> Actions);
 
-/// <summary>Admins define macros (named, ordered actions); agents list them and run them through <see cref="MacroRunner"/>.</summary>
-public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
+/// <summary>
+/// Admins define macros (named, ordered actions; one unit of work per change, so the labels and agents checked are the
+/// ones there at the write); agents list them and run them through <see cref="MacroRunner"/>.
+/// </summary>
+public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
 {
     public async Task<IReadOnlyList<MacroRow>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -36,7 +39,8 @@ public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
             errors["Actions"] = ServerText.Get("Error.ActionRequired", "Adicione pelo menos uma ação.");
         }
 
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
         var labels = await db.Labels.AsNoTracking().Select(l => l.Name).ToListAsync(cancellationToken);
         var agents = await db.Users.AsNoTracking().Where(u => !u.IsDeactivated).Select(u => u.Id).ToListAsync(cancellationToken);
         var cleaned = new List<MacroAction>();
@@ -97,14 +101,13 @@ public sealed class MacroService(IDbContextFactory<TalkToMeDbContext> factory)
             db.Macros.Add(new Macro(name, cleaned));
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return errors;
     }
 
     public async Task DeleteAsync(Actor actor, int id, CancellationToken cancellationToken = default)
     {
         AdminGuard.Require(actor);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await db.Macros.Where(m => m.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await units.InTransactionAsync(unit => unit.Db.Macros.Where(m => m.Id == id).ExecuteDeleteAsync(cancellationToken), cancellationToken);
     }
 }

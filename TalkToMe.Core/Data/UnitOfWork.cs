@@ -77,6 +77,13 @@ public sealed class UnitOfWork : IAsyncDisposable
     }
 
     /// <summary>
+    /// Locks one row of <typeparamref name="T"/> (a flow, a channel, a group…) until the commit on engines that lock rows,
+    /// before reading what the write will be based on; SQLite's writer already holds the whole database.
+    /// </summary>
+    public Task LockAsync<T>(object id, CancellationToken cancellationToken = default) where T : class =>
+        _gate.LockAsync<T>(Db, id, cancellationToken);
+
+    /// <summary>
     /// Starts a part of the unit that a savepoint may undo on its own (one message of a batch): what it changes goes out
     /// with the commit unless <see cref="DiscardPart"/> forgets it.
     /// </summary>

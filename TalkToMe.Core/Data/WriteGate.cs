@@ -25,4 +25,7 @@ public abstract class WriteGate
 
     /// <summary>Locks several messages' rows, in id order (two writers locking overlapping sets never wait on each other in a circle).</summary>
     internal abstract Task LockMessagesAsync(TalkToMeDbContext db, long[] ids, CancellationToken cancellationToken);
+
+    /// <summary>Locks the row of <typeparamref name="T"/> with this key for the rest of the transaction, where the engine locks rows.</summary>
+    internal abstract Task LockAsync<T>(TalkToMeDbContext db, object id, CancellationToken cancellationToken) where T : class;
 }

@@ -41,9 +41,10 @@ public sealed record FlowSaveResult(int? FlowId, IReadOnlyDictionary<string, str
 
 /// <summary>
 /// Admin-only editing of flows ("Fluxos"). Every call checks the caller itself; bad input returns field messages and
-/// stores nothing; a flow a channel uses cannot be deleted.
+/// stores nothing; a flow a channel uses cannot be deleted. Each change is one unit of work with the flow's row locked
+/// first (PostgreSQL), so two admins saving one flow take turns instead of replacing each other's steps halfway.
 /// </summary>
-public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext> factory, TimeProvider time)
+public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, TimeProvider time)
 {
     public const int MaxSteps = 50;
 
@@ -82,7 +83,13 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
     public async Task<FlowSaveResult> SaveAsync(Actor caller, FlowDraft draft, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        if (draft.Id != 0)
+        {
+            await unit.LockAsync<Flow>(draft.Id, cancellationToken);
+        }
+
         var errors = await ValidateAsync(db, draft, cancellationToken);
         if (errors.Count > 0)
         {
@@ -108,7 +115,7 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
         }
 
         flow.ReplaceSteps(draft.Steps.Select(ToStep));
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return new FlowSaveResult(flow.Id, new Dictionary<string, string>());
     }
 
@@ -116,7 +123,10 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
     public async Task<string?> DeleteAsync(Actor caller, int id, CancellationToken cancellationToken = default)
     {
         RequireAdmin(caller);
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await using var unit = await units.BeginAsync(cancellationToken);
+        var db = unit.Db;
+        // A channel that starts using the flow meanwhile waits for this delete, then finds the flow gone.
+        await unit.LockAsync<Flow>(id, cancellationToken);
         var flow = await db.Flows.FirstOrDefaultAsync(f => f.Id == id, cancellationToken);
         if (flow is null)
         {
@@ -139,7 +149,7 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
         }
 
         db.Flows.Remove(flow);
-        await db.SaveChangesAsync(cancellationToken);
+        await unit.CommitAsync(cancellationToken);
         return null;
     }
 

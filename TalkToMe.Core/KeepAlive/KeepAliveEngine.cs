@@ -185,10 +185,9 @@ public sealed class KeepAliveEngine(
                 catch (Exception one) when (one is DbUpdateException or DbException or InvalidOperationException)
                 {
                     logger.LogError(one, "Keep Alive: conversation {ConversationId} failed; postponed by a minute", item.ConversationId);
-                    await using var postpone = await factory.CreateDbContextAsync(cancellationToken);
-                    await postpone.Conversations
+                    await units.InTransactionAsync(unit => unit.Db.Conversations
                         .Where(c => c.Id == item.ConversationId && c.KeepAliveDueAt == item.DueAt && c.KeepAliveStage == item.Stage)
-                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveDueAt, now.AddMinutes(1)), cancellationToken);
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveDueAt, now.AddMinutes(1)), cancellationToken), cancellationToken);
                 }
             }
         }
@@ -244,6 +243,7 @@ public sealed class KeepAliveEngine(
         var changed = new List<ConversationChanged>();
         var added = new List<MessageAdded>();
         var pending = false;
+        var finalized = 0;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         TimeSpan claimedAfter, writtenAfter;
         // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): another instance waits here, then its claims match nothing.
@@ -317,13 +317,11 @@ public sealed class KeepAliveEngine(
                 foreach (var conversation in conversations.OrderBy(c => finalizing[c.Id].Due.DueAt).ThenBy(c => c.Id))
                 {
                     await FinalizeAsync(db, conversation, finalizing[conversation.Id].Channel, now, cancellationToken);
-                    changed.Add(new ConversationChanged(conversation.Id, conversation.ChannelId, conversation.Status, conversation.AssigneeId));
+                    finalized++;
                 }
 
-                var messages = db.ChangeTracker.Entries<Message>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-                await db.SaveChangesAsync(cancellationToken);
-                pending |= BotMessages.HasPendingOutgoing(messages);
-                added.AddRange(messages.Select(m => new MessageAdded(m.ConversationId, m.ChannelId, m.Id) { Activity = m.ActivityData }));
+                // Saved through the unit, which publishes what EF wrote and wakes the dispatcher for the flow's messages.
+                await unit.SaveChangesAsync(cancellationToken);
             }
 
             unit.Publish(changed);
@@ -339,7 +337,7 @@ public sealed class KeepAliveEngine(
         logger.LogDebug("Keep Alive batch of {Count}: claimed {Claim} ms, rows written {Write} ms, committed {Commit} ms", due.Count,
             claimedAfter.TotalMilliseconds, writtenAfter.TotalMilliseconds, watch.Elapsed.TotalMilliseconds);
 
-        return changed.Count;
+        return changed.Count + finalized;
     }
 
     private static Task<Dictionary<int, Channel>> ChannelsAsync(TalkToMeDbContext db, List<int> ids, CancellationToken cancellationToken) =>

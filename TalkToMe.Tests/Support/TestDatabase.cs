@@ -43,6 +43,9 @@ public sealed class TestDatabase : IAsyncDisposable
         SnoozeSignal? snooze = null) =>
         new(Factory, Gate, events, outbox ?? new OutboxSignal(), keepAlive ?? new KeepAliveSignal(), snooze ?? new SnoozeSignal());
 
+    /// <summary>Units of work on this database for a test that listens to no event (the admin services).</summary>
+    public UnitOfWorkFactory Units() => Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance));
+
     /// <summary>A migrated database on the provider this test run uses.</summary>
     public static async Task<TestDatabase> CreateAsync()
     {

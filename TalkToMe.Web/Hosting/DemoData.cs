@@ -17,8 +17,8 @@ using TalkToMe.Core.Messaging;
 namespace TalkToMe.Web.Hosting;
 
 /// <summary>Demo channels and conversations for a first look; only on a database that has no channel yet.</summary>
-public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UserManager<AppUser> users, TimeProvider time,
-    ILogger<DemoData> logger)
+public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, UserManager<AppUser> users,
+    TimeProvider time, ILogger<DemoData> logger)
 {
     public const string DemoAgentEmail = "ana@talktome.local";
 
@@ -35,14 +35,19 @@ public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UserM
 
     public async Task SeedAsync()
     {
-        await using var db = await factory.CreateDbContextAsync();
-        if (await db.Channels.AnyAsync())
+        await using (var read = await factory.CreateDbContextAsync())
         {
-            return;
+            if (await read.Channels.AnyAsync())
+            {
+                return;
+            }
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        // Identity writes on a context of its own: before the writer's turn is taken, which it would otherwise wait for.
         var agent = await EnsureDemoAgentAsync(now);
+        await using var unit = await units.BeginAsync();
+        var db = unit.Db;
 
         var welcome = new Flow("Boas-vindas", now);
         welcome.ReplaceSteps([new FlowStep(FlowStepType.Message, "Olá! Um de nossos atendentes já vai falar com você.")]);
@@ -80,7 +85,8 @@ public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UserM
         db.ChannelGroups.Add(group);
         db.Labels.AddRange(new Label("vip", "#8e24aa"), new Label("entrega", "#fb8c00"));
         db.CannedResponses.Add(new CannedResponse("ola", "Olá! Como posso ajudar?"));
-        await db.SaveChangesAsync();
+        // The channels' ids, for the contacts' identities below.
+        await unit.SaveChangesAsync();
 
         foreach (var thread in Threads)
         {
@@ -110,7 +116,7 @@ public sealed class DemoData(IDbContextFactory<TalkToMeDbContext> factory, UserM
             }
         }
 
-        await db.SaveChangesAsync();
+        await unit.CommitAsync();
         logger.LogInformation("Seeded demo data: {Channels} channels, {Conversations} conversations", channels.Length, Threads.Length);
     }
 

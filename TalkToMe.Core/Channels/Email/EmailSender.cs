@@ -15,7 +15,8 @@ namespace TalkToMe.Core.Channels.Email;
 /// mails in order (first and latest ones when long), and the subject "Re: &lt;the conversation's subject&gt;".
 /// A conversation an agent started (Contato ativo) gets its subject from the first line of the first message.
 /// </summary>
-public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, IOptions<OutboundOptions> options)
+    : IChannelSender
 {
     private const int MaxReferences = 20;
 
@@ -113,14 +114,8 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IO
         CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var conversation = await db.Conversations.FirstAsync(c => c.Id == delivery.ConversationId, cancellationToken);
-        if (conversation.Subject is null)
-        {
-            // Contato ativo: the agent wrote first. The subject stays for the rest of the conversation.
-            conversation.SetSubject(SubjectFrom(delivery.Text) ?? delivery.ChannelName);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
+        var subject = await db.Conversations.Where(c => c.Id == delivery.ConversationId).Select(c => c.Subject).FirstAsync(cancellationToken)
+            ?? await StartSubjectAsync(delivery, cancellationToken);
         var mails = await db.Messages.AsNoTracking()
             .Where(m => m.ConversationId == delivery.ConversationId && m.Kind == MessageKind.Text && m.ExternalId != null
                 && m.Id != delivery.MessageId)
@@ -135,11 +130,27 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, IO
             references = [references[0], .. references.TakeLast(MaxReferences - 1)];
         }
 
-        var subject = conversation.Subject!;
         // The first mail of a conversation we started is not a reply to anything.
         var isReply = references.Count > 0 && !subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase);
         return (isReply ? "Re: " + subject : subject, inReplyTo, references);
     }
+
+    /// <summary>
+    /// Contato ativo: the agent wrote first, so the first mail names the conversation, and the subject stays for the rest of
+    /// it. Its own unit, the conversation locked (PostgreSQL): a subject set meanwhile is kept, and the inbox hears of it.
+    /// </summary>
+    private Task<string> StartSubjectAsync(OutboundDelivery delivery, CancellationToken cancellationToken) =>
+        units.InTransactionAsync(async unit =>
+        {
+            await unit.LockConversationAsync(delivery.ConversationId, cancellationToken);
+            var conversation = await unit.Db.Conversations.FirstAsync(c => c.Id == delivery.ConversationId, cancellationToken);
+            if (conversation.Subject is null)
+            {
+                conversation.SetSubject(SubjectFrom(delivery.Text) ?? delivery.ChannelName);
+            }
+
+            return conversation.Subject!;
+        }, cancellationToken);
 
     private static string? SubjectFrom(string text)
     {

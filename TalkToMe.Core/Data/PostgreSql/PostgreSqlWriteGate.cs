@@ -23,6 +23,16 @@ public sealed class PostgreSqlWriteGate : WriteGate
         db.Database.ExecuteSqlInterpolatedAsync(
             $"""SELECT 1 FROM "Messages" WHERE "Id" = ANY({ids}) ORDER BY "Id" FOR UPDATE""", cancellationToken);
 
+    /// <summary>The admin writers' lock (a flow, a channel, a group): rare enough that naming the table from the model costs nothing.</summary>
+    internal override Task LockAsync<T>(TalkToMeDbContext db, object id, CancellationToken cancellationToken)
+    {
+        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not stored.");
+        var key = entity.FindPrimaryKey()!.Properties.Single().GetColumnName();
+        // Identifiers come from the model, never from input; the key value is a parameter.
+        var sql = $$"""SELECT 1 FROM "{{entity.GetTableName()}}" WHERE "{{key}}" = {0} FOR UPDATE""";
+        return db.Database.ExecuteSqlRawAsync(sql, [id], cancellationToken);
+    }
+
     private sealed class Nothing : IDisposable
     {
         public void Dispose()

@@ -22,6 +22,8 @@ public sealed class SqliteWriteGate : WriteGate
 
     internal override Task LockMessagesAsync(TalkToMeDbContext db, long[] ids, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    internal override Task LockAsync<T>(TalkToMeDbContext db, object id, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {
         private int _released;

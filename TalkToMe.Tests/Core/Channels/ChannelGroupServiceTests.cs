@@ -27,7 +27,7 @@ public class ChannelGroupServiceTests
             b = (await db.AddChannelAsync("B")).Id;
         }
 
-        var groups = new ChannelGroupService(database.Factory);
+        var groups = new ChannelGroupService(database.Factory, database.Units());
         var first = await groups.CreateAsync(Admin, new ChannelGroupInput("Primeiro", null, [a, b]));
         var second = await groups.CreateAsync(Admin, new ChannelGroupInput("Segundo", "Desc", [a]));
 
@@ -46,7 +46,7 @@ public class ChannelGroupServiceTests
     public async Task Create_WithoutNameOrWithUnknownChannel_ReturnsFieldErrorsAndStoresNothing()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var groups = new ChannelGroupService(database.Factory);
+        var groups = new ChannelGroupService(database.Factory, database.Units());
 
         var result = await groups.CreateAsync(Admin, new ChannelGroupInput(" ", new string('x', 501), [999]));
 
@@ -59,7 +59,7 @@ public class ChannelGroupServiceTests
     public async Task Changes_ByAnAgent_AreRefusedAndChangeNothing()
     {
         await using var database = await TestDatabase.CreateAsync();
-        var groups = new ChannelGroupService(database.Factory);
+        var groups = new ChannelGroupService(database.Factory, database.Units());
         var created = await groups.CreateAsync(Admin, new ChannelGroupInput("Grupo", null, []));
         var id = created.Value!.Id;
 
@@ -80,7 +80,7 @@ public class ChannelGroupServiceTests
             a = (await db.AddChannelAsync("A")).Id;
         }
 
-        var groups = new ChannelGroupService(database.Factory);
+        var groups = new ChannelGroupService(database.Factory, database.Units());
         var created = await groups.CreateAsync(Admin, new ChannelGroupInput("Grupo", null, [a]));
 
         Assert.True(await groups.DeleteAsync(Admin, created.Value!.Id));

@@ -26,7 +26,7 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task LabelSave_ByAgent_IsRefusedAndStoresNothing()
     {
-        var service = new LabelService(_database.Factory);
+        var service = new LabelService(_database.Factory, _database.Units());
 
         await Assert.ThrowsAsync<AdminRequiredException>(() => service.SaveAsync(Agent, null, "vip", "#ff0000"));
 
@@ -36,7 +36,7 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task LabelSave_WithBadFields_ReturnsFieldErrors()
     {
-        var service = new LabelService(_database.Factory);
+        var service = new LabelService(_database.Factory, _database.Units());
         await service.SaveAsync(Admin, null, "VIP", "#ff0000");
 
         var duplicate = await service.SaveAsync(Admin, null, " vip ", "#00ff00");
@@ -52,7 +52,7 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task LabelEditAndDelete_ByAdmin_Work()
     {
-        var service = new LabelService(_database.Factory);
+        var service = new LabelService(_database.Factory, _database.Units());
         await service.SaveAsync(Admin, null, "vip", "#ff0000");
         var id = (await service.ListAsync())[0].Id;
 
@@ -67,7 +67,7 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task CannedResponseSave_ValidatesAndRefusesAgents()
     {
-        var service = new CannedResponseService(_database.Factory);
+        var service = new CannedResponseService(_database.Factory, _database.Units());
 
         await Assert.ThrowsAsync<AdminRequiredException>(() => service.SaveAsync(Agent, null, "oi", "Olá!"));
         var errors = await service.SaveAsync(Admin, null, "com espaço", " ");
@@ -84,9 +84,9 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task MacroSave_WithABadStep_NamesTheStepAndStoresNothing()
     {
-        var labels = new LabelService(_database.Factory);
+        var labels = new LabelService(_database.Factory, _database.Units());
         await labels.SaveAsync(Admin, null, "vip", "");
-        var service = new MacroService(_database.Factory);
+        var service = new MacroService(_database.Factory, _database.Units());
 
         var errors = await service.SaveAsync(Admin, null, "Encerrar VIP",
         [
@@ -111,7 +111,7 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     [Fact]
     public async Task MacroSave_ByAdmin_KeepsTheOrderedSteps_AndRefusesAgents()
     {
-        var service = new MacroService(_database.Factory);
+        var service = new MacroService(_database.Factory, _database.Units());
         MacroAction[] actions =
         [
             new(MacroActionType.SendMessage, "Obrigado pelo contato!"),

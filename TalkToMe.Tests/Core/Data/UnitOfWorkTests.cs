@@ -145,6 +145,27 @@ public sealed class UnitOfWorkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoAdminsOnOneChannel_TheSecondWaitsForTheFirstToCommit()
+    {
+        // LockAsync<T> names the table from the model: the admin writers' lock, as the conversation's above.
+        await using var first = await _units.BeginAsync();
+        await first.LockAsync<Channel>(_channel.Id);
+        var secondLocked = Task.Run(async () =>
+        {
+            await using var second = await _units.BeginAsync();
+            await second.LockAsync<Channel>(_channel.Id);
+            return await second.Db.Channels.Where(c => c.Id == _channel.Id).Select(c => c.Name).SingleAsync();
+        });
+
+        await Task.Delay(300);
+        Assert.False(secondLocked.IsCompleted);
+        (await first.Db.Channels.SingleAsync(c => c.Id == _channel.Id)).Rename("API Loja 2");
+        await first.CommitAsync();
+
+        Assert.Equal("API Loja 2", await secondLocked.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void WriteGate_QueuesInMemoryOnlyOnSqlite()
     {
         Assert.IsType<TalkToMe.Core.Data.Sqlite.SqliteWriteGate>(WriteGate.For(DatabaseProvider.Sqlite));

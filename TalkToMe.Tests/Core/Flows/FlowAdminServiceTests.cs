@@ -14,7 +14,7 @@ public class FlowAdminServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _service = new FlowAdminService(_database.Factory, new FakeTimeProvider(TestData.Now));
+        _service = new FlowAdminService(_database.Factory, _database.Units(), new FakeTimeProvider(TestData.Now));
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

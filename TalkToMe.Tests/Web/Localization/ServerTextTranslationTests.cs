@@ -23,7 +23,7 @@ public sealed class ServerTextTranslationTests
         // As the app does at startup (TalkToMeApp): the translator reads the app's resource files.
         ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
         await using var database = await TestDatabase.CreateAsync();
-        var service = new LabelService(database.Factory);
+        var service = new LabelService(database.Factory, database.Units());
 
         var errors = await service.SaveAsync(Admin, null, "", "red");
 

@@ -514,6 +514,9 @@ public class EmailWebhookTests(ProviderFixture fixture) : IClassFixture<Provider
             "Seu orçamento está pronto\n\nSegue o valor combinado.");
 
         var mail = Assert.Single(await _smtp.WaitForMailsAsync(1));
+        // The sink has the mail before the dispatcher stores its Message-ID, which the answer below threads by.
+        var first = (await fixture.MessagesAsync(channel.Id)).Single(m => m.Direction == MessageDirection.Outgoing && m.Kind == MessageKind.Text);
+        await fixture.WaitForMessageAsync(first.Id, m => m.ExternalId is not null);
         Assert.Equal(["joao@cliente.example"], mail.RcptTo);
         Assert.Equal("Seu orçamento está pronto", mail.Header("Subject"));
         Assert.Null(mail.Header("In-Reply-To"));
