@@ -22,6 +22,13 @@ public sealed class ComponentTestContext : BunitContext
     private readonly CultureInfo _previousUICulture = CultureInfo.CurrentUICulture;
     private TestDatabase? _database;
 
+    static ComponentTestContext()
+    {
+        // A page's first load reads a real database: on the 2-core CI machine under a full suite (and on PostgreSQL) that
+        // can take longer than bUnit's one-second default. Waits still end as soon as their condition holds.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+    }
+
     public ComponentTestContext(string culture = PortugueseBrazil)
     {
         // Both, as RequestLocalization does in the app: texts follow the UI culture, numbers and dates the culture.
