@@ -198,16 +198,18 @@ public static class SearchBenchmark
         await using var command = connection.CreateCommand();
         var postgres = connection is NpgsqlConnection;
         var lines = sql.Split('\n');
-        var parameters = lines.TakeWhile(l => l.StartsWith(".param set", StringComparison.Ordinal) || l.StartsWith("-- @", StringComparison.Ordinal)).ToList();
+        var parameters = lines.TakeWhile(l => l.StartsWith(".param set", StringComparison.Ordinal) || (l.StartsWith("-- ", StringComparison.Ordinal) && l.Contains('='))).ToList();
         var body = string.Join('\n', lines.Skip(parameters.Count));
         foreach (var line in parameters)
         {
-            // SQLite: ".param set @p 'value'"; PostgreSQL: "-- @p='value' (DbType = …)".
-            var parts = postgres ? line[3..].Split('=', 2) : line.Split(' ', 4)[2..];
-            var value = postgres ? parts[1][..parts[1].LastIndexOf(" (", StringComparison.Ordinal)] : parts[1];
+            // SQLite: ".param set @p 'value'"; PostgreSQL: "-- @p='value'" (FromSql's own: "-- p0='value'"), with or
+            // without " (DbType = …)" after it.
+            var parts = postgres ? line[3..].TrimStart('@').Split('=', 2) : line.Split(' ', 4)[2..];
+            var value = postgres ? parts[1][..(parts[1].LastIndexOf('\'') + 1)] : parts[1];
             var parameter = command.CreateParameter();
             parameter.ParameterName = parts[0];
-            parameter.Value = value.Trim('\'');
+            // PostgreSQL types a parameter by its value: a number must be sent as one to compare with an integer column.
+            parameter.Value = postgres && int.TryParse(value.Trim('\''), out var number) ? number : value.Trim('\'');
             command.Parameters.Add(parameter);
         }
 

@@ -35,8 +35,12 @@ public sealed partial record SearchTerms
         return new SearchTerms(words);
     }
 
-    /// <summary>An FTS5 query: every word as a quoted prefix (quotes keep FTS5's operators out of what people type).</summary>
-    public string ToFts5() => string.Join(" AND ", Words.Select(w => $"\"{w}\"*"));
+    /// <summary>
+    /// An FTS5 query: every word as a quoted prefix (quotes keep FTS5's operators out of what people type), limited to
+    /// <paramref name="column"/> when the table indexes other columns too (MessageSearch's "ConversationId").
+    /// </summary>
+    public string ToFts5(string? column = null) =>
+        string.Join(" AND ", Words.Select(w => $"{(column is null ? "" : column + " : ")}\"{w}\"*"));
 
     /// <summary>A PostgreSQL tsquery text for <c>to_tsquery('simple', …)</c>: every word as a prefix.</summary>
     public string ToTsQuery() => string.Join(" & ", Words.Select(w => w + ":*"));

@@ -115,6 +115,13 @@ public class InboxQueryTests
         Assert.Equal(["Ana", "Beatriz"], await Found("pedido"));
         Assert.Equal(["Ana"], await Found("pedido urgente"));
         Assert.Equal(["Ana"], await Found("4821"));
+        // Prefixes shorter and longer than the index's prefix lengths (2 to 6 letters on SQLite) find the same words.
+        Assert.Equal(["Ana"], await Found("u"));
+        Assert.Equal(["Ana"], await Found("atrasad"));
+        Assert.Equal(["João Conceição"], await Found("conceica"));
+        // A number is looked up in the text only, never in the conversation's id (SQLite's index holds both).
+        Assert.Empty(await Found("1"));
+        Assert.Null(await query.FindAsync(1, new InboxFilter { Search = "1" }));
         // Inside a word is not a word beginning; punctuation alone searches nothing (and is not an FTS operator).
         Assert.Empty(await Found("edido"));
         Assert.Empty(await Found("\"*: -"));
@@ -126,13 +133,14 @@ public class InboxQueryTests
     {
         // 2,460 matching messages (over 2,000): the search walks the list and asks each conversation (the other plan).
         await using var database = await TestDatabase.CreateAsync();
-        var expected = new List<string>();
+        var expected = new List<(DateTime At, int Id, string Name)>();
         await using (var db = database.NewContext())
         {
             var channel = await db.AddChannelAsync();
             for (var i = 0; i < 90; i++)
             {
-                var at = TestData.Now.AddMinutes(-i);
+                // Three at a time share a timestamp: pages must break ties by id, as the list does.
+                var at = TestData.Now.AddMinutes(-(i / 3));
                 var matches = i % 3 != 1;
                 var conversation = await db.AddConversationAsync(channel, $"Cliente {i:00}", at, matches ? "Sobre o pedido" : "Oi");
                 for (var m = 0; m < 40; m++)
@@ -140,25 +148,42 @@ public class InboxQueryTests
                     db.Messages.Add(TalkToMe.Core.Messaging.Message.Incoming(conversation, matches ? $"Pedido {m}, mensagem {m}" : $"Nada {m}", null, at.AddSeconds(-m)));
                 }
 
+                await db.SaveChangesAsync();
                 if (matches)
                 {
-                    expected.Add($"Cliente {i:00}");
+                    expected.Add((at, conversation.Id, $"Cliente {i:00}"));
                 }
             }
-
-            await db.SaveChangesAsync();
         }
 
         var query = new InboxQuery(database.Factory);
+        var inListOrder = expected.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Select(e => e.Name).ToList();
         var filter = new InboxFilter { Search = "PEDIDO" };
         var first = await query.ListAsync(filter, pageSize: 50);
         var second = await query.ListAsync(filter, first.Next, pageSize: 50);
 
-        Assert.Equal(expected, first.Items.Concat(second.Items).Select(i => i.ContactName));
+        Assert.Equal(inListOrder, first.Items.Concat(second.Items).Select(i => i.ContactName));
         Assert.Null(second.Next);
         // Each row shows its newest matching message (the last one added), not just any.
         Assert.Equal("Pedido 39, mensagem 39", first.Items[0].MatchedText);
         Assert.NotNull(await query.FindAsync(first.Items[0].Id, filter));
+
+        // Prefixes as they are typed, shorter and longer than SQLite's prefix indexes (2 to 6 letters), and two words,
+        // paged in small pages across the ties: the same conversations in the same order.
+        foreach (var search in new[] { "p", "pe", "pedid", "mensage", "pedido mensagem" })
+        {
+            var names = new List<string>();
+            InboxCursor? cursor = null;
+            do
+            {
+                var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize: 7);
+                names.AddRange(page.Items.Select(i => i.ContactName));
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+
+            Assert.Equal(inListOrder, names);
+        }
     }
 
     [Fact]

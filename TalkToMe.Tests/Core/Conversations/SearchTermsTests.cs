@@ -11,6 +11,7 @@ public class SearchTermsTests
 
         Assert.Equal(["joao", "conceicao", "pedido"], terms.Words);
         Assert.Equal("\"joao\"* AND \"conceicao\"* AND \"pedido\"*", terms.ToFts5());
+        Assert.Equal("Content : \"joao\"* AND Content : \"conceicao\"* AND Content : \"pedido\"*", terms.ToFts5("Content"));
         Assert.Equal("joao:* & conceicao:* & pedido:*", terms.ToTsQuery());
         Assert.True(SearchTerms.Parse("?! 😀").IsEmpty);
     }
