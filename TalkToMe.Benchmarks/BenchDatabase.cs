@@ -109,7 +109,8 @@ public static class BenchDatabase
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // As the app opens it: DatabaseSettings adds its defaults (automatic preparation) to the connection string.
+        var builder = new NpgsqlConnectionStringBuilder(TalkToMe.Core.Data.DatabaseSettings.PostgreSql(connectionString).ConnectionString);
         Console.WriteLine($"PostgreSQL {reader.GetString(0)} on {builder.Host}:{builder.Port}: fsync={reader.GetString(1)}, " +
             $"synchronous_commit={reader.GetString(2)}, full_page_writes={reader.GetString(3)}, wal_sync_method={reader.GetString(4)}, " +
             $"shared_buffers={reader.GetString(5)}, max_connections={reader.GetString(6)}, jit={reader.GetString(7)}; " +
