@@ -308,16 +308,12 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             """);
 
     /// <summary>
-    /// The conversation of each message that has every word, one row per message: on PostgreSQL from the matching rows
-    /// themselves, on SQLite from FTS5 and a primary-key lookup per match.
+    /// PostgreSQL only (SQLite keeps the semi-join, see <see cref="PlanSearchAsync"/>): the conversation of each message
+    /// that has every word, one row per message, from the matching rows themselves.
     /// </summary>
-    private static IQueryable<int> ConversationsOfMatchingMessages(TalkToMeDbContext db, SearchTerms terms) => db.Database.IsNpgsql()
-        ? db.Database.SqlQuery<int>($"""
+    private static IQueryable<int> ConversationsOfMatchingMessages(TalkToMeDbContext db, SearchTerms terms) =>
+        db.Database.SqlQuery<int>($"""
             SELECT "ConversationId" AS "Value" FROM "Messages" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent({terms.ToTsQuery()}))
-            """)
-        : db.Database.SqlQuery<int>($"""
-            SELECT m."ConversationId" AS "Value" FROM "MessageSearch" AS s JOIN "Messages" AS m ON m."Id" = s.rowid
-            WHERE "MessageSearch" MATCH {MessageFts5(terms)}
             """);
 
     /// <summary>A Chatbot channel's conversations are test chats (see <see cref="InboxFilter"/>).</summary>
