@@ -129,6 +129,32 @@ public class InboxQueryTests
     }
 
     [Fact]
+    public async Task Search_SplitsWordsAtPunctuation_OnBothEngines()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            await db.AddConversationAsync(channel, "Bruno", TestData.Now,
+                "Código de rastreio XPTO-991 para ana.souza@example.com, valor 3.14");
+            await db.AddConversationAsync(channel, "Ana-Lúcia", TestData.Now.AddMinutes(-1), "Bom dia");
+        }
+
+        var query = new InboxQuery(database.Factory);
+        async Task<string[]> Found(string search) =>
+            (await query.ListAsync(new InboxFilter { Search = search })).Items.Select(i => i.ContactName).ToArray();
+
+        // PostgreSQL's own parser kept "XPTO-991" as "xpto" and "-991", an e-mail address as one word and "3.14" as one
+        // number; SQLite's tokenizer splits at every punctuation mark, and so must PostgreSQL.
+        foreach (var search in new[] { "991", "XPTO-991", "example", "souza", "14" })
+        {
+            Assert.Equal(["Bruno"], await Found(search));
+        }
+
+        Assert.Equal(["Ana-Lúcia"], await Found("lucia"));
+    }
+
+    [Fact]
     public async Task Search_ForAWordInThousandsOfMessages_PagesTheSameConversationsInTheListOrder_WithTheNewestMatch()
     {
         // 2,460 matching messages (over 2,000): the search walks the list and asks each conversation (the other plan).
