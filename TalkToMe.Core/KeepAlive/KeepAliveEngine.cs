@@ -52,9 +52,12 @@ public sealed class KeepAliveEngine(
         var sent = 0;
         var more = false;
         DateTime? next = null;
+        // Rows a batch read but could not claim: another writer holds them (PostgreSQL skips locked rows) or moved them
+        // on. The rest of the pass reads past them instead of reading the same rows again.
+        var unclaimed = new HashSet<int>();
         for (var batch = 0; batch < MaxBatchesPerPass; batch++)
         {
-            var result = await RunBatchAsync(cancellationToken);
+            var result = await RunBatchAsync(unclaimed, cancellationToken);
             sent += result.Handled;
             next = result.NextDueAt;
             more = result.Full;
@@ -155,11 +158,11 @@ public sealed class KeepAliveEngine(
         return changed;
     }
 
-    private async Task<BatchResult> RunBatchAsync(CancellationToken cancellationToken)
+    private async Task<BatchResult> RunBatchAsync(HashSet<int> unclaimed, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var (due, next) = await ReadDueAsync(db, now, cancellationToken);
+        var (due, next) = await ReadDueAsync(db, now, unclaimed, cancellationToken);
         if (due.Count == 0)
         {
             return new BatchResult(0, false, next);
@@ -168,7 +171,7 @@ public sealed class KeepAliveEngine(
         var handled = 0;
         try
         {
-            handled = await HandleAsync(db, due, now, cancellationToken);
+            handled = await HandleAsync(db, due, now, unclaimed, cancellationToken);
         }
         catch (Exception ex) when (ex is DbUpdateException or DbException or InvalidOperationException)
         {
@@ -180,7 +183,7 @@ public sealed class KeepAliveEngine(
                 await using var single = await factory.CreateDbContextAsync(cancellationToken);
                 try
                 {
-                    handled += await HandleAsync(single, [item], now, cancellationToken);
+                    handled += await HandleAsync(single, [item], now, unclaimed, cancellationToken);
                 }
                 catch (Exception one) when (one is DbUpdateException or DbException or InvalidOperationException)
                 {
@@ -200,7 +203,8 @@ public sealed class KeepAliveEngine(
     /// One walk of the partial index in deadline order: the rows already due (up to a batch), and the first deadline
     /// after now, which is where the walk stops. A pass with nothing due reads a single index entry.
     /// </summary>
-    private async Task<(List<Due> Due, DateTime? Next)> ReadDueAsync(TalkToMeDbContext db, DateTime now, CancellationToken cancellationToken)
+    private async Task<(List<Due> Due, DateTime? Next)> ReadDueAsync(TalkToMeDbContext db, DateTime now, HashSet<int> unclaimed,
+        CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -211,12 +215,17 @@ public sealed class KeepAliveEngine(
             SELECT "Id", "ChannelId", "KeepAliveStage", "KeepAliveDueAt" FROM "Conversations" {hint}
             WHERE "KeepAliveDueAt" IS NOT NULL ORDER BY "KeepAliveDueAt" LIMIT {Placeholder(db, "limit")}
             """;
-        AddParameter(db, command, "limit", BatchSize + 1);
+        AddParameter(db, command, "limit", BatchSize + 1 + unclaimed.Count);
         var due = new List<Due>();
         DateTime? next = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            if (unclaimed.Contains(reader.GetInt32(0)))
+            {
+                continue;
+            }
+
             var dueAt = new DateTime(reader.GetInt64(3), DateTimeKind.Utc);
             if (dueAt > now || due.Count == BatchSize)
             {
@@ -236,7 +245,8 @@ public sealed class KeepAliveEngine(
     /// exit flow goes through EF, since the flow engine runs there. The unit publishes the events and wakes the dispatcher
     /// after the commit. <paramref name="read"/> is the pass's context, for what is read before the writer's turn.
     /// </summary>
-    private async Task<int> HandleAsync(TalkToMeDbContext read, IReadOnlyList<Due> due, DateTime now, CancellationToken cancellationToken)
+    private async Task<int> HandleAsync(TalkToMeDbContext read, IReadOnlyList<Due> due, DateTime now, HashSet<int> unclaimed,
+        CancellationToken cancellationToken)
     {
         var channels = await ChannelsAsync(read, due.Select(d => d.ChannelId).Distinct().ToList(), cancellationToken);
 
@@ -259,7 +269,9 @@ public sealed class KeepAliveEngine(
                     ? (KeepAliveStage.None, (DateTime?)null)
                     : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
                 var items = group.ToDictionary(d => d.ConversationId);
-                foreach (var row in await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken))
+                var won = await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken);
+                unclaimed.UnionWith(items.Keys.Except(won.Select(r => r.Id)));
+                foreach (var row in won)
                 {
                     if (applies)
                     {
