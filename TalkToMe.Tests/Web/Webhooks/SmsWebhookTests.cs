@@ -136,7 +136,7 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
     }
 
     [Fact]
-    public async Task Receive_WithoutMessageSidOrBody_Returns400AndStoresNothing()
+    public async Task Receive_SignedButWithoutMessageSidOrBody_IsAcknowledgedAndKeptForTheAdmin_AndStoresNoMessage()
     {
         var channel = await ChannelAsync();
         var noSid = Incoming("SM4001", "+5511900000003", "Oi");
@@ -145,9 +145,27 @@ public class SmsWebhookTests(ProviderFixture fixture) : IClassFixture<ProviderFi
         noSid.Remove("SmsMessageSid");
         var noBody = Incoming("SM4002", "+5511900000003", "");
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(channel, noSid)).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync(channel, noBody)).StatusCode);
+        // Twilio signed them: refusing would only fill its error log, so they are acknowledged and shown on the channel page.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, noSid)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, noBody)).StatusCode);
+
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+        var kept = await fixture.App.Services.GetRequiredService<UnprocessedDeliveryService>().ListAsync(channel.Id);
+        Assert.Equal(2, kept.Count);
+        Assert.Contains(kept, d => d.Reason.Contains("MessageSid") && d.Payload.Contains("+5511900000003") && !d.Payload.Contains("SM4001"));
+        Assert.Contains(kept, d => d.Reason.Contains("Body") && d.Payload.Contains("SM4002"));
+        Assert.DoesNotContain(kept, d => d.Payload.Contains(AuthToken));
+    }
+
+    [Fact]
+    public async Task Receive_UnsignedMalformedForm_IsRefusedAndKeepsNothing()
+    {
+        var channel = await ChannelAsync();
+        var noBody = Incoming("SM4003", "+5511900000003", "");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(channel, noBody, signature: "not-the-signature")).StatusCode);
+
+        Assert.Empty(await fixture.App.Services.GetRequiredService<UnprocessedDeliveryService>().ListAsync(channel.Id));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
@@ -18,6 +20,8 @@ namespace TalkToMe.Web.Endpoints.Webhooks;
 /// </summary>
 public static class SmsWebhookEndpoints
 {
+    private static readonly JsonSerializerOptions UnprocessedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void MapSmsWebhookEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/sms/{publicKey}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
@@ -80,7 +84,11 @@ public static class SmsWebhookEndpoints
         var parsed = TwilioWebhook.Parse(form, channel.Id, settings);
         if (parsed.Error is not null)
         {
-            return ProviderWebhook.Malformed(parsed.Error);
+            // Signed with the channel's Auth Token but not understood: acknowledged, since a refusal only fills Twilio's error
+            // log while the customer's text is lost either way, and kept with its reason for "Entregas não processadas".
+            var payload = JsonSerializer.Serialize(form, UnprocessedJson);
+            await unprocessed.RecordAsync(channel.Id, [new UnreadableEvent(payload, parsed.Error)], cancellationToken);
+            return Results.Text(TwilioWebhook.EmptyTwiml, "text/xml");
         }
 
         if (parsed.Status is { Status: { } status } callback)
