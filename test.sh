@@ -2,8 +2,8 @@
 # Runs every TalkToMe test — unit, SQLite integration, component and browser (headless Chromium) — then the Core and
 # Web (endpoint, webhook, component) suites again on PostgreSQL, and ends with the count of both passes in xunit's
 # format. Installs what it needs first: Debian's Chromium when /usr/bin/chromium is missing, axe-core (npm) for the
-# accessibility scans, and Debian's postgresql, of which it runs a private server on a free loopback port
-# (tools/test-postgres.sh) and stops it at the end.
+# accessibility scans, Debian's postgresql and redis-server, of which it runs private servers on free loopback ports
+# (tools/test-postgres.sh, tools/test-redis.sh) and stops them at the end.
 #
 # Extra arguments go to `dotnet test` in the first pass only (e.g. ./test.sh --filter Inbox); then the PostgreSQL pass
 # is left out unless TALKTOME_TEST_PROVIDER=PostgreSql, which runs that one filtered pass on PostgreSQL instead.
@@ -35,10 +35,14 @@ fi
 
 # shellcheck source=tools/test-postgres.sh
 source tools/test-postgres.sh
+# shellcheck source=tools/test-redis.sh
+source tools/test-redis.sh
 logs=()
-cleanup() { stop_test_postgres; rm -f "${logs[@]}"; }
+cleanup() { stop_test_redis; stop_test_postgres; rm -f "${logs[@]}"; }
 trap cleanup EXIT
 start_test_postgres
+# Redis for the many-nodes tests (two app nodes on one PostgreSQL database).
+start_test_redis
 
 failed=0 passed=0 skipped=0 total=0 status=0 parts=()
 # One `dotnet test` run; its xunit count line is added to the totals, and a run that executed nothing is a failure.

@@ -25,6 +25,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
     public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

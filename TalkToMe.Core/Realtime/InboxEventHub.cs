@@ -6,23 +6,74 @@ namespace TalkToMe.Core.Realtime;
 /// <summary>
 /// The singleton every open inbox subscribes to. Handlers run on the publisher's thread and must only hand the
 /// event over (a Blazor component calls InvokeAsync); one failing subscriber never stops the others.
+/// With many nodes, events committed on another node arrive through <see cref="PublishFromOtherNode"/> and reach the
+/// same subscribers; only <see cref="SubscribeCommittedHere"/> (what forwards events off this node) does not see them.
 /// </summary>
 public sealed class InboxEventHub(ILogger<InboxEventHub> logger)
 {
     private ImmutableArray<Action<InboxEvent>> _subscribers = [];
+    private ImmutableArray<Action<InboxEvent>> _committedHere = [];
+    private ImmutableArray<Action> _resync = [];
 
     public int SubscriberCount => _subscribers.Length;
 
+    /// <summary>Every event, committed on this node or on another one.</summary>
     public IDisposable Subscribe(Action<InboxEvent> handler)
     {
         handler = SubscriberCulture.Bind(handler);
         ImmutableInterlocked.Update(ref _subscribers, s => s.Add(handler));
-        return new Subscription(this, handler);
+        return new Subscription(() => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(handler)));
     }
 
+    /// <summary>
+    /// Only events committed on this node: for whatever carries them to other nodes (the Redis relay, SignalR's Redis
+    /// backplane), which would otherwise send an event back and forth.
+    /// </summary>
+    public IDisposable SubscribeCommittedHere(Action<InboxEvent> handler)
+    {
+        ImmutableInterlocked.Update(ref _committedHere, s => s.Add(handler));
+        return new Subscription(() => ImmutableInterlocked.Update(ref _committedHere, s => s.Remove(handler)));
+    }
+
+    /// <summary>
+    /// For open pages: called when this node may have missed events (its link to the other nodes dropped and came
+    /// back), so they re-read what they show instead of trusting that every event arrived.
+    /// </summary>
+    public IDisposable SubscribeResync(Action handler)
+    {
+        handler = SubscriberCulture.Bind(handler);
+        ImmutableInterlocked.Update(ref _resync, s => s.Add(handler));
+        return new Subscription(() => ImmutableInterlocked.Update(ref _resync, s => s.Remove(handler)));
+    }
+
+    public void RequestResync()
+    {
+        foreach (var handler in _resync)
+        {
+            try
+            {
+                handler();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "An open page failed to resync");
+            }
+        }
+    }
+
+    /// <summary>An event this node committed.</summary>
     public void Publish(InboxEvent inboxEvent)
     {
-        foreach (var subscriber in _subscribers)
+        Deliver(_subscribers, inboxEvent);
+        Deliver(_committedHere, inboxEvent);
+    }
+
+    /// <summary>An event another node committed, relayed to this one.</summary>
+    public void PublishFromOtherNode(InboxEvent inboxEvent) => Deliver(_subscribers, inboxEvent);
+
+    private void Deliver(ImmutableArray<Action<InboxEvent>> subscribers, InboxEvent inboxEvent)
+    {
+        foreach (var subscriber in subscribers)
         {
             try
             {
@@ -35,7 +86,7 @@ public sealed class InboxEventHub(ILogger<InboxEventHub> logger)
         }
     }
 
-    private sealed class Subscription(InboxEventHub hub, Action<InboxEvent> handler) : IDisposable
+    private sealed class Subscription(Action remove) : IDisposable
     {
         private int _disposed;
 
@@ -43,7 +94,7 @@ public sealed class InboxEventHub(ILogger<InboxEventHub> logger)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                ImmutableInterlocked.Update(ref hub._subscribers, s => s.Remove(handler));
+                remove();
             }
         }
     }

@@ -28,4 +28,10 @@ internal static class SubscriberCulture
             }
         };
     }
+
+    public static Action Bind(Action handler)
+    {
+        var bound = Bind<bool>(_ => handler());
+        return () => bound(true);
+    }
 }

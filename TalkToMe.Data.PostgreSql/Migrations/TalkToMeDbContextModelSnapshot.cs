@@ -707,6 +707,28 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.ToTable("Macros");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Data.SigningKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SigningKeys");
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Flows.Flow", b =>
                 {
                     b.Property<int>("Id")

@@ -20,6 +20,16 @@ public class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // This machine is small and shared by parallel test classes: give live updates time, never fixed sleeps.
+        Assertions.SetDefaultExpectTimeout(15_000);
+        App = await TestApp.StartAsync(AppSettings);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await LaunchChromiumAsync(_playwright);
+    }
+
+    /// <summary>Debian's headless Chromium with the flags that keep it off the network and quiet.</summary>
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
         var executable = Environment.GetEnvironmentVariable("TALKTOME_CHROMIUM") ?? ChromiumPath;
         if (!File.Exists(executable))
         {
@@ -27,11 +37,7 @@ public class BrowserFixture : IAsyncLifetime
                 $"Chromium not found at {executable}. Run ./test.sh (it installs Debian's chromium) or apt-get install -y chromium.");
         }
 
-        // This machine is small and shared by parallel test classes: give live updates time, never fixed sleeps.
-        Assertions.SetDefaultExpectTimeout(15_000);
-        App = await TestApp.StartAsync(AppSettings);
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = executable,
             Headless = true,

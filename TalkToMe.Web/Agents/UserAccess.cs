@@ -78,17 +78,33 @@ public sealed class UserAccessCheck(IDbContextFactory<TalkToMeDbContext> factory
 public sealed class UserAccessSignal
 {
     private readonly ConcurrentDictionary<Guid, Action<string>> _listeners = new();
+    private readonly ConcurrentDictionary<Guid, Action<string>> _changedHere = new();
 
-    public IDisposable Subscribe(Action<string> onChanged)
-    {
-        var id = Guid.NewGuid();
-        _listeners[id] = onChanged;
-        return new Subscription(() => _listeners.TryRemove(id, out _));
-    }
+    public IDisposable Subscribe(Action<string> onChanged) => Add(_listeners, onChanged);
 
+    /// <summary>Only changes made on this node: for the relay that carries them to the other nodes.</summary>
+    public IDisposable SubscribeChangedHere(Action<string> onChanged) => Add(_changedHere, onChanged);
+
+    /// <summary>An admin on this node deactivated, demoted or otherwise changed the user.</summary>
     public void Changed(string userId)
     {
-        foreach (var listener in _listeners.Values)
+        Notify(_listeners, userId);
+        Notify(_changedHere, userId);
+    }
+
+    /// <summary>The change was made on another node.</summary>
+    public void ChangedOnOtherNode(string userId) => Notify(_listeners, userId);
+
+    private static IDisposable Add(ConcurrentDictionary<Guid, Action<string>> listeners, Action<string> onChanged)
+    {
+        var id = Guid.NewGuid();
+        listeners[id] = onChanged;
+        return new Subscription(() => listeners.TryRemove(id, out _));
+    }
+
+    private static void Notify(ConcurrentDictionary<Guid, Action<string>> listeners, string userId)
+    {
+        foreach (var listener in listeners.Values)
         {
             listener(userId);
         }

@@ -2,6 +2,8 @@ using TalkToMe.Core.Channels;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor;
@@ -34,8 +36,18 @@ public static class WebServices
         }
 
         // Keys next to the database, so sign-in cookies survive a restart; encrypted at rest when a certificate is given.
-        var dataProtection = services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")))
-            .SetApplicationName("TalkToMe");
+        // On PostgreSQL, the engine for many nodes, they are in the database: every node reads the cookies of the others.
+        var dataProtection = services.AddDataProtection().SetApplicationName("TalkToMe");
+        if (database.Provider == DatabaseProvider.PostgreSql)
+        {
+            services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(options =>
+                options.XmlRepository = ActivatorUtilities.CreateInstance<DatabaseKeyRepository>(sp)));
+        }
+        else
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataFolder, "keys")));
+        }
+
         if (KeyProtection.LoadCertificate(settings.DataProtection) is { } certificate)
         {
             // Unprotect with the same certificate too: on Linux there is no certificate store the decryptor would find it in.
@@ -143,6 +155,7 @@ public static class WebServices
         services.Configure<PublicUrlOptions>(o => o.PublicUrl = publicUrl);
         services.AddTalkToMeWorkers();
         services.AddInboxHub();
+        services.AddRedisBetweenNodes(configuration);
         services.AddScoped<AdminBootstrap>();
         services.AddScoped<DemoData>();
         services.AddScoped<AgentAdminService>();

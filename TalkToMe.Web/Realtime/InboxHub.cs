@@ -40,7 +40,8 @@ public sealed class InboxHubBridge(InboxEventHub events, IHubContext<InboxHub, I
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = events.Subscribe(Forward);
+        // Committed here only: with Redis, SignalR's backplane hands each event to the clients of every node.
+        _subscription = events.SubscribeCommittedHere(Forward);
         return Task.CompletedTask;
     }
 

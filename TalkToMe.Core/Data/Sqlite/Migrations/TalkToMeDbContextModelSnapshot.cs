@@ -676,6 +676,26 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.ToTable("Macros");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Data.SigningKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SigningKeys");
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Flows.Flow", b =>
                 {
                     b.Property<int>("Id")

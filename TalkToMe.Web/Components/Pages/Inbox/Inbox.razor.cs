@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Conversations.Search;
+using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Web.Components.Pages.Inbox;
 
@@ -26,6 +27,7 @@ public partial class Inbox
     private bool _loaded;
     private DateTime _now;
     private IDisposable? _subscription;
+    private IDisposable? _resyncSubscription;
     private IReadOnlyDictionary<ConversationStatus, int> _counts = new Dictionary<ConversationStatus, int>();
     private int _countsScheduled;
     private long _countsVersion;
@@ -56,6 +58,7 @@ public partial class Inbox
     [Inject] private InboxLookups Lookups { get; set; } = default!;
     [Inject] private LabelService LabelService { get; set; } = default!;
     [Inject] private InboxFeed Feed { get; set; } = default!;
+    [Inject] private InboxEventHub Events { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private InboxCircuitHandler Circuit { get; set; } = default!;
@@ -76,6 +79,8 @@ public partial class Inbox
         // Subscribe before the first read: a change racing the read is applied on top (replacing one row is idempotent).
         _subscription = Feed.Subscribe(OnRowsChanged);
         Circuit.Reconnected += OnReconnectedAsync;
+        // This node's link to the other nodes came back: events may have been missed meanwhile.
+        _resyncSubscription = Events.SubscribeResync(() => _ = ResyncAsync());
         await ReloadAsync();
         _channels = await Lookups.ChannelsAsync();
         _groups = await Lookups.ChannelGroupsAsync();
@@ -299,6 +304,7 @@ public partial class Inbox
     {
         _disposed = true;
         _subscription?.Dispose();
+        _resyncSubscription?.Dispose();
         Circuit.Reconnected -= OnReconnectedAsync;
         if (_visibilityWatch is not null)
         {
