@@ -11,7 +11,8 @@ namespace TalkToMe.Core.Conversations;
 public sealed class SnoozeWakeService(SnoozeService snoozes, SnoozeSignal signal, TimeProvider time, ILogger<SnoozeWakeService> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
+    /// <summary>A snooze set on another node does not signal this one: it is found by looking (an indexed query) this often.</summary>
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

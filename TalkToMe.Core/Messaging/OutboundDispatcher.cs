@@ -32,7 +32,11 @@ public sealed class OutboundDispatcher(
 {
     public const string NoSenderReason = "Canal sem envio configurado";
 
-    private static readonly TimeSpan MaxIdle = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// The longest sleep: this node's own replies wake it at once (OutboxSignal), but another node's — left pending or
+    /// claimed when that node died — are only seen by looking, one indexed query per pass.
+    /// </summary>
+    private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<Channels.ChannelType, IChannelSender> _senders = senders.ToDictionary(s => s.Type);
     private readonly OutboundOptions _options = options.Value;
