@@ -310,6 +310,8 @@ public class DataCopyTests
         group.SetChannels([api, telegram]);
         db.WhatsAppTemplates.Add(new WhatsAppTemplate(whatsApp.Id, "pedido_enviado", "pt_BR", "UTILITY", "Seu pedido {{1}} saiu.", TestData.Now));
         db.UnprocessedDeliveries.Add(new UnprocessedDelivery(telegram.Id, "{\"update_id\":1,\"text\":\"ção\"}", "Sem remetente", TestData.Now));
+        // The app writes this table only on PostgreSQL (on SQLite the keys are files), but a row in it is data like any other.
+        db.SigningKeys.Add(new SigningKey("key-0f1e2d3c", "<key id=\"0f1e2d3c\" version=\"1\"><encryptedSecret /></key>"));
         var urgent = new Label("Urgente", "#e53935");
         var vip = new Label("VIP", "#8e24aa");
         db.Labels.AddRange(urgent, vip, new Label("Sem uso", "#cccccc"));

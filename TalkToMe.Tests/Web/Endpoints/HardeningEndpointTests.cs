@@ -8,6 +8,9 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core.Data;
 using TalkToMe.Core.Agents;
 using TalkToMe.Tests.Support;
 using TalkToMe.Web.Agents;
@@ -205,11 +208,22 @@ public sealed class HardeningEndpointTests : IAsyncLifetime
         using var client = _production.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/login")).StatusCode);
 
-        var keys = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(_production.DatabasePath)!, "keys"), "key-*.xml");
-        Assert.NotEmpty(keys);
-        foreach (var key in keys)
+        // On SQLite the keys are files beside the database; on PostgreSQL, rows every node reads.
+        List<string> keys;
+        if (TestPostgres.Enabled)
         {
-            var xml = await File.ReadAllTextAsync(key);
+            await using var db = await _production.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContextAsync();
+            keys = await db.SigningKeys.Select(k => k.Xml).ToListAsync();
+        }
+        else
+        {
+            var files = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(_production.DatabasePath)!, "keys"), "key-*.xml");
+            keys = [.. await Task.WhenAll(files.Select(f => File.ReadAllTextAsync(f)))];
+        }
+
+        Assert.NotEmpty(keys);
+        foreach (var xml in keys)
+        {
             Assert.Contains("<encryptedSecret", xml);
             Assert.DoesNotContain("This key is not encrypted", xml);
         }
