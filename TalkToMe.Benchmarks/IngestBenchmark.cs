@@ -268,7 +268,7 @@ public static class IngestBenchmark
         }
     }
 
-    private static string WebProjectDirectory()
+    internal static string WebProjectDirectory()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TalkToMe.Core;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Web.Hosting;
+
+namespace TalkToMe.Benchmarks;
+
+/// <summary>
+/// Cross-node push (issue 13): two nodes in this process on one PostgreSQL database with Redis between them; customer
+/// messages POSTed to node A at a steady rate; /hubs/inbox subscribers (the .NET SignalR client) on node A (one node: the
+/// baseline) and then on node B (across nodes), in the same run. Latency = POST sent → MessageAdded received.
+/// Needs TALKTOME_TEST_POSTGRES (or TALKTOME_BENCH_POSTGRES) and TALKTOME_TEST_REDIS (tools/test-postgres.sh and
+/// tools/test-redis.sh run -- …).
+/// </summary>
+public static class NodesBenchmark
+{
+    private const string AdminEmail = "admin@bench.local";
+
+    public static async Task<int> RunAsync(int seconds, int subscribers, int rate)
+    {
+        var redis = Environment.GetEnvironmentVariable("TALKTOME_TEST_REDIS") is { Length: > 0 } server
+            ? $"{server},channelPrefix=bench-{Guid.NewGuid():N}:"
+            : throw new InvalidOperationException("Set TALKTOME_TEST_REDIS (run under tools/test-redis.sh run -- …).");
+        var postgres = await BenchDatabase.CreateDatabaseAsync("nodes");
+        var folders = new List<string>();
+        try
+        {
+            await using var nodeA = await StartNodeAsync(postgres, redis, folders);
+            await using var nodeB = await StartNodeAsync(postgres, redis, folders);
+            var (channelId, channelToken, personalToken) = await SeedAsync(nodeA.Services);
+            using var client = new HttpClient { BaseAddress = new Uri(Url(nodeA)) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", channelToken);
+
+            Console.WriteLine($"{subscribers} /hubs/inbox subscribers, {rate} msg/s POSTed to node A for {seconds} s per phase; " +
+                $"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+            await PhaseAsync("warm-up (node A)", nodeA, client, channelId, personalToken, subscribers, rate, 3, postgres);
+            var results = new List<(string Name, List<double> Ms, double CpuPerEvent)>();
+            // Alternated, so a noisy moment of this shared machine does not land on one side only.
+            foreach (var (name, node) in new[] { ("one node (A → A)", nodeA), ("across nodes (A → B)", nodeB), ("one node (A → A)", nodeA), ("across nodes (A → B)", nodeB) })
+            {
+                results.Add(await PhaseAsync(name, node, client, channelId, personalToken, subscribers, rate, seconds, postgres));
+            }
+
+            Console.WriteLine();
+            foreach (var group in results.GroupBy(r => r.Name))
+            {
+                var all = group.SelectMany(r => r.Ms).ToList();
+                Console.WriteLine($"{group.Key}: {Stats.Summary(all)}; process CPU per delivered event {group.Average(r => r.CpuPerEvent):0.000} ms");
+            }
+
+            var one = results.Where(r => r.Name.StartsWith("one")).SelectMany(r => r.Ms).Order().ToList();
+            var cross = results.Where(r => r.Name.StartsWith("across")).SelectMany(r => r.Ms).Order().ToList();
+            Console.WriteLine($"cross-node / one-node: p50 {Stats.Percentile(cross, 50) / Stats.Percentile(one, 50):0.00}×, " +
+                $"p99 {Stats.Percentile(cross, 99) / Stats.Percentile(one, 99):0.00}×");
+            await nodeB.StopAsync();
+            await nodeA.StopAsync();
+            return 0;
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await BenchDatabase.DropDatabaseAsync(postgres);
+            foreach (var folder in folders)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<(string Name, List<double> Ms, double CpuPerEvent)> PhaseAsync(string name, WebApplication node,
+        HttpClient client, int channelId, string personalToken, int subscribers, int rate, int seconds, string postgres)
+    {
+        var received = new ConcurrentBag<(long MessageId, long At)>();
+        var connections = new List<HubConnection>();
+        foreach (var batch in Enumerable.Range(0, subscribers).Chunk(20))
+        {
+            await Task.WhenAll(batch.Select(async _ =>
+            {
+                var connection = new HubConnectionBuilder()
+                    .WithUrl(Url(node) + "/hubs/inbox", o => o.AccessTokenProvider = () => Task.FromResult<string?>(personalToken))
+                    .Build();
+                connection.On<JsonElement>("MessageAdded", e => received.Add((e.GetProperty("messageId").GetInt64(), Stopwatch.GetTimestamp())));
+                await connection.StartAsync();
+                lock (connections)
+                {
+                    connections.Add(connection);
+                }
+            }));
+        }
+
+        var sent = new ConcurrentDictionary<string, long>();
+        var prefix = $"{name[..3]}-{Guid.NewGuid():N}"[..12];
+        var count = seconds * rate;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        var posts = new List<Task>();
+        for (var i = 0; i < count; i++)
+        {
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            var id = $"{prefix}-{i}";
+            sent[id] = Stopwatch.GetTimestamp();
+            posts.Add(client.PostAsync($"/api/v1/channels/{channelId}/messages", new StringContent(
+                JsonSerializer.Serialize(new { id, contact = new { id = $"c{i % 50}", name = "Cliente" }, text = "Mensagem " + id }),
+                Encoding.UTF8, "application/json")));
+        }
+
+        await Task.WhenAll(posts);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        Dictionary<long, string> idsByMessage;
+        await using (var db = await node.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContextAsync())
+        {
+            idsByMessage = await db.Messages.Where(m => m.ExternalId != null && m.ExternalId.StartsWith(prefix))
+                .ToDictionaryAsync(m => m.Id, m => m.ExternalId!);
+        }
+
+        var latencies = received.Where(r => idsByMessage.ContainsKey(r.MessageId))
+            .Select(r => Stopwatch.GetElapsedTime(sent[idsByMessage[r.MessageId]], r.At).TotalMilliseconds).ToList();
+        var expected = (long)count * subscribers;
+        Console.WriteLine($"{name}: {latencies.Count:N0} of {expected:N0} events delivered; {Stats.Summary([.. latencies])}");
+        return (name, latencies, cpu.TotalMilliseconds / Math.Max(1, latencies.Count));
+    }
+
+    private static async Task<WebApplication> StartNodeAsync(string postgres, string redis, List<string> folders)
+    {
+        var folder = Directory.CreateTempSubdirectory("talktome-bench-node-").FullName;
+        folders.Add(folder);
+        var app = TalkToMeApp.Build(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--environment=Development",
+            $"--contentRoot={IngestBenchmark.WebProjectDirectory()}",
+            "--TalkToMe:Database:Provider=PostgreSql",
+            $"--ConnectionStrings:TalkToMe={postgres}",
+            $"--ConnectionStrings:Redis={redis}",
+            $"--TalkToMe:DataFolder={folder}",
+            "--TalkToMe:SeedDemoData=false",
+            $"--TalkToMe:Admin:Email={AdminEmail}",
+            "--TalkToMe:Admin:Password=Bench!2026xx",
+            "--TalkToMe:RateLimits:PerIp=10000000",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        return app;
+    }
+
+    private static string Url(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+    private static async Task<(int ChannelId, string ChannelToken, string PersonalToken)> SeedAsync(IServiceProvider services)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>().CreateDbContextAsync();
+        var channelToken = Secrets.NewToken("ttmch");
+        var channel = new Channel("Bench API", ChannelType.Api, Secrets.NewKey(), DateTime.UtcNow);
+        channel.SetApiTokenHash(Secrets.Hash(channelToken));
+        db.Channels.Add(channel);
+        var admin = await db.Users.SingleAsync(u => u.Email == AdminEmail);
+        var personalToken = Secrets.NewToken("ttm");
+        db.ApiTokens.Add(new ApiToken(admin.Id, "bench", Secrets.Hash(personalToken), personalToken[..8], DateTime.UtcNow));
+        await db.SaveChangesAsync();
+        return (channel.Id, channelToken, personalToken);
+    }
+}
