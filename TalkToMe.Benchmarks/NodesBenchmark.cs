@@ -65,6 +65,17 @@ public static class NodesBenchmark
             var cross = results.Where(r => r.Name.StartsWith("across")).SelectMany(r => r.Ms).Order().ToList();
             Console.WriteLine($"cross-node / one-node: p50 {Stats.Percentile(cross, 50) / Stats.Percentile(one, 50):0.00}×, " +
                 $"p99 {Stats.Percentile(cross, 99) / Stats.Percentile(one, 99):0.00}×");
+            // Ingest: the same 16 senders, all on node A, then half on each node (both nodes live in this process, so the
+            // CPU is this process's, per accepted message).
+            Console.WriteLine();
+            using var clientB = new HttpClient { BaseAddress = new Uri(Url(nodeB)) };
+            clientB.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", channelToken);
+            foreach (var (name, targets) in new[] { ("ingest, one node", new[] { client }), ("ingest, two nodes", new[] { client, clientB }),
+                ("ingest, one node", new[] { client }), ("ingest, two nodes", new[] { client, clientB }) })
+            {
+                await IngestAsync(name, targets, channelId, seconds);
+            }
+
             await nodeB.StopAsync();
             await nodeA.StopAsync();
             return 0;
@@ -143,6 +154,35 @@ public static class NodesBenchmark
         var expected = (long)count * subscribers;
         Console.WriteLine($"{name}: {latencies.Count:N0} of {expected:N0} events delivered; {Stats.Summary([.. latencies])}");
         return (name, latencies, cpu.TotalMilliseconds / Math.Max(1, latencies.Count));
+    }
+
+    private static async Task IngestAsync(string name, HttpClient[] targets, int channelId, int seconds)
+    {
+        var accepted = 0;
+        var latencies = new ConcurrentBag<double>();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var until = Stopwatch.GetTimestamp() + seconds * Stopwatch.Frequency;
+        var prefix = Guid.NewGuid().ToString("N")[..8];
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(sender => Task.Run(async () =>
+        {
+            var client = targets[sender % targets.Length];
+            for (var i = 0; Stopwatch.GetTimestamp() < until; i++)
+            {
+                var id = $"{prefix}-{sender}-{i}";
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync($"/api/v1/channels/{channelId}/messages", new StringContent(
+                    JsonSerializer.Serialize(new { id, contact = new { id = $"i{sender}-{i % 20}", name = "Cliente" }, text = "Mensagem " + id }),
+                    Encoding.UTF8, "application/json"));
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref accepted);
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        })));
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        Console.WriteLine($"{name}: {accepted / (double)seconds:N0} msg/s; acknowledgement {Stats.Summary([.. latencies])}; " +
+            $"process CPU per message {cpu.TotalMilliseconds / Math.Max(1, accepted):0.000} ms");
     }
 
     private static async Task<WebApplication> StartNodeAsync(string postgres, string redis, List<string> folders)
