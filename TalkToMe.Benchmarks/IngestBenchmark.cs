@@ -38,7 +38,7 @@ public static class IngestBenchmark
                 Console.WriteLine($"raw PostgreSQL insert loop (Npgsql, prepared, one row per transaction): {rawRate:N0} rows/s");
                 postgres = await BenchDatabase.CreateDatabaseAsync("ingest");
                 await BenchDatabase.PrintServerAsync(postgres);
-                // The data-protection keys live in a folder on PostgreSQL: a temporary one, not the web project's App_Data.
+                // The app's data folder on PostgreSQL (the keys are in the database): a temporary one, not the web project's App_Data.
                 dataFolder = Directory.CreateTempSubdirectory("talktome-bench-keys-").FullName;
                 databaseArgs =
                 [

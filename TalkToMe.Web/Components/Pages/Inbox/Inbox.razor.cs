@@ -80,7 +80,13 @@ public partial class Inbox
         _subscription = Feed.Subscribe(OnRowsChanged);
         Circuit.Reconnected += OnReconnectedAsync;
         // This node's link to the other nodes came back: events may have been missed meanwhile.
-        _resyncSubscription = Events.SubscribeResync(() => _ = ResyncAsync());
+        _resyncSubscription = Events.SubscribeResync(() =>
+        {
+            if (!_disposed)
+            {
+                _ = ResyncAsync();
+            }
+        });
         await ReloadAsync();
         _channels = await Lookups.ChannelsAsync();
         _groups = await Lookups.ChannelGroupsAsync();
