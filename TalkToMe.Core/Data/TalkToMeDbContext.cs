@@ -25,6 +25,8 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
     public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
+    public DbSet<Reports.ReportCount> ReportCounts => Set<Reports.ReportCount>();
+    public DbSet<Reports.ConversationReportState> ConversationReportStates => Set<Reports.ConversationReportState>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
