@@ -176,7 +176,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             csatCount == 0 ? null : (double)list.Where(c => c.Metric == ReportMetric.Csat && c.Bucket >= 4).Sum(c => c.Count) / csatCount);
     }
 
-    /// <summary>Mean from the exact sums; median and p90 from the buckets (within ±2.5 %).</summary>
+    /// <summary>Mean from the exact sums; median and p90 from the buckets (within one bucket, ±2.5 %).</summary>
     private static DurationStats Durations(IEnumerable<Cell> cells, ReportMetric metric)
     {
         var histogram = cells.Where(c => c.Metric == metric).GroupBy(c => c.Bucket)
@@ -186,6 +186,10 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         {
             return new DurationStats(0, null, null, null);
         }
+
+        // The mean of the bucket's values (its sum is exact): the true value when they are all alike, within the bucket otherwise.
+        static double ValueOf((int Bucket, long Count, long Sum) bucket) =>
+            bucket.Count > 0 ? (double)bucket.Sum / bucket.Count : ReportCalendar.SecondsOf(bucket.Bucket);
 
         double Percentile(double p)
         {
@@ -197,11 +201,11 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
                 seen += bucket.Count;
                 if (seen >= rank)
                 {
-                    return ReportCalendar.SecondsOf(bucket.Bucket);
+                    return ValueOf(bucket);
                 }
             }
 
-            return ReportCalendar.SecondsOf(histogram[^1].Bucket);
+            return ValueOf(histogram[^1]);
         }
 
         return new DurationStats(count, (double)histogram.Sum(b => b.Sum) / count, Percentile(0.5), Percentile(0.9));
