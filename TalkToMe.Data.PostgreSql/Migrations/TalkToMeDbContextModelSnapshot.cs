@@ -750,6 +750,9 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)");
 
+                    b.Property<bool?>("AskComment")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("FlowId")
                         .HasColumnType("integer");
 

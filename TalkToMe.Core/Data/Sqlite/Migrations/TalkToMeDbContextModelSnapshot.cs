@@ -715,6 +715,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("AskComment")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("FlowId")
                         .HasColumnType("INTEGER");
 
