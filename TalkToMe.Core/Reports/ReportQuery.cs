@@ -14,6 +14,7 @@ public sealed record ReportFilter(DateOnly From, DateOnly To, int? ChannelId = n
     public int Days => To.DayNumber - From.DayNumber + 1;
 
     /// <summary>The period just before, as long as this one: the KPI cards compare against it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public ReportFilter Previous => this with { From = From.AddDays(-Days), To = From.AddDays(-1) };
 
     /// <summary>Field name → message, empty when the filter can run.</summary>

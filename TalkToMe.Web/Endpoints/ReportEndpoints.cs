@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Localization;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
@@ -10,7 +11,13 @@ using TalkToMe.Web.Components.Pages.Reports;
 namespace TalkToMe.Web.Endpoints;
 
 /// <summary>The query string every report reads: a preset range or from/to, and the filters.</summary>
-public sealed record ReportQueryString(string? Range, string? From, string? To, int? ChannelId, int? ChannelGroupId, string? AgentId)
+public sealed record ReportQueryString(
+    [property: FromQuery(Name = "range")] string? Range,
+    [property: FromQuery(Name = "from")] string? From,
+    [property: FromQuery(Name = "to")] string? To,
+    [property: FromQuery(Name = "channelId")] int? ChannelId,
+    [property: FromQuery(Name = "channelGroupId")] int? ChannelGroupId,
+    [property: FromQuery(Name = "agentId")] string? AgentId)
 {
     public const string Today = "today", Week = "7d", Month = "30d";
 
