@@ -4,6 +4,7 @@ using TalkToMe.Benchmarks;
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- inbox-list [conversations] [postgres]
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- ingest [seconds] [senders] [postgres]
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- search [messages] [postgres]
+//   dotnet run -c Release --project TalkToMe.Benchmarks -- reports [conversations]          (SQLite)
 // "postgres" (or --provider PostgreSql) runs the same measurement on PostgreSQL, in a fresh database on the server named
 // by TALKTOME_BENCH_POSTGRES or TALKTOME_TEST_POSTGRES (tools/test-postgres.sh run -- …), dropped afterwards.
 var (provider, rest) = BenchDatabase.ParseProvider(args);
@@ -12,11 +13,12 @@ return rest switch
     ["inbox-list", ..] => await InboxListBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000, provider),
     ["ingest", ..] => await IngestBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 20, rest.Length > 2 ? int.Parse(rest[2]) : 16, provider),
     ["search", ..] => await SearchBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000, provider),
+    ["reports", ..] => await ReportBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] [postgres] | ingest [seconds] [senders] [postgres] | search [messages] [postgres]");
+    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] [postgres] | ingest [seconds] [senders] [postgres] | search [messages] [postgres] | reports [conversations]");
     return 2;
 }

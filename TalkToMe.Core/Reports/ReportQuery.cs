@@ -106,12 +106,25 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             query = query.Where(r => r.AgentId == agentId);
         }
 
-        var rows = await query.Select(r => new Cell(r.Day, r.ChannelId, r.AgentId, r.Metric, r.Bucket, r.Count, r.Sum))
+        // Three grouped reads instead of every cell: the previous period only needs its totals, the days, channels and
+        // totals do not need the agent, and the agents' table does not need the day or channel.
+        int start = filter.From.DayNumber, previousLast = start - 1;
+        var previousCells = await query.Where(r => r.Day <= previousLast)
+            .GroupBy(r => new { r.Metric, r.Bucket })
+            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
             .ToListAsync(cancellationToken);
-        var current = rows.Where(r => r.Day >= filter.From.DayNumber).ToList();
+        var current = await query.Where(r => r.Day >= start)
+            .GroupBy(r => new { r.Day, r.ChannelId, r.Metric, r.Bucket })
+            .Select(g => new Cell(g.Key.Day, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+            .ToListAsync(cancellationToken);
+        var agentCells = await query.Where(r => r.Day >= start && r.Metric != ReportMetric.Opened && r.Metric != ReportMetric.BotReplies
+                && r.Metric != ReportMetric.BotFirstResponse)
+            .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
+            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+            .ToListAsync(cancellationToken);
 
         var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        var agentIds = current.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
+        var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
         var agentNames = await db.Users.AsNoTracking().Where(u => agentIds.Contains(u.Id))
             .ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
 
@@ -137,8 +150,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             csat[cell.Bucket - 1] += cell.Count;
         }
 
-        var byAgent = current.Where(c => c.Metric != ReportMetric.Opened && c.Metric != ReportMetric.BotReplies
-                && c.Metric != ReportMetric.BotFirstResponse)
+        var byAgent = agentCells
             .GroupBy(c => c.AgentId)
             .Select(g => new ReportRow(g.Key, g.Key == NoAgentKey ? "" : agentNames.GetValueOrDefault(g.Key, g.Key), Totals(g)))
             .OrderBy(r => r.Key == NoAgentKey).ThenBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
@@ -147,7 +159,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
                 channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g)))
             .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
 
-        return new ReportResult(filter, Totals(current), Totals(rows.Where(r => r.Day < filter.From.DayNumber)), days,
+        return new ReportResult(filter, Totals(current), Totals(previousCells), days,
             channelNames, heat, csat, byAgent, byChannel);
     }
 
