@@ -61,6 +61,7 @@ public static class DependencyInjection
         services.AddSingleton<Channels.ChannelGroupService>();
         services.AddSingleton<Channels.UnprocessedDeliveryService>();
         services.AddSingleton<Agents.ApiTokenService>();
+        services.AddSingleton<Reports.ReportQuery>();
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
         services.AddOptions<OutboundOptions>();

@@ -24,6 +24,7 @@ public enum ActivityKind
     BotResolved,
     KeepAliveInactivitySent,
     KeepAliveClosed,
+    Rated,
 }
 
 /// <summary>
@@ -48,4 +49,7 @@ public sealed record ActivityData(ActivityKind Kind)
     /// <summary>A bot hand-off's target group and agent, when it had them.</summary>
     public string? Group { get; init; }
     public string? Agent { get; init; }
+
+    /// <summary>A customer satisfaction answer ("Avaliação"): the score, 1 to 5.</summary>
+    public int? Score { get; init; }
 }

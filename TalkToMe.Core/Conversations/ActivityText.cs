@@ -55,6 +55,8 @@ public static class ActivityText
 
     public static readonly ActivityData KeepAliveClosed = new(ActivityKind.KeepAliveClosed);
 
+    public static ActivityData Rated(int score) => new(ActivityKind.Rated) { Score = score };
+
     /// <summary>The pt-BR sentence stored as Content (times in Brasília).</summary>
     public static string Portuguese(ActivityData data)
     {
@@ -81,6 +83,7 @@ public static class ActivityText
             ActivityKind.BotResolved => "Bot: conversa encerrada",
             ActivityKind.KeepAliveInactivitySent => "Keep Alive: mensagem de inatividade enviada",
             ActivityKind.KeepAliveClosed => "Keep Alive: conversa encerrada",
+            ActivityKind.Rated => $"Avaliação do cliente: {data.Score} de 5",
             _ => data.Kind.ToString(),
         };
     }

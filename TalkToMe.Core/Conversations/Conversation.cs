@@ -62,6 +62,14 @@ public class Conversation
     /// <summary>E-mail conversations: the subject replies carry ("Re: …"); null for other channels.</summary>
     public string? Subject { get; private set; }
 
+    /// <summary>The customer's last satisfaction answer ("Avaliação", 1–5); null until they answer one.</summary>
+    public int? CsatScore { get; private set; }
+
+    /// <summary>What the customer added to their rating, when the flow asked and they wrote something.</summary>
+    public string? CsatComment { get; private set; }
+
+    public DateTime? CsatAt { get; private set; }
+
     public IReadOnlyCollection<Label> Labels => _labels;
 
     public void RecordIncoming(string preview, DateTime at)
@@ -243,6 +251,29 @@ public class Conversation
     }
 
     public void SetAttributesJson(string json) => AttributesJson = json;
+
+    public const int CsatCommentLength = 1000;
+
+    /// <summary>Stores a rating (1–5); the activity line it returns is what the reports count.</summary>
+    public ActivityData Rate(int score, DateTime at)
+    {
+        if (score is < 1 or > 5)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.CsatScore", "A avaliação vai de 1 a 5."));
+        }
+
+        CsatScore = score;
+        CsatComment = null;
+        CsatAt = at;
+        return ActivityText.Rated(score);
+    }
+
+    /// <summary>The optional comment that follows a rating.</summary>
+    public void CommentRating(string comment)
+    {
+        var text = comment.Trim();
+        CsatComment = text.Length == 0 ? null : text.Length > CsatCommentLength ? Channels.TextParts.Prefix(text, CsatCommentLength) : text;
+    }
 
     public void SetSubject(string? subject) => Subject = NormalizeSubject(subject);
 

@@ -29,6 +29,10 @@ public sealed record ConversationHeader(int Id, int ChannelId, string ChannelNam
     public DateTime? LastCustomerMessageAt { get; init; }
     public string AttributesJson { get; init; } = "{}";
 
+    /// <summary>The customer's last "Avaliação" (1–5) and its comment; null until they answer one.</summary>
+    public int? CsatScore { get; init; }
+    public string? CsatComment { get; init; }
+
     /// <summary>False when the channel allows free replies only within 24 h of the customer's last message and that passed.</summary>
     public bool ReplyWindowOpen(DateTime now) => Channels.ReplyWindow.IsOpen(ChannelType, LastCustomerMessageAt, now);
 }
@@ -136,6 +140,8 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
                 KeepAliveDueAt = c.KeepAliveDueAt,
                 LastCustomerMessageAt = c.LastCustomerMessageAt,
                 AttributesJson = c.AttributesJson,
+                CsatScore = c.CsatScore,
+                CsatComment = c.CsatComment,
             })
             .FirstOrDefaultAsync(cancellationToken);
     }

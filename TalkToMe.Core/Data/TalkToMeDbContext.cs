@@ -26,6 +26,8 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
     public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<Reports.ReportCount> ReportCounts => Set<Reports.ReportCount>();
+    public DbSet<Reports.ConversationReportState> ConversationReportStates => Set<Reports.ConversationReportState>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -50,6 +50,10 @@ internal sealed class UnitChanges
     /// <summary>A saved message waits for the dispatcher: it must be woken.</summary>
     public bool HasPendingMessages => Outbox || _added.Concat(_updated).Any(m => m.DeliveryStatus == DeliveryStatus.Pending);
 
+    /// <summary>The conversations this part wrote to (after the save, when new rows have their ids): the reports recount them.</summary>
+    public IEnumerable<int> ConversationIds() =>
+        _conversations.Select(c => c.Id).Concat(_added.Select(m => m.ConversationId)).Concat(Events.Select(e => e.ConversationId));
+
     public IEnumerable<InboxEvent> ToEvents()
     {
         // A message added by ids alone (no conversation loaded) names no conversation to re-read.

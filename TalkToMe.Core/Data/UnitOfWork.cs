@@ -104,6 +104,8 @@ public sealed class UnitOfWork : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_turn is null, this);
         await SaveChangesAsync(cancellationToken);
+        // The rollups change in the same transaction as the events they count: a report never counts what was rolled back.
+        await Reports.ReportRollups.ApplyAsync(this, _parts.SelectMany(p => p.ConversationIds()), cancellationToken);
         await _transaction.CommitAsync(cancellationToken);
         // The writer's turn ends before anyone hears of it: subscribers run on this thread.
         await DisposeAsync();

@@ -25,6 +25,7 @@ public sealed class FlowStepDraft
     public List<MenuOptionDraft> Options { get; set; } = [];
     public int? TransferGroupId { get; set; }
     public string? TransferAgentId { get; set; }
+    public bool AskComment { get; set; }
 }
 
 public sealed class MenuOptionDraft
@@ -75,6 +76,7 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
                 StoreOnContact = s.StoreOnContact,
                 TransferGroupId = s.TransferGroupId,
                 TransferAgentId = s.TransferAgentId,
+                AskComment = s.AskComment == true,
                 Options = s.Options.Select(o => new MenuOptionDraft { Label = o.Label, Target = o.Target, TargetValue = o.TargetValue }).ToList(),
             }).ToList(),
         };
@@ -282,6 +284,11 @@ public sealed partial class FlowAdminService(IDbContextFactory<TalkToMeDbContext
         {
             step.Options = draft.Options.Select(o => new MenuOption(o.Label.Trim(), o.Target,
                 o.Target == MenuTargetType.End ? null : o.TargetValue?.Trim())).ToList();
+        }
+
+        if (draft.Type == FlowStepType.Rating)
+        {
+            step.AskComment = draft.AskComment;
         }
 
         if (draft.Type == FlowStepType.Transfer)

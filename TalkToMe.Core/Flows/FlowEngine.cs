@@ -18,6 +18,17 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
     public const string InvalidOptionHint = "Opção inválida. Responda com o número de uma das opções.";
     public const string GroupAttribute = "grupo";
 
+    /// <summary>Where an Avaliação stores the score among the conversation's answers, usable as {{avaliacao}} in later steps.</summary>
+    public const string RatingAttribute = "avaliacao";
+    public const string RatingCommentAttribute = "avaliacao_comentario";
+    public const string DefaultRatingQuestion = "Como você avalia o nosso atendimento?";
+    public const string RatingHint = "Responda de 1 a 5.";
+    public const string InvalidRatingHint = "Resposta inválida. Responda com um número de 1 a 5.";
+    public const string CommentQuestion = "Quer deixar um comentário? É só escrever (opcional).";
+
+    /// <summary>The scores' labels, in the seed's menu style ("1 - Péssimo").</summary>
+    public static readonly IReadOnlyList<string> RatingLabels = ["Péssimo", "Ruim", "Regular", "Bom", "Ótimo"];
+
     // A menu pointing back at itself must not loop forever without the customer saying anything.
     private const int MaxStepsPerRun = 100;
 
@@ -52,6 +63,16 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
         var channel = await ChannelOf(db, conversation, cancellationToken);
         var flow = await LoadFlow(db, flowId, cancellationToken);
         var steps = flow?.OrderedSteps() ?? [];
+        // A negative index (~i) is the Avaliação at step i waiting for its optional comment: whatever the customer
+        // writes is the comment, then the flow goes on.
+        if (flow is not null && index < 0 && ~index < steps.Count && steps[~index].Type == FlowStepType.Rating)
+        {
+            conversation.CommentRating(text);
+            conversation.SetAttributesJson(Attributes.With(conversation.AttributesJson, RatingCommentAttribute, text.Trim()));
+            await RunAsync(db, conversation, channel, flow, ~index + 1, IsExitRun(channel, flowId), cancellationToken);
+            return true;
+        }
+
         if (flow is null || index < 0 || index >= steps.Count)
         {
             // The flow was edited or deleted while the customer thought: hand the conversation to people.
@@ -80,10 +101,63 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
                 await FollowAsync(db, conversation, channel, flow, option, isExit, cancellationToken);
                 return true;
 
+            case FlowStepType.Rating:
+                if (ChooseRating(answer) is not { } score)
+                {
+                    Send(db, conversation, channel, InvalidRatingHint + "\n" + RatingText(conversation, step));
+                    return true;
+                }
+
+                BotMessages.Activity(db, conversation, conversation.Rate(score, Now), Now);
+                conversation.SetAttributesJson(Attributes.With(conversation.AttributesJson, RatingAttribute,
+                    score.ToString(CultureInfo.InvariantCulture)));
+                if (step.AskComment == true)
+                {
+                    Send(db, conversation, channel, CommentQuestion);
+                    conversation.SetFlowState(flow.Id, ~index);
+                    return true;
+                }
+
+                await RunAsync(db, conversation, channel, flow, index + 1, isExit, cancellationToken);
+                return true;
+
             default:
                 conversation.SetFlowState(null, null);
                 return false;
         }
+    }
+
+    /// <summary>The customer answers an Avaliação with 1–5 ("5", "5 - Ótimo", "5.") or a label ("ótimo").</summary>
+    public static int? ChooseRating(string answer)
+    {
+        var trimmed = answer.Trim().TrimEnd('.', ')', '!');
+        if (trimmed.Length > 0 && trimmed[0] is >= '1' and <= '5' && (trimmed.Length == 1 || !char.IsDigit(trimmed[1])))
+        {
+            return trimmed[0] - '0';
+        }
+
+        for (var i = 0; i < RatingLabels.Count; i++)
+        {
+            if (string.Equals(RatingLabels[i], trimmed, StringComparison.CurrentCultureIgnoreCase))
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The question, the five labelled scores and "Responda de 1 a 5." (the widget also shows five buttons).</summary>
+    private string RatingText(Conversation conversation, FlowStep step)
+    {
+        var question = Fill(conversation, step.Text).Trim();
+        var text = new StringBuilder(question.Length > 0 ? question : DefaultRatingQuestion);
+        for (var i = 0; i < RatingLabels.Count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n{i + 1} - {RatingLabels[i]}");
+        }
+
+        return text.Append('\n').Append(RatingHint).ToString();
     }
 
     public async Task OnConversationResolvedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken)
@@ -128,6 +202,11 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
 
                 case FlowStepType.Menu:
                     Send(db, conversation, channel, MenuText(conversation, step));
+                    conversation.SetFlowState(flow.Id, index);
+                    return;
+
+                case FlowStepType.Rating:
+                    Send(db, conversation, channel, RatingText(conversation, step));
                     conversation.SetFlowState(flow.Id, index);
                     return;
 

@@ -16,6 +16,9 @@ public enum FlowStepType
 
     /// <summary>"Encerrar": resolve the conversation.</summary>
     End,
+
+    /// <summary>"Avaliação": the customer rates the service from 1 to 5 (an exit flow's satisfaction survey), optionally with a comment.</summary>
+    Rating,
 }
 
 public enum MenuTargetType
@@ -55,6 +58,10 @@ public class FlowStep
     /// <summary>For a Transferir: optional channel group or agent that receives the conversation.</summary>
     public int? TransferGroupId { get; set; }
     public string? TransferAgentId { get; set; }
+
+    /// <summary>For an Avaliação: after the score, ask for an optional comment (stored with the rating). Null (a column
+    /// without a default, so no table rebuild on SQLite) for every other step.</summary>
+    public bool? AskComment { get; set; }
 
     internal void MoveTo(int position) => Position = position;
 }

@@ -584,6 +584,16 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("CsatAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CsatComment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int?>("CsatScore")
+                        .HasColumnType("integer");
+
                     b.Property<int?>("FlowId")
                         .HasColumnType("integer");
 
@@ -762,6 +772,9 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)");
 
+                    b.Property<bool?>("AskComment")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("FlowId")
                         .HasColumnType("integer");
 
@@ -889,6 +902,73 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasFilter("\"DeliveryStatus\" = 1");
 
                     b.ToTable("Messages");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ConversationReportState", b =>
+                {
+                    b.Property<int>("ConversationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AgentReplies")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("AgentResponded")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("BotResponded")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("EpisodeStartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("FirstCustomerMessageAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsResolved")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("LastAgentId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long>("LastMessageId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ConversationId");
+
+                    b.ToTable("ConversationReportStates");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportCount", b =>
+                {
+                    b.Property<int>("Day")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Sum")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Day", "ChannelId", "AgentId", "Metric", "Bucket");
+
+                    b.ToTable("ReportCounts");
                 });
 
             modelBuilder.Entity("ChannelGroupMembers", b =>

@@ -22,6 +22,11 @@ public static class TalkToMeApp
             return await CopyDataCommand.RunAsync(args[1..], Console.Out, Console.Error);
         }
 
+        if (RebuildReportsCommand.Matches(args))
+        {
+            return await RebuildReportsCommand.RunAsync(args[1..], Console.Out, Console.Error);
+        }
+
         try
         {
             var app = Build(args);
@@ -125,6 +130,7 @@ public static class TalkToMeApp
         app.MapLineWebhookEndpoints();
         app.MapSmsWebhookEndpoints();
         app.MapChannelAdminEndpoints();
+        app.MapReportEndpoints();
         app.MapOpenApi();
         app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();

@@ -13,6 +13,7 @@ public class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
         builder.Property(c => c.LastMessagePreview).HasMaxLength(Conversation.PreviewLength);
         builder.Property(c => c.AttributesJson).IsRequired();
         builder.Property(c => c.Subject).HasMaxLength(Conversation.SubjectLength);
+        builder.Property(c => c.CsatComment).HasMaxLength(Conversation.CsatCommentLength);
 
         builder.HasOne(c => c.Channel).WithMany().HasForeignKey(c => c.ChannelId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne(c => c.Contact).WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Restrict);

@@ -14,7 +14,7 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
     public static TheoryData<string, int, string> Pages()
     {
         var data = new TheoryData<string, int, string>();
-        foreach (var path in new[] { "/", "/channels", "/channels/new", "/channels/whatsapp-vendas" })
+        foreach (var path in new[] { "/", "/channels", "/channels/new", "/channels/whatsapp-vendas", "/reports" })
         {
             data.Add(path, 1440, "pt-BR");
             data.Add(path, 390, "pt-BR");
@@ -22,6 +22,7 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
 
         data.Add("/", 1440, "en");
         data.Add("/channels", 390, "en");
+        data.Add("/reports", 1440, "en");
         return data;
     }
 

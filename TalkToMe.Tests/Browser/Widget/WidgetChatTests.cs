@@ -91,6 +91,51 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
     }
 
     [Fact]
+    public async Task ExitFlowRating_ShowsFiveButtons_AndTheChosenScoreIsStoredOnTheConversation()
+    {
+        var channel = await AddWebsiteChannelAsync("Chat Avaliação");
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
+            var exit = new TalkToMe.Core.Flows.Flow($"Pesquisa {Guid.NewGuid():N}", DateTime.UtcNow);
+            exit.ReplaceSteps([new TalkToMe.Core.Flows.FlowStep(TalkToMe.Core.Flows.FlowStepType.Rating, "")]);
+            db.Flows.Add(exit);
+            await db.SaveChangesAsync();
+            var stored = await db.Channels.SingleAsync(c => c.Id == channel.Id);
+            stored.SetFlows(null, exit.Id);
+            await db.SaveChangesAsync();
+        }
+
+        var (_, chat) = await OpenWidgetAsync();
+        await chat.GetByLabel("Sua mensagem").FillAsync("Meu pedido chegou, obrigado");
+        await chat.GetByRole(AriaRole.Button, new() { Name = "Enviar" }).ClickAsync();
+        await Expect(chat.GetByTestId("widget-message").Last).ToHaveTextAsync("Meu pedido chegou, obrigado");
+        await Expect(chat.GetByTestId("widget-rating")).ToHaveCountAsync(0);
+
+        int conversationId;
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
+            conversationId = await db.Conversations.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).SingleAsync();
+            await scope.ServiceProvider.GetRequiredService<ConversationCommands>().ResolveAsync(conversationId, new Actor("x", "Ana Souza"));
+        }
+
+        // The exit flow asks; the widget shows the question and five buttons.
+        await Expect(chat.GetByText("Como você avalia o nosso atendimento?", new() { Exact = false })).ToBeVisibleAsync();
+        await Expect(chat.GetByTestId("widget-rating").GetByRole(AriaRole.Button)).ToHaveCountAsync(5);
+
+        await chat.GetByRole(AriaRole.Button, new() { Name = "4 - Bom" }).ClickAsync();
+
+        await Expect(chat.GetByTestId("widget-message").Last).ToHaveTextAsync("4");
+        await Expect(chat.GetByTestId("widget-rating")).ToHaveCountAsync(0);
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
+            Assert.Equal(4, await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.CsatScore).SingleAsync());
+        }
+    }
+
+    [Fact]
     public async Task InactiveChannel_WidgetSaysChatIsUnavailable_AndAcceptsNothing()
     {
         await AddWebsiteChannelAsync("Chat desligado", active: false);

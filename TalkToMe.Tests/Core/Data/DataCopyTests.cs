@@ -345,6 +345,8 @@ public class DataCopyTests
         }
 
         await db.SaveChangesAsync();
+        // The rows above were written without units of work: count them, so the report tables have rows to copy too.
+        await TalkToMe.Core.Reports.ReportRollups.RebuildAsync(database.Units());
         return new Seeded(labelled.Id, outbound.Id, outbound.DeliveryId!.Value, agentId, TestData.Now.AddHours(2), adminHash);
     }
 

@@ -40,6 +40,7 @@ public class ActivityLineTests
         { "BotResolved", "Bot: conversa encerrada", "Bot: conversation closed" },
         { "KeepAliveInactivitySent", "Keep Alive: mensagem de inatividade enviada", "Keep Alive: inactivity message sent" },
         { "KeepAliveClosed", "Keep Alive: conversa encerrada", "Keep Alive: conversation closed" },
+        { "Rated", "Avaliação do cliente: 4 de 5", "Customer rating: 4 of 5" },
     };
 
     private static ActivityData Activity(string name) => name switch
@@ -66,6 +67,7 @@ public class ActivityLineTests
         "BotResolved" => ActivityText.BotResolved(),
         "KeepAliveInactivitySent" => ActivityText.KeepAliveInactivitySent,
         "KeepAliveClosed" => ActivityText.KeepAliveClosed,
+        "Rated" => ActivityText.Rated(4),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -44,6 +44,7 @@ public partial class ActivityLine
             ActivityKind.BotHandedOff => localizer["Activity.BotHandedOff"]
                 + (activity.Group is null ? "" : Say("Activity.BotHandedOffGroup", activity.Group))
                 + (activity.Agent is null ? "" : Say("Activity.BotHandedOffAgent", activity.Agent)),
+            ActivityKind.Rated => Say("Activity.Rated", activity.Score),
             ActivityKind.SnoozeEnded or ActivityKind.FlowStopped or ActivityKind.BotResolved
                 or ActivityKind.KeepAliveInactivitySent or ActivityKind.KeepAliveClosed => localizer[$"Activity.{activity.Kind}"],
             // Resolved, Reopened, Unassigned, Started, MessageSent, NoteAdded: "… by {actor}".

@@ -40,6 +40,9 @@ public partial class WidgetChat
     private string? _error;
     private bool _sending;
 
+    // The visitor's conversation waits for an "Avaliação": the chat offers five buttons besides the text box.
+    private bool _ratingPending;
+
     // Until the circuit is up (and the visitor known) the page is a prerendered picture: typing would go nowhere.
     private bool _ready;
     private IDisposable? _subscription;
@@ -158,6 +161,19 @@ public partial class WidgetChat
             .OrderBy(m => m.Id)
             .ToListAsync();
         _conversationIds = _messages.Select(m => m.ConversationId).ToHashSet();
+        var waiting = await db.Conversations.AsNoTracking()
+            .Where(c => c.ChannelId == _channelId && c.ContactIdentity.ExternalId == _visitor.ExternalId && c.FlowId != null && c.FlowStepIndex >= 0)
+            .OrderByDescending(c => c.Id).Select(c => new { c.FlowId, c.FlowStepIndex }).FirstOrDefaultAsync();
+        _ratingPending = waiting is not null
+            && (await db.FlowSteps.AsNoTracking().Where(s => s.FlowId == waiting.FlowId).OrderBy(s => s.Position).Select(s => s.Type).ToListAsync())
+                .ElementAtOrDefault(waiting.FlowStepIndex!.Value) == TalkToMe.Core.Flows.FlowStepType.Rating;
+    }
+
+    /// <summary>A rating button sends its score as the visitor's answer, as typing it would.</summary>
+    private async Task RateAsync(int score)
+    {
+        _draft = score.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await SendAsync();
     }
 
     private async Task OnKeyDownAsync(KeyboardEventArgs e)

@@ -557,6 +557,16 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CsatAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CsatComment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("CsatScore")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("FlowId")
                         .HasColumnType("INTEGER");
 
@@ -725,6 +735,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasMaxLength(50)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("AskComment")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("FlowId")
                         .HasColumnType("INTEGER");
 
@@ -850,6 +863,73 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasFilter("\"DeliveryStatus\" = 1");
 
                     b.ToTable("Messages");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ConversationReportState", b =>
+                {
+                    b.Property<int>("ConversationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AgentReplies")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AgentResponded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("BotResponded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EpisodeStartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FirstCustomerMessageAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsResolved")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastAgentId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ConversationId");
+
+                    b.ToTable("ConversationReportStates");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportCount", b =>
+                {
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Sum")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Day", "ChannelId", "AgentId", "Metric", "Bucket");
+
+                    b.ToTable("ReportCounts");
                 });
 
             modelBuilder.Entity("ChannelGroupMembers", b =>

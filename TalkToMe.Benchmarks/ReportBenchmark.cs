@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Reports;
+
+namespace TalkToMe.Benchmarks;
+
+/// <summary>
+/// Issue 16: a 30-day Relatórios report over 1,000,000 conversations, on SQLite, through the app's ReportQuery. Reports
+/// read only the per-day rollups, so the database is seeded with the cells those conversations produce: each synthetic
+/// conversation (60 days, 10 channels, 50 agents; bot greeting, 1–5 agent replies, 80% resolved, 8% closed by Keep
+/// Alive, 5% reopened and resolved again, 30% rated) is walked through the same ReportTimeline the units of work use.
+/// Conversation and message rows are not written: no report reads them.
+/// </summary>
+public static class ReportBenchmark
+{
+    private const int Channels = 10, Agents = 50, Days = 60, Runs = 20;
+
+    public static async Task<int> RunAsync(int conversations)
+    {
+        var path = Stats.TempDatabase("reports");
+        try
+        {
+            var factory = new Factory($"Data Source={path}");
+            await new DatabaseMigrator(factory, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+            var fill = Stopwatch.StartNew();
+            var (cells, channelIds, agentIds) = await FillAsync(factory, path, conversations);
+            Console.WriteLine($"Sqlite: rollups of {conversations:N0} conversations over {Days} days: {cells:N0} cells, seeded in {fill.Elapsed.TotalSeconds:0.0} s");
+
+            var query = new ReportQuery(factory);
+            var today = DateOnly.FromDateTime(TestNow).AddDays(-1);
+            var month = new ReportFilter(today.AddDays(-29), today);
+            foreach (var (name, filter) in new (string, ReportFilter)[]
+                     {
+                         ("30 days, all channels and agents (admin)", month),
+                         ("30 days, one channel", month with { ChannelId = channelIds[0] }),
+                         ("30 days, one agent (an agent's own page)", month with { AgentId = agentIds[0] }),
+                         ("7 days, all", month with { From = today.AddDays(-6) }),
+                     })
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    await query.GetAsync(filter);
+                }
+
+                var samples = new List<double>();
+                ReportResult? last = null;
+                for (var i = 0; i < Runs; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    last = await query.GetAsync(filter);
+                    samples.Add(watch.Elapsed.TotalMilliseconds);
+                }
+
+                Console.WriteLine($"  {name,-45} {Stats.Summary(samples)}  (opened {last!.Totals.Opened:N0}, resolved {last.Totals.Resolved:N0})");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Stats.Delete(path);
+        }
+    }
+
+    private static readonly DateTime TestNow = new(2026, 12, 2, 12, 0, 0, DateTimeKind.Utc);
+
+    private static async Task<(int Cells, int[] ChannelIds, string[] AgentIds)> FillAsync(Factory factory, string path, int conversations)
+    {
+        int[] channelIds;
+        string[] agentIds;
+        await using (var db = factory.CreateDbContext())
+        {
+            var channels = Enumerable.Range(1, Channels).Select(i => new Channel($"Canal {i}", ChannelType.Api, TalkToMe.Core.Secrets.NewKey(), TestNow)).ToList();
+            db.Channels.AddRange(channels);
+            var agents = Enumerable.Range(1, Agents).Select(i => new AppUser { UserName = $"a{i}@x", Email = $"a{i}@x", DisplayName = $"Agente {i}" }).ToList();
+            db.Users.AddRange(agents);
+            await db.SaveChangesAsync();
+            channelIds = channels.Select(c => c.Id).ToArray();
+            agentIds = agents.Select(a => a.Id).ToArray();
+        }
+
+        var random = new Random(16);
+        var totals = new Dictionary<(int, int, string, ReportMetric, int), (long Count, long Sum)>();
+        var deltas = new List<ReportTimeline.Delta>();
+        long id = 0;
+        for (var n = 0; n < conversations; n++)
+        {
+            deltas.Clear();
+            var created = TestNow.AddDays(-Days).AddSeconds(random.NextDouble() * Days * 86400);
+            var channel = channelIds[random.Next(Channels)];
+            var agent = agentIds[random.Next(Agents)];
+            var state = new ConversationReportState(n + 1, channel, created);
+            ReportTimeline.Start(state, created, deltas);
+            var at = created;
+            void Add(MessageDirection direction, MessageKind kind, SenderType sender, string? senderId, ActivityData? activity = null) =>
+                ReportTimeline.Apply(state, new ReportMessage(++id, direction, kind, sender, senderId, at, activity), deltas);
+
+            Add(MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, null);
+            if (channel % 2 == 0)
+            {
+                at = at.AddSeconds(2);
+                Add(MessageDirection.Outgoing, MessageKind.Text, SenderType.Bot, null);
+            }
+
+            for (var r = random.Next(1, 6); r > 0; r--)
+            {
+                at = at.AddSeconds(30 + random.NextDouble() * random.NextDouble() * 7200);
+                Add(MessageDirection.Outgoing, MessageKind.Text, SenderType.Agent, agent);
+                at = at.AddSeconds(20 + random.NextDouble() * 600);
+                Add(MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, null);
+            }
+
+            var end = random.NextDouble();
+            at = at.AddMinutes(random.Next(1, 600));
+            if (end < 0.80)
+            {
+                Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.Resolved(new Actor(agent, "A")));
+                if (random.NextDouble() < 0.05)
+                {
+                    at = at.AddHours(2);
+                    Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.Reopened(new Actor(agent, "A")));
+                    at = at.AddMinutes(30);
+                    Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.Resolved(new Actor(agent, "A")));
+                }
+
+                if (random.NextDouble() < 0.30)
+                {
+                    at = at.AddMinutes(1);
+                    Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.Rated(random.Next(1, 6)));
+                }
+            }
+            else if (end < 0.88)
+            {
+                Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.KeepAliveClosed);
+            }
+
+            foreach (var d in deltas)
+            {
+                var key = (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket);
+                var (count, sum) = totals.GetValueOrDefault(key);
+                totals[key] = (count + 1, sum + d.Sum);
+            }
+        }
+
+        // One transaction, one prepared statement: the seed, not what is measured.
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var transaction = connection.BeginTransaction();
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO "ReportCounts" ("Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES ($d, $c, $a, $m, $b, $n, $s)
+            """;
+        var parameters = new[] { "$d", "$c", "$a", "$m", "$b", "$n", "$s" }.Select(p => insert.Parameters.Add(new SqliteParameter { ParameterName = p })).ToArray();
+        foreach (var ((day, channel, agent, metric, bucket), (count, sum)) in totals)
+        {
+            parameters[0].Value = day;
+            parameters[1].Value = channel;
+            parameters[2].Value = agent;
+            parameters[3].Value = (int)metric;
+            parameters[4].Value = bucket;
+            parameters[5].Value = count;
+            parameters[6].Value = sum;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        await using (var analyze = connection.CreateCommand())
+        {
+            analyze.CommandText = "ANALYZE";
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        return (totals.Count, channelIds, agentIds);
+    }
+
+    private sealed class Factory(string connectionString) : IDbContextFactory<TalkToMeDbContext>
+    {
+        private readonly DbContextOptions<TalkToMeDbContext> _options = Build(connectionString);
+
+        public TalkToMeDbContext CreateDbContext() => new(_options);
+
+        private static DbContextOptions<TalkToMeDbContext> Build(string connectionString)
+        {
+            var builder = new DbContextOptionsBuilder<TalkToMeDbContext>();
+            DatabaseSettings.Sqlite(connectionString).Configure(builder);
+            return builder.Options;
+        }
+    }
+}

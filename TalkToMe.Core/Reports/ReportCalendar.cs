@@ -1,0 +1,29 @@
+using TalkToMe.Core.Conversations;
+
+namespace TalkToMe.Core.Reports;
+
+/// <summary>
+/// Report days are local days in Brasília time, like every time agents read; durations are calendar time (TalkToMe has
+/// no business hours yet). Durations are kept as counts per bucket so medians and p90 can be read from rollups.
+/// </summary>
+public static class ReportCalendar
+{
+    // Buckets grow by e^(1/20) ≈ 5 %: a median read from them is within ±2.5 % of the exact one.
+    private const double BucketsPerE = 20;
+
+    public static TimeZoneInfo Zone => ActivityText.Brasilia;
+
+    public static DateTime Local(DateTime utc) => ActivityText.LocalTime(utc, Zone);
+
+    public static int DayOf(DateTime utc) => DateOnly.FromDateTime(Local(utc)).DayNumber;
+
+    public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(Local(time.GetUtcNow().UtcDateTime));
+
+    public static int BucketOf(long seconds) => (int)Math.Floor(Math.Log(Math.Max(0, seconds) + 1) * BucketsPerE);
+
+    /// <summary>The bucket's middle in seconds (geometric), the value a percentile falling in it reports.</summary>
+    public static double SecondsOf(int bucket) =>
+        Math.Max(0, Math.Exp((bucket + 0.5) / BucketsPerE) - 1);
+
+    public static long Seconds(DateTime from, DateTime to) => Math.Max(0, (long)Math.Round((to - from).TotalSeconds));
+}

@@ -1,0 +1,235 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Core.Reports;
+
+/// <summary>
+/// What a report covers: local days <see cref="From"/> to <see cref="To"/> (both included, Brasília), optionally one
+/// channel, the channels of one group, and one agent (an agent's own report always names them).
+/// </summary>
+public sealed record ReportFilter(DateOnly From, DateOnly To, int? ChannelId = null, int? ChannelGroupId = null, string? AgentId = null)
+{
+    public const int MaxDays = 366;
+
+    public int Days => To.DayNumber - From.DayNumber + 1;
+
+    /// <summary>The period just before, as long as this one: the KPI cards compare against it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ReportFilter Previous => this with { From = From.AddDays(-Days), To = From.AddDays(-1) };
+
+    /// <summary>Field name → message, empty when the filter can run.</summary>
+    public IReadOnlyDictionary<string, string> Validate()
+    {
+        var errors = new Dictionary<string, string>();
+        if (To < From)
+        {
+            errors["to"] = ServerText.Get("Error.ReportRangeOrder", "A data final deve ser igual ou posterior à inicial.");
+        }
+        else if (Days > MaxDays)
+        {
+            errors["to"] = ServerText.Get("Error.ReportRangeTooLong", "O período pode ter no máximo 366 dias.");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>A duration metric over a period: how many, the mean, median and 90th percentile (seconds; null when none).</summary>
+public sealed record DurationStats(long Count, double? Average, double? Median, double? P90);
+
+public sealed record ReportTotals(
+    long Opened,
+    long Resolved,
+    long ResolvedByBot,
+    long KeepAliveClosed,
+    long Reopened,
+    DurationStats FirstResponse,
+    DurationStats BotFirstResponse,
+    DurationStats ResolutionTime,
+    long AgentReplies,
+    long BotReplies,
+    double? RepliesPerConversation,
+    long CsatCount,
+    double? CsatAverage,
+    double? CsatSatisfiedShare);
+
+public sealed record ReportDay(DateOnly Date, IReadOnlyDictionary<int, long> OpenedByChannel, double? FirstResponseMedian,
+    double? FirstResponseP90);
+
+public sealed record ReportRow(string Key, string Name, ReportTotals Totals);
+
+public sealed record ReportResult(
+    ReportFilter Filter,
+    ReportTotals Totals,
+    ReportTotals PreviousTotals,
+    IReadOnlyList<ReportDay> Days,
+    IReadOnlyDictionary<int, string> ChannelNames,
+    long[][] OpenedByWeekdayHour,
+    long[] CsatDistribution,
+    IReadOnlyList<ReportRow> ByAgent,
+    IReadOnlyList<ReportRow> ByChannel);
+
+/// <summary>Reads reports from the per-day rollups: one indexed range read of <see cref="ReportCount"/> for both periods.</summary>
+public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
+{
+    public const string NoAgentKey = "";
+
+    public async Task<ReportResult> GetAsync(ReportFilter filter, CancellationToken cancellationToken = default)
+    {
+        if (filter.Validate() is { Count: > 0 } errors)
+        {
+            throw new ReportFilterException(errors);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var previous = filter.Previous;
+        int from = previous.From.DayNumber, to = filter.To.DayNumber;
+        var query = db.ReportCounts.AsNoTracking().Where(r => r.Day >= from && r.Day <= to);
+        int[]? channels = null;
+        if (filter.ChannelGroupId is { } groupId)
+        {
+            channels = await db.ChannelGroups.Where(g => g.Id == groupId).SelectMany(g => g.Channels.Select(c => c.Id)).ToArrayAsync(cancellationToken);
+        }
+
+        if (filter.ChannelId is { } channelId)
+        {
+            channels = channels is null ? [channelId] : channels.Where(c => c == channelId).ToArray();
+        }
+
+        if (channels is not null)
+        {
+            query = query.Where(r => channels.Contains(r.ChannelId));
+        }
+
+        if (filter.AgentId is { } agentId)
+        {
+            query = query.Where(r => r.AgentId == agentId);
+        }
+
+        // Three grouped reads instead of every cell: the previous period only needs its totals, the days, channels and
+        // totals do not need the agent, and the agents' table does not need the day or channel.
+        int start = filter.From.DayNumber, previousLast = start - 1;
+        var previousCells = await query.Where(r => r.Day <= previousLast)
+            .GroupBy(r => new { r.Metric, r.Bucket })
+            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+            .ToListAsync(cancellationToken);
+        var current = await query.Where(r => r.Day >= start)
+            .GroupBy(r => new { r.Day, r.ChannelId, r.Metric, r.Bucket })
+            .Select(g => new Cell(g.Key.Day, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+            .ToListAsync(cancellationToken);
+        var agentCells = await query.Where(r => r.Day >= start && r.Metric != ReportMetric.Opened && r.Metric != ReportMetric.BotReplies
+                && r.Metric != ReportMetric.BotFirstResponse)
+            .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
+            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+            .ToListAsync(cancellationToken);
+
+        var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
+        var agentNames = await db.Users.AsNoTracking().Where(u => agentIds.Contains(u.Id))
+            .ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
+
+        var days = new List<ReportDay>();
+        var byDay = current.ToLookup(r => r.Day);
+        for (var day = filter.From.DayNumber; day <= filter.To.DayNumber; day++)
+        {
+            var cells = byDay[day].ToList();
+            var opened = cells.Where(c => c.Metric == ReportMetric.Opened).GroupBy(c => c.ChannelId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+            var first = Durations(cells, ReportMetric.FirstResponse);
+            days.Add(new ReportDay(DateOnly.FromDayNumber(day), opened, first.Median, first.P90));
+        }
+
+        var heat = Enumerable.Range(0, 7).Select(_ => new long[24]).ToArray();
+        foreach (var cell in current.Where(c => c.Metric == ReportMetric.Opened && c.Bucket is >= 0 and < 24))
+        {
+            heat[(int)DateOnly.FromDayNumber(cell.Day).DayOfWeek][cell.Bucket] += cell.Count;
+        }
+
+        var csat = new long[5];
+        foreach (var cell in current.Where(c => c.Metric == ReportMetric.Csat && c.Bucket is >= 1 and <= 5))
+        {
+            csat[cell.Bucket - 1] += cell.Count;
+        }
+
+        var byAgent = agentCells
+            .GroupBy(c => c.AgentId)
+            .Select(g => new ReportRow(g.Key, g.Key == NoAgentKey ? "" : agentNames.GetValueOrDefault(g.Key, g.Key), Totals(g)))
+            .OrderBy(r => r.Key == NoAgentKey).ThenBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+        var byChannel = current.GroupBy(c => c.ChannelId)
+            .Select(g => new ReportRow(g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g)))
+            .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
+
+        return new ReportResult(filter, Totals(current), Totals(previousCells), days,
+            channelNames, heat, csat, byAgent, byChannel);
+    }
+
+    private static ReportTotals Totals(IEnumerable<Cell> cells)
+    {
+        var list = cells as IReadOnlyCollection<Cell> ?? cells.ToList();
+        long Count(ReportMetric metric, int? bucket = null) =>
+            list.Where(c => c.Metric == metric && (bucket is null || c.Bucket == bucket)).Sum(c => c.Count);
+        long Sum(ReportMetric metric) => list.Where(c => c.Metric == metric).Sum(c => c.Sum);
+
+        var resolved = Count(ReportMetric.Resolved);
+        var csatCount = Count(ReportMetric.Csat);
+        return new ReportTotals(
+            Count(ReportMetric.Opened),
+            resolved,
+            Count(ReportMetric.Resolved, ReportTimeline.BotResolution),
+            Count(ReportMetric.KeepAliveClosed),
+            Count(ReportMetric.Reopened),
+            Durations(list, ReportMetric.FirstResponse),
+            Durations(list, ReportMetric.BotFirstResponse),
+            Durations(list, ReportMetric.ResolutionTime),
+            Count(ReportMetric.Replies),
+            Count(ReportMetric.BotReplies),
+            resolved == 0 ? null : (double)Sum(ReportMetric.Resolved) / resolved,
+            csatCount,
+            csatCount == 0 ? null : (double)Sum(ReportMetric.Csat) / csatCount,
+            csatCount == 0 ? null : (double)list.Where(c => c.Metric == ReportMetric.Csat && c.Bucket >= 4).Sum(c => c.Count) / csatCount);
+    }
+
+    /// <summary>Mean from the exact sums; median and p90 from the buckets (within one bucket, ±2.5 %).</summary>
+    private static DurationStats Durations(IEnumerable<Cell> cells, ReportMetric metric)
+    {
+        var histogram = cells.Where(c => c.Metric == metric).GroupBy(c => c.Bucket)
+            .Select(g => (Bucket: g.Key, Count: g.Sum(c => c.Count), Sum: g.Sum(c => c.Sum))).OrderBy(b => b.Bucket).ToList();
+        var count = histogram.Sum(b => b.Count);
+        if (count == 0)
+        {
+            return new DurationStats(0, null, null, null);
+        }
+
+        // The mean of the bucket's values (its sum is exact): the true value when they are all alike, within the bucket otherwise.
+        static double ValueOf((int Bucket, long Count, long Sum) bucket) =>
+            bucket.Count > 0 ? (double)bucket.Sum / bucket.Count : ReportCalendar.SecondsOf(bucket.Bucket);
+
+        double Percentile(double p)
+        {
+            // The nearest-rank percentile: the smallest value with at least p of the values at or below it.
+            var rank = (long)Math.Ceiling(p * count);
+            long seen = 0;
+            foreach (var bucket in histogram)
+            {
+                seen += bucket.Count;
+                if (seen >= rank)
+                {
+                    return ValueOf(bucket);
+                }
+            }
+
+            return ValueOf(histogram[^1]);
+        }
+
+        return new DurationStats(count, (double)histogram.Sum(b => b.Sum) / count, Percentile(0.5), Percentile(0.9));
+    }
+
+    private sealed record Cell(int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket, long Count, long Sum);
+}
+
+/// <summary>A report filter that cannot run; <see cref="Errors"/> maps each field to its message.</summary>
+public sealed class ReportFilterException(IReadOnlyDictionary<string, string> errors)
+    : Exception(string.Join(" ", errors.Values))
+{
+    public IReadOnlyDictionary<string, string> Errors { get; } = errors;
+}

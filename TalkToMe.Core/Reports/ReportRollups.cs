@@ -1,0 +1,151 @@
+using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Data;
+
+namespace TalkToMe.Core.Reports;
+
+/// <summary>
+/// Keeps the per-day rollups (<see cref="ReportCount"/>) up to date: every unit of work, just before it commits, walks the
+/// messages its conversations gained since their last count (<see cref="ConversationReportState.LastMessageId"/>) through
+/// <see cref="ReportTimeline"/> and adds the result to the day cells, in the same transaction. Raw SQL writers are
+/// covered too: they publish an event naming each conversation they change. <see cref="RebuildAsync"/> recounts
+/// everything from the messages.
+/// </summary>
+public static class ReportRollups
+{
+    private const int RebuildBatch = 2000;
+
+    internal static async Task ApplyAsync(UnitOfWork unit, IEnumerable<int> conversationIds, CancellationToken cancellationToken)
+    {
+        var ids = conversationIds.Where(id => id > 0).Distinct().Order().ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        var db = unit.Db;
+        if (db.Database.IsNpgsql())
+        {
+            // Two units counting the same conversation take turns, in id order so they cannot deadlock on each other.
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""SELECT 1 FROM "ConversationReportStates" WHERE "ConversationId" = ANY({ids}) ORDER BY "ConversationId" FOR UPDATE""",
+                cancellationToken);
+        }
+
+        var states = await db.Set<ConversationReportState>().Where(s => ids.Contains(s.ConversationId))
+            .ToDictionaryAsync(s => s.ConversationId, cancellationToken);
+        var deltas = new List<ReportTimeline.Delta>();
+        var missing = ids.Where(id => !states.ContainsKey(id)).ToArray();
+        if (missing.Length > 0)
+        {
+            var created = await db.Conversations.AsNoTracking().Where(c => missing.Contains(c.Id))
+                .Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync(cancellationToken);
+            foreach (var conversation in created)
+            {
+                var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
+                db.Add(state);
+                states[conversation.Id] = state;
+                ReportTimeline.Start(state, conversation.CreatedAt, deltas);
+            }
+        }
+
+        // Only what was not counted yet: a conversation's new messages, read by its (ConversationId, Id) index.
+        var states2 = db.Set<ConversationReportState>();
+        var messages = await db.Messages.AsNoTracking()
+            .Where(m => ids.Contains(m.ConversationId)
+                && !states2.Any(s => s.ConversationId == m.ConversationId && s.LastMessageId >= m.Id))
+            .OrderBy(m => m.Id)
+            .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
+            .ToListAsync(cancellationToken);
+        foreach (var row in messages)
+        {
+            if (states.TryGetValue(row.ConversationId, out var state) && row.Message.Id > state.LastMessageId)
+            {
+                ReportTimeline.Apply(state, row.Message, deltas);
+            }
+        }
+
+        await unit.SaveChangesAsync(cancellationToken);
+        await AddAsync(unit, deltas, cancellationToken);
+    }
+
+    /// <summary>Adds the deltas to their cells: one upsert per cell (the same statement on SQLite and PostgreSQL).</summary>
+    private static async Task AddAsync(UnitOfWork unit, List<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
+    {
+        var db = unit.Db;
+        foreach (var cell in deltas.GroupBy(d => (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket))
+                     .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.ChannelId).ThenBy(g => g.Key.AgentId, StringComparer.Ordinal)
+                     .ThenBy(g => g.Key.Metric).ThenBy(g => g.Key.Bucket))
+        {
+            long count = cell.LongCount(), sum = cell.Sum(d => d.Sum);
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "ReportCounts" ("Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                VALUES ({cell.Key.Day}, {cell.Key.ChannelId}, {cell.Key.AgentId}, {(int)cell.Key.Metric}, {cell.Key.Bucket}, {count}, {sum})
+                ON CONFLICT ("Day", "ChannelId", "AgentId", "Metric", "Bucket")
+                DO UPDATE SET "Count" = "ReportCounts"."Count" + excluded."Count", "Sum" = "ReportCounts"."Sum" + excluded."Sum"
+                """, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Recounts every conversation from its messages in one unit (writers wait meanwhile): for a database that had
+    /// conversations before reports existed, or to check the rollups. Returns how many conversations were counted.
+    /// </summary>
+    public static Task<int> RebuildAsync(UnitOfWorkFactory units, CancellationToken cancellationToken = default) =>
+        units.InTransactionAsync(async unit =>
+        {
+            var db = unit.Db;
+            await db.Set<ReportCount>().ExecuteDeleteAsync(cancellationToken);
+            await db.Set<ConversationReportState>().ExecuteDeleteAsync(cancellationToken);
+            var totals = new Dictionary<(int, int, string, ReportMetric, int), (long Count, long Sum)>();
+            var counted = 0;
+            var after = 0;
+            while (true)
+            {
+                var conversations = await db.Conversations.AsNoTracking().Where(c => c.Id > after).OrderBy(c => c.Id).Take(RebuildBatch)
+                    .Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync(cancellationToken);
+                if (conversations.Count == 0)
+                {
+                    break;
+                }
+
+                int first = conversations[0].Id, last = conversations[^1].Id;
+                var messages = (await db.Messages.AsNoTracking().Where(m => m.ConversationId >= first && m.ConversationId <= last)
+                        .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
+                        .ToListAsync(cancellationToken))
+                    .ToLookup(m => m.ConversationId, m => m.Message);
+                var deltas = new List<ReportTimeline.Delta>();
+                foreach (var conversation in conversations)
+                {
+                    var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
+                    ReportTimeline.Start(state, conversation.CreatedAt, deltas);
+                    foreach (var message in messages[conversation.Id].OrderBy(m => m.Id))
+                    {
+                        ReportTimeline.Apply(state, message, deltas);
+                    }
+
+                    db.Add(state);
+                }
+
+                foreach (var d in deltas)
+                {
+                    var key = (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket);
+                    var (count, sum) = totals.GetValueOrDefault(key);
+                    totals[key] = (count + 1, sum + d.Sum);
+                }
+
+                await unit.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                counted += conversations.Count;
+                after = last;
+            }
+
+            foreach (var chunk in totals.Chunk(RebuildBatch))
+            {
+                db.AddRange(chunk.Select(t => new ReportCount(t.Key.Item1, t.Key.Item2, t.Key.Item3, t.Key.Item4, t.Key.Item5, t.Value.Count, t.Value.Sum)));
+                await unit.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+            }
+
+            return counted;
+        }, cancellationToken);
+}
