@@ -10,7 +10,7 @@ namespace TalkToMe.Web.Hosting;
 /// every other node on the same database. The framework calls this synchronously and rarely (at start, when it makes a
 /// new key about every 90 days, and when it refreshes its cache about once a day).
 /// </summary>
-public sealed class DatabaseKeyRepository(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units) : IXmlRepository
+public sealed class DatabaseKeyRepository(IDbContextFactory<TalkToMeDbContext> factory) : IXmlRepository
 {
     public IReadOnlyCollection<XElement> GetAllElements()
     {
@@ -18,11 +18,12 @@ public sealed class DatabaseKeyRepository(IDbContextFactory<TalkToMeDbContext> f
         return db.SigningKeys.AsNoTracking().OrderBy(k => k.Id).Select(k => k.Xml).AsEnumerable().Select(XElement.Parse).ToList();
     }
 
-    public void StoreElement(XElement element, string friendlyName) =>
-        // Blocking is the interface's contract; it runs on a thread-pool thread with no context to deadlock on.
-        units.InTransactionAsync(async unit =>
-        {
-            unit.Db.SigningKeys.Add(new SigningKey(friendlyName, element.ToString(SaveOptions.DisableFormatting)));
-            await unit.SaveChangesAsync();
-        }).GetAwaiter().GetResult();
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        // Synchronous by the interface's contract, and outside a unit of work on purpose: the framework calls this while it
+        // holds its key-ring lock, often from inside a request, and one INSERT that publishes nothing needs no writer's turn.
+        using var db = factory.CreateDbContext();
+        db.SigningKeys.Add(new SigningKey(friendlyName, element.ToString(SaveOptions.DisableFormatting)));
+        db.SaveChanges();
+    }
 }

@@ -31,6 +31,8 @@ public sealed partial class UnitOfWorkGuardTests
         ["TalkToMe.Core.Messaging.OutboundDispatcher.ClaimAsync"] =
             "one conditional UPDATE that publishes nothing, under the writer's turn it takes itself: a unit would add BEGIN and COMMIT round trips to every send",
         ["TalkToMe.Web.Hosting.DatabaseHealthCheck.CheckHealthAsync"] = "SELECT 1: reads",
+        ["TalkToMe.Web.Hosting.DatabaseKeyRepository.StoreElement"] =
+            "ASP.NET Core's key ring stores a new signing key synchronously under its own lock: one INSERT that publishes nothing",
     };
 
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
