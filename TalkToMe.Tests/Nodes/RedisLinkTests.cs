@@ -19,7 +19,7 @@ public sealed class RedisLinkTests
 
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Split(',')[0] + ",allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-        // Only this node's subscription connection: other tests use the same server.
+        // Only this node's relay connection (SignalR's backplane has its own, named "…-hub"): other tests use the same server.
         ClientInfo? link = null;
         for (var i = 0; i < 100 && link is null; i++)
         {

@@ -116,9 +116,10 @@ public sealed class TwoNodesTests : IAsyncLifetime
         var reply = page.GetByLabel("Responder");
         await reply.FillAsync("Resposta do nó B");
         await reply.PressAsync("Enter");
-        var hook = (await webhook.WaitForAsync(1))[0];
-        Assert.Contains("Resposta do nó B", hook.Body);
         var sent = page.GetByTestId("thread").Locator("[data-testid=message]", new() { HasText = "Resposta do nó B" });
+        await Expect(sent).ToBeVisibleAsync();
+        var hook = (await webhook.WaitForAsync(1, TimeSpan.FromSeconds(45)))[0];
+        Assert.Contains("Resposta do nó B", hook.Body);
         await Expect(sent.GetByTestId("delivery")).ToHaveTextAsync("enviada");
 
         // Both nodes run the outbound dispatcher: the reply went out once. Integrations on either node heard each event once.

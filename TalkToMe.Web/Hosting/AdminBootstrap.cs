@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Agents;
+using TalkToMe.Core.Data;
 
 namespace TalkToMe.Web.Hosting;
 
@@ -8,6 +10,7 @@ namespace TalkToMe.Web.Hosting;
 public sealed class AdminBootstrap(
     UserManager<AppUser> users,
     RoleManager<IdentityRole> roles,
+    TalkToMeDbContext db,
     IOptions<TalkToMeOptions> options,
     TimeProvider time,
     ILogger<AdminBootstrap> logger)
@@ -18,7 +21,18 @@ public sealed class AdminBootstrap(
         {
             if (!await roles.RoleExistsAsync(role))
             {
-                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+                try
+                {
+                    Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+                }
+                catch (DbUpdateException)
+                {
+                    // Another node starting beside this one (a deploy of several nodes) may have created it first.
+                    if (!await AnotherNodeDidItAsync(() => roles.RoleExistsAsync(role)))
+                    {
+                        throw;
+                    }
+                }
             }
         }
 
@@ -43,9 +57,29 @@ public sealed class AdminBootstrap(
             DisplayName = "Admin",
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        Check(await users.CreateAsync(user, admin.Password), "create the first admin");
+        try
+        {
+            Check(await users.CreateAsync(user, admin.Password), "create the first admin");
+        }
+        catch (DbUpdateException)
+        {
+            if (await AnotherNodeDidItAsync(() => Task.FromResult(users.Users.Any())))
+            {
+                return;
+            }
+
+            throw;
+        }
+
         Check(await users.AddToRoleAsync(user, Roles.Admin), "give the first admin the Admin role");
         logger.LogInformation("Created the first admin {Email}", user.Email);
+    }
+
+    /// <summary>After a refused insert: forgets it (the stores share this context) and checks that the row is there now.</summary>
+    private async Task<bool> AnotherNodeDidItAsync(Func<Task<bool>> exists)
+    {
+        db.ChangeTracker.Clear();
+        return await exists();
     }
 
     private static void Check(IdentityResult result, string what)

@@ -42,7 +42,12 @@ public static class RedisBetweenNodes
         services.AddHostedService(sp => sp.GetRequiredService<RedisInboxRelay>());
         // The connection string's channelPrefix, if any, keeps installations that share one Redis apart (both here and in
         // the relay's channels).
-        services.AddSignalR().AddStackExchangeRedis(redis => redis.Configuration = options.Clone());
+        services.AddSignalR().AddStackExchangeRedis(redis =>
+        {
+            redis.Configuration = options.Clone();
+            // Its own connection: named apart from the relay's in Redis's CLIENT LIST.
+            redis.Configuration.ClientName = options.ClientName + "-hub";
+        });
         return services;
     }
 }
