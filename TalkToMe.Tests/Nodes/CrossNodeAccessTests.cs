@@ -11,6 +11,7 @@ using TalkToMe.Web.Agents;
 namespace TalkToMe.Tests.Nodes;
 
 /// <summary>An agent deactivated by an admin on one node loses their open connections on every node at once.</summary>
+[Collection(NodesCollection.Name)]
 public sealed class CrossNodeAccessTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using TalkToMe.Tests.Support;
 namespace TalkToMe.Tests.Nodes;
 
 /// <summary>A node whose link to Redis drops and comes back tells its open pages to re-read what they show.</summary>
+[Collection(NodesCollection.Name)]
 public sealed class RedisLinkTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using TalkToMe.Tests.Support;
 namespace TalkToMe.Tests.Nodes;
 
 /// <summary>Keep Alive with two app processes sweeping one PostgreSQL database: 1,000 deadlines due together, each sent once.</summary>
+[Collection(NodesCollection.Name)]
 public sealed class TwoNodesKeepAliveTests
 {
     [Fact]

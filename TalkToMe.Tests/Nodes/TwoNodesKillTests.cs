@@ -22,6 +22,7 @@ namespace TalkToMe.Tests.Nodes;
 /// Node A dies (SIGKILL) during an inbound burst while its replies hang at a slow receiver: every acknowledged message
 /// is stored once, node B keeps serving live updates, and node B delivers the replies A had claimed once their lease ends.
 /// </summary>
+[Collection(NodesCollection.Name)]
 public sealed class TwoNodesKillTests(ITestOutputHelper output)
 {
     private const int Replies = 8;

@@ -22,6 +22,7 @@ namespace TalkToMe.Tests.Nodes;
 /// stores reaches the agents and integrations of the other at once, a cookie from one signs in on the other, and work
 /// that either node could do is done once.
 /// </summary>
+[Collection(NodesCollection.Name)]
 public sealed class TwoNodesTests : IAsyncLifetime
 {
     private readonly List<string> _folders = [];
