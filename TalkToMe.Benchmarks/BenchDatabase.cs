@@ -86,6 +86,33 @@ public static class BenchDatabase
         return builder.ConnectionString;
     }
 
+    /// <summary>A database kept between runs (TALKTOME_BENCH_KEEP=1): created when missing, never dropped here.</summary>
+    public static async Task<string> OpenOrCreateDatabaseAsync(string purpose)
+    {
+        var name = $"ttm_bench_{purpose}";
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Server) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", connection);
+            exists.Parameters.AddWithValue("name", name);
+            if ((long)(await exists.ExecuteScalarAsync())! == 0)
+            {
+                await ExecuteOnServerAsync($"CREATE DATABASE \"{name}\"");
+            }
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(Server) { Database = name };
+        if (ExtraOptions.Length > 0)
+        {
+            foreach (var pair in new NpgsqlConnectionStringBuilder(ExtraOptions))
+            {
+                builder[pair.Key] = pair.Value;
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+
     public static async Task DropDatabaseAsync(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);

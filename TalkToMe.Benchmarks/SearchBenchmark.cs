@@ -29,8 +29,29 @@ public static class SearchBenchmark
     private static readonly string[] Common = ["olá", "bom", "dia", "preciso", "ajuda", "com", "meu", "minha", "entrega", "produto", "obrigado",
         "quando", "chega", "valor", "troca", "boleto", "cartão", "endereço", "atendimento", "não", "sim", "por", "favor", "hoje"];
 
+    /// <summary>
+    /// TALKTOME_BENCH_KEEP=1: the filled database is kept (PostgreSQL <c>ttm_bench_search_keep_N</c>, SQLite
+    /// <c>talktome-bench-search-keep-N.db</c> in the temp folder) and reused by the next run of the same size, which then
+    /// only migrates and measures: a 1,000,000-message fill takes 1–2 minutes per engine, too long to iterate on a query.
+    /// </summary>
+    private static bool Keep => Environment.GetEnvironmentVariable("TALKTOME_BENCH_KEEP") == "1";
+
     public static async Task<int> RunAsync(int messages, DatabaseProvider provider)
     {
+        if (provider == DatabaseProvider.PostgreSql && Keep)
+        {
+            var kept = await BenchDatabase.OpenOrCreateDatabaseAsync($"search_keep_{messages}");
+            await BenchDatabase.PrintServerAsync(kept);
+            await MeasureAsync(DatabaseSettings.PostgreSql(kept), messages);
+            return 0;
+        }
+
+        if (Keep)
+        {
+            await MeasureAsync(DatabaseSettings.Sqlite($"Data Source={Path.Combine(Path.GetTempPath(), $"talktome-bench-search-keep-{messages}.db")}"), messages);
+            return 0;
+        }
+
         if (provider == DatabaseProvider.PostgreSql)
         {
             var database = await BenchDatabase.CreateDatabaseAsync("search");
@@ -64,9 +85,17 @@ public static class SearchBenchmark
         await new DatabaseMigrator(factory, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
 
         var fill = Stopwatch.StartNew();
-        var code = await FillAsync(factory, messages);
-        Console.WriteLine($"{settings.Provider}: inserted {messages:N0} messages in {messages / 10:N0} conversations (full-text index kept by the " +
+        var code = await KeptCodeAsync(factory);
+        if (code is not null)
+        {
+            Console.WriteLine($"{settings.Provider}: reusing the kept database of {messages:N0} messages (TALKTOME_BENCH_KEEP=1)");
+        }
+        else
+        {
+            code = await FillAsync(factory, messages);
+            Console.WriteLine($"{settings.Provider}: inserted {messages:N0} messages in {messages / 10:N0} conversations (full-text index kept by the " +
             $"engine as rows go in) in {fill.Elapsed.TotalSeconds:0.0} s");
+        }
 
         var query = new InboxQuery(factory);
         var searches = new (string Name, string? Text)[]
@@ -126,6 +155,14 @@ public static class SearchBenchmark
         searched.Sort();
         Console.WriteLine($"{settings.Provider}: all searches {Stats.Summary(searched)}; p50 ratio to the first page without a search " +
             $"{Stats.Percentile(searched, 50) / baseline:0.0}x (goal: p50 <= 20 ms)");
+    }
+
+    /// <summary>The order code of a database filled before (TALKTOME_BENCH_KEEP=1), or null when it is empty.</summary>
+    private static async Task<string?> KeptCodeAsync(Factory factory)
+    {
+        await using var db = factory.CreateDbContext();
+        var text = await db.Messages.Where(m => m.Content.Contains(" PX")).Select(m => m.Content).FirstOrDefaultAsync();
+        return text is null ? null : System.Text.RegularExpressions.Regex.Match(text, "PX[0-9]{6}").Value;
     }
 
     /// <summary>Contacts, identities, conversations and messages in multi-row INSERTs; returns the one order code.</summary>
