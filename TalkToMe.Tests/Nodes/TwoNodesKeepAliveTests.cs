@@ -45,7 +45,23 @@ public sealed class TwoNodesKeepAliveTests
             ["TalkToMe:DataFolder"] = folder,
             ["TalkToMe:SeedDemoData"] = "false",
         };
-        var nodes = await Task.WhenAll(folders.Select(f => AppProcess.StartAsync(Path.Combine(f, "unused.db"), settings(f))));
+        var starts = folders.Select(f => AppProcess.StartAsync(Path.Combine(f, "unused.db"), settings(f))).ToList();
+        try
+        {
+            await Task.WhenAll(starts);
+        }
+        catch
+        {
+            // The node that did start must not outlive the test.
+            foreach (var started in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                await (await started).DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var nodes = await Task.WhenAll(starts);
         try
         {
             var sent = 0;
