@@ -57,6 +57,9 @@ public class ContactBrowserTests(BrowserFixture fixture) : IClassFixture<Browser
             }
         }
 
+        // The name field takes the focus once the dialog is interactive; typed before that, "abc" went into the name
+        // when the focus moved under a loaded machine (CI, session 10).
+        await Expect(dialog.GetByLabel("Nome")).ToBeFocusedAsync();
         await dialog.GetByLabel("Telefone").FillAsync("abc");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
         await Expect(dialog.GetByText("Informe um telefone válido, como +55 11 91234-5678.")).ToBeVisibleAsync();

@@ -213,6 +213,63 @@ public class InboxQueryTests
     }
 
     [Fact]
+    public async Task Search_ForWordsNoneOfTheNewestConversationsHave_FindsTheOlderOnesInTheListOrder()
+    {
+        // 110 newest conversations without the words, then 30 older ones with 75 matching messages each (2,250, over
+        // 2,000): a look at the newest conversations alone would call the words rare (PostgreSQL looks there first for
+        // two words); the search must still find every older one, in the list's order, on both plans.
+        await using var database = await TestDatabase.CreateAsync();
+        var expected = new List<string>();
+        var older = new Dictionary<int, TalkToMe.Core.Conversations.Conversation>();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            for (var i = 0; i < 140; i++)
+            {
+                var matches = i >= 110;
+                var conversation = await db.AddConversationAsync(channel, $"Cliente {i:000}", TestData.Now.AddMinutes(-i), "Oi");
+                for (var m = 0; m < (matches ? 75 : 3); m++)
+                {
+                    db.Messages.Add(TalkToMe.Core.Messaging.Message.Incoming(conversation,
+                        matches ? $"Entrega atrasada {m}" : $"Entrega feita {m}", null, TestData.Now.AddMinutes(-i).AddSeconds(-m)));
+                }
+
+                if (matches)
+                {
+                    expected.Add($"Cliente {i:000}");
+                    older[i] = conversation;
+                }
+            }
+
+            // A rare pair too: two of the older conversations also have "nota fiscal".
+            db.Messages.Add(TalkToMe.Core.Messaging.Message.Incoming(older[120], "Nota fiscal", null, TestData.Now.AddDays(-2)));
+            db.Messages.Add(TalkToMe.Core.Messaging.Message.Incoming(older[135], "Sua nota fiscal", null, TestData.Now.AddDays(-2)));
+            await db.SaveChangesAsync();
+        }
+
+        var query = new InboxQuery(database.Factory);
+        foreach (var (search, pageSize) in new[] { ("entrega atrasada", 50), ("atrasada entrega", 7), ("atrasada", 50) })
+        {
+            var names = new List<string>();
+            InboxCursor? cursor = null;
+            do
+            {
+                var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize);
+                names.AddRange(page.Items.Select(i => i.ContactName));
+                Assert.All(page.Items, i => Assert.StartsWith("Entrega atrasada", i.MatchedText));
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+
+            Assert.Equal(expected, names);
+        }
+
+        var rare = await query.ListAsync(new InboxFilter { Search = "nota fiscal" });
+        Assert.Equal(["Cliente 120", "Cliente 135"], rare.Items.Select(i => i.ContactName));
+        Assert.Equal(["Nota fiscal", "Sua nota fiscal"], rare.Items.Select(i => i.MatchedText));
+    }
+
+    [Fact]
     public async Task Find_ReturnsNullWhenTheConversationLeftTheFilter()
     {
         await using var database = await TestDatabase.CreateAsync();
