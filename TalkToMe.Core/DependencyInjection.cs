@@ -90,13 +90,15 @@ public static class DependencyInjection
         services.AddSingleton<FlowAdminService>();
         services.AddSingleton<KeepAliveEngine>();
         services.AddSingleton<KeepAliveService>();
+        services.AddSingleton<Data.Sqlite.SearchIndexMerger>();
         return services;
     }
 
     /// <summary>
-    /// The background workers (inbound writer, outbound dispatcher, snooze wake-up, Keep Alive, profile look-ups). Register
-    /// them after the startup task that migrates the database: hosted services start in registration order, and stop in
-    /// the reverse order after the web server, so the inbound writer stops last and stores every message it accepted.
+    /// The background workers (inbound writer, outbound dispatcher, snooze wake-up, Keep Alive, profile look-ups, SQLite's
+    /// search index merges). Register them after the startup task that migrates the database: hosted services start in
+    /// registration order, and stop in the reverse order after the web server, so the inbound writer stops last and
+    /// stores every message it accepted.
     /// </summary>
     public static IServiceCollection AddTalkToMeWorkers(this IServiceCollection services)
     {
@@ -105,6 +107,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<SnoozeWakeService>());
         services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
         services.AddHostedService(sp => sp.GetRequiredService<Contacts.ContactProfileService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Data.Sqlite.SearchIndexMerger>());
         return services;
     }
 

@@ -42,6 +42,33 @@ public sealed partial record SearchTerms
     public string ToFts5(string? column = null) =>
         string.Join(" AND ", Words.Select(w => $"{(column is null ? "" : column + " : ")}\"{w}\"*"));
 
+    /// <summary>
+    /// The longest prefix SQLite's MessageSearch and ContactSearch index (migration SearchPrefixIndexes: prefix='2 3 4 5 6').
+    /// A longer prefix query ("atrasado"*) makes FTS5 gather the whole doclist of every term it begins from every segment
+    /// before it can seek; an indexed one is a single doclist.
+    /// </summary>
+    public const int IndexedPrefixLength = 6;
+
+    /// <summary>
+    /// The words cut to <see cref="IndexedPrefixLength"/> letters, or null when none is longer: finds every message these
+    /// terms find and some more ("atrasa" also finds "atrasada"), so what it finds is checked with <see cref="IsIn"/>.
+    /// </summary>
+    public SearchTerms? ToIndexedPrefixes() => Words.Any(w => w.Length > IndexedPrefixLength)
+        ? new SearchTerms(Words.Select(w => w.Length > IndexedPrefixLength ? w[..IndexedPrefixLength] : w).Distinct(StringComparer.Ordinal).ToList())
+        : null;
+
+    /// <summary>True when every word begins a word of <paramref name="text"/> (folded as the index folds it).</summary>
+    public bool IsIn(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return IsEmpty;
+        }
+
+        var words = Word().Matches(Fold(text)).Select(m => m.Value).ToList();
+        return Words.All(term => words.Any(word => word.StartsWith(term, StringComparison.Ordinal)));
+    }
+
     /// <summary>A PostgreSQL tsquery text for <c>to_tsquery('simple', …)</c>: every word as a prefix.</summary>
     public string ToTsQuery() => string.Join(" & ", Words.Select(w => w + ":*"));
 

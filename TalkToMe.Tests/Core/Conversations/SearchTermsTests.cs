@@ -32,4 +32,19 @@ public class SearchTermsTests
         Assert.Equal([("Olá 😀", false)], SearchTerms.Parse("").Highlight("Olá 😀"));
         Assert.Empty(SearchTerms.Parse("x").Highlight(null));
     }
+
+    [Fact]
+    public void IndexedPrefixes_CutLongWordsToSixLetters_AndIsIn_ChecksTheWholeWords()
+    {
+        var terms = SearchTerms.Parse("Pedido ATRASADO entregue");
+
+        Assert.Equal(["pedido", "atrasa", "entreg"], terms.ToIndexedPrefixes()!.Words);
+        Assert.Null(SearchTerms.Parse("pedido ola").ToIndexedPrefixes());
+        Assert.True(terms.IsIn("Meu pedido está ATRASADO? Foi entregue-ontem"));
+        Assert.False(terms.IsIn("Meu pedido está atrasadíssimo, foi entregue"));
+        Assert.True(terms.IsIn("ENTREGUE: pedidos atrasados"));
+        Assert.False(terms.IsIn("Meu pedido está atrasada, foi entregue"));
+        Assert.False(terms.IsIn("pedido atrasado"));
+        Assert.False(terms.IsIn(null));
+    }
 }
