@@ -5,7 +5,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR.Client;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
 using Npgsql;
 using TalkToMe.Core;
 using TalkToMe.Core.Agents;
@@ -15,12 +17,14 @@ using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Tests.Support;
 using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
 
 namespace TalkToMe.Tests.Nodes;
 
 /// <summary>
 /// Node A dies (SIGKILL) during an inbound burst while its replies hang at a slow receiver: every acknowledged message
-/// is stored once, node B keeps serving live updates, and node B delivers the replies A had claimed once their lease ends.
+/// is stored once, node B keeps serving live updates (to an integration's hub client and to an agent's open inbox), and
+/// node B delivers the replies A had claimed once their lease ends.
 /// </summary>
 [Collection(NodesCollection.Name)]
 public sealed class TwoNodesKillTests(ITestOutputHelper output)
@@ -72,6 +76,20 @@ public sealed class TwoNodesKillTests(ITestOutputHelper output)
             hubB.On<JsonElement>("MessageAdded", e => addedOnB.Add(e.GetProperty("messageId").GetInt64()));
             await hubB.StartAsync();
 
+            // An agent's inbox open on node B through the whole test.
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await BrowserFixture.LaunchChromiumAsync(playwright);
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "pt-BR" });
+            context.SetDefaultTimeout(30_000);
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(nodeB.BaseUrl + "/account/login");
+            await page.GetByLabel("E-mail").FillAsync(TestApp.AdminEmail);
+            await page.GetByLabel("Senha").FillAsync(TestApp.AdminPassword);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Entrar" }).ClickAsync();
+            await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
+            await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            var list = page.GetByTestId("conversation-list");
+
             // The burst on A: 16 senders; A is killed once 150 messages are acknowledged.
             var acknowledged = new ConcurrentBag<string>();
             var killed = 0;
@@ -117,8 +135,9 @@ public sealed class TwoNodesKillTests(ITestOutputHelper output)
             var stored = await StoredAsync(database, channelId);
             Assert.All(acknowledged, id => Assert.Equal(1, stored.GetValueOrDefault(id)));
             Assert.All(stored, s => Assert.Equal(1, s.Value));
-            // Node B heard A's messages live, and keeps updating after A's death.
+            // Node B heard A's messages live (its hub client and the agent's page), and keeps updating after A's death.
             Assert.NotEmpty(addedOnB);
+            await Expect(list.GetByText(new Regex("Mensagem burst-[0-9]{3}")).First).ToBeVisibleAsync(new() { Timeout = 20_000 });
             using (var client = Client(nodeB.BaseUrl, channelToken))
             {
                 using var response = await client.PostAsync($"/api/v1/channels/{channelId}/messages", Body("after-the-crash"));
@@ -127,6 +146,8 @@ public sealed class TwoNodesKillTests(ITestOutputHelper output)
 
             var afterCrash = (await StoredAsync(database, channelId, withIds: true)).Single(s => s.Key == "after-the-crash").Id;
             await WaitUntilAsync(() => addedOnB.Contains(afterCrash), "node B's hub client heard the message posted after the crash");
+            await Expect(list.GetByText("Mensagem after-the-crash")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            Assert.DoesNotContain("/account/login", page.Url);
 
             // Node B sends the replies A had claimed once their lease ends, each to the receiver that never answered A.
             await WaitUntilAsync(async () => await SentRepliesAsync(database) == Replies, "every reply A had claimed is sent", 90);
