@@ -73,11 +73,38 @@ public static class NodesBenchmark
             foreach (var (name, targets) in new[] { ("ingest, one node", new[] { client }), ("ingest, two nodes", new[] { client, clientB }),
                 ("ingest, one node", new[] { client }), ("ingest, two nodes", new[] { client, clientB }) })
             {
-                await IngestAsync(name, targets, channelId, seconds);
+                await IngestAsync(name, targets, channelId, seconds, []);
             }
 
             await nodeB.StopAsync();
             await nodeA.StopAsync();
+
+            // The same with each node its own OS process (the built TalkToMe.Web.dll), so the CPU per message can be told
+            // apart: node A, node B, PostgreSQL (server and backends), Redis, and this process (the senders).
+            Console.WriteLine();
+            using var processA = await NodeProcess.StartAsync(postgres, redis, folders);
+            using var processB = await NodeProcess.StartAsync(postgres, redis, folders);
+            using var onA = processA.Client(channelToken);
+            using var onB = processB.Client(channelToken);
+            var port = new Npgsql.NpgsqlConnectionStringBuilder(postgres).Port.ToString();
+            var postgresPid = ProcessCpu.Find("postgres", "-D", port);
+            var redisPid = ProcessCpu.Find("redis-server", redis.Split(',')[0]);
+            var self = Environment.ProcessId;
+            (string, Func<double>)[] processes =
+            [
+                ("node A", () => ProcessCpu.Milliseconds(processA.Id)),
+                ("node B", () => ProcessCpu.Milliseconds(processB.Id)),
+                ("PostgreSQL", () => postgresPid is { } pg ? ProcessCpu.TreeMilliseconds(pg) : double.NaN),
+                ("Redis", () => redisPid is { } r ? ProcessCpu.Milliseconds(r) : double.NaN),
+                ("senders (this process)", () => ProcessCpu.Milliseconds(self)),
+            ];
+            await IngestAsync("warm-up, node processes", [onA, onB], channelId, 3, processes);
+            foreach (var (name, targets) in new[] { ("ingest, one node process", new[] { onA }), ("ingest, two node processes", new[] { onA, onB }),
+                ("ingest, one node process", new[] { onA }), ("ingest, two node processes", new[] { onA, onB }) })
+            {
+                await IngestAsync(name, targets, channelId, seconds, processes);
+            }
+
             return 0;
         }
         finally
@@ -156,11 +183,12 @@ public static class NodesBenchmark
         return (name, latencies, cpu.TotalMilliseconds / Math.Max(1, latencies.Count));
     }
 
-    private static async Task IngestAsync(string name, HttpClient[] targets, int channelId, int seconds)
+    private static async Task IngestAsync(string name, HttpClient[] targets, int channelId, int seconds, (string Name, Func<double> CpuMs)[] processes)
     {
         var accepted = 0;
         var latencies = new ConcurrentBag<double>();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var processesBefore = processes.Select(p => p.CpuMs()).ToArray();
         var until = Stopwatch.GetTimestamp() + seconds * Stopwatch.Frequency;
         var prefix = Guid.NewGuid().ToString("N")[..8];
         await Task.WhenAll(Enumerable.Range(0, 16).Select(sender => Task.Run(async () =>
@@ -181,8 +209,98 @@ public static class NodesBenchmark
             }
         })));
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        if (processes.Length == 0)
+        {
+            Console.WriteLine($"{name}: {accepted / (double)seconds:N0} msg/s; acknowledgement {Stats.Summary([.. latencies])}; " +
+                $"process CPU per message {cpu.TotalMilliseconds / Math.Max(1, accepted):0.000} ms");
+            return;
+        }
+
+        var perMessage = processes.Select((p, i) => $"{p.Name} {(p.CpuMs() - processesBefore[i]) / Math.Max(1, accepted):0.000}");
         Console.WriteLine($"{name}: {accepted / (double)seconds:N0} msg/s; acknowledgement {Stats.Summary([.. latencies])}; " +
-            $"process CPU per message {cpu.TotalMilliseconds / Math.Max(1, accepted):0.000} ms");
+            $"CPU ms per message: {string.Join(", ", perMessage)}");
+    }
+
+    /// <summary>An app node as its own OS process (the TalkToMe.Web.dll built beside the benchmarks), killed when disposed.</summary>
+    private sealed class NodeProcess : IDisposable
+    {
+        private readonly Process _process;
+
+        private NodeProcess(Process process, string url)
+        {
+            _process = process;
+            Url = url;
+        }
+
+        public int Id => _process.Id;
+
+        public string Url { get; }
+
+        public static async Task<NodeProcess> StartAsync(string postgres, string redis, List<string> folders)
+        {
+            var folder = Directory.CreateTempSubdirectory("talktome-bench-node-").FullName;
+            folders.Add(folder);
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+            listener.Stop();
+            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[]
+            {
+                Path.Combine(AppContext.BaseDirectory, "TalkToMe.Web.dll"), $"--urls={url}", "--environment=Development",
+                $"--contentRoot={IngestBenchmark.WebProjectDirectory()}", "--TalkToMe:Database:Provider=PostgreSql",
+                $"--ConnectionStrings:TalkToMe={postgres}", $"--ConnectionStrings:Redis={redis}", $"--TalkToMe:DataFolder={folder}",
+                "--TalkToMe:SeedDemoData=false", $"--TalkToMe:Admin:Email={AdminEmail}", "--TalkToMe:Admin:Password=Bench!2026xx",
+                "--TalkToMe:RateLimits:PerIp=10000000", "--Logging:LogLevel:Default=Warning",
+            })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var node = new NodeProcess(Process.Start(start)!, url);
+            node._process.OutputDataReceived += (_, _) => { };
+            node._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("node: " + e.Data); };
+            node._process.BeginOutputReadLine();
+            node._process.BeginErrorReadLine();
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            for (var watch = Stopwatch.StartNew(); watch.Elapsed < TimeSpan.FromSeconds(90); await Task.Delay(200))
+            {
+                try
+                {
+                    if ((await probe.GetAsync(url + "/healthz")).IsSuccessStatusCode)
+                    {
+                        return node;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+            }
+
+            node.Dispose();
+            throw new TimeoutException($"The node at {url} did not answer /healthz within 90 s");
+        }
+
+        public HttpClient Client(string channelToken)
+        {
+            var client = new HttpClient { BaseAddress = new Uri(Url) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", channelToken);
+            return client;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+        }
     }
 
     private static async Task<WebApplication> StartNodeAsync(string postgres, string redis, List<string> folders)
