@@ -8,9 +8,13 @@ public class ReportCountConfiguration : IEntityTypeConfiguration<ReportCount>
 {
     public void Configure(EntityTypeBuilder<ReportCount> builder)
     {
-        // Day first: every report reads a range of days, and the key doubles as the upsert's conflict target.
-        builder.HasKey(r => new { r.Day, r.ChannelId, r.AgentId, r.Metric, r.Bucket });
+        // Grain then day: a report over every channel or agent reads one grain's range of days; the key doubles as the
+        // upsert's conflict target.
+        builder.HasKey(r => new { r.Grain, r.Day, r.ChannelId, r.AgentId, r.Metric, r.Bucket });
         builder.Property(r => r.AgentId).HasMaxLength(450);
+        // One channel (or a group's few) and one agent read their own days without stepping over the others'.
+        builder.HasIndex(r => new { r.Grain, r.ChannelId, r.Day });
+        builder.HasIndex(r => new { r.Grain, r.AgentId, r.Day });
     }
 }
 
