@@ -65,7 +65,15 @@ public static class ReportBenchmark
         }
         finally
         {
-            Stats.Delete(path);
+            // TALKTOME_BENCH_KEEP=1 leaves the seeded file behind, to look at a query plan with sqlite3.
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_KEEP") == "1")
+            {
+                Console.WriteLine($"Kept {path}");
+            }
+            else
+            {
+                Stats.Delete(path);
+            }
         }
     }
 
@@ -197,6 +205,11 @@ public static class ReportBenchmark
         {
             var builder = new DbContextOptionsBuilder<TalkToMeDbContext>();
             DatabaseSettings.Sqlite(connectionString).Configure(builder);
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_SQL") == "1")
+            {
+                builder.LogTo(Console.WriteLine, [DbLoggerCategory.Database.Command.Name], Microsoft.Extensions.Logging.LogLevel.Information);
+            }
+
             return builder.Options;
         }
     }

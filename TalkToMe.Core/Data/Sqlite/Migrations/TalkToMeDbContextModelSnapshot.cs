@@ -932,9 +932,14 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 
                     b.HasKey("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket");
 
-                    b.HasIndex("Grain", "AgentId", "Day");
+                    b.HasIndex("Grain", "AgentId", "Day", "ChannelId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_AgentDays");
 
-                    b.HasIndex("Grain", "ChannelId", "Day");
+                    b.HasIndex("Grain", "ChannelId", "Day", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_ChannelDays");
+
+                    b.HasIndex("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
                 });
