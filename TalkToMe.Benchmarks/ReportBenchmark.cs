@@ -65,7 +65,15 @@ public static class ReportBenchmark
         }
         finally
         {
-            Stats.Delete(path);
+            // TALKTOME_BENCH_KEEP=1 leaves the seeded file behind, to look at a query plan with sqlite3.
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_KEEP") == "1")
+            {
+                Console.WriteLine($"Kept {path}");
+            }
+            else
+            {
+                Stats.Delete(path);
+            }
         }
     }
 
@@ -87,7 +95,7 @@ public static class ReportBenchmark
         }
 
         var random = new Random(16);
-        var totals = new Dictionary<(int, int, string, ReportMetric, int), (long Count, long Sum)>();
+        var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
         var deltas = new List<ReportTimeline.Delta>();
         long id = 0;
         for (var n = 0; n < conversations; n++)
@@ -141,11 +149,14 @@ public static class ReportBenchmark
                 Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.KeepAliveClosed);
             }
 
+            // Every grain, as the units of work keep them.
             foreach (var d in deltas)
             {
-                var key = (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket);
-                var (count, sum) = totals.GetValueOrDefault(key);
-                totals[key] = (count + 1, sum + d.Sum);
+                foreach (var key in ReportCount.CellsOf(d))
+                {
+                    var (count, sum) = totals.GetValueOrDefault(key);
+                    totals[key] = (count + 1, sum + d.Sum);
+                }
             }
         }
 
@@ -156,18 +167,20 @@ public static class ReportBenchmark
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO "ReportCounts" ("Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES ($d, $c, $a, $m, $b, $n, $s)
+            INSERT INTO "ReportCounts" ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES ($g, $d, $c, $a, $m, $b, $n, $s)
             """;
-        var parameters = new[] { "$d", "$c", "$a", "$m", "$b", "$n", "$s" }.Select(p => insert.Parameters.Add(new SqliteParameter { ParameterName = p })).ToArray();
-        foreach (var ((day, channel, agent, metric, bucket), (count, sum)) in totals)
+        var parameters = new[] { "$g", "$d", "$c", "$a", "$m", "$b", "$n", "$s" }.Select(p => insert.Parameters.Add(new SqliteParameter { ParameterName = p })).ToArray();
+        // In day order, as the units of work add them day after day (rowid order is what a day range's reads walk).
+        foreach (var ((grain, day, channel, agent, metric, bucket), (count, sum)) in totals.OrderBy(t => t.Key.Item2))
         {
-            parameters[0].Value = day;
-            parameters[1].Value = channel;
-            parameters[2].Value = agent;
-            parameters[3].Value = (int)metric;
-            parameters[4].Value = bucket;
-            parameters[5].Value = count;
-            parameters[6].Value = sum;
+            parameters[0].Value = (int)grain;
+            parameters[1].Value = day;
+            parameters[2].Value = channel;
+            parameters[3].Value = agent;
+            parameters[4].Value = (int)metric;
+            parameters[5].Value = bucket;
+            parameters[6].Value = count;
+            parameters[7].Value = sum;
             await insert.ExecuteNonQueryAsync();
         }
 
@@ -178,6 +191,7 @@ public static class ReportBenchmark
             await analyze.ExecuteNonQueryAsync();
         }
 
+        Console.WriteLine("  cells per grain: " + string.Join(", ", totals.Keys.GroupBy(k => k.Item1).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}")));
         return (totals.Count, channelIds, agentIds);
     }
 
@@ -191,6 +205,11 @@ public static class ReportBenchmark
         {
             var builder = new DbContextOptionsBuilder<TalkToMeDbContext>();
             DatabaseSettings.Sqlite(connectionString).Configure(builder);
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_SQL") == "1")
+            {
+                builder.LogTo(Console.WriteLine, [DbLoggerCategory.Database.Command.Name], Microsoft.Extensions.Logging.LogLevel.Information);
+            }
+
             return builder.Options;
         }
     }

@@ -1,17 +1,35 @@
 namespace TalkToMe.Core.Reports;
 
 /// <summary>
+/// Which breakdown a <see cref="ReportCount"/> row belongs to. Every event is counted at each grain it can be read at, by the
+/// same upsert, so a report reads the smallest one its filter allows: an admin's report over every agent reads the channel
+/// grain (about 1/50 of the rows of the agent × channel one), an agent's own report reads the agent grain.
+/// </summary>
+public enum ReportGrain
+{
+    /// <summary>Per channel and agent: only for a report that filters both, or splits one by the other (an agent's channels).</summary>
+    ChannelAgent = 0,
+
+    /// <summary>Per channel, every agent together (AgentId is ""): totals, days, heat map and the channels' table.</summary>
+    Channel = 1,
+
+    /// <summary>Per agent, every channel together (ChannelId is 0): the agents' table and an agent's own totals.</summary>
+    Agent = 2,
+}
+
+/// <summary>
 /// One per-day rollup cell: how many times <see cref="Metric"/> happened on <see cref="Day"/> (a local date as
-/// <see cref="DateOnly.DayNumber"/>) on one channel for one agent ("" for none), and the sum of its values (seconds, replies).
-/// Reports read these instead of scanning messages; they are kept up to date by every unit of work that touches a
-/// conversation (<see cref="ReportRollups"/>) and can be rebuilt from the messages.
+/// <see cref="DateOnly.DayNumber"/>) at one <see cref="Grain"/> (one channel, one agent ("" for none), or both), and the
+/// sum of its values (seconds, replies). Reports read these instead of scanning messages; they are kept up to date by
+/// every unit of work that touches a conversation (<see cref="ReportRollups"/>) and can be rebuilt from the messages.
 /// </summary>
 public class ReportCount
 {
     private ReportCount() { }
 
-    public ReportCount(int day, int channelId, string agentId, ReportMetric metric, int bucket, long count, long sum)
+    public ReportCount(ReportGrain grain, int day, int channelId, string agentId, ReportMetric metric, int bucket, long count, long sum)
     {
+        Grain = grain;
         Day = day;
         ChannelId = channelId;
         AgentId = agentId;
@@ -21,6 +39,7 @@ public class ReportCount
         Sum = sum;
     }
 
+    public ReportGrain Grain { get; private set; }
     public int Day { get; private set; }
     public int ChannelId { get; private set; }
     public string AgentId { get; private set; } = "";
@@ -28,6 +47,20 @@ public class ReportCount
     public int Bucket { get; private set; }
     public long Count { get; private set; }
     public long Sum { get; private set; }
+
+    /// <summary>The cells one timeline event adds to, one per grain that can be asked about it.</summary>
+    public static IEnumerable<(ReportGrain Grain, int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket)> CellsOf(
+        ReportTimeline.Delta delta)
+    {
+        yield return (ReportGrain.Channel, delta.Day, delta.ChannelId, "", delta.Metric, delta.Bucket);
+        // Openings and the bot's figures never belong to an agent: no report filtered by an agent, and not the agents'
+        // table, reads them, so they are kept at the channel grain only.
+        if (delta.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse))
+        {
+            yield return (ReportGrain.Agent, delta.Day, 0, delta.AgentId, delta.Metric, delta.Bucket);
+            yield return (ReportGrain.ChannelAgent, delta.Day, delta.ChannelId, delta.AgentId, delta.Metric, delta.Bucket);
+        }
+    }
 }
 
 /// <summary>

@@ -69,7 +69,7 @@ public sealed record ReportResult(
     IReadOnlyList<ReportRow> ByAgent,
     IReadOnlyList<ReportRow> ByChannel);
 
-/// <summary>Reads reports from the per-day rollups: one indexed range read of <see cref="ReportCount"/> for both periods.</summary>
+/// <summary>Reads reports from the per-day rollups (<see cref="ReportCount"/>): a few indexed range reads, each at the smallest grain its filter allows.</summary>
 public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
 {
     public const string NoAgentKey = "";
@@ -82,9 +82,6 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var previous = filter.Previous;
-        int from = previous.From.DayNumber, to = filter.To.DayNumber;
-        var query = db.ReportCounts.AsNoTracking().Where(r => r.Day >= from && r.Day <= to);
         int[]? channels = null;
         if (filter.ChannelGroupId is { } groupId)
         {
@@ -96,29 +93,41 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             channels = channels is null ? [channelId] : channels.Where(c => c == channelId).ToArray();
         }
 
-        if (channels is not null)
+        // Each part reads the coarsest grain that still has its breakdown (see ReportGrain): an admin's report reads the
+        // channel grain for everything but the agents' table, an agent's report the agent grain; the channel × agent grain
+        // only when one splits or filters by the other.
+        var agentId = filter.AgentId;
+        var scope = agentId is null ? ReportGrain.Channel : channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
+        var agentsGrain = channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
+        var channelsGrain = agentId is null ? ReportGrain.Channel : ReportGrain.ChannelAgent;
+        IQueryable<ReportCount> Read(ReportGrain grain, int from, int to)
         {
-            query = query.Where(r => channels.Contains(r.ChannelId));
+            var query = db.ReportCounts.AsNoTracking().Where(r => r.Grain == grain && r.Day >= from && r.Day <= to);
+            if (channels is not null && grain != ReportGrain.Agent)
+            {
+                query = query.Where(r => channels.Contains(r.ChannelId));
+            }
+
+            return agentId is not null && grain != ReportGrain.Channel ? query.Where(r => r.AgentId == agentId) : query;
         }
 
-        if (filter.AgentId is { } agentId)
-        {
-            query = query.Where(r => r.AgentId == agentId);
-        }
-
-        // Three grouped reads instead of every cell: the previous period only needs its totals, the days, channels and
-        // totals do not need the agent, and the agents' table does not need the day or channel.
-        int start = filter.From.DayNumber, previousLast = start - 1;
-        var previousCells = await query.Where(r => r.Day <= previousLast)
+        // The previous period only needs its totals, summed by the database. The current one's cells are read as kept:
+        // at the scope's grain they are already one per (day, channel, metric, bucket), what the days and heat map need.
+        int start = filter.From.DayNumber, end = filter.To.DayNumber;
+        var previousCells = await Read(scope, filter.Previous.From.DayNumber, start - 1)
             .GroupBy(r => new { r.Metric, r.Bucket })
             .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
             .ToListAsync(cancellationToken);
-        var current = await query.Where(r => r.Day >= start)
-            .GroupBy(r => new { r.Day, r.ChannelId, r.Metric, r.Bucket })
-            .Select(g => new Cell(g.Key.Day, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+        var current = await Read(scope, start, end)
+            .Select(r => new Cell(r.Day, r.ChannelId, NoAgentKey, r.Metric, r.Bucket, r.Count, r.Sum))
             .ToListAsync(cancellationToken);
-        var agentCells = await query.Where(r => r.Day >= start && r.Metric != ReportMetric.Opened && r.Metric != ReportMetric.BotReplies
-                && r.Metric != ReportMetric.BotFirstResponse)
+        var channelCells = channelsGrain == scope
+            ? current
+            : await Read(channelsGrain, start, end)
+                .GroupBy(r => new { r.ChannelId, r.Metric, r.Bucket })
+                .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
+                .ToListAsync(cancellationToken);
+        var agentCells = await Read(agentsGrain, start, end)
             .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
             .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
             .ToListAsync(cancellationToken);
@@ -154,7 +163,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             .GroupBy(c => c.AgentId)
             .Select(g => new ReportRow(g.Key, g.Key == NoAgentKey ? "" : agentNames.GetValueOrDefault(g.Key, g.Key), Totals(g)))
             .OrderBy(r => r.Key == NoAgentKey).ThenBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
-        var byChannel = current.GroupBy(c => c.ChannelId)
+        var byChannel = channelCells.GroupBy(c => c.ChannelId)
             .Select(g => new ReportRow(g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g)))
             .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
@@ -189,7 +198,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             csatCount == 0 ? null : (double)list.Where(c => c.Metric == ReportMetric.Csat && c.Bucket >= 4).Sum(c => c.Count) / csatCount);
     }
 
-    /// <summary>Mean from the exact sums; median and p90 from the buckets (within one bucket, ±2.5 %).</summary>
+    /// <summary>Mean from the exact sums; median and p90 from the buckets (within one bucket, ±5 %).</summary>
     private static DurationStats Durations(IEnumerable<Cell> cells, ReportMetric metric)
     {
         var histogram = cells.Where(c => c.Metric == metric).GroupBy(c => c.Bucket)

@@ -6,13 +6,16 @@ namespace TalkToMe.Core.Reports;
 /// <summary>
 /// Keeps the per-day rollups (<see cref="ReportCount"/>) up to date: every unit of work, just before it commits, walks the
 /// messages its conversations gained since their last count (<see cref="ConversationReportState.LastMessageId"/>) through
-/// <see cref="ReportTimeline"/> and adds the result to the day cells, in the same transaction. Raw SQL writers are
+/// <see cref="ReportTimeline"/> and adds the result to the day cells of every grain (<see cref="ReportGrain"/>), in the same transaction. Raw SQL writers are
 /// covered too: they publish an event naming each conversation they change. <see cref="RebuildAsync"/> recounts
 /// everything from the messages.
 /// </summary>
 public static class ReportRollups
 {
     private const int RebuildBatch = 2000;
+
+    // Rows per upsert statement: a commit usually changes a few cells; 8 parameters a row stays far below both engines' limits.
+    private const int UpsertRows = 200;
 
     internal static async Task ApplyAsync(UnitOfWork unit, IEnumerable<int> conversationIds, CancellationToken cancellationToken)
     {
@@ -68,21 +71,58 @@ public static class ReportRollups
         await AddAsync(unit, deltas, cancellationToken);
     }
 
-    /// <summary>Adds the deltas to their cells: one upsert per cell (the same statement on SQLite and PostgreSQL).</summary>
+    /// <summary>
+    /// Adds the deltas to their cells at every grain (<see cref="ReportCount.CellsOf"/>): one multi-row upsert per
+    /// <see cref="UpsertRows"/> cells, the same statement on SQLite and PostgreSQL. Cells go in key order, so two units
+    /// on PostgreSQL lock shared cells in the same order and cannot deadlock on each other.
+    /// </summary>
     private static async Task AddAsync(UnitOfWork unit, List<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
     {
-        var db = unit.Db;
-        foreach (var cell in deltas.GroupBy(d => (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket))
-                     .OrderBy(g => g.Key.Day).ThenBy(g => g.Key.ChannelId).ThenBy(g => g.Key.AgentId, StringComparer.Ordinal)
-                     .ThenBy(g => g.Key.Metric).ThenBy(g => g.Key.Bucket))
+        var cells = new Dictionary<(ReportGrain Grain, int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket), (long Count, long Sum)>();
+        foreach (var delta in deltas)
         {
-            long count = cell.LongCount(), sum = cell.Sum(d => d.Sum);
-            await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO "ReportCounts" ("Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum")
-                VALUES ({cell.Key.Day}, {cell.Key.ChannelId}, {cell.Key.AgentId}, {(int)cell.Key.Metric}, {cell.Key.Bucket}, {count}, {sum})
-                ON CONFLICT ("Day", "ChannelId", "AgentId", "Metric", "Bucket")
+            foreach (var key in ReportCount.CellsOf(delta))
+            {
+                var (count, sum) = cells.GetValueOrDefault(key);
+                cells[key] = (count + 1, sum + delta.Sum);
+            }
+        }
+
+        var ordered = cells.OrderBy(c => c.Key.Grain).ThenBy(c => c.Key.Day).ThenBy(c => c.Key.ChannelId)
+            .ThenBy(c => c.Key.AgentId, StringComparer.Ordinal).ThenBy(c => c.Key.Metric).ThenBy(c => c.Key.Bucket);
+        foreach (var chunk in ordered.Chunk(UpsertRows))
+        {
+            var sql = new System.Text.StringBuilder("""
+                INSERT INTO "ReportCounts" ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES
+                """);
+            var parameters = new object[chunk.Length * 8];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var ((grain, day, channelId, agentId, metric, bucket), (count, sum)) = chunk[i];
+                var p = i * 8;
+                sql.Append(i == 0 ? "\n(" : ",\n(");
+                for (var column = 0; column < 8; column++)
+                {
+                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
+                }
+
+                sql.Append(')');
+                parameters[p] = (int)grain;
+                parameters[p + 1] = day;
+                parameters[p + 2] = channelId;
+                parameters[p + 3] = agentId;
+                parameters[p + 4] = (int)metric;
+                parameters[p + 5] = bucket;
+                parameters[p + 6] = count;
+                parameters[p + 7] = sum;
+            }
+
+            sql.Append("""
+
+                ON CONFLICT ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket")
                 DO UPDATE SET "Count" = "ReportCounts"."Count" + excluded."Count", "Sum" = "ReportCounts"."Sum" + excluded."Sum"
-                """, cancellationToken);
+                """);
+            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
         }
     }
 
@@ -96,7 +136,7 @@ public static class ReportRollups
             var db = unit.Db;
             await db.Set<ReportCount>().ExecuteDeleteAsync(cancellationToken);
             await db.Set<ConversationReportState>().ExecuteDeleteAsync(cancellationToken);
-            var totals = new Dictionary<(int, int, string, ReportMetric, int), (long Count, long Sum)>();
+            var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
             var counted = 0;
             var after = 0;
             while (true)
@@ -128,9 +168,11 @@ public static class ReportRollups
 
                 foreach (var d in deltas)
                 {
-                    var key = (d.Day, d.ChannelId, d.AgentId, d.Metric, d.Bucket);
-                    var (count, sum) = totals.GetValueOrDefault(key);
-                    totals[key] = (count + 1, sum + d.Sum);
+                    foreach (var key in ReportCount.CellsOf(d))
+                    {
+                        var (count, sum) = totals.GetValueOrDefault(key);
+                        totals[key] = (count + 1, sum + d.Sum);
+                    }
                 }
 
                 await unit.SaveChangesAsync(cancellationToken);
@@ -141,7 +183,7 @@ public static class ReportRollups
 
             foreach (var chunk in totals.Chunk(RebuildBatch))
             {
-                db.AddRange(chunk.Select(t => new ReportCount(t.Key.Item1, t.Key.Item2, t.Key.Item3, t.Key.Item4, t.Key.Item5, t.Value.Count, t.Value.Sum)));
+                db.AddRange(chunk.Select(t => new ReportCount(t.Key.Item1, t.Key.Item2, t.Key.Item3, t.Key.Item4, t.Key.Item5, t.Key.Item6, t.Value.Count, t.Value.Sum)));
                 await unit.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
             }

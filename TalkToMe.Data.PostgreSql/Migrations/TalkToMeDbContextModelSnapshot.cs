@@ -944,6 +944,9 @@ namespace TalkToMe.Data.PostgreSql.Migrations
 
             modelBuilder.Entity("TalkToMe.Core.Reports.ReportCount", b =>
                 {
+                    b.Property<int>("Grain")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Day")
                         .HasColumnType("integer");
 
@@ -966,7 +969,16 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.Property<long>("Sum")
                         .HasColumnType("bigint");
 
-                    b.HasKey("Day", "ChannelId", "AgentId", "Metric", "Bucket");
+                    b.HasKey("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket");
+
+                    b.HasIndex("Grain", "AgentId", "Day", "ChannelId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_AgentDays");
+
+                    b.HasIndex("Grain", "ChannelId", "Day", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_ChannelDays");
+
+                    b.HasIndex("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
                 });

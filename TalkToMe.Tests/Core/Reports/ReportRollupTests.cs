@@ -20,7 +20,8 @@ namespace TalkToMe.Tests.Core.Reports;
 public sealed class ReportRollupTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(TestData.Now);
-    private readonly Actor _ana = new("ana-id", "Ana");
+    private const string AnaId = "ana-id";
+    private readonly Actor _ana = new(AnaId, "Ana");
     private readonly Actor _joao = new("joao-id", "João");
     private TestDatabase _database = null!;
     private TestConversations _conversations = null!;
@@ -196,6 +197,24 @@ public sealed class ReportRollupTests : IAsyncLifetime
     [Fact]
     public async Task Rollups_KeptByEachUnit_EqualARebuildFromTheMessages_OnRandomData()
     {
+        var ids = await RandomStoryAsync();
+        var kept = await CountsAsync();
+        var report = await ReportAsync(from: Today.AddDays(-60), to: Today);
+
+        await ReportRollups.RebuildAsync(_conversations.Units);
+
+        var rebuilt = await CountsAsync();
+        Assert.True(kept.Count > 20, $"only {kept.Count} cells");
+        Assert.Equal(rebuilt, kept);
+        Assert.True(report.Totals.Resolved > 0 && report.Totals.Reopened > 0 && report.Totals.KeepAliveClosed > 0,
+            "the random story resolves, reopens and closes conversations");
+        Assert.Equal(ids.Count, report.Totals.Opened);
+    }
+
+    /// <summary>300 random steps over two channels and two agents: new conversations, replies, notes, resolutions,
+    /// reopenings (and resolutions again), Keep Alive closures, bot replies and customer messages.</summary>
+    private async Task<List<int>> RandomStoryAsync()
+    {
         var random = new Random(1602);
         var agents = new[] { _ana, _joao };
         var ids = new List<int>();
@@ -251,23 +270,120 @@ public sealed class ReportRollupTests : IAsyncLifetime
             }
         }
 
-        var kept = await CountsAsync();
-        var report = await ReportAsync(from: Today.AddDays(-60), to: Today);
+        return ids;
+    }
 
-        await ReportRollups.RebuildAsync(_conversations.Units);
+    [Fact]
+    public async Task Rollups_ChannelAndAgentGrains_AreTheChannelAgentGrainSummed_OnRandomData()
+    {
+        await RandomStoryAsync();
+        await using var db = _database.NewContext();
+        var rows = await db.ReportCounts.AsNoTracking().ToListAsync();
+        var fine = rows.Where(r => r.Grain == ReportGrain.ChannelAgent).ToList();
+        static string Cell(int day, int channelId, string agentId, ReportMetric metric, int bucket, long count, long sum) =>
+            $"{day} {channelId} {agentId} {metric} {bucket}: {count} {sum}";
+        List<string> Cells(IEnumerable<ReportCount> cells) =>
+            cells.Select(r => Cell(r.Day, r.ChannelId, r.AgentId, r.Metric, r.Bucket, r.Count, r.Sum)).Order(StringComparer.Ordinal).ToList();
 
-        var rebuilt = await CountsAsync();
-        Assert.True(kept.Count > 20, $"only {kept.Count} cells");
-        Assert.Equal(rebuilt, kept);
-        Assert.True(report.Totals.Resolved > 0 && report.Totals.Reopened > 0 && report.Totals.KeepAliveClosed > 0,
-            "the random story resolves, reopens and closes conversations");
-        Assert.Equal(ids.Count, report.Totals.Opened);
+        var channelGrain = rows.Where(r => r.Grain == ReportGrain.Channel
+            && r.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse)).ToList();
+        var agentGrain = rows.Where(r => r.Grain == ReportGrain.Agent).ToList();
+
+        Assert.True(fine.Count > 20 && fine.Select(r => r.AgentId).Distinct().Count() >= 2 && fine.Select(r => r.ChannelId).Distinct().Count() == 2,
+            "the story spreads over both channels and agents");
+        Assert.Equal(
+            fine.GroupBy(r => (r.Day, r.ChannelId, r.Metric, r.Bucket)).Select(g => Cell(g.Key.Day, g.Key.ChannelId, "", g.Key.Metric, g.Key.Bucket,
+                g.Sum(r => r.Count), g.Sum(r => r.Sum))).Order(StringComparer.Ordinal).ToList(),
+            Cells(channelGrain));
+        Assert.Equal(
+            fine.GroupBy(r => (r.Day, r.AgentId, r.Metric, r.Bucket)).Select(g => Cell(g.Key.Day, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket,
+                g.Sum(r => r.Count), g.Sum(r => r.Sum))).Order(StringComparer.Ordinal).ToList(),
+            Cells(agentGrain));
+        Assert.Contains(rows, r => r.Grain == ReportGrain.Channel && r.Metric == ReportMetric.Opened);
+        Assert.DoesNotContain(rows, r => r.Grain != ReportGrain.Channel && r.Metric == ReportMetric.Opened);
+    }
+
+    public static TheoryData<string, ReportGrain[]> Filters => new()
+    {
+        { "all", [ReportGrain.Channel, ReportGrain.Agent] },
+        { "channel", [ReportGrain.Channel, ReportGrain.ChannelAgent] },
+        { "group", [ReportGrain.Channel, ReportGrain.ChannelAgent] },
+        { "agent", [ReportGrain.Agent, ReportGrain.ChannelAgent] },
+        { "agent+channel", [ReportGrain.ChannelAgent] },
+        { "agent+group", [ReportGrain.ChannelAgent] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task Report_EachFilter_ReadsOnlyItsGrains_AndGivesTheSameFigures(string filter, ReportGrain[] grains)
+    {
+        await RandomStoryAsync();
+        int groupId;
+        await using (var db = _database.NewContext())
+        {
+            var group = new ChannelGroup("Suporte", null);
+            group.SetChannels([await db.Channels.SingleAsync(c => c.Id == _other.Id)]);
+            db.ChannelGroups.Add(group);
+            await db.SaveChangesAsync();
+            groupId = group.Id;
+        }
+
+        var all = new ReportFilter(Today.AddDays(-30), Today);
+        var report = filter switch
+        {
+            "all" => all,
+            "channel" => all with { ChannelId = _channel.Id },
+            "group" => all with { ChannelGroupId = groupId },
+            "agent" => all with { AgentId = AnaId },
+            "agent+channel" => all with { AgentId = AnaId, ChannelId = _channel.Id },
+            _ => all with { AgentId = AnaId, ChannelGroupId = groupId },
+        };
+        var query = new ReportQuery(_database.Factory);
+        var before = await query.GetAsync(report);
+        var json = System.Text.Json.JsonSerializer.Serialize(before);
+
+        await using (var db = _database.NewContext())
+        {
+            await db.ReportCounts.Where(r => !grains.Contains(r.Grain)).ExecuteDeleteAsync();
+        }
+
+        var fromItsGrains = System.Text.Json.JsonSerializer.Serialize(await query.GetAsync(report));
+
+        Assert.Equal(json, fromItsGrains);
+        Assert.True(before.Totals.AgentReplies > 0 && before.ByAgent.Count > 0 && before.ByChannel.Count > 0,
+            $"the filter has figures to compare: {before.Totals}");
+        Assert.Equal(report.AgentId is null ? null : (string[])[AnaId], report.AgentId is null ? null : before.ByAgent.Select(r => r.Key).ToArray());
+        Assert.Equal(report.ChannelId is { } one ? [one] : report.ChannelGroupId is null ? before.ByChannel.Select(r => int.Parse(r.Key)).ToArray() : [_other.Id],
+            before.ByChannel.Select(r => int.Parse(r.Key)).ToArray());
+    }
+
+    [Fact]
+    public async Task Report_TheSameFigures_ReadFromEachGrain_Agree()
+    {
+        await RandomStoryAsync();
+        var all = new ReportFilter(Today.AddDays(-30), Today);
+        var query = new ReportQuery(_database.Factory);
+        var everyone = await query.GetAsync(all);
+        var shop = await query.GetAsync(all with { ChannelId = _channel.Id });
+        var ana = await query.GetAsync(all with { AgentId = AnaId });
+        var anaInShop = await query.GetAsync(all with { AgentId = AnaId, ChannelId = _channel.Id });
+        var key = _channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // The agents' table (agent grain) against an agent's own report (agent grain, then channel × agent for its channels).
+        Assert.Equal(everyone.ByAgent.Single(r => r.Key == AnaId).Totals, ana.Totals);
+        // The channels' table (channel grain) against one channel's report.
+        Assert.Equal(everyone.ByChannel.Single(r => r.Key == key).Totals, shop.Totals);
+        // One agent in one channel: the same cells reached three ways.
+        Assert.Equal(anaInShop.Totals, shop.ByAgent.Single(r => r.Key == AnaId).Totals);
+        Assert.Equal(anaInShop.Totals, ana.ByChannel.Single(r => r.Key == key).Totals);
+        Assert.True(anaInShop.Totals.Resolved > 0 && anaInShop.Totals.FirstResponse.Count > 0, "ana resolved and answered in the shop");
+        Assert.True(ana.Totals.Resolved < everyone.Totals.Resolved && shop.Totals.Opened < everyone.Totals.Opened);
     }
 
     private async Task<List<string>> CountsAsync()
     {
         await using var db = _database.NewContext();
         return (await db.ReportCounts.AsNoTracking().ToListAsync())
-            .Select(r => $"{r.Day} {r.ChannelId} {r.AgentId} {r.Metric} {r.Bucket}: {r.Count} {r.Sum}").Order(StringComparer.Ordinal).ToList();
+            .Select(r => $"{r.Grain} {r.Day} {r.ChannelId} {r.AgentId} {r.Metric} {r.Bucket}: {r.Count} {r.Sum}").Order(StringComparer.Ordinal).ToList();
     }
 }

@@ -905,6 +905,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 
             modelBuilder.Entity("TalkToMe.Core.Reports.ReportCount", b =>
                 {
+                    b.Property<int>("Grain")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Day")
                         .HasColumnType("INTEGER");
 
@@ -927,7 +930,16 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<long>("Sum")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Day", "ChannelId", "AgentId", "Metric", "Bucket");
+                    b.HasKey("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket");
+
+                    b.HasIndex("Grain", "AgentId", "Day", "ChannelId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_AgentDays");
+
+                    b.HasIndex("Grain", "ChannelId", "Day", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_ChannelDays");
+
+                    b.HasIndex("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum")
+                        .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
                 });
