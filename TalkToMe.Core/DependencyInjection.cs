@@ -83,6 +83,7 @@ public static class DependencyInjection
         services.AddSingleton<Contacts.ContactService>();
         services.AddSingleton<Contacts.IContactProfileSource, MessengerProfileSource>();
         services.AddSingleton<Contacts.IContactProfileSource, LineProfileSource>();
+        services.AddSingleton<Contacts.ProfileLookupSignal>();
         services.AddSingleton<Contacts.ContactProfileService>();
         services.AddSingleton<WhatsAppTemplateService>();
         services.AddSingleton<OutboundDispatcher>();

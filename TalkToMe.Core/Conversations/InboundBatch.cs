@@ -105,6 +105,7 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
             return new InboundResult(InboundOutcome.ChannelInactive);
         }
 
+        InboundResult result;
         if (await fastPath.TryReceiveAsync(channel, message, flows, now) is { } stored)
         {
             unit.Publish(stored.Events);
@@ -113,10 +114,20 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
                 unit.WakeKeepAlive();
             }
 
-            return stored.Result;
+            result = stored.Result;
+        }
+        else
+        {
+            result = await ReceiveThroughFlowsAsync(unit, message, CancellationToken.None);
         }
 
-        return await ReceiveThroughFlowsAsync(unit, message, CancellationToken.None);
+        if (result.StartedConversation && message.LookUpProfile)
+        {
+            // Both paths queued the look-up (when the contact is still named by its id) under the message's savepoint.
+            unit.WakeProfileLookups();
+        }
+
+        return result;
     }
 
     /// <summary>The EF path, where the flow engine sees the conversation and the customer's message.</summary>
@@ -196,6 +207,12 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
 
         if (started)
         {
+            if (message.LookUpProfile && identity.Contact.Name == externalContactId)
+            {
+                await using var queue = PreparedSql.Prepare(unit.Connection, unit.Transaction, QueuedProfileLookup.InsertSql);
+                await PreparedSql.Bind(queue, channel.Id, externalContactId, now.Ticks).ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await flows.OnConversationStartedAsync(db, conversation, cancellationToken);
         }
         else

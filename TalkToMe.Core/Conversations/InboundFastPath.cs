@@ -49,12 +49,19 @@ internal sealed class InboundFastPath : IDisposable
     private readonly DbCommand _insertConversation;
     private readonly DbCommand _insertMessage;
     private readonly DbCommand _appendMessage;
+    private readonly DbConnection _connection;
+    private readonly DbTransaction _transaction;
+
+    /// <summary>Made on the first look-up of a batch: most batches come from channels whose webhooks carry names.</summary>
+    private DbCommand? _queueProfileLookup;
 
     /// <summary>Whether this message's savepoint is open: set by the lookups, cleared by the release.</summary>
     private bool _open;
 
     public InboundFastPath(DbConnection connection, DbTransaction transaction)
     {
+        _connection = connection;
+        _transaction = transaction;
         // The lookups: duplicate, identity and then, as the EF path chooses, the identity's latest conversation that is
         // not resolved (or resolved within a day while an exit flow waits for an answer), or the thread the message names.
         _lookup = PreparedSql.Prepare(connection, transaction, FindDuplicate + """
@@ -195,6 +202,12 @@ internal sealed class InboundFastPath : IDisposable
             status = ConversationStatus.Open;
             assigneeId = null;
             append = _insertMessage;
+            if (message.LookUpProfile && identity.ContactName == message.ExternalContactId)
+            {
+                // Inside the message's savepoint: the look-up is stored with the contact's first message or not at all.
+                _queueProfileLookup ??= PreparedSql.Prepare(_connection, _transaction, QueuedProfileLookup.InsertSql);
+                await PreparedSql.Bind(_queueProfileLookup, channel.Id, message.ExternalContactId, now.Ticks).ExecuteNonQueryAsync();
+            }
         }
         else
         {
@@ -232,6 +245,8 @@ internal sealed class InboundFastPath : IDisposable
         {
             command.Dispose();
         }
+
+        _queueProfileLookup?.Dispose();
     }
 
     /// <summary>Runs every statement of the command and returns the first row of each one that returns rows (null when

@@ -1,6 +1,10 @@
 namespace TalkToMe.Core.Conversations;
 
-/// <summary>A message a channel adapter parsed and verified: the one shape every inbound path hands to <see cref="InboundWriter"/>.</summary>
+/// <summary>
+/// A message a channel adapter parsed and verified: the one shape every inbound path hands to <see cref="InboundWriter"/>.
+/// <paramref name="LookUpProfile"/>: the webhook carries no sender name (Messenger, Instagram, LINE), so a message that
+/// starts a conversation with a contact still named by its id queues a profile look-up in the same transaction.
+/// </summary>
 public sealed record InboundMessage(
     int ChannelId,
     string ExternalContactId,
@@ -12,7 +16,8 @@ public sealed record InboundMessage(
     string? ContactPhone = null,
     int? ConversationId = null,
     bool StartNewConversation = false,
-    string? Subject = null);
+    string? Subject = null,
+    bool LookUpProfile = false);
 
 public enum InboundOutcome
 {

@@ -26,6 +26,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<Channels.WhatsApp.WhatsAppTemplate> WhatsAppTemplates => Set<Channels.WhatsApp.WhatsAppTemplate>();
     public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<QueuedProfileLookup> ProfileLookups => Set<QueuedProfileLookup>();
     public DbSet<Reports.ReportCount> ReportCounts => Set<Reports.ReportCount>();
     public DbSet<Reports.ConversationReportState> ConversationReportStates => Set<Reports.ConversationReportState>();
 

@@ -21,6 +21,7 @@ internal sealed class UnitChanges
     public bool Outbox { get; set; }
     public bool KeepAlive { get; set; }
     public bool Snooze { get; set; }
+    public bool ProfileLookups { get; set; }
 
     /// <summary>Remembers what the tracker is about to save (ids are read at publish time, once the rows have them).</summary>
     public void Track(ChangeTracker tracker)

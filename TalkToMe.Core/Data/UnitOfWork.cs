@@ -54,6 +54,9 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>Wakes the snooze wake-up service after the commit: a snooze was stored.</summary>
     public void WakeSnooze() => Current.Snooze = true;
 
+    /// <summary>Wakes the profile look-up worker after the commit: a look-up was queued.</summary>
+    public void WakeProfileLookups() => Current.ProfileLookups = true;
+
     /// <summary>
     /// Locks the conversation's row until the commit on engines that lock rows (PostgreSQL), before a read the write depends
     /// on; SQLite's writer already holds the whole database.

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
@@ -9,7 +10,8 @@ namespace TalkToMe.Core.Data;
 /// <summary>
 /// Begins units of work (DESIGN "Real time": events published after each commit, from one place) and, after each commit,
 /// publishes what the unit changed to the inbox hub and wakes the workers that wait for it: the outbound dispatcher
-/// (<see cref="OutboxSignal"/>), Keep Alive (<see cref="KeepAliveSignal"/>) and snooze wake-ups (<see cref="SnoozeSignal"/>).
+/// (<see cref="OutboxSignal"/>), Keep Alive (<see cref="KeepAliveSignal"/>), snooze wake-ups (<see cref="SnoozeSignal"/>) and
+/// profile look-ups (<see cref="ProfileLookupSignal"/>).
 /// Every writer goes through here, so none publishes by hand.
 /// </summary>
 public sealed class UnitOfWorkFactory(
@@ -18,7 +20,8 @@ public sealed class UnitOfWorkFactory(
     InboxEventHub events,
     OutboxSignal outbox,
     KeepAliveSignal keepAlive,
-    SnoozeSignal snooze)
+    SnoozeSignal snooze,
+    ProfileLookupSignal profileLookups)
 {
     /// <summary>Takes the writer's turn, then a context and its transaction (on SQLite BEGIN IMMEDIATE: the database is this writer's).</summary>
     public async Task<UnitOfWork> BeginAsync(CancellationToken cancellationToken = default)
@@ -88,6 +91,11 @@ public sealed class UnitOfWorkFactory(
         if (parts.Any(p => p.Snooze))
         {
             snooze.Notify();
+        }
+
+        if (parts.Any(p => p.ProfileLookups))
+        {
+            profileLookups.Notify();
         }
     }
 }

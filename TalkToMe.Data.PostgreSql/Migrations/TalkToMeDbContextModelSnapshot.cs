@@ -531,6 +531,32 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.ToTable("ContactIdentities");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Contacts.QueuedProfileLookup", b =>
+                {
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ChannelId", "ExternalId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("ProfileLookups", (string)null);
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Conversations.CannedResponse", b =>
                 {
                     b.Property<int>("Id")
@@ -1175,6 +1201,15 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .IsRequired();
 
                     b.Navigation("Contact");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Contacts.QueuedProfileLookup", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.Channel", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TalkToMe.Core;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.KeepAlive;
@@ -40,8 +41,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     /// <summary>Units of work on this database that publish to <paramref name="events"/> and wake the given signals (fresh ones if none).</summary>
     public UnitOfWorkFactory Units(InboxEventHub events, OutboxSignal? outbox = null, KeepAliveSignal? keepAlive = null,
-        SnoozeSignal? snooze = null) =>
-        new(Factory, Gate, events, outbox ?? new OutboxSignal(), keepAlive ?? new KeepAliveSignal(), snooze ?? new SnoozeSignal());
+        SnoozeSignal? snooze = null, ProfileLookupSignal? profileLookups = null) =>
+        new(Factory, Gate, events, outbox ?? new OutboxSignal(), keepAlive ?? new KeepAliveSignal(), snooze ?? new SnoozeSignal(),
+            profileLookups ?? new ProfileLookupSignal());
 
     /// <summary>Units of work on this database for a test that listens to no event (the admin services).</summary>
     public UnitOfWorkFactory Units() => Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance));

@@ -111,7 +111,8 @@ public static class LineWebhook
             }
 
             var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
-            messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt));
+            // No name in the payload: the id stands in for it until the profile look-up answers.
+            messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt, LookUpProfile: true));
             return null;
         }
     }

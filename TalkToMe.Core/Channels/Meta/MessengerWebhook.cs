@@ -198,8 +198,8 @@ public static class MessengerWebhook
         }
 
         var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
-        // No name in the payload: the id stands in for it (profile lookup not done).
-        messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt));
+        // No name in the payload: the id stands in for it until the profile look-up answers.
+        messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt, LookUpProfile: true));
         return null;
     }
 

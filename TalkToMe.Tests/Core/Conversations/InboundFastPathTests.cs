@@ -17,7 +17,7 @@ namespace TalkToMe.Tests.Core.Conversations;
 /// </summary>
 public sealed class InboundFastPathTests
 {
-    private static readonly string[] Tables = ["Contacts", "ContactIdentities", "Conversations", "Messages"];
+    private static readonly string[] Tables = ["Contacts", "ContactIdentities", "Conversations", "Messages", "ProfileLookups"];
 
     [Fact]
     public async Task Receive_SameMessages_FastAndFlowPathsStoreIdenticalRows()
@@ -29,6 +29,7 @@ public sealed class InboundFastPathTests
         Assert.False(tracked.UsedFastPath, "the EF path was not taken");
         Assert.Equal(tracked.Results, fast.Results);
         Assert.Equal(tracked.Events, fast.Events);
+        Assert.Contains("ExternalId=c-4", Assert.Single(fast.Rows["ProfileLookups"]));
         foreach (var table in Tables)
         {
             Assert.Equal(tracked.Rows[table].Count, fast.Rows[table].Count);
@@ -96,6 +97,13 @@ public sealed class InboundFastPathTests
         await Receive(new InboundMessage(channelId, "c-3", "Bia", "m-8", "Outro", ConversationId: 9999));
         await Receive(new InboundMessage(channelId, "c-3", "Bia", "m-9", "Novo assunto", StartNewConversation: true,
             Subject: "Pedido\r\n 42 "));
+        // Webhooks without names (Messenger, LINE): a contact known by its id alone queues one profile look-up, kept once
+        // when it starts another conversation before the look-up is done; a named contact queues none.
+        await Receive(new InboundMessage(channelId, "c-4", "c-4", "m-10", "Oi", LookUpProfile: true));
+        await Receive(new InboundMessage(channelId, "c-4", "c-4", "m-11", "Alô?", LookUpProfile: true));
+        await service.Commands.ResolveAsync(results[^1].ConversationId!.Value, actor);
+        await Receive(new InboundMessage(channelId, "c-4", "c-4", "m-12", "De novo", LookUpProfile: true));
+        await Receive(new InboundMessage(channelId, "c-5", "Lia", "m-13", "Oi", LookUpProfile: true));
 
         return new StoryResult(flows.Calls == 0, results, events.Select(e => e.ToString()).ToList(), await DumpAsync(database));
     }
@@ -131,7 +139,8 @@ public sealed class InboundFastPathTests
         foreach (var table in Tables)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY \"Id\"";
+            var key = table == "ProfileLookups" ? "\"ChannelId\", \"ExternalId\"" : "\"Id\"";
+            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY {key}";
             await using var reader = await command.ExecuteReaderAsync();
             var rows = new List<string>();
             while (await reader.ReadAsync())

@@ -318,6 +318,8 @@ public class DataCopyTests
         db.CannedResponses.Add(new CannedResponse("oi", "Olá! Como posso ajudar?"));
         db.Macros.Add(new Macro("Fechar urgente", [new MacroAction(MacroActionType.AddLabel, "Urgente"), new MacroAction(MacroActionType.Resolve, null)]));
         await db.SaveChangesAsync();
+        // A profile look-up still queued when the copy runs.
+        await database.Units().InTransactionAsync(unit => QueuedProfileLookup.AddAsync(unit, whatsApp.Id, "5511999990000", TestData.Now, default));
 
         var labelled = await db.AddConversationAsync(telegram, "Maria 😀", TestData.Now.AddMinutes(-30), "Preciso de ajuda");
         labelled.AddLabel(urgent);

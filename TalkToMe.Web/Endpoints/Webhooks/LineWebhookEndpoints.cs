@@ -22,7 +22,7 @@ public static class LineWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        InboundWriter inbound, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
+        InboundWriter inbound, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Line, publicKey, cancellationToken);
         if (channel is null)
@@ -60,8 +60,7 @@ public static class LineWebhookEndpoints
         }
 
         var unreadable = events.Unreadable.ToList();
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(inbound, events.Messages, unreadable, cancellationToken,
-            ProviderWebhook.LookUpNewContacts(profiles));
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(inbound, events.Messages, unreadable, cancellationToken);
         await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {

@@ -23,13 +23,13 @@ public static class MessengerWebhookEndpoints
         app.MapGet("/webhooks/facebook/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Facebook, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/facebook/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                InboundWriter inbound, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, inbound, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
+                InboundWriter inbound, DeliveryStatusService statuses, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Facebook, publicKey, context, factory, inbound, statuses, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
         app.MapGet("/webhooks/instagram/{publicKey}", (string publicKey, HttpRequest request, IDbContextFactory<TalkToMeDbContext> factory,
             CancellationToken cancellationToken) => VerifyAsync(ChannelType.Instagram, publicKey, request, factory, cancellationToken)).AllowAnonymous();
         app.MapPost("/webhooks/instagram/{publicKey}", (string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-                InboundWriter inbound, DeliveryStatusService statuses, ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
-            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, inbound, statuses, profiles, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
+                InboundWriter inbound, DeliveryStatusService statuses, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken) =>
+            ReceiveAsync(ChannelType.Instagram, publicKey, context, factory, inbound, statuses, unprocessed, cancellationToken)).AllowAnonymous().DisableAntiforgery().RequirePerChannelRateLimit();
     }
 
     private static async Task<IResult> VerifyAsync(ChannelType type, string publicKey, HttpRequest request,
@@ -54,7 +54,7 @@ public static class MessengerWebhookEndpoints
 
     private static async Task<IResult> ReceiveAsync(ChannelType type, string publicKey, HttpContext context,
         IDbContextFactory<TalkToMeDbContext> factory, InboundWriter inbound, DeliveryStatusService statuses,
-        ContactProfileService profiles, UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
+        UnprocessedDeliveryService unprocessed, CancellationToken cancellationToken)
     {
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, type, publicKey, cancellationToken);
         if (channel is null)
@@ -92,8 +92,7 @@ public static class MessengerWebhookEndpoints
         }
 
         var unreadable = events.Unreadable.ToList();
-        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(inbound, events.Messages, unreadable, cancellationToken,
-            ProviderWebhook.LookUpNewContacts(profiles));
+        var (refused, accepted) = await ProviderWebhook.ReceiveAllAsync(inbound, events.Messages, unreadable, cancellationToken);
         await unprocessed.RecordAsync(channel.Id, unreadable, cancellationToken);
         if (refused is not null)
         {

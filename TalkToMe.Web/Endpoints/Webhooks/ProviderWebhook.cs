@@ -143,18 +143,6 @@ public static class ProviderWebhook
         _ => Problem(StatusCodes.Status410Gone, "Canal excluído", "Este canal foi excluído e não recebe mensagens."),
     };
 
-    /// <summary>
-    /// For webhooks without sender names: a message that started a conversation queues its contact for the profile lookup,
-    /// which runs after the webhook has answered and renames the contact only while it is still named by its raw id.
-    /// </summary>
-    public static Action<InboundMessage, InboundResult> LookUpNewContacts(ContactProfileService profiles) => (message, result) =>
-    {
-        if (result.StartedConversation)
-        {
-            profiles.Enqueue(message.ChannelId, message.ExternalContactId);
-        }
-    };
-
     /// <summary>What was understood of a message the pipeline refused: its ids and text, for the unprocessed list.</summary>
     private static string PayloadOf(InboundMessage message) => JsonSerializer.Serialize(new
     {

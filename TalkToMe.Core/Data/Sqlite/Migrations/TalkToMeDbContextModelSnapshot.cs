@@ -508,6 +508,32 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.ToTable("ContactIdentities");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Contacts.QueuedProfileLookup", b =>
+                {
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ChannelId", "ExternalId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("ProfileLookups", (string)null);
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Conversations.CannedResponse", b =>
                 {
                     b.Property<int>("Id")
@@ -1136,6 +1162,15 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Contact");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Contacts.QueuedProfileLookup", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.Channel", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>
