@@ -102,7 +102,7 @@ public sealed record BusinessHours
     private TimeZoneInfo Zone => FindZone(TimeZoneId) ?? TimeZoneInfo.Utc;
 
     /// <summary>Whether customers are attended at <paramref name="utc"/>. Always true when business hours are off.</summary>
-    public bool IsOpen(DateTime utc) => !IsEnabled || WindowsFrom(utc).FirstOrDefault() is { } first && first.Start <= utc;
+    public bool IsOpen(DateTime utc) => !IsEnabled || WindowsFrom(utc).Select(w => (DateTime?)w.Start).FirstOrDefault() <= utc;
 
     /// <summary>When the channel opens next: <paramref name="utc"/> itself when open now; null when it never opens.</summary>
     public DateTime? NextOpening(DateTime utc)
