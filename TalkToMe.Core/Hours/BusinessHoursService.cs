@@ -28,12 +28,13 @@ public sealed record BusinessHoursStatus(bool IsEnabled, bool IsOpen, DateTime? 
 /// </summary>
 public sealed class BusinessHoursService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, TimeProvider time)
 {
+    /// <summary>The channel's hours; never saved: <see cref="BusinessHours.Default"/> (switched off) to start from. Null: no such channel.</summary>
     public async Task<BusinessHours?> GetAsync(int channelId, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var json = await db.Channels.Where(c => c.Id == channelId && c.DeletedAt == null)
             .Select(c => new { c.BusinessHoursJson }).FirstOrDefaultAsync(cancellationToken);
-        return json is null ? null : BusinessHours.FromJson(json.BusinessHoursJson) ?? new BusinessHours();
+        return json is null ? null : BusinessHours.FromJson(json.BusinessHoursJson) ?? BusinessHours.Default;
     }
 
     public BusinessHoursStatus StatusOf(BusinessHours hours) => BusinessHoursStatus.Of(hours, time.GetUtcNow().UtcDateTime);
