@@ -150,7 +150,7 @@ public sealed class KeepAliveEngine(
 
             if (KeepAliveSchedule.CountsBusinessTime(channel))
             {
-                await ToBusinessTimeAsync(db, channel, cancellationToken);
+                await ToBusinessTimeAsync(unit, channel, cancellationToken);
             }
         }
 
@@ -168,8 +168,9 @@ public sealed class KeepAliveEngine(
     /// timeout ends in business time. Each deadline minus its timeout is the instant it counts from (the customer's last
     /// message, or the inactivity message), so one read and one update per conversation do it (an admin's save, not a hot path).
     /// </summary>
-    private static async Task ToBusinessTimeAsync(TalkToMeDbContext db, Channel channel, CancellationToken cancellationToken)
+    private static async Task ToBusinessTimeAsync(UnitOfWork unit, Channel channel, CancellationToken cancellationToken)
     {
+        var db = unit.Db;
         var rows = await db.Conversations.Where(c => c.ChannelId == channel.Id && c.KeepAliveDueAt != null)
             .Select(c => new { c.Id, c.KeepAliveStage, c.KeepAliveDueAt }).ToListAsync(cancellationToken);
         foreach (var row in rows)

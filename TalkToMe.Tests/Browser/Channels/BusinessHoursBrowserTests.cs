@@ -26,7 +26,7 @@ public class BusinessHoursBrowserTests(BrowserFixture fixture) : IClassFixture<B
 
         await section.GetByRole(AriaRole.Switch, new() { Name = "Usar horário de atendimento" }).CheckAsync();
         await section.GetByLabel("Fuso horário", Exact).FillAsync("America/Sao_Paolo");
-        await section.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await section.GetByRole(AriaRole.Button, new() { Name = "Salvar horário" }).ClickAsync();
 
         await Expect(section.GetByText("Fuso horário desconhecido", new() { Exact = false })).ToBeVisibleAsync();
         await Expect(section.GetByTestId("hours-not-saved")).ToBeVisibleAsync();
@@ -44,7 +44,7 @@ public class BusinessHoursBrowserTests(BrowserFixture fixture) : IClassFixture<B
         await Expect(section.GetByTestId("hours-holiday")).ToContainTextAsync("25/12/2026");
         await section.GetByLabel("Mensagem fora do horário", Exact).FillAsync("Voltamos às 8h. Deixe sua mensagem!");
         await section.GetByRole(AriaRole.Switch, new() { Name = "Contar o Keep Alive só no horário de atendimento" }).CheckAsync();
-        await section.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await section.GetByRole(AriaRole.Button, new() { Name = "Salvar horário" }).ClickAsync();
 
         await Expect(page.GetByText("Horário de atendimento salvo.")).ToBeVisibleAsync();
         await Expect(section.GetByTestId("hours-status")).ToHaveTextAsync(new Regex("^(Aberto agora|Fechado até .+)$"));

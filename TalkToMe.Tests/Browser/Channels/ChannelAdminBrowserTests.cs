@@ -34,7 +34,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Phone number ID").FillAsync("1098765432");
         await page.GetByLabel("Token de acesso", Exact).FillAsync("EAAG-token-de-acesso-123");
         await page.GetByLabel("App secret").FillAsync("app-secret-abcdef");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "WhatsApp Pós-venda" })).ToBeVisibleAsync();
@@ -59,7 +59,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await GoAsync(page, "/channels/new");
         await page.GetByRole(AriaRole.Radio, new() { Name = "SMS" }).CheckAsync();
         await page.GetByLabel("Número da Twilio").FillAsync("11999");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await Expect(FieldError(page, "Name")).ToHaveTextAsync("Informe o nome do canal.");
         await Expect(FieldError(page, "Settings.AccountSid")).ToHaveTextAsync("Informe o Account SID.");
@@ -85,7 +85,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Radio, new() { Name = "API" }).CheckAsync();
         // The API's settings section appears above Salvar: wait for it, so the click never lands while the button moves.
         await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("API");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.GetByLabel("Endpoint da API", Exact)).ToHaveValueAsync(new Regex(@"^POST http://127\.0\.0\.1:\d+/api/v1/channels/\d+/messages$"));
@@ -116,7 +116,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Tempo de finalização").FillAsync("2");
         await ChooseAsync(page, "Unidade (finalização)", "horas");
         await page.GetByLabel("Mensagem de finalização").FillAsync("Vamos encerrar o atendimento. Até logo!");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await Expect(page.GetByTestId("keepalive-state")).ToHaveTextAsync("Desativado");
         await ReloadAsync(page);
@@ -128,7 +128,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByLabel("Mensagem de inatividade")).ToHaveValueAsync("Ainda está por aí?");
 
         await page.GetByLabel("Ativar").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await Expect(page.GetByTestId("keepalive-state")).ToHaveTextAsync("Ativado");
         await ReloadAsync(page);
@@ -150,7 +150,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Tempo de inatividade").FillAsync("800");
         await page.GetByLabel("Tempo de finalização").FillAsync("0");
         await page.GetByLabel("Ativar").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await Expect(FieldError(page, "InactivityAmount", "ka-error-")).ToHaveTextAsync("O tempo máximo é de 30 dias.");
         await Expect(FieldError(page, "FinalizationAmount", "ka-error-")).ToHaveTextAsync("Informe um tempo maior que zero.");
@@ -179,14 +179,14 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(contatoAtivo).Not.ToBeCheckedAsync();
 
         await contatoAtivo.CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await ReloadAsync(page);
         await Expect(page.GetByLabel("Contato ativo", Exact)).ToBeCheckedAsync();
         await Expect(page.GetByLabel("Ativo", Exact)).ToBeCheckedAsync();
 
         await page.GetByLabel("Ativo", Exact).UncheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await ReloadAsync(page);
         await Expect(page.GetByLabel("Ativo", Exact)).Not.ToBeCheckedAsync();
@@ -219,7 +219,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByLabel("Token de acesso", Exact)).ToHaveAttributeAsync("placeholder", new Regex("9999$"));
         await page.GetByLabel("Nome", Exact).FillAsync("WhatsApp Editado");
         await page.GetByLabel("Phone number ID").FillAsync("222");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "WhatsApp Editado" })).ToBeVisibleAsync();
         await ReloadAsync(page);
@@ -272,7 +272,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await ToggleChannelsAsync(page, "WhatsApp Vendas", "Site institucional");
         await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("WhatsApp Vendas");
         await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("Site institucional");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
         var row = GroupRow(page, "Mensageiros");
@@ -289,7 +289,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         // Leaves only WhatsApp Vendas chosen: Site institucional is unticked in the list.
         await ToggleChannelsAsync(page, "Site institucional");
         await Expect(page.GetByTestId("group-chosen")).Not.ToContainTextAsync("Site institucional");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
         row = GroupRow(page, "Mensagens");
         await Expect(row.GetByTestId("group-channels")).ToHaveTextAsync("WhatsApp Vendas");
@@ -373,7 +373,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         // Once saved, leaving does not ask.
         await OpenChannelAsync(page, "Telegram Pendente");
         await page.GetByLabel("Contato ativo", Exact).CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
