@@ -9,5 +9,7 @@ public class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
     public void Configure(EntityTypeBuilder<AppUser> builder)
     {
         builder.Property(u => u.DisplayName).HasMaxLength(200).IsRequired();
+        // Existing and new users start Offline "by themselves": their first open page makes them available.
+        builder.Property(u => u.StatusIsAutomatic).HasDefaultValue(true);
     }
 }
