@@ -72,6 +72,24 @@ public sealed class AgentPresence(IDbContextFactory<TalkToMeDbContext> factory, 
         signal.Changed(new AgentStatusChange(userId, status));
     }
 
+    /// <summary>An admin sets how many open conversations automatic assignment gives the agent at most (null: no limit).</summary>
+    public async Task SetCapacityAsync(string userId, int? capacity, CancellationToken cancellationToken = default)
+    {
+        if (capacity is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity));
+        }
+
+        var status = await units.InTransactionAsync(async unit =>
+        {
+            await unit.Db.Users.Where(u => u.Id == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.MaxOpenConversations, capacity), cancellationToken);
+            return await unit.Db.Users.Where(u => u.Id == userId).Select(u => u.Status).FirstOrDefaultAsync(cancellationToken);
+        }, cancellationToken);
+        // The assigner hears every change of an agent: a raised capacity is a free slot.
+        signal.Changed(new AgentStatusChange(userId, status));
+    }
+
     /// <summary>A page of <paramref name="userId"/> connected to this node: seen now, and available again if they went Offline by themselves.</summary>
     public async Task PageOpenedAsync(string userId, CancellationToken cancellationToken = default)
     {
