@@ -65,7 +65,7 @@ public sealed class AgentPresence(IDbContextFactory<TalkToMeDbContext> factory, 
         await units.InTransactionAsync(unit =>
             unit.Db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.Status, status)
-                .SetProperty(u => u.StatusIsAutomatic, false)
+                .SetProperty(u => u.StatusChosen, true)
                 .SetProperty(u => u.StatusChangedAt, u => u.Status == status ? u.StatusChangedAt : now), cancellationToken),
             cancellationToken);
         // Published even when unchanged: the user's other tabs show the choice, and the assigner looks again.
@@ -98,7 +98,7 @@ public sealed class AgentPresence(IDbContextFactory<TalkToMeDbContext> factory, 
         var back = await units.InTransactionAsync(async unit =>
         {
             await unit.Db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSeenAt, now), cancellationToken);
-            return await unit.Db.Users.Where(u => u.Id == userId && u.Status == AgentStatus.Offline && u.StatusIsAutomatic && !u.IsDeactivated)
+            return await unit.Db.Users.Where(u => u.Id == userId && u.Status == AgentStatus.Offline && !u.StatusChosen && !u.IsDeactivated)
                 .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, AgentStatus.Available)
                     .SetProperty(u => u.StatusChangedAt, now), cancellationToken) > 0;
         }, cancellationToken);
@@ -157,7 +157,7 @@ public sealed class AgentPresence(IDbContextFactory<TalkToMeDbContext> factory, 
             // The same condition again in the UPDATE: a heartbeat from another node between the read and the write wins.
             await stale.Where(u => ids.Contains(u.Id)).ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.Status, AgentStatus.Offline)
-                .SetProperty(u => u.StatusIsAutomatic, true)
+                .SetProperty(u => u.StatusChosen, false)
                 .SetProperty(u => u.StatusChangedAt, now), cancellationToken);
             return await unit.Db.Users.Where(u => ids.Contains(u.Id) && u.Status == AgentStatus.Offline && u.StatusChangedAt == now)
                 .Select(u => u.Id).ToListAsync(cancellationToken);

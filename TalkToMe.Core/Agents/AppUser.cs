@@ -13,10 +13,10 @@ public class AppUser : IdentityUser
     public AgentStatus Status { get; set; }
 
     /// <summary>
-    /// The status was set by TalkToMe (the agent's pages closed, or none opened yet), not chosen: opening a page makes such
-    /// an agent available again, while an agent who chose Offline stays Offline until they choose otherwise.
+    /// The agent chose this status themselves (false: TalkToMe set it, because their pages closed or none opened yet). Opening
+    /// a page makes an agent who went Offline by themselves available again; one who chose Offline stays Offline.
     /// </summary>
-    public bool StatusIsAutomatic { get; set; } = true;
+    public bool StatusChosen { get; set; }
 
     /// <summary>When the status last changed: an Offline agent's conversations return to the queue some time after it.</summary>
     public DateTime? StatusChangedAt { get; set; }

@@ -290,15 +290,17 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<int>("Status")
-                        .HasColumnType("integer");
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("StatusChangedAt")
                         .HasColumnType("bigint");
 
-                    b.Property<bool>("StatusIsAutomatic")
+                    b.Property<bool>("StatusChosen")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
-                        .HasDefaultValue(true);
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");

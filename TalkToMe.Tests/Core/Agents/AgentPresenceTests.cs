@@ -37,7 +37,7 @@ public sealed class AgentPresenceTests : IAsyncLifetime
     {
         await using var db = _db.NewContext();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == "agent-a");
-        return (user.Status, user.StatusIsAutomatic);
+        return (user.Status, !user.StatusChosen);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class AutoAssignerTests : IAsyncLifetime
         db.Users.Add(new AppUser
         {
             Id = id, UserName = $"{id}@example.com", Email = $"{id}@example.com", DisplayName = name, Status = status,
-            StatusIsAutomatic = false, MaxOpenConversations = capacity, IsDeactivated = deactivated, CreatedAt = TestData.Now,
+            StatusChosen = true, MaxOpenConversations = capacity, IsDeactivated = deactivated, CreatedAt = TestData.Now,
         });
         await db.SaveChangesAsync();
     }
@@ -159,7 +159,7 @@ public sealed class AutoAssignerTests : IAsyncLifetime
         {
             // Carla went Offline by herself (no page open): opening a page brings her back.
             var carla = await db.Users.SingleAsync(u => u.Id == "agent-c");
-            carla.StatusIsAutomatic = true;
+            carla.StatusChosen = false;
             await db.SaveChangesAsync();
         }
 

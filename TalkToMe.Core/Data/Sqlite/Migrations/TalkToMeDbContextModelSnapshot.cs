@@ -279,15 +279,17 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Status")
-                        .HasColumnType("INTEGER");
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("StatusChangedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool>("StatusIsAutomatic")
+                    b.Property<bool>("StatusChosen")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
-                        .HasDefaultValue(true);
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("INTEGER");

@@ -12,7 +12,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Data.PostgreSql.Migrations
 {
     [DbContext(typeof(TalkToMeDbContext))]
-    [Migration("20261203071208_AgentAvailabilityAndAutoAssign")]
+    [Migration("20261203074627_AgentAvailabilityAndAutoAssign")]
     partial class AgentAvailabilityAndAutoAssign
     {
         /// <inheritdoc />
@@ -293,15 +293,17 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasColumnType("text");
 
                     b.Property<int>("Status")
-                        .HasColumnType("integer");
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("StatusChangedAt")
                         .HasColumnType("bigint");
 
-                    b.Property<bool>("StatusIsAutomatic")
+                    b.Property<bool>("StatusChosen")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
-                        .HasDefaultValue(true);
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");

@@ -11,7 +11,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Core.Data.Sqlite.Migrations
 {
     [DbContext(typeof(TalkToMeDbContext))]
-    [Migration("20261203070907_AgentAvailabilityAndAutoAssign")]
+    [Migration("20261203074533_AgentAvailabilityAndAutoAssign")]
     partial class AgentAvailabilityAndAutoAssign
     {
         /// <inheritdoc />
@@ -282,15 +282,17 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Status")
-                        .HasColumnType("INTEGER");
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("StatusChangedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<bool>("StatusIsAutomatic")
+                    b.Property<bool>("StatusChosen")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
-                        .HasDefaultValue(true);
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("INTEGER");

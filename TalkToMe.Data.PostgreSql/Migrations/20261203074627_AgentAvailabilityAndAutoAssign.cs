@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace TalkToMe.Core.Data.Sqlite.Migrations
+namespace TalkToMe.Data.PostgreSql.Migrations
 {
     /// <inheritdoc />
     public partial class AgentAvailabilityAndAutoAssign : Migration
@@ -13,43 +13,43 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
             migrationBuilder.AddColumn<long>(
                 name: "LastSeenAt",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "MaxOpenConversations",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "integer",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Status",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<long>(
                 name: "StatusChangedAt",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
-                name: "StatusIsAutomatic",
+                name: "StatusChosen",
                 table: "AspNetUsers",
-                type: "INTEGER",
+                type: "boolean",
                 nullable: false,
-                defaultValue: true);
+                defaultValue: false);
 
             migrationBuilder.CreateTable(
                 name: "ChannelAssignments",
                 columns: table => new
                 {
-                    ChannelId = table.Column<int>(type: "INTEGER", nullable: false),
-                    Mode = table.Column<int>(type: "INTEGER", nullable: false),
-                    LastAssigneeId = table.Column<string>(type: "TEXT", nullable: true),
-                    LastAssignedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    ChannelId = table.Column<int>(type: "integer", nullable: false),
+                    Mode = table.Column<int>(type: "integer", nullable: false),
+                    LastAssigneeId = table.Column<string>(type: "text", nullable: true),
+                    LastAssignedAt = table.Column<long>(type: "bigint", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -97,7 +97,7 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(
-                name: "StatusIsAutomatic",
+                name: "StatusChosen",
                 table: "AspNetUsers");
         }
     }

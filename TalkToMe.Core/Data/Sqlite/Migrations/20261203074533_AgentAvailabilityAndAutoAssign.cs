@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace TalkToMe.Data.PostgreSql.Migrations
+namespace TalkToMe.Core.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class AgentAvailabilityAndAutoAssign : Migration
@@ -13,43 +13,43 @@ namespace TalkToMe.Data.PostgreSql.Migrations
             migrationBuilder.AddColumn<long>(
                 name: "LastSeenAt",
                 table: "AspNetUsers",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "MaxOpenConversations",
                 table: "AspNetUsers",
-                type: "integer",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Status",
                 table: "AspNetUsers",
-                type: "integer",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
 
             migrationBuilder.AddColumn<long>(
                 name: "StatusChangedAt",
                 table: "AspNetUsers",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<bool>(
-                name: "StatusIsAutomatic",
+                name: "StatusChosen",
                 table: "AspNetUsers",
-                type: "boolean",
+                type: "INTEGER",
                 nullable: false,
-                defaultValue: true);
+                defaultValue: false);
 
             migrationBuilder.CreateTable(
                 name: "ChannelAssignments",
                 columns: table => new
                 {
-                    ChannelId = table.Column<int>(type: "integer", nullable: false),
-                    Mode = table.Column<int>(type: "integer", nullable: false),
-                    LastAssigneeId = table.Column<string>(type: "text", nullable: true),
-                    LastAssignedAt = table.Column<long>(type: "bigint", nullable: true)
+                    ChannelId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Mode = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastAssigneeId = table.Column<string>(type: "TEXT", nullable: true),
+                    LastAssignedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -97,7 +97,7 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(
-                name: "StatusIsAutomatic",
+                name: "StatusChosen",
                 table: "AspNetUsers");
         }
     }
