@@ -126,6 +126,7 @@ public static class WebServices
         services.AddScoped<ProfileService>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
         services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();
+        services.AddSingleton<TalkToMe.Web.Components.Pages.Inbox.QueueWatch>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(
             sp => sp.GetRequiredService<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>());
         // One per circuit: counts the user's open pages for their availability (Disponível / Offline by itself).
