@@ -74,6 +74,9 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
 
     public AutoAssignOptions Options => options.Value;
 
+    /// <summary>A channel's mode changed on this node: what is queued changed without any conversation changing.</summary>
+    public event Action? ModeChanged;
+
     public async Task<AutoAssignSettings> SettingsAsync(int channelId, int oldest = 20, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -117,6 +120,7 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             setting.SetMode(mode);
         }, cancellationToken);
         signal.Notify();
+        ModeChanged?.Invoke();
     }
 
     /// <summary>Assigns waiting conversations, oldest first, until none waits or nobody can take one; returns how many it assigned.</summary>

@@ -54,4 +54,54 @@ public sealed class AssignmentSectionTests
         section.WaitForAssertion(() => Assert.Equal("2", section.Find("[data-testid=queue-count]").TextContent));
         Assert.Equal(["Segunda", "Terceira"], section.FindAll("[data-testid=queue-row] a").Select(a => a.TextContent));
     }
+
+    [Fact]
+    public async Task InboxQueueBadge_ShowsHowManyWait_AndFollowsTheQueueLive()
+    {
+        await using var context = new ComponentTestContext(ComponentTestContext.PortugueseBrazil);
+        var database = await context.AddCoreAsync();
+        int channelId;
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync("Loja");
+            channelId = channel.Id;
+            await db.AddConversationAsync(channel, "Primeira", TestData.Now.AddMinutes(-10));
+            await db.AddConversationAsync(channel, "Segunda", TestData.Now.AddMinutes(-5));
+        }
+
+        var badge = context.Render<TalkToMe.Web.Components.Pages.Inbox.QueueBadge>();
+        // Automatic assignment off: unassigned conversations are not a queue, and nothing shows.
+        Assert.Empty(badge.FindAll("[data-testid=queue-badge]"));
+
+        var assigner = context.GetService<AutoAssigner>();
+        await assigner.SetModeAsync(new Actor("admin", "Admin", IsAdmin: true), channelId, AutoAssignMode.LeastBusy);
+        // The open badge follows the mode change (no conversation changed), once the throttle has passed.
+        await PassThrottleUntilAsync(context, () => badge.FindAll("[data-testid=queue-badge]").Count > 0);
+        Assert.Equal("Fila: 2", badge.Find("[data-testid=queue-badge]").TextContent.Trim());
+
+        await using (var db = database.NewContext())
+        {
+            db.Users.Add(new AppUser
+            {
+                Id = "agent-a", UserName = "ana@example.com", Email = "ana@example.com", DisplayName = "Ana",
+                Status = AgentStatus.Available, StatusChosen = true, MaxOpenConversations = 1,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await assigner.AssignQueuedAsync();
+        // The count is refreshed on the clock after the change (throttled): let the fake clock pass it.
+        await PassThrottleUntilAsync(context, () => badge.Find("[data-testid=queue-badge-count]").TextContent == "1");
+        Assert.Equal("1", badge.Find("[data-testid=queue-badge-count]").TextContent);
+    }
+
+    /// <summary>The recount waits on the fake clock, started on another thread: move the clock on until the badge shows it.</summary>
+    private static async Task PassThrottleUntilAsync(ComponentTestContext context, Func<bool> shown)
+    {
+        for (var i = 0; i < 200 && !shown(); i++)
+        {
+            context.Clock.Advance(TalkToMe.Web.Components.Pages.Inbox.QueueWatch.Throttle);
+            await Task.Delay(50);
+        }
+    }
 }

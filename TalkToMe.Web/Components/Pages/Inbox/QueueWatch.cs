@@ -5,11 +5,14 @@ namespace TalkToMe.Web.Components.Pages.Inbox;
 
 /// <summary>
 /// How many conversations wait for automatic assignment ("Fila"), for every open inbox of this node: counted once here and
-/// again at most every <see cref="Throttle"/> after a conversation changes (on any node), never once per open page.
+/// again at most every <see cref="Throttle"/> after a conversation changes (on any node) or a channel's mode changes (here),
+/// never once per open page. A mode changed on another node shows within <see cref="MaxAge"/>.
 /// </summary>
 public sealed class QueueWatch : IDisposable
 {
     public static readonly TimeSpan Throttle = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
     private readonly AutoAssigner _assigner;
     private readonly TimeProvider _time;
@@ -17,6 +20,7 @@ public sealed class QueueWatch : IDisposable
     private readonly IDisposable _subscription;
     private int _scheduled;
     private int? _count;
+    private long _countedAt;
 
     public QueueWatch(AutoAssigner assigner, InboxEventHub events, TimeProvider time, ILogger<QueueWatch> logger)
     {
@@ -30,6 +34,7 @@ public sealed class QueueWatch : IDisposable
                 Schedule();
             }
         });
+        _assigner.ModeChanged += Schedule;
     }
 
     /// <summary>Raised (on a pool thread) when the count changed.</summary>
@@ -37,12 +42,13 @@ public sealed class QueueWatch : IDisposable
 
     public async Task<int> CountAsync()
     {
-        if (_count is { } known)
+        if (_count is { } known && _time.GetElapsedTime(Volatile.Read(ref _countedAt)) < MaxAge)
         {
             return known;
         }
 
         _count = await _assigner.WaitingAsync();
+        Volatile.Write(ref _countedAt, _time.GetTimestamp());
         return _count.Value;
     }
 
@@ -60,6 +66,7 @@ public sealed class QueueWatch : IDisposable
                 await Task.Delay(Throttle, _time);
                 Volatile.Write(ref _scheduled, 0);
                 var count = await _assigner.WaitingAsync();
+                Volatile.Write(ref _countedAt, _time.GetTimestamp());
                 if (count != _count)
                 {
                     _count = count;
@@ -74,5 +81,9 @@ public sealed class QueueWatch : IDisposable
         });
     }
 
-    public void Dispose() => _subscription.Dispose();
+    public void Dispose()
+    {
+        _assigner.ModeChanged -= Schedule;
+        _subscription.Dispose();
+    }
 }
