@@ -52,6 +52,18 @@ public sealed class AvailabilityBrowserTests(BrowserFixture fixture) : IClassFix
         var daviRow = admin.GetByRole(AriaRole.Row).Filter(new() { HasText = "Davi Souza" });
         await Expect(daviRow.GetByTestId("agent-availability")).ToHaveTextAsync("Offline");
 
+        // The admin gives Davi a capacity in the agent dialog (empty means no limit).
+        await Expect(daviRow.GetByTestId("agent-capacity-cell")).ToHaveTextAsync("Sem limite");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Editar Davi Souza" }).ClickAsync();
+        var dialog = admin.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("Capacidade (conversas abertas)").FillAsync("3");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
+        await Expect(daviRow.GetByTestId("agent-capacity-cell")).ToHaveTextAsync("3");
+        await using (var db = await Factory.CreateDbContextAsync())
+        {
+            Assert.Equal(3, await db.Users.Where(u => u.Id == davi.Id).Select(u => u.MaxOpenConversations).SingleAsync());
+        }
+
         // Opening a page makes an agent who was Offline by themselves available: the admin sees it without a reload.
         var page = await fixture.SignedInPageAsync(DaviEmail, Password);
         await Expect(StatusButton(page, "Disponível")).ToBeVisibleAsync();
