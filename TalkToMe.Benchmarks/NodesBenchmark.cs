@@ -94,16 +94,28 @@ public static class NodesBenchmark
             [
                 ("node A", () => ProcessCpu.Milliseconds(processA.Id)),
                 ("node B", () => ProcessCpu.Milliseconds(processB.Id)),
+                // Where node B's time goes when no request reaches it: the JIT's tier-up, the GC, or work per event.
+                ("of which JIT", () => ProcessCpu.ThreadsMilliseconds(processB.Id, n => n.StartsWith(".NET Tiered", StringComparison.Ordinal))),
+                ("GC", () => ProcessCpu.ThreadsMilliseconds(processB.Id, n => n.Contains("GC", StringComparison.Ordinal))),
+                ("thread pool", () => ProcessCpu.ThreadsMilliseconds(processB.Id, n => n.StartsWith(".NET TP", StringComparison.Ordinal))),
+                ("Redis client", () => ProcessCpu.ThreadsMilliseconds(processB.Id, n => n.Contains("Socket", StringComparison.Ordinal))),
                 ("PostgreSQL", () => postgresPid is { } pg ? ProcessCpu.TreeMilliseconds(pg) : double.NaN),
                 ("Redis", () => redisPid is { } r ? ProcessCpu.Milliseconds(r) : double.NaN),
                 ("senders (this process)", () => ProcessCpu.Milliseconds(self)),
             ];
             await IngestAsync("warm-up, node processes", [onA, onB], channelId, 3, processes);
+            // A fresh node spends seconds of CPU after its first requests on the JIT's tier-up (session 11: 250–370 ms
+            // per second on a node that got no traffic, which read as "per-event work" in session 10's figures).
+            await SettleAsync([processA.Id, processB.Id]);
+            // The floor: what each process spends with no traffic at all, right after the warm-up and after the runs.
+            await IdleAsync("idle after the warm-up", seconds, processes);
             foreach (var (name, targets) in new[] { ("ingest, one node process", new[] { onA }), ("ingest, two node processes", new[] { onA, onB }),
                 ("ingest, one node process", new[] { onA }), ("ingest, two node processes", new[] { onA, onB }) })
             {
                 await IngestAsync(name, targets, channelId, seconds, processes);
             }
+
+            await IdleAsync("idle after the runs", seconds, processes);
 
             return 0;
         }
@@ -219,6 +231,31 @@ public static class NodesBenchmark
         var perMessage = processes.Select((p, i) => $"{p.Name} {(p.CpuMs() - processesBefore[i]) / Math.Max(1, accepted):0.000}");
         Console.WriteLine($"{name}: {accepted / (double)seconds:N0} msg/s; acknowledgement {Stats.Summary([.. latencies])}; " +
             $"CPU ms per message: {string.Join(", ", perMessage)}");
+    }
+
+    private static async Task SettleAsync(int[] pids)
+    {
+        static double Jit(int pid) => ProcessCpu.ThreadsMilliseconds(pid, n => n.StartsWith(".NET Tiered", StringComparison.Ordinal));
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var before = pids.Select(Jit).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            if (pids.Select((pid, i) => Jit(pid) - before[i]).All(ms => ms < 20))
+            {
+                break;
+            }
+        }
+
+        Console.WriteLine($"JIT settled on both node processes after {watch.Elapsed.TotalSeconds:0} s");
+    }
+
+    private static async Task IdleAsync(string name, int seconds, (string Name, Func<double> CpuMs)[] processes)
+    {
+        var before = processes.Select(p => p.CpuMs()).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var perSecond = processes.Select((p, i) => $"{p.Name} {(p.CpuMs() - before[i]) / seconds:0.0}");
+        Console.WriteLine($"{name}, {seconds} s without traffic: CPU ms per second: {string.Join(", ", perSecond)}");
     }
 
     /// <summary>An app node as its own OS process (the TalkToMe.Web.dll built beside the benchmarks), killed when disposed.</summary>

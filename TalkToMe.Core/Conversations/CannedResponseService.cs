@@ -67,7 +67,16 @@ public sealed class CannedResponseService(IDbContextFactory<TalkToMeDbContext> f
             db.CannedResponses.Add(new CannedResponse(code, content));
         }
 
-        await unit.CommitAsync(cancellationToken);
+        try
+        {
+            await unit.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
+        {
+            // Another admin saved the same code at the same instant (PostgreSQL: both passed the check above).
+            errors["ShortCode"] = ServerText.Get("Error.ShortCodeTaken", "Já existe uma resposta pronta com este código.");
+        }
+
         return errors;
     }
 

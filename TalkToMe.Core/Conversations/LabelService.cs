@@ -68,7 +68,16 @@ public sealed partial class LabelService(IDbContextFactory<TalkToMeDbContext> fa
             db.Labels.Add(new Label(normalized, color ?? ""));
         }
 
-        await unit.CommitAsync(cancellationToken);
+        try
+        {
+            await unit.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
+        {
+            // Another admin saved the same name at the same instant (PostgreSQL: both passed the check above).
+            errors["Name"] = ServerText.Get("Error.LabelNameTaken", "Já existe uma etiqueta com este nome.");
+        }
+
         return errors;
     }
 

@@ -8,12 +8,15 @@ using TalkToMe.Tests.Support;
 
 namespace TalkToMe.Tests.Nodes;
 
-/// <summary>Keep Alive with two app processes sweeping one PostgreSQL database: 1,000 deadlines due together, each sent once.</summary>
+/// <summary>
+/// Keep Alive with two app processes sweeping one PostgreSQL database: 1,000 inactivity deadlines due together, then the
+/// same 1,000 finalization deadlines due together, each message sent once.
+/// </summary>
 [Collection(NodesCollection.Name)]
 public sealed class TwoNodesKeepAliveTests
 {
     [Fact]
-    public async Task ThousandDeadlinesDueTogether_WithTwoNodesRunning_EachInactivityMessageIsSentExactlyOnce()
+    public async Task ThousandDeadlinesDueTogether_WithTwoNodesRunning_EachInactivityAndFinalizationMessageIsSentExactlyOnce()
     {
         const int conversations = 1000;
         await using var h = await KeepAliveHarness.CreateOnPostgreSqlAsync();
@@ -81,6 +84,32 @@ public sealed class TwoNodesKeepAliveTests
             Assert.Equal(conversations, perConversation.Count);
             Assert.All(perConversation, count => Assert.Equal(1, count));
             Assert.Equal(conversations, await check.Messages.CountAsync(m => m.Content == KeepAliveEngine.InactivitySentActivity));
+
+            // The finalization deadlines are an hour after each inactivity message on the nodes' clock: move them all an
+            // hour and a minute back, so they fall due together while both nodes sweep (each looks at least every 30 s).
+            var hourAndAMinute = TimeSpan.FromMinutes(61).Ticks;
+            var awaiting = (int)KeepAliveStage.AwaitingFinalization;
+            Assert.Equal(conversations, await check.Database.ExecuteSqlAsync(
+                $"""UPDATE "Conversations" SET "KeepAliveDueAt" = "KeepAliveDueAt" - {hourAndAMinute} WHERE "KeepAliveStage" = {awaiting} AND "KeepAliveDueAt" IS NOT NULL"""));
+            const string finalization = "Vamos encerrar o atendimento. Até logo!";
+            var closed = 0;
+            for (var i = 0; i < 360 && closed < conversations; i++)
+            {
+                await Task.Delay(250);
+                await using var db = h.Database.NewContext();
+                closed = await db.Messages.CountAsync(m => m.Content == finalization);
+            }
+
+            Assert.Equal(conversations, closed);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await using var final = h.Database.NewContext();
+            var texts = await final.Messages.Where(m => m.Kind == MessageKind.Text && m.Direction == MessageDirection.Outgoing)
+                .GroupBy(m => m.ConversationId)
+                .Select(g => new { Inactivity = g.Count(m => m.Content == "Ainda está por aí?"), Finalization = g.Count(m => m.Content == finalization) })
+                .ToListAsync();
+            Assert.Equal(conversations, texts.Count);
+            Assert.All(texts, t => Assert.Equal((1, 1), (t.Inactivity, t.Finalization)));
+            Assert.Equal(0, await final.Conversations.CountAsync(c => c.KeepAliveDueAt != null));
         }
         finally
         {

@@ -120,7 +120,22 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
 
         // An option without a text or a destination step is refused too; a key with spaces gets the format hint.
         await page.GetByLabel("Nome", Exact).FillAsync("Incompleto");
-        await steps.Nth(0).GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
+        // A click that reaches the server while the name's re-render replaces the step's handlers is dropped by Blazor
+        // (CI, session 11, load 30), so click again until the option is there.
+        var options = steps.Nth(0).GetByTestId("flow-option");
+        for (var attempt = 0; attempt < 3 && await options.CountAsync() == 0; attempt++)
+        {
+            await steps.Nth(0).GetByRole(AriaRole.Button, new() { Name = "Adicionar opção" }).ClickAsync();
+            try
+            {
+                await options.First.WaitForAsync(new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await Expect(options).ToHaveCountAsync(1);
         // Fixed fields lose their message at once, before the next save.
         await Expect(page.Locator("[data-field='Name']")).ToHaveCountAsync(0);
         await Expect(page.Locator("[data-field='Steps[0].Options']")).ToHaveCountAsync(0);

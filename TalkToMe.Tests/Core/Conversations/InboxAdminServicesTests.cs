@@ -82,6 +82,34 @@ public sealed class InboxAdminServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostgreSql_TwoAdminsSaveTheSameLabelAndCodeAtOnce_TheSecondGetsTheFieldMessage()
+    {
+        // PostgreSQL in every pass: there, writers do not queue, so both saves pass the name check.
+        await using var database = await TestDatabase.CreatePostgreSqlAsync();
+        var labels = new LabelService(database.Factory, database.Units());
+        var canned = new CannedResponseService(database.Factory, database.Units());
+
+        // The other admin's save has written its rows and not committed yet: this save's check cannot see them, and its
+        // insert waits on the unique index until the other commits.
+        await using var other = database.NewContext();
+        await using var otherTransaction = await other.Database.BeginTransactionAsync();
+        other.Labels.Add(new Label("vip", "#ff0000"));
+        other.CannedResponses.Add(new CannedResponse("oi", "Olá!"));
+        await other.SaveChangesAsync();
+
+        var label = labels.SaveAsync(Admin, null, "VIP", "#00ff00");
+        var code = canned.SaveAsync(Admin, null, "/oi", "Oi, tudo bem?");
+        await Task.Delay(500);
+        Assert.False(label.IsCompleted, "the second save should be waiting on the unique index");
+        await otherTransaction.CommitAsync();
+
+        Assert.Equal("Já existe uma etiqueta com este nome.", (await label.WaitAsync(TimeSpan.FromSeconds(20)))["Name"]);
+        Assert.Equal("Já existe uma resposta pronta com este código.", (await code.WaitAsync(TimeSpan.FromSeconds(20)))["ShortCode"]);
+        Assert.Equal(("vip", "#ff0000"), (Assert.Single(await labels.ListAsync()).Name, (await labels.ListAsync())[0].Color));
+        Assert.Equal("Olá!", Assert.Single(await canned.ListAsync()).Content);
+    }
+
+    [Fact]
     public async Task MacroSave_WithABadStep_NamesTheStepAndStoresNothing()
     {
         var labels = new LabelService(_database.Factory, _database.Units());
