@@ -98,6 +98,14 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         return await Queue(db).CountAsync(cancellationToken);
     }
 
+    /// <summary>Whether any channel assigns automatically (one read of a table with a row per configured channel): the worker
+    /// wakes on inbox events of every channel, and an installation without automatic assignment pays only this.</summary>
+    public async Task<bool> AnyChannelOnAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.ChannelAssignments.AnyAsync(a => a.Mode != AutoAssignMode.Off, cancellationToken);
+    }
+
     /// <summary>An admin sets the channel's mode; the queue (the conversations already waiting) is worked at once.</summary>
     public async Task SetModeAsync(Actor admin, int channelId, AutoAssignMode mode, CancellationToken cancellationToken = default)
     {
@@ -330,6 +338,12 @@ public sealed class AutoAssignService(AutoAssigner assigner, AutoAssignSignal si
             try
             {
                 signal.TryTake();
+                if (!await assigner.AnyChannelOnAsync(stoppingToken))
+                {
+                    await SleepAsync(sleep, stoppingToken);
+                    continue;
+                }
+
                 await assigner.ReturnFromOfflineAsync(stoppingToken);
                 await assigner.AssignQueuedAsync(stoppingToken);
                 if (await assigner.NextReturnAsync(stoppingToken) is { } next)
@@ -348,18 +362,23 @@ public sealed class AutoAssignService(AutoAssigner assigner, AutoAssignSignal si
                 sleep = TimeSpan.FromSeconds(5);
             }
 
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var woken = signal.WaitAsync(wake.Token);
-            var due = Task.Delay(sleep, time, wake.Token);
-            await Task.WhenAny(woken, due);
-            await wake.CancelAsync();
-            try
-            {
-                await Task.WhenAll(woken, due);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await SleepAsync(sleep, stoppingToken);
+        }
+    }
+
+    private async Task SleepAsync(TimeSpan sleep, CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var woken = signal.WaitAsync(wake.Token);
+        var due = Task.Delay(sleep, time, wake.Token);
+        await Task.WhenAny(woken, due);
+        await wake.CancelAsync();
+        try
+        {
+            await Task.WhenAll(woken, due);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 }
