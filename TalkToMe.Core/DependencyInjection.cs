@@ -60,6 +60,7 @@ public static class DependencyInjection
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();
         services.AddSingleton<Channels.UnprocessedDeliveryService>();
+        services.AddSingleton<Hours.BusinessHoursService>();
         services.AddSingleton<Agents.ApiTokenService>();
         services.AddOptions<Agents.PresenceOptions>();
         services.AddSingleton<Agents.AgentStatusSignal>();

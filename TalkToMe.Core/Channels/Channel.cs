@@ -1,5 +1,6 @@
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Hours;
 using TalkToMe.Core.KeepAlive;
 
 namespace TalkToMe.Core.Channels;
@@ -46,6 +47,12 @@ public class Channel
     public string? ApiTokenHash { get; private set; }
 
     public KeepAliveSettings KeepAlive { get; private set; } = new();
+
+    /// <summary>"Horário de atendimento" as JSON (see <see cref="BusinessHours"/>); null until an admin saves it (always open).</summary>
+    public string? BusinessHoursJson { get; private set; }
+
+    // Parsed once per loaded channel: the inbound writer asks it for every message of a batch.
+    private BusinessHours? _businessHours;
 
     public DateTime CreatedAt { get; private set; }
 
@@ -103,6 +110,15 @@ public class Channel
     public void SetApiTokenHash(string hash) => ApiTokenHash = hash;
 
     public void ConfigureKeepAlive(KeepAliveSettings settings) => KeepAlive = settings;
+
+    /// <summary>The channel's business hours; disabled (always open) when never saved.</summary>
+    public BusinessHours GetBusinessHours() => _businessHours ??= BusinessHours.FromJson(BusinessHoursJson) ?? new BusinessHours();
+
+    public void ConfigureBusinessHours(BusinessHours hours)
+    {
+        BusinessHoursJson = hours.ToJson();
+        _businessHours = hours;
+    }
 
     public void Delete(DateTime at) => DeletedAt ??= at;
 

@@ -49,6 +49,9 @@ public class Conversation
 
     public KeepAliveStage KeepAliveStage { get; private set; }
 
+    /// <summary>When the channel's out-of-office message went to this conversation: it is sent once per conversation.</summary>
+    public DateTime? OutOfOfficeSentAt { get; private set; }
+
     /// <summary>When the next Keep Alive step is due; indexed, so the engine reads only what is due.</summary>
     public DateTime? KeepAliveDueAt { get; private set; }
 

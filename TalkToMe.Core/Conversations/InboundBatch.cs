@@ -3,7 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Data;
+using Microsoft.Extensions.Logging;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Hours;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
 
@@ -22,7 +24,7 @@ internal sealed record PendingReceive(InboundMessage Message)
 /// conversation, append, restart Keep Alive — through the SQL fast path when no flow is involved, else through EF with the
 /// flow engine.
 /// </summary>
-internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time)
+internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time, ILogger? logger = null)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -30,6 +32,8 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
     public async Task StoreAsync(IReadOnlyList<PendingReceive> batch)
     {
         var stored = new List<(PendingReceive Item, InboundResult Result)>();
+        var outOfOffice = new List<(Channel Channel, int ConversationId)>();
+        var now = Now;
         await using (var unit = await units.BeginAsync(CancellationToken.None))
         {
             // Each message has its own savepoint below; EF's automatic one per SaveChanges would only add statements.
@@ -37,7 +41,6 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
             using (var fastPath = new InboundFastPath(unit.Connection, unit.Transaction))
             {
                 var channels = new Dictionary<int, Channel?>();
-                var now = Now;
                 foreach (var item in batch)
                 {
                     unit.BeginPart();
@@ -52,6 +55,11 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
 
                         await fastPath.CommitMessageAsync();
                         stored.Add((item, result));
+                        if (result.Outcome == InboundOutcome.Accepted && channels.GetValueOrDefault(item.Message.ChannelId) is { } channel
+                            && OutOfOffice.Applies(channel, now))
+                        {
+                            outOfOffice.Add((channel, result.ConversationId!.Value));
+                        }
                     }
                     catch (Exception ex)
                     {
@@ -81,6 +89,17 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
         foreach (var (item, result) in stored)
         {
             item.Result.TrySetResult(result);
+        }
+
+        // After the callers have their answer, in a unit of its own: the message is stored whatever happens here, and a
+        // channel inside its hours (nearly every message) pays only the in-memory check above.
+        try
+        {
+            await OutOfOffice.SendAsync(units, outOfOffice, now);
+        }
+        catch (Exception ex)
+        {
+            logger?.LogError(ex, "Out-of-office replies for {Count} conversations failed", outOfOffice.Count);
         }
     }
 

@@ -187,7 +187,7 @@ internal sealed class InboundFastPath : IDisposable
         // After RecordIncoming the status is Open or Pending, so only the channel decides whether Keep Alive applies.
         var keepAlive = KeepAliveSchedule.AppliesOn(channel);
         var stage = (int)(keepAlive ? KeepAliveStage.AwaitingInactivity : KeepAliveStage.None);
-        long? due = keepAlive ? (now + channel.KeepAlive.InactivityTimeout).Ticks : null;
+        long? due = keepAlive ? KeepAliveSchedule.InactivityDue(channel, now).Ticks : null;
         var preview = Conversation.Shorten(message.Text);
 
         int conversationId;

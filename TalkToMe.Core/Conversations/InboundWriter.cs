@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
 
@@ -23,9 +24,9 @@ public sealed class InboundWriter : IHostedService, IDisposable
     private readonly Channel<PendingReceive> _queue = Channel.CreateUnbounded<PendingReceive>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lazy<Task> _writer;
 
-    public InboundWriter(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time)
+    public InboundWriter(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time, ILogger<InboundWriter>? logger = null)
     {
-        _batch = new InboundBatch(units, flows, time);
+        _batch = new InboundBatch(units, flows, time, logger);
         _writer = new Lazy<Task>(() => Task.Run(WriteAsync), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 

@@ -147,6 +147,11 @@ public sealed class KeepAliveEngine(
                         WHERE m."ConversationId" = "Conversations"."Id" AND m."Kind" = {(int)MessageKind.Activity}
                           AND json_extract(m."ActivityData", '$.kind') = {InactivitySentKind})
                 """, cancellationToken);
+
+            if (KeepAliveSchedule.CountsBusinessTime(channel))
+            {
+                await ToBusinessTimeAsync(db, channel, cancellationToken);
+            }
         }
 
         await unit.CommitAsync(cancellationToken);
@@ -156,6 +161,25 @@ public sealed class KeepAliveEngine(
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// The statements above count wall-clock time; a channel counting only business hours moves each deadline to where its
+    /// timeout ends in business time. Each deadline minus its timeout is the instant it counts from (the customer's last
+    /// message, or the inactivity message), so one read and one update per conversation do it (an admin's save, not a hot path).
+    /// </summary>
+    private static async Task ToBusinessTimeAsync(TalkToMeDbContext db, Channel channel, CancellationToken cancellationToken)
+    {
+        var rows = await db.Conversations.Where(c => c.ChannelId == channel.Id && c.KeepAliveDueAt != null)
+            .Select(c => new { c.Id, c.KeepAliveStage, c.KeepAliveDueAt }).ToListAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            var finalization = row.KeepAliveStage == KeepAliveStage.AwaitingFinalization;
+            var from = row.KeepAliveDueAt!.Value - (finalization ? channel.KeepAlive.FinalizationTimeout : channel.KeepAlive.InactivityTimeout);
+            var due = finalization ? KeepAliveSchedule.FinalizationDue(channel, from) : KeepAliveSchedule.InactivityDue(channel, from);
+            await db.Conversations.Where(c => c.Id == row.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.KeepAliveDueAt, due), cancellationToken);
+        }
     }
 
     private async Task<BatchResult> RunBatchAsync(HashSet<int> unclaimed, CancellationToken cancellationToken)
@@ -267,7 +291,7 @@ public sealed class KeepAliveEngine(
                 var applies = channel is not null && ChannelApplies(channel);
                 var (nextStage, nextDue) = !applies || group.Key.Stage != KeepAliveStage.AwaitingInactivity
                     ? (KeepAliveStage.None, (DateTime?)null)
-                    : (KeepAliveStage.AwaitingFinalization, now + channel!.KeepAlive.FinalizationTimeout);
+                    : (KeepAliveStage.AwaitingFinalization, KeepAliveSchedule.FinalizationDue(channel!, now));
                 var items = group.ToDictionary(d => d.ConversationId);
                 var won = await ClaimAsync(db, group.ToList(), nextStage, nextDue, cancellationToken);
                 unclaimed.UnionWith(items.Keys.Except(won.Select(r => r.Id)));

@@ -336,6 +336,9 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("BusinessHoursJson")
+                        .HasColumnType("text");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -681,6 +684,9 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.Property<string>("LastMessagePreview")
                         .HasMaxLength(140)
                         .HasColumnType("character varying(140)");
+
+                    b.Property<long?>("OutOfOfficeSentAt")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Priority")
                         .HasColumnType("integer");

@@ -32,6 +32,7 @@ public partial class WidgetChat
     private WidgetState _state = WidgetState.Loading;
     private int _channelId;
     private string _color = "#3949ab", _title = "", _welcome = "";
+    private string? _replyTime;
     private Visitor? _visitor;
     private string? _verifiedIdentifier;
     private List<Message> _messages = [];
@@ -72,6 +73,7 @@ public partial class WidgetChat
     [Inject] private VisitorTokens Tokens { get; set; } = default!;
     [Inject] private WidgetRateLimiter RateLimiter { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
 
     private string StorageKey => $"ttm_visitor_{PublicKey}";
 
@@ -89,6 +91,7 @@ public partial class WidgetChat
         _color = settings.WidgetColor;
         _title = settings.WelcomeTitle;
         _welcome = settings.WelcomeText;
+        _replyTime = TalkToMe.Core.Hours.ReplyTime.Text(channel.GetBusinessHours(), Time.GetUtcNow().UtcDateTime);
 
         if (!WebsiteIdentity.IsAllowedOrigin(settings, Origin))
         {

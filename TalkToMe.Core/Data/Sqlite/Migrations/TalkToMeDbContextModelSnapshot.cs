@@ -323,6 +323,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BusinessHoursJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -654,6 +657,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<string>("LastMessagePreview")
                         .HasMaxLength(140)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("OutOfOfficeSentAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");

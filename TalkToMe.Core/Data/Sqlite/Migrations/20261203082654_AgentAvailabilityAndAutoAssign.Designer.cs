@@ -11,7 +11,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Core.Data.Sqlite.Migrations
 {
     [DbContext(typeof(TalkToMeDbContext))]
-    [Migration("20261203074533_AgentAvailabilityAndAutoAssign")]
+    [Migration("20261203082654_AgentAvailabilityAndAutoAssign")]
     partial class AgentAvailabilityAndAutoAssign
     {
         /// <inheritdoc />
@@ -324,6 +324,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 
                     b.Property<string>("ApiTokenHash")
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BusinessHoursJson")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -657,6 +660,9 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<string>("LastMessagePreview")
                         .HasMaxLength(140)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("OutOfOfficeSentAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Priority")
                         .HasColumnType("INTEGER");
