@@ -62,6 +62,14 @@ public static class DependencyInjection
         services.AddSingleton<Channels.UnprocessedDeliveryService>();
         services.AddSingleton<Hours.BusinessHoursService>();
         services.AddSingleton<Agents.ApiTokenService>();
+        services.AddOptions<Agents.PresenceOptions>();
+        services.AddSingleton<Agents.AgentStatusSignal>();
+        services.AddSingleton<Agents.AgentPresence>();
+        services.AddSingleton<Agents.AgentPresenceService>();
+        services.AddOptions<AutoAssignOptions>();
+        services.AddSingleton<AutoAssignSignal>();
+        services.AddSingleton<AutoAssigner>();
+        services.AddSingleton<AutoAssignService>();
         services.AddSingleton<Reports.ReportQuery>();
 
         // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
@@ -110,6 +118,8 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<KeepAliveService>());
         services.AddHostedService(sp => sp.GetRequiredService<Contacts.ContactProfileService>());
         services.AddHostedService(sp => sp.GetRequiredService<Data.Sqlite.SearchIndexMerger>());
+        services.AddHostedService(sp => sp.GetRequiredService<Agents.AgentPresenceService>());
+        services.AddHostedService(sp => sp.GetRequiredService<AutoAssignService>());
         return services;
     }
 

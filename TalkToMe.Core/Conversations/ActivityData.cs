@@ -25,6 +25,8 @@ public enum ActivityKind
     KeepAliveInactivitySent,
     KeepAliveClosed,
     Rated,
+    AutoAssigned,
+    ReturnedToQueue,
 }
 
 /// <summary>

@@ -57,6 +57,10 @@ public static class ActivityText
 
     public static ActivityData Rated(int score) => new(ActivityKind.Rated) { Score = score };
 
+    public static ActivityData AutoAssigned(string assigneeName) => new(ActivityKind.AutoAssigned) { Assignee = assigneeName };
+
+    public static ActivityData ReturnedToQueue(string assigneeName) => new(ActivityKind.ReturnedToQueue) { Assignee = assigneeName };
+
     /// <summary>The pt-BR sentence stored as Content (times in Brasília).</summary>
     public static string Portuguese(ActivityData data)
     {
@@ -84,6 +88,8 @@ public static class ActivityText
             ActivityKind.KeepAliveInactivitySent => "Keep Alive: mensagem de inatividade enviada",
             ActivityKind.KeepAliveClosed => "Keep Alive: conversa encerrada",
             ActivityKind.Rated => $"Avaliação do cliente: {data.Score} de 5",
+            ActivityKind.AutoAssigned => $"Atribuída automaticamente a {data.Assignee}",
+            ActivityKind.ReturnedToQueue => $"Devolvida à fila: {data.Assignee} está offline",
             _ => data.Kind.ToString(),
         };
     }

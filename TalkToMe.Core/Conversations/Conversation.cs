@@ -122,6 +122,30 @@ public class Conversation
         return ActivityText.Assigned(agentName, by);
     }
 
+    /// <summary>Automatic assignment gives the waiting conversation to an agent; null (nothing changes) when someone has it already.</summary>
+    public ActivityData? AutoAssign(string agentId, string agentName)
+    {
+        if (AssigneeId is not null || Status != ConversationStatus.Open)
+        {
+            return null;
+        }
+
+        AssigneeId = agentId;
+        return ActivityText.AutoAssigned(agentName);
+    }
+
+    /// <summary>Its assignee went Offline: back to the channel's queue for the next available agent.</summary>
+    public ActivityData? ReturnToQueue(string assigneeName)
+    {
+        if (AssigneeId is null)
+        {
+            return null;
+        }
+
+        AssigneeId = null;
+        return ActivityText.ReturnedToQueue(assigneeName);
+    }
+
     /// <summary>An agent removes the assignee; nothing happens (null) when there is none.</summary>
     public ActivityData? Unassign(Actor by)
     {

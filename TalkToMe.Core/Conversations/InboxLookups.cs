@@ -11,7 +11,7 @@ public sealed record ChannelOption(int Id, string Name, ChannelType Type, bool C
 
 public sealed record NamedOption(int Id, string Name);
 
-public sealed record AgentOption(string Id, string DisplayName);
+public sealed record AgentOption(string Id, string DisplayName, Agents.AgentStatus Status = Agents.AgentStatus.Offline);
 
 public sealed record ContactIdentityRow(string ChannelName, ChannelType ChannelType, string ExternalId);
 
@@ -110,7 +110,7 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await db.Users.AsNoTracking().Where(u => !u.IsDeactivated).OrderBy(u => u.DisplayName)
-            .Select(u => new AgentOption(u.Id, u.DisplayName)).ToListAsync(cancellationToken);
+            .Select(u => new AgentOption(u.Id, u.DisplayName, u.Status)).ToListAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<NamedOption>> ContactsAsync(string? search, int take = 20, CancellationToken cancellationToken = default)

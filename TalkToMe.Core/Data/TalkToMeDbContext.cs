@@ -27,6 +27,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<UnprocessedDelivery> UnprocessedDeliveries => Set<UnprocessedDelivery>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<QueuedProfileLookup> ProfileLookups => Set<QueuedProfileLookup>();
+    public DbSet<ChannelAssignment> ChannelAssignments => Set<ChannelAssignment>();
     public DbSet<Reports.ReportCount> ReportCounts => Set<Reports.ReportCount>();
     public DbSet<Reports.ConversationReportState> ConversationReportStates => Set<Reports.ConversationReportState>();
 

@@ -257,11 +257,17 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.Property<bool>("IsDeactivated")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("LastSeenAt")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("LockoutEnd")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("MaxOpenConversations")
+                        .HasColumnType("integer");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
@@ -282,6 +288,19 @@ namespace TalkToMe.Data.PostgreSql.Migrations
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
+
+                    b.Property<int>("Status")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0);
+
+                    b.Property<long?>("StatusChangedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("StatusChosen")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");
@@ -584,6 +603,27 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .IsUnique();
 
                     b.ToTable("CannedResponses");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Conversations.ChannelAssignment", b =>
+                {
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("LastAssignedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("LastAssigneeId")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Mode")
+                        .HasColumnType("integer");
+
+                    b.HasKey("ChannelId");
+
+                    b.HasIndex("LastAssigneeId");
+
+                    b.ToTable("ChannelAssignments", (string)null);
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>
@@ -1216,6 +1256,20 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasForeignKey("ChannelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Conversations.ChannelAssignment", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.Channel", null)
+                        .WithOne()
+                        .HasForeignKey("TalkToMe.Core.Conversations.ChannelAssignment", "ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TalkToMe.Core.Agents.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("LastAssigneeId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>

@@ -6,18 +6,22 @@ using TalkToMe.Core.Agents;
 
 namespace TalkToMe.Web.Agents;
 
-public sealed record AgentRow(string Id, string DisplayName, string Email, string Role, bool IsDeactivated);
+public sealed record AgentRow(string Id, string DisplayName, string Email, string Role, bool IsDeactivated,
+    AgentStatus Status = AgentStatus.Offline, int? Capacity = null);
 
 public sealed record NewAgent(string DisplayName, string Email, string Password, string Role);
 
-public sealed record AgentEdit(string DisplayName, string Email, string Role);
+public sealed record AgentEdit(string DisplayName, string Email, string Role, int? Capacity = null);
 
 /// <summary>
 /// Admin-only management of agents. Every call checks the caller's role itself: hiding a button is not security.
 /// Each call runs in its own DI scope, so a long-lived circuit never holds a stale Identity context.
 /// </summary>
-public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider time, UserAccessSignal accessChanged)
+public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider time, UserAccessSignal accessChanged, AgentPresence presence)
 {
+    /// <summary>The most open conversations an agent may be given automatically (a typo's guard, not a product limit).</summary>
+    public const int MaxCapacity = 1000;
+
     public async Task<IReadOnlyList<AgentRow>> ListAsync()
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -25,7 +29,7 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var all = await users.Users.OrderBy(u => u.DisplayName).AsNoTracking().ToListAsync();
         var admins = (await users.GetUsersInRoleAsync(Roles.Admin)).Select(u => u.Id).ToHashSet();
         return all.Select(u => new AgentRow(u.Id, u.DisplayName, u.Email ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Agent,
-            u.IsDeactivated)).ToList();
+            u.IsDeactivated, u.Status, u.MaxOpenConversations)).ToList();
     }
 
     /// <summary>Creates an agent; returns field errors (empty when it worked).</summary>
@@ -112,6 +116,11 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
             errors[nameof(AgentEdit.Role)] = "Você não pode tirar o seu próprio papel de Admin.";
         }
 
+        if (edit.Capacity is < 0 or > MaxCapacity)
+        {
+            errors[nameof(AgentEdit.Capacity)] = ServerText.Get("Error.Capacity", "Informe de 0 a {0} conversas, ou deixe vazio para não limitar.", MaxCapacity);
+        }
+
         if (errors.Count > 0)
         {
             return errors;
@@ -144,6 +153,12 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         {
             await users.RemoveFromRolesAsync(user, (await users.GetRolesAsync(user)).ToList());
             await users.AddToRoleAsync(user, edit.Role);
+        }
+
+        if (user.MaxOpenConversations != edit.Capacity)
+        {
+            // Written on its own (not through UserManager, which rewrites the whole row): the status columns change underneath.
+            await presence.SetCapacityAsync(user.Id, edit.Capacity);
         }
 
         if (roleChanged || emailChanged)

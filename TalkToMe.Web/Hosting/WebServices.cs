@@ -126,8 +126,11 @@ public static class WebServices
         services.AddScoped<ProfileService>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
         services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();
+        services.AddSingleton<TalkToMe.Web.Components.Pages.Inbox.QueueWatch>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(
             sp => sp.GetRequiredService<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>());
+        // One per circuit: counts the user's open pages for their availability (Disponível / Offline by itself).
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
         services.AddHostedService<StartupTasks>();
         // Pages set their own frame-ancestors policy (Widget/WidgetEndpoints.cs): the chat page must be framable by
         // the channel's sites, which antiforgery's X-Frame-Options: SAMEORIGIN would forbid.
@@ -140,6 +143,8 @@ public static class WebServices
         services.AddSingleton<WidgetRateLimiter>();
         services.AddPublicRateLimits(configuration);
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
+        services.Configure<TalkToMe.Core.Agents.PresenceOptions>(configuration.GetSection(TalkToMe.Core.Agents.PresenceOptions.Section));
+        services.Configure<TalkToMe.Core.Conversations.AutoAssignOptions>(configuration.GetSection(TalkToMe.Core.Conversations.AutoAssignOptions.Section));
         var publicUrl = configuration[$"{TalkToMeOptions.Section}:PublicUrl"];
         try
         {

@@ -54,24 +54,29 @@ public static class RedisBetweenNodes
 
 /// <summary>Carries this node's committed inbox events and access changes to the other nodes, and theirs to this one.</summary>
 public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub events, UserAccessSignal access,
-    ILogger<RedisInboxRelay> logger) : IHostedService
+    TalkToMe.Core.Agents.AgentStatusSignal statuses, ILogger<RedisInboxRelay> logger) : IHostedService
 {
     private static readonly RedisChannel EventsChannel = RedisChannel.Literal("talktome:inbox-events");
     private static readonly RedisChannel AccessChannel = RedisChannel.Literal("talktome:user-access");
+    private static readonly RedisChannel StatusChannel = RedisChannel.Literal("talktome:agent-status");
 
     /// <summary>Tells this node's own messages apart when Redis hands them back.</summary>
     private readonly string _node = Guid.NewGuid().ToString("N");
 
     private IDisposable? _events;
     private IDisposable? _access;
+    private IDisposable? _statuses;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var subscriber = redis.GetSubscriber();
         await subscriber.SubscribeAsync(EventsChannel, (_, message) => Receive(message));
         await subscriber.SubscribeAsync(AccessChannel, (_, message) => ReceiveAccessChange(message));
+        await subscriber.SubscribeAsync(StatusChannel, (_, message) => ReceiveStatusChange(message));
         _events = events.SubscribeCommittedHere(Send);
         _access = access.SubscribeChangedHere(userId => Publish(AccessChannel, new Envelope(_node, "access", userId)));
+        _statuses = statuses.SubscribeChangedHere(change =>
+            Publish(StatusChannel, new Envelope(_node, "status", JsonSerializer.Serialize(change))));
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
     }
@@ -82,6 +87,7 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         redis.ConnectionRestored -= OnConnectionRestored;
         _events?.Dispose();
         _access?.Dispose();
+        _statuses?.Dispose();
         return redis.GetSubscriber().UnsubscribeAllAsync();
     }
 
@@ -142,6 +148,27 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         if (Read(message) is { } envelope && envelope.Node != _node)
         {
             access.ChangedOnOtherNode(envelope.Body);
+        }
+    }
+
+    /// <summary>An agent's availability changed on another node: this node's Agentes pages, app bars and assigner hear of it.</summary>
+    private void ReceiveStatusChange(RedisValue message)
+    {
+        if (Read(message) is not { } envelope || envelope.Node == _node)
+        {
+            return;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize<TalkToMe.Core.Agents.AgentStatusChange>(envelope.Body) is { UserId: not null } change)
+            {
+                statuses.ChangedOnOtherNode(change);
+            }
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning("Ignored an unreadable status change from another node: {Reason}", ex.Message);
         }
     }
 

@@ -346,6 +346,11 @@ public class DataCopyTests
             db.Messages.Add(Message.Incoming(resolved, $"mensagem {i}", $"ext-{i}", TestData.Now.AddHours(-23).AddSeconds(i)));
         }
 
+        // A channel with automatic assignment whose round-robin cursor names the agent (the copy keeps both).
+        var assignment = new ChannelAssignment(api.Id);
+        assignment.SetMode(AutoAssignMode.RoundRobin);
+        assignment.Assigned(agentId, TestData.Now.AddMinutes(-5));
+        db.ChannelAssignments.Add(assignment);
         await db.SaveChangesAsync();
         // The rows above were written without units of work: count them, so the report tables have rows to copy too.
         await TalkToMe.Core.Reports.ReportRollups.RebuildAsync(database.Units());

@@ -41,6 +41,8 @@ public class ActivityLineTests
         { "KeepAliveInactivitySent", "Keep Alive: mensagem de inatividade enviada", "Keep Alive: inactivity message sent" },
         { "KeepAliveClosed", "Keep Alive: conversa encerrada", "Keep Alive: conversation closed" },
         { "Rated", "Avaliação do cliente: 4 de 5", "Customer rating: 4 of 5" },
+        { "AutoAssigned", "Atribuída automaticamente a Ana", "Automatically assigned to Ana" },
+        { "ReturnedToQueue", "Devolvida à fila: Ana está offline", "Returned to the queue: Ana is offline" },
     };
 
     private static ActivityData Activity(string name) => name switch
@@ -68,6 +70,8 @@ public class ActivityLineTests
         "KeepAliveInactivitySent" => ActivityText.KeepAliveInactivitySent,
         "KeepAliveClosed" => ActivityText.KeepAliveClosed,
         "Rated" => ActivityText.Rated(4),
+        "AutoAssigned" => ActivityText.AutoAssigned("Ana"),
+        "ReturnedToQueue" => ActivityText.ReturnedToQueue("Ana"),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -35,6 +35,7 @@ public partial class ActivityLine
         return activity.Kind switch
         {
             ActivityKind.Assigned => Say("Activity.Assigned", activity.Assignee, actor),
+            ActivityKind.AutoAssigned or ActivityKind.ReturnedToQueue => Say($"Activity.{activity.Kind}", activity.Assignee),
             ActivityKind.Snoozed => Say("Activity.Snoozed", Time(activity.Until, localizer, zone), actor),
             ActivityKind.PriorityChanged => Say("Activity.PriorityChanged",
                 localizer[$"Activity.Priority.{activity.Priority ?? ConversationPriority.None}"], actor),

@@ -246,11 +246,17 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<bool>("IsDeactivated")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTimeOffset?>("LockoutEnd")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("MaxOpenConversations")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
@@ -271,6 +277,19 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0);
+
+                    b.Property<long?>("StatusChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("StatusChosen")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false);
 
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("INTEGER");
@@ -559,6 +578,27 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("CannedResponses");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Conversations.ChannelAssignment", b =>
+                {
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastAssignedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastAssigneeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Mode")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ChannelId");
+
+                    b.HasIndex("LastAssigneeId");
+
+                    b.ToTable("ChannelAssignments", (string)null);
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>
@@ -1177,6 +1217,20 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasForeignKey("ChannelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Conversations.ChannelAssignment", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.Channel", null)
+                        .WithOne()
+                        .HasForeignKey("TalkToMe.Core.Conversations.ChannelAssignment", "ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TalkToMe.Core.Agents.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("LastAssigneeId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Conversations.Conversation", b =>

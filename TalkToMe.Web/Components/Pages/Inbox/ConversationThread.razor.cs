@@ -23,6 +23,7 @@ public partial class ConversationThread
     private IJSObjectReference? _follow;
     private string? _error;
     private IDisposable? _subscription;
+    private IDisposable? _statusSubscription;
 
     [Parameter, EditorRequired]
     public int ConversationId { get; set; }
@@ -37,6 +38,7 @@ public partial class ConversationThread
     [Inject] private MacroService MacroService { get; set; } = default!;
     [Inject] private CannedResponseService CannedService { get; set; } = default!;
     [Inject] private InboxEventHub Events { get; set; } = default!;
+    [Inject] private Core.Agents.AgentStatusSignal Statuses { get; set; } = default!;
     [Inject] private InboxFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -45,7 +47,9 @@ public partial class ConversationThread
     // Consecutive messages of one sender within this gap share a bubble group (one name, tighter spacing).
     private static readonly TimeSpan GroupGap = TimeSpan.FromMinutes(5);
 
-    private string AssigneeName => _agents.FirstOrDefault(a => a.Id == _header?.AssigneeId)?.DisplayName ?? L["Actions.Nobody"];
+    private AgentOption? Assignee => _agents.FirstOrDefault(a => a.Id == _header?.AssigneeId);
+
+    private string AssigneeName => Assignee?.DisplayName ?? L["Actions.Nobody"];
 
     private static bool Continues(ThreadMessage? previous, ThreadMessage message) =>
         previous is not null && message.Kind != Core.Messaging.MessageKind.Activity && previous.Kind == message.Kind
@@ -84,6 +88,15 @@ public partial class ConversationThread
                 _ = InvokeAsync(() => OnEventAsync(e));
             }
         });
+        // The dots beside agents' names (assignee, picker) follow their availability live.
+        _statusSubscription = Statuses.Subscribe(change => _ = InvokeAsync(() =>
+        {
+            if (_agents.Any(a => a.Id == change.UserId && a.Status != change.Status))
+            {
+                _agents = _agents.Select(a => a.Id == change.UserId ? a with { Status = change.Status } : a).ToList();
+                StateHasChanged();
+            }
+        }));
         _actor = await Lookups.ActorAsync((await AuthenticationState).User);
         _agents = await Lookups.ActiveAgentsAsync();
         _labels = await LabelService.ListAsync();
@@ -204,6 +217,7 @@ public partial class ConversationThread
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();
+        _statusSubscription?.Dispose();
         if (_follow is not null)
         {
             try
