@@ -138,8 +138,16 @@ public sealed class BusinessHoursSectionTests : IAsyncLifetime
         Switch(section, "Contar o Keep Alive só no horário de atendimento").Change(true);
         await section.Find("[data-testid=hours-form]").SubmitAsync();
 
-        section.WaitForState(() => StoredJsonAsync().GetAwaiter().GetResult() is not null);
-        var stored = BusinessHours.FromJson(await StoredJsonAsync())!;
+        // Polled here, not inside WaitForState: blocking on an async read on the renderer's thread deadlocked on
+        // PostgreSQL, whose reads complete on another thread and post back to it (CI hung, session 11).
+        var json = await StoredJsonAsync();
+        for (var attempt = 0; json is null && attempt < 100; attempt++)
+        {
+            await Task.Delay(100);
+            json = await StoredJsonAsync();
+        }
+
+        var stored = BusinessHours.FromJson(Assert.IsType<string>(json))!;
         Assert.True(stored.IsEnabled);
         Assert.True(stored.KeepAliveBusinessTimeOnly);
         Assert.Equal(["Monday 08:00-12:00", "Monday 12:00-18:00"], stored.Intervals.Where(i => i.Day == DayOfWeek.Monday).Select(i => $"{i.Day} {i.Start}-{i.End}"));
