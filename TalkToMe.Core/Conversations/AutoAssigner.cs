@@ -26,29 +26,7 @@ public sealed record AutoAssignSettings(int ChannelId, AutoAssignMode Mode, int 
 public sealed record QueuedConversation(int Id, string ContactName, DateTime CreatedAt);
 
 /// <summary>Wakes <see cref="AutoAssignService"/>: a conversation joined the queue, a slot freed, an agent became available.</summary>
-public sealed class AutoAssignSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        // One pending wake-up is enough: the pass that takes it reads the whole queue.
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
-        }
-    }
-
-    public Task WaitAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
-
-    public bool TryTake() => _signal.Wait(0);
-}
+public sealed class AutoAssignSignal : WakeSignal;
 
 /// <summary>
 /// Automatic assignment, per channel: off, round-robin or least busy. The queue is a channel's open, unassigned conversations

@@ -7,10 +7,9 @@ namespace TalkToMe.Core.KeepAlive;
 /// after an admin saves a channel's Keep Alive or switches (<see cref="NotifyChannelChanged"/>, so deadlines of its
 /// open conversations are recomputed at once). Call after the commit.
 /// </summary>
-public sealed class KeepAliveSignal
+public sealed class KeepAliveSignal : WakeSignal
 {
     private readonly ConcurrentQueue<int> _changedChannels = new();
-    private readonly SemaphoreSlim _signal = new(0, 1);
 
     public void NotifyChannelChanged(int channelId)
     {
@@ -32,19 +31,5 @@ public sealed class KeepAliveSignal
         return ids;
     }
 
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
-
-    private void Wake()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try
-            {
-                _signal.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-            }
-        }
-    }
+    private void Wake() => Notify();
 }
