@@ -34,9 +34,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByLabel("Phone number ID").FillAsync("1098765432");
         await page.GetByLabel("Token de acesso", Exact).FillAsync("EAAG-token-de-acesso-123");
         await page.GetByLabel("App secret").FillAsync("app-secret-abcdef");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
-
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        await PageActions.ClickAndWaitForUrlAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }), new Regex(@"/channels/\d+$"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "WhatsApp Pós-venda" })).ToBeVisibleAsync();
         await Expect(page.GetByLabel("URL do webhook", Exact)).ToHaveValueAsync(new Regex(@"/webhooks/whatsapp/[0-9a-f]{32}$"));
         await Expect(page.GetByLabel("Token de verificação", Exact)).ToHaveValueAsync(new Regex(@"^[0-9a-f]{32}$"));
@@ -85,9 +83,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Radio, new() { Name = "API" }).CheckAsync();
         // The API's settings section appears above Salvar: wait for it, so the click never lands while the button moves.
         await Expect(page.GetByTestId("type-settings")).ToContainTextAsync("API");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
-
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        await PageActions.ClickAndWaitForUrlAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }), new Regex(@"/channels/\d+$"));
         await Expect(page.GetByLabel("Endpoint da API", Exact)).ToHaveValueAsync(new Regex(@"^POST http://127\.0\.0\.1:\d+/api/v1/channels/\d+/messages$"));
         var token = page.GetByTestId("api-token");
         await Expect(token).ToHaveValueAsync(new Regex("^ttm_ch_.{20,}"));

@@ -46,6 +46,9 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
         await Expect(page.Locator("[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var reply = page.GetByLabel("Responder");
         await reply.FillAsync("Resposta depois de desativado");
+        // Focused now, while the page is surely there: any activity of the page after the deactivation below (a render
+        // acknowledgement, the availability heartbeat) is refused and sends it to sign-in, possibly before the key press.
+        await reply.FocusAsync();
 
         // Deactivated as another server or a script would do it: no signal reaches this page, and its timer is 10 min
         // away. Only the check before the action stands between the click and the customer.
@@ -64,7 +67,6 @@ public sealed class OpenPageAccessTests(LongRevalidationFixture fixture) : IClas
 
         // The keyboard, not the locator: the refused key press signs the page out and navigates away mid-press, and a
         // locator's press would retry on the sign-in page.
-        await reply.FocusAsync();
         try
         {
             await page.Keyboard.PressAsync("Enter");

@@ -70,6 +70,26 @@ public sealed class ChannelPageKeepAliveTests : IAsyncLifetime
         Assert.True((await KeepAliveAsync()).IsEnabled);
     }
 
+    [Fact]
+    public async Task Salvar_ClickedTwiceWhileSaving_CreatesOneChannel()
+    {
+        _context.Render<MudPopoverProvider>();
+        var page = _context.Render<ChannelPage>();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#channel-name")));
+        page.Find("#channel-name").Change("API Duplo clique");
+        page.Find("input[name=channel-type][value=Api]").Change(true);
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=type-settings]")));
+
+        // A double click: the second submit arrives while the first is still writing.
+        var form = page.Find("[data-testid=channel-form]");
+        var first = form.SubmitAsync();
+        var second = page.Find("[data-testid=channel-form]").SubmitAsync();
+        await Task.WhenAll(first, second);
+
+        await using var db = _context.Database.NewContext();
+        Assert.Equal(1, await db.Channels.CountAsync(c => c.Name == "API Duplo clique"));
+    }
+
     /// <summary>Opens the Keep Alive form; MudBlazor's button handles the click asynchronously, so the form shows a render later.</summary>
     private static void OpenKeepAlive(IRenderedComponent<ChannelPage> page)
     {

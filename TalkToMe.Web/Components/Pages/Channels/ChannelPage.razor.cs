@@ -28,6 +28,9 @@ public partial class ChannelPage
     // The form as last loaded or saved: leaving with anything else asks first.
     private string _cleanSnapshot = "";
     private bool _leaving;
+
+    // A second Salvar while the first is saving (a double click, a slow server) would create the channel twice.
+    private bool _saving;
     private string? _newApiToken;
     private IReadOnlyDictionary<string, string> _newSecrets = new Dictionary<string, string>();
 
@@ -216,6 +219,24 @@ public partial class ChannelPage
     private static int? ParseId(string value) => int.TryParse(value, out var id) ? id : null;
 
     private async Task SaveAsync()
+    {
+        if (_saving || _leaving)
+        {
+            return;
+        }
+
+        _saving = true;
+        try
+        {
+            await SaveFormAsync();
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+
+    private async Task SaveFormAsync()
     {
         if (_type is not { } type)
         {
