@@ -46,7 +46,8 @@ public sealed class AutoAssignSignal : WakeSignal;
 public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, AutoAssignSignal signal,
     TimeProvider time, IOptions<AutoAssignOptions> options)
 {
-    private const int MaxPerPass = 500;
+    /// <summary>Decisions per pass, so one pass never holds the worker for long; a full pass is followed by the next at once.</summary>
+    public const int MaxPerPass = 500;
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -323,7 +324,12 @@ public sealed class AutoAssignService(AutoAssigner assigner, AutoAssignSignal si
                 }
 
                 await assigner.ReturnFromOfflineAsync(stoppingToken);
-                await assigner.AssignQueuedAsync(stoppingToken);
+                if (await assigner.AssignQueuedAsync(stoppingToken) >= AutoAssigner.MaxPerPass)
+                {
+                    // A full pass: more may wait, and no event will say so (assignments do not wake this). The next pass
+                    // at once, not after MaxIdle (measured: 1,000 waiting took 48 s, half of it this sleep).
+                    continue;
+                }
                 if (await assigner.NextReturnAsync(stoppingToken) is { } next)
                 {
                     var until = next - time.GetUtcNow().UtcDateTime;

@@ -112,6 +112,35 @@ public sealed class AutoAssignerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Service_MoreWaitingThanOnePass_AssignsThemAllAtOnce_NotAfterTheIdleLook()
+    {
+        await AddAgentAsync(_db, "ana", "Ana");
+        var channel = await ChannelAsync(_db, AutoAssignMode.RoundRobin);
+        var ids = await ConversationsAsync(_db, channel, AutoAssigner.MaxPerPass + 3);
+        var signal = new AutoAssignSignal();
+        var assigner = new AutoAssigner(_db.Factory, _db.Units(_hub), signal, _clock, Options.Create(new AutoAssignOptions()));
+        using var service = new AutoAssignService(assigner, signal, _hub, new AgentStatusSignal(), _clock, NullLogger<AutoAssignService>.Instance);
+
+        // The fake clock stands still: a worker that waited for its idle look (MaxIdle) after the first full pass would leave
+        // the last three waiting for ever.
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while ((await AssigneesAsync(_db, ids)).Any(a => a.Length == 0) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.All(await AssigneesAsync(_db, ids), a => Assert.Equal("ana", a));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task ChannelOff_NothingIsAssigned()
     {
         await AddAgentAsync(_db, "agent-a", "Ana");
