@@ -49,7 +49,7 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
             var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
             // A channel the agent may not see (restricted to their groups) is as good as missing.
             if (channel is null || channel.IsDeleted
-                || (agent.UserId is { } userId && !(await Agents.ChannelAccess.ForUserAsync(db, userId, cancellationToken)).Allows(channel.Id)))
+                || (agent.UserId is { } userId && !agent.IsAdmin && !(await Agents.ChannelAccess.ForUserAsync(db, userId, cancellationToken)).Allows(channel.Id)))
             {
                 throw new ConversationRuleException(ServerText.Get("Error.ChannelNotFound", "Canal não encontrado."));
             }

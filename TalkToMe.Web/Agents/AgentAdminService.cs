@@ -37,8 +37,8 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var all = await users.Users.OrderBy(u => u.DisplayName).AsNoTracking().ToListAsync();
         var admins = (await users.GetUsersInRoleAsync(Roles.Admin)).Select(u => u.Id).ToHashSet();
         var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
-        var groups = (await db.ChannelGroups.AsNoTracking().SelectMany(g => g.Agents.Select(a => new { a.Id, g.Name })).ToListAsync())
-            .ToLookup(m => m.Id, m => m.Name);
+        var groups = (await db.ChannelGroups.AsNoTracking().Select(g => new { g.Name, Agents = g.Agents.Select(a => a.Id).ToList() }).ToListAsync())
+            .SelectMany(g => g.Agents.Select(id => (Id: id, g.Name))).ToLookup(m => m.Id, m => m.Name);
         return all.Select(u => new AgentRow(u.Id, u.DisplayName, u.Email ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Agent,
             u.IsDeactivated, u.Status, u.MaxOpenConversations)
         {

@@ -62,7 +62,7 @@ public sealed class AgentEditDialogTests : IAsyncLifetime
     }
 
     private static AngleSharp.Dom.IElement Switch(IRenderedComponent<MudDialogProvider> provider) =>
-        provider.Find("[data-testid=agent-restricted] input[role=switch]");
+        provider.Find("[data-testid=edit-agent-form] input[role=switch]");
 
     private static void Save(IRenderedComponent<MudDialogProvider> provider) =>
         provider.FindAll("button").Single(b => b.TextContent.Trim() == "Salvar").Click();
@@ -79,8 +79,11 @@ public sealed class AgentEditDialogTests : IAsyncLifetime
         var (provider, _) = await OpenAsync("ana");
 
         Assert.Equal(["Pós-venda", "Vendas"], provider.FindAll("[data-testid=agent-group-chip]").Select(c => c.TextContent.Trim()));
-        var label = provider.Find("[data-testid=agent-restricted]");
+        // The switch's label wraps it: its accessible name.
+        var label = provider.Find("[data-testid=edit-agent-form] label.mud-switch");
         Assert.Contains("Só os canais dos seus grupos", label.TextContent);
+        Assert.NotNull(label.QuerySelector("input[role=switch]"));
+        Assert.Equal("agent-restricted-help", Switch(provider).GetAttribute("aria-describedby"));
         Assert.Equal("false", Switch(provider).GetAttribute("aria-checked"));
     }
 
