@@ -47,8 +47,21 @@ public sealed class TeamsBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await admin.GetByPlaceholder("Buscar agentes").FillAsync("Teresa");
         var row = admin.GetByTestId("agent-list").GetByRole(AriaRole.Row).Filter(new() { HasText = "Teresa Times" });
         await Expect(row.GetByTestId("agent-groups-cell")).ToContainTextAsync("Equipe Loja");
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Editar Teresa Times" }).ClickAsync();
         var dialog = admin.GetByRole(AriaRole.Dialog);
+        // The search re-renders the table once its debounce ends: a click on the row before that may be lost with it.
+        for (var attempt = 0; ; attempt++)
+        {
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Editar Teresa Times" }).ClickAsync();
+            try
+            {
+                await Expect(dialog).ToBeVisibleAsync(new() { Timeout = 3_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 2)
+            {
+            }
+        }
+
         await Expect(dialog.GetByTestId("agent-groups")).ToContainTextAsync("Equipe Loja");
         await dialog.GetByRole(AriaRole.Switch, new() { Name = "Só os canais dos seus grupos" }).CheckAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
