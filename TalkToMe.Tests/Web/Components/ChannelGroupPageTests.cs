@@ -65,9 +65,14 @@ public sealed class ChannelGroupPageTests : IAsyncLifetime
     [Fact]
     public async Task PickingAnAgent_AndSalvar_PutsThemInTheTeam()
     {
-        var page = RenderGroup();
+        var popovers = _context.Render<MudPopoverProvider>();
+        var page = _context.Render<ChannelGroupPage>(p => p.Add(c => c.Id, _group));
+        page.WaitForAssertion(() => Assert.Equal("Vendas", page.Find("#group-name").GetAttribute("value")));
 
-        await page.InvokeAsync(() => page.FindComponents<MudSelect<string>>().Single().Instance.SelectedValuesChanged.InvokeAsync(["bruno", "ana"]));
+        // As a user does: open the list under "Agentes", tick Ana.
+        await page.Find("[data-testid=group-agents]").Closest(".mud-input-control")!.MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        popovers.WaitForAssertion(() => Assert.Contains(popovers.FindAll("[role=option]"), o => o.TextContent.Contains("Ana")));
+        await popovers.FindAll("[role=option]").Single(o => o.TextContent.Contains("Ana")).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
         page.WaitForAssertion(() => Assert.Equal("Bruno, Ana", page.Find("#group-agents").GetAttribute("value")));
         await page.Find("[data-testid=group-form]").SubmitAsync();
 
