@@ -3,8 +3,8 @@ using TalkToMe.Core.Conversations;
 namespace TalkToMe.Core.Reports;
 
 /// <summary>
-/// Report days are local days in Brasília time, like every time agents read; durations are calendar time (TalkToMe has
-/// no business hours yet). Durations are kept as counts per bucket so medians and p90 can be read from rollups.
+/// Report days are local days in Brasília time, like every time agents read; durations are kept in calendar time and
+/// within business hours (<see cref="ReportTimeline"/>), as counts per bucket so medians and p90 can be read from rollups.
 /// </summary>
 public static class ReportCalendar
 {

@@ -55,7 +55,7 @@ public class ReportCount
         yield return (ReportGrain.Channel, delta.Day, delta.ChannelId, "", delta.Metric, delta.Bucket);
         // Openings and the bot's figures never belong to an agent: no report filtered by an agent, and not the agents'
         // table, reads them, so they are kept at the channel grain only.
-        if (delta.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse))
+        if (delta.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse or ReportMetric.BotFirstResponseBusiness))
         {
             yield return (ReportGrain.Agent, delta.Day, 0, delta.AgentId, delta.Metric, delta.Bucket);
             yield return (ReportGrain.ChannelAgent, delta.Day, delta.ChannelId, delta.AgentId, delta.Metric, delta.Bucket);

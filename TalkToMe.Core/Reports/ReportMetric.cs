@@ -35,4 +35,32 @@ public enum ReportMetric
 
     /// <summary>A customer satisfaction answer; Bucket is the score (1–5).</summary>
     Csat = 9,
+
+    /// <summary><see cref="FirstResponse"/> counted only within the channel's business hours (calendar time when it has none).</summary>
+    FirstResponseBusiness = 10,
+
+    /// <summary><see cref="BotFirstResponse"/> counted only within the channel's business hours.</summary>
+    BotFirstResponseBusiness = 11,
+
+    /// <summary><see cref="ResolutionTime"/> counted only within the channel's business hours.</summary>
+    ResolutionTimeBusiness = 12,
+}
+
+public static class ReportMetrics
+{
+    /// <summary>The duration metrics and their business-hours twins, which every duration event writes side by side.</summary>
+    public static readonly IReadOnlyList<(ReportMetric Calendar, ReportMetric Business)> Durations =
+    [
+        (ReportMetric.FirstResponse, ReportMetric.FirstResponseBusiness),
+        (ReportMetric.BotFirstResponse, ReportMetric.BotFirstResponseBusiness),
+        (ReportMetric.ResolutionTime, ReportMetric.ResolutionTimeBusiness),
+    ];
+
+    /// <summary>The metric a report reads for <paramref name="metric"/> when it counts within business hours or not.</summary>
+    public static ReportMetric Read(ReportMetric metric, bool businessHours) =>
+        businessHours ? Durations.Where(d => d.Calendar == metric).Select(d => d.Business).DefaultIfEmpty(metric).First() : metric;
+
+    /// <summary>The metrics a report in this mode never reads (the other mode's durations).</summary>
+    public static ReportMetric[] Unread(bool businessHours) =>
+        Durations.Select(d => businessHours ? d.Calendar : d.Business).ToArray();
 }

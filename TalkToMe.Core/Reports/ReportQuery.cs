@@ -5,9 +5,11 @@ namespace TalkToMe.Core.Reports;
 
 /// <summary>
 /// What a report covers: local days <see cref="From"/> to <see cref="To"/> (both included, Brasília), optionally one
-/// channel, the channels of one group, and one agent (an agent's own report always names them).
+/// channel, the channels of one group, and one agent (an agent's own report always names them). With
+/// <see cref="BusinessHours"/> its durations count only the time within each channel's business hours.
 /// </summary>
-public sealed record ReportFilter(DateOnly From, DateOnly To, int? ChannelId = null, int? ChannelGroupId = null, string? AgentId = null)
+public sealed record ReportFilter(DateOnly From, DateOnly To, int? ChannelId = null, int? ChannelGroupId = null, string? AgentId = null,
+    bool BusinessHours = false)
 {
     public const int MaxDays = 366;
 
@@ -100,9 +102,11 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         var scope = agentId is null ? ReportGrain.Channel : channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var agentsGrain = channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var channelsGrain = agentId is null ? ReportGrain.Channel : ReportGrain.ChannelAgent;
+        var business = filter.BusinessHours;
+        var unread = ReportMetrics.Unread(business);
         IQueryable<ReportCount> Read(ReportGrain grain, int from, int to)
         {
-            var query = db.ReportCounts.AsNoTracking().Where(r => r.Grain == grain && r.Day >= from && r.Day <= to);
+            var query = db.ReportCounts.AsNoTracking().Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
             if (channels is not null && grain != ReportGrain.Agent)
             {
                 query = query.Where(r => channels.Contains(r.ChannelId));
@@ -143,7 +147,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         {
             var cells = byDay[day].ToList();
             var opened = cells.Where(c => c.Metric == ReportMetric.Opened).GroupBy(c => c.ChannelId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
-            var first = Durations(cells, ReportMetric.FirstResponse);
+            var first = Durations(cells, ReportMetrics.Read(ReportMetric.FirstResponse, business));
             days.Add(new ReportDay(DateOnly.FromDayNumber(day), opened, first.Median, first.P90));
         }
 
@@ -161,18 +165,18 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
 
         var byAgent = agentCells
             .GroupBy(c => c.AgentId)
-            .Select(g => new ReportRow(g.Key, g.Key == NoAgentKey ? "" : agentNames.GetValueOrDefault(g.Key, g.Key), Totals(g)))
+            .Select(g => new ReportRow(g.Key, g.Key == NoAgentKey ? "" : agentNames.GetValueOrDefault(g.Key, g.Key), Totals(g, business)))
             .OrderBy(r => r.Key == NoAgentKey).ThenBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
         var byChannel = channelCells.GroupBy(c => c.ChannelId)
             .Select(g => new ReportRow(g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g)))
+                channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g, business)))
             .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
 
-        return new ReportResult(filter, Totals(current), Totals(previousCells), days,
+        return new ReportResult(filter, Totals(current, business), Totals(previousCells, business), days,
             channelNames, heat, csat, byAgent, byChannel);
     }
 
-    private static ReportTotals Totals(IEnumerable<Cell> cells)
+    private static ReportTotals Totals(IEnumerable<Cell> cells, bool business)
     {
         var list = cells as IReadOnlyCollection<Cell> ?? cells.ToList();
         long Count(ReportMetric metric, int? bucket = null) =>
@@ -187,9 +191,9 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             Count(ReportMetric.Resolved, ReportTimeline.BotResolution),
             Count(ReportMetric.KeepAliveClosed),
             Count(ReportMetric.Reopened),
-            Durations(list, ReportMetric.FirstResponse),
-            Durations(list, ReportMetric.BotFirstResponse),
-            Durations(list, ReportMetric.ResolutionTime),
+            Durations(list, ReportMetrics.Read(ReportMetric.FirstResponse, business)),
+            Durations(list, ReportMetrics.Read(ReportMetric.BotFirstResponse, business)),
+            Durations(list, ReportMetrics.Read(ReportMetric.ResolutionTime, business)),
             Count(ReportMetric.Replies),
             Count(ReportMetric.BotReplies),
             resolved == 0 ? null : (double)Sum(ReportMetric.Resolved) / resolved,

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Hours;
+using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Reports;
 
@@ -59,16 +61,40 @@ public static class ReportRollups
             .OrderBy(m => m.Id)
             .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
             .ToListAsync(cancellationToken);
+        // A customer's message never ends a duration: only then are the channels' business hours needed.
+        var business = messages.Any(m => m.Message.Direction != MessageDirection.Incoming)
+            ? await BusinessClockAsync(db, states.Values.Select(s => s.ChannelId), cancellationToken)
+            : null;
         foreach (var row in messages)
         {
             if (states.TryGetValue(row.ConversationId, out var state) && row.Message.Id > state.LastMessageId)
             {
-                ReportTimeline.Apply(state, row.Message, deltas);
+                ReportTimeline.Apply(state, row.Message, deltas, business);
             }
         }
 
         await unit.SaveChangesAsync(cancellationToken);
         await AddAsync(unit, deltas, cancellationToken);
+    }
+
+    /// <summary>Business time on the given channels, from their "Horário de atendimento" (calendar time where it is off).</summary>
+    private static async Task<ReportTimeline.BusinessSeconds> BusinessClockAsync(TalkToMeDbContext db, IEnumerable<int>? channelIds,
+        CancellationToken cancellationToken)
+    {
+        var query = db.Channels.AsNoTracking().Where(c => c.BusinessHoursJson != null);
+        if (channelIds is not null)
+        {
+            var ids = channelIds.Distinct().ToArray();
+            query = query.Where(c => ids.Contains(c.Id));
+        }
+
+        var hours = (await query.Select(c => new { c.Id, c.BusinessHoursJson }).ToListAsync(cancellationToken))
+            .Select(c => (c.Id, Hours: BusinessHours.FromJson(c.BusinessHoursJson)))
+            .Where(c => c.Hours is { IsEnabled: true })
+            .ToDictionary(c => c.Id, c => c.Hours!);
+        return (channelId, from, to) => hours.TryGetValue(channelId, out var channel)
+            ? (long)Math.Round(channel.Elapsed(from, to).TotalSeconds)
+            : ReportCalendar.Seconds(from, to);
     }
 
     /// <summary>
@@ -137,6 +163,7 @@ public static class ReportRollups
             await db.Set<ReportCount>().ExecuteDeleteAsync(cancellationToken);
             await db.Set<ConversationReportState>().ExecuteDeleteAsync(cancellationToken);
             var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
+            var business = await BusinessClockAsync(db, null, cancellationToken);
             var counted = 0;
             var after = 0;
             while (true)
@@ -160,7 +187,7 @@ public static class ReportRollups
                     ReportTimeline.Start(state, conversation.CreatedAt, deltas);
                     foreach (var message in messages[conversation.Id].OrderBy(m => m.Id))
                     {
-                        ReportTimeline.Apply(state, message, deltas);
+                        ReportTimeline.Apply(state, message, deltas, business);
                     }
 
                     db.Add(state);

@@ -24,9 +24,14 @@ public sealed record ReportMessage(long Id, MessageDirection Direction, MessageK
 /// <item><b>Replies per conversation</b>: agent replies the conversation had when it was resolved, averaged over resolutions.</item>
 /// <item><b>CSAT</b>: each "Avaliação" answer, on its day, for the agent who last replied.</item>
 /// </list>
+/// Every duration is written twice: in calendar time, and counted only within the channel's business hours
+/// (<see cref="BusinessSeconds"/>; the same as calendar time on a channel without them), so a report can show either.
 /// </summary>
 public static class ReportTimeline
 {
+    /// <summary>Seconds from one instant to another that fall within a channel's business hours.</summary>
+    public delegate long BusinessSeconds(int channelId, DateTime fromUtc, DateTime toUtc);
+
     public const int AgentResolution = 0;
     public const int BotResolution = 1;
 
@@ -36,7 +41,7 @@ public static class ReportTimeline
     public static void Start(ConversationReportState state, DateTime createdAt, ICollection<Delta> sink) =>
         sink.Add(new Delta(ReportCalendar.DayOf(createdAt), state.ChannelId, "", ReportMetric.Opened, ReportCalendar.Local(createdAt).Hour, 0));
 
-    public static void Apply(ConversationReportState state, ReportMessage message, ICollection<Delta> sink)
+    public static void Apply(ConversationReportState state, ReportMessage message, ICollection<Delta> sink, BusinessSeconds? business = null)
     {
         state.LastMessageId = Math.Max(state.LastMessageId, message.Id);
         var at = message.CreatedAt;
@@ -56,8 +61,7 @@ public static class ReportTimeline
                 if (state.FirstCustomerMessageAt is { } asked && !state.AgentResponded)
                 {
                     state.AgentResponded = true;
-                    var seconds = ReportCalendar.Seconds(asked, at);
-                    sink.Add(new Delta(day, state.ChannelId, agent, ReportMetric.FirstResponse, ReportCalendar.BucketOf(seconds), seconds));
+                    AddDuration(state, asked, at, day, agent, ReportMetric.FirstResponse, business, sink);
                 }
 
                 break;
@@ -67,20 +71,19 @@ public static class ReportTimeline
                 if (state.FirstCustomerMessageAt is { } botAsked && !state.BotResponded)
                 {
                     state.BotResponded = true;
-                    var seconds = ReportCalendar.Seconds(botAsked, at);
-                    sink.Add(new Delta(day, state.ChannelId, "", ReportMetric.BotFirstResponse, ReportCalendar.BucketOf(seconds), seconds));
+                    AddDuration(state, botAsked, at, day, "", ReportMetric.BotFirstResponse, business, sink);
                 }
 
                 break;
 
             case MessageKind.Activity when message.Activity is { } activity:
-                ApplyActivity(state, activity, at, day, lastAgent, sink);
+                ApplyActivity(state, activity, at, day, lastAgent, business, sink);
                 break;
         }
     }
 
     private static void ApplyActivity(ConversationReportState state, ActivityData activity, DateTime at, int day, string lastAgent,
-        ICollection<Delta> sink)
+        BusinessSeconds? business, ICollection<Delta> sink)
     {
         switch (activity.Kind)
         {
@@ -88,8 +91,7 @@ public static class ReportTimeline
                 state.IsResolved = true;
                 var by = activity.Kind == ActivityKind.BotResolved ? BotResolution : AgentResolution;
                 sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.Resolved, by, state.AgentReplies));
-                var seconds = ReportCalendar.Seconds(state.EpisodeStartedAt, at);
-                sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.ResolutionTime, ReportCalendar.BucketOf(seconds), seconds));
+                AddDuration(state, state.EpisodeStartedAt, at, day, lastAgent, ReportMetric.ResolutionTime, business, sink);
                 break;
 
             case ActivityKind.KeepAliveClosed when !state.IsResolved:
@@ -107,5 +109,14 @@ public static class ReportTimeline
                 sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.Csat, activity.Score.Value, activity.Score.Value));
                 break;
         }
+    }
+
+    private static void AddDuration(ConversationReportState state, DateTime from, DateTime to, int day, string agent, ReportMetric metric,
+        BusinessSeconds? business, ICollection<Delta> sink)
+    {
+        var seconds = ReportCalendar.Seconds(from, to);
+        sink.Add(new Delta(day, state.ChannelId, agent, metric, ReportCalendar.BucketOf(seconds), seconds));
+        var within = business is null ? seconds : Math.Clamp(business(state.ChannelId, from, to), 0, seconds);
+        sink.Add(new Delta(day, state.ChannelId, agent, ReportMetrics.Read(metric, businessHours: true), ReportCalendar.BucketOf(within), within));
     }
 }

@@ -17,7 +17,8 @@ public sealed record ReportQueryString(
     [property: FromQuery(Name = "to")] string? To,
     [property: FromQuery(Name = "channelId")] int? ChannelId,
     [property: FromQuery(Name = "channelGroupId")] int? ChannelGroupId,
-    [property: FromQuery(Name = "agentId")] string? AgentId)
+    [property: FromQuery(Name = "agentId")] string? AgentId,
+    [property: FromQuery(Name = "businessHours")] bool? BusinessHours = null)
 {
     public const string Today = "today", Week = "7d", Month = "30d";
 
@@ -55,7 +56,8 @@ public sealed record ReportQueryString(
                 break;
         }
 
-        filter = new ReportFilter(from, to, query.ChannelId, query.ChannelGroupId, string.IsNullOrWhiteSpace(query.AgentId) ? null : query.AgentId);
+        filter = new ReportFilter(from, to, query.ChannelId, query.ChannelGroupId, string.IsNullOrWhiteSpace(query.AgentId) ? null : query.AgentId,
+            query.BusinessHours == true);
         if (errors.Count == 0)
         {
             foreach (var (field, message) in filter.Validate())

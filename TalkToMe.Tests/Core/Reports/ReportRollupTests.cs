@@ -44,8 +44,9 @@ public sealed class ReportRollupTests : IAsyncLifetime
 
     private DateOnly Today => ReportCalendar.Today(_time);
 
-    private Task<ReportResult> ReportAsync(string? agentId = null, DateOnly? from = null, DateOnly? to = null, int? channelId = null) =>
-        new ReportQuery(_database.Factory).GetAsync(new ReportFilter(from ?? Today, to ?? Today, channelId, AgentId: agentId));
+    private Task<ReportResult> ReportAsync(string? agentId = null, DateOnly? from = null, DateOnly? to = null, int? channelId = null,
+        bool businessHours = false) =>
+        new ReportQuery(_database.Factory).GetAsync(new ReportFilter(from ?? Today, to ?? Today, channelId, AgentId: agentId, BusinessHours: businessHours));
 
     private async Task<int> CustomerWritesAsync(string text = "Oi", string contact = "c-1", Channel? channel = null) =>
         (await _conversations.Inbound.ReceiveAsync(new InboundMessage((channel ?? _channel).Id, contact, "Maria", null, text))).ConversationId!.Value;
@@ -84,6 +85,50 @@ public sealed class ReportRollupTests : IAsyncLifetime
         Assert.Equal(1, ana.FirstResponse.Count);
         Assert.Equal(1, ana.AgentReplies);
         Assert.Equal(0, (await ReportAsync("joao-id")).Totals.FirstResponse.Count);
+    }
+
+    [Fact]
+    public async Task BusinessHours_DurationsCountOnlyWhileTheChannelIsOpen_CalendarTimeWhereItHasNone()
+    {
+        // Monday to Friday, 09:00–18:00 in São Paulo. TestData.Now is Monday 09:00 there.
+        await using (var db = _database.NewContext())
+        {
+            var channel = await db.Channels.SingleAsync(c => c.Id == _channel.Id);
+            channel.ConfigureBusinessHours(new TalkToMe.Core.Hours.BusinessHours
+            {
+                IsEnabled = true,
+                TimeZoneId = "America/Sao_Paulo",
+                Intervals = [.. new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday }
+                    .Select(d => new TalkToMe.Core.Hours.BusinessInterval(d, "09:00", "18:00"))],
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var monday = Today;
+        _time.Advance(TimeSpan.FromHours(8)); // 17:00, an hour before closing
+        var id = await CustomerWritesAsync("Meu pedido não chegou");
+        var other = await CustomerWritesAsync("Oi", "c-2", _other);
+        _time.Advance(TimeSpan.FromSeconds(90));
+        await _conversations.Commands.ReplyAsync(other, _joao, "Olá");
+        _time.Advance(TimeSpan.FromHours(16.5) - TimeSpan.FromSeconds(90)); // Tuesday 09:30
+        await _conversations.Commands.ReplyAsync(id, _ana, "Bom dia! Vou verificar.");
+        _time.Advance(TimeSpan.FromMinutes(30)); // Tuesday 10:00
+        await _conversations.Commands.ResolveAsync(id, _ana);
+
+        var calendar = await ReportAsync(from: monday, to: Today, channelId: _channel.Id);
+        var business = await ReportAsync(from: monday, to: Today, channelId: _channel.Id, businessHours: true);
+        var otherBusiness = await ReportAsync(from: monday, to: Today, channelId: _other.Id, businessHours: true);
+
+        Assert.Equal(16.5 * 3600, calendar.Totals.FirstResponse.Average);
+        Assert.Equal(17 * 3600, calendar.Totals.ResolutionTime.Average);
+        // 17:00–18:00 on Monday and 09:00–09:30 on Tuesday; the resolution another half hour later.
+        Assert.Equal(1.5 * 3600, business.Totals.FirstResponse.Average);
+        AssertSeconds(1.5 * 3600, business.Totals.FirstResponse.Median);
+        Assert.Equal(2 * 3600, business.Totals.ResolutionTime.Average);
+        Assert.Equal(1.5 * 3600, business.ByAgent.Single(r => r.Key == AnaId).Totals.FirstResponse.Average);
+        Assert.Equal(1, business.Totals.Opened);
+        // A channel without business hours counts calendar time either way.
+        Assert.Equal(90, otherBusiness.Totals.FirstResponse.Average);
     }
 
     [Fact]
@@ -286,7 +331,7 @@ public sealed class ReportRollupTests : IAsyncLifetime
             cells.Select(r => Cell(r.Day, r.ChannelId, r.AgentId, r.Metric, r.Bucket, r.Count, r.Sum)).Order(StringComparer.Ordinal).ToList();
 
         var channelGrain = rows.Where(r => r.Grain == ReportGrain.Channel
-            && r.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse)).ToList();
+            && r.Metric is not (ReportMetric.Opened or ReportMetric.BotReplies or ReportMetric.BotFirstResponse or ReportMetric.BotFirstResponseBusiness)).ToList();
         var agentGrain = rows.Where(r => r.Grain == ReportGrain.Agent).ToList();
 
         Assert.True(fine.Count > 20 && fine.Select(r => r.AgentId).Distinct().Count() >= 2 && fine.Select(r => r.ChannelId).Distinct().Count() == 2,

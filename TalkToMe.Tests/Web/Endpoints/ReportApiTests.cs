@@ -31,6 +31,9 @@ public class ReportApiTests(ChannelAdminApiFixture fixture) : IClassFixture<Chan
         Assert.Equal(2, report.GetProperty("totals").GetProperty("opened").GetInt32());
         Assert.Equal(0, report.GetProperty("previousTotals").GetProperty("opened").GetInt32());
         Assert.Equal(7, report.GetProperty("openedByWeekdayHour").GetArrayLength());
+        var business = await client.GetFromJsonAsync<JsonElement>($"api/v1/reports?range=today&channelId={channelId}&businessHours=true");
+        Assert.True(business.GetProperty("filter").GetProperty("businessHours").GetBoolean());
+        Assert.Equal(2, business.GetProperty("totals").GetProperty("opened").GetInt32());
         var csv = await client.GetStringAsync($"api/v1/reports/channels.csv?range=7d&channelId={channelId}");
         Assert.Contains("Canal,Abertas,", csv);
         Assert.Contains(",2,", csv);

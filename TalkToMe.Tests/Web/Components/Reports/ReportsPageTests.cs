@@ -21,13 +21,19 @@ public sealed class ReportsPageTests : IAsyncLifetime
     public async Task DisposeAsync() => await _context.DisposeAsync();
 
     /// <summary>Yesterday one conversation; today two, one answered by Ana in 2 minutes and resolved, one answered by João.</summary>
-    private async Task ArrangeAsync()
+    private async Task ArrangeAsync(TalkToMe.Core.Hours.BusinessHours? hours = null)
     {
         var database = await _context.AddCoreAsync();
         int channelId;
         await using (var db = database.NewContext())
         {
-            channelId = (await db.AddChannelAsync("API Loja")).Id;
+            var channel = await db.AddChannelAsync("API Loja");
+            channelId = channel.Id;
+            if (hours is not null)
+            {
+                channel.ConfigureBusinessHours(hours);
+            }
+
             db.Users.Add(new AppUser { Id = "ana-id", UserName = "ana@x", Email = "ana@x", DisplayName = "Ana" });
             db.Users.Add(new AppUser { Id = "joao-id", UserName = "joao@x", Email = "joao@x", DisplayName = "João" });
             await db.SaveChangesAsync();
@@ -82,6 +88,30 @@ public sealed class ReportsPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Equal("2", Kpi(page, "opened")));
         Assert.Contains("+100% vs período anterior", page.Find("[data-testid=kpi-opened]").TextContent);
         Assert.Contains("range=today", page.Find("[data-testid=report-csv-channels]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task BusinessHoursSwitch_CountsFirstResponseOnlyWhileTheChannelIsOpen_AndTheCsvFollows()
+    {
+        _context = new ComponentTestContext(ComponentTestContext.PortugueseBrazil);
+        // The channel opens at 09:01 every day; today's customers wrote at 09:00 and were answered at 09:02.
+        await ArrangeAsync(new TalkToMe.Core.Hours.BusinessHours
+        {
+            IsEnabled = true,
+            TimeZoneId = "America/Sao_Paulo",
+            Intervals = [.. Enum.GetValues<DayOfWeek>().Select(d => new TalkToMe.Core.Hours.BusinessInterval(d, "09:01", "18:00"))],
+        });
+        _context.SignIn("admin-id", "Admin");
+        _context.AddAuthorization().SetRoles(Roles.Admin);
+
+        var page = Render();
+        page.WaitForAssertion(() => Assert.Equal("2 min", Kpi(page, "first-response")));
+        var toggle = page.FindAll("label.mud-switch").Single(l => l.TextContent.Trim() == "Só no horário de atendimento").QuerySelector("input[role=switch]")!;
+        await page.InvokeAsync(() => toggle.Change(true));
+
+        // Ana's and João's replies at 09:02 count from the opening at 09:01.
+        page.WaitForAssertion(() => Assert.Equal("1 min", Kpi(page, "first-response")));
+        Assert.Contains("businessHours=true", page.Find("[data-testid=report-csv-agents]").GetAttribute("href"));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public partial class Reports
     private static readonly string[] DefinitionKeys =
     [
         "Opened", "FirstResponseMedian", "BotFirstResponseMedian", "Resolved", "ResolutionMedian", "Reopened", "KeepAliveClosed",
-        "RepliesPerConversation", "CsatAverage", "Days", "Gaps",
+        "RepliesPerConversation", "CsatAverage", "BusinessHours", "Days", "Gaps",
     ];
 
     private static readonly string[] CsatLabels = ["1", "2", "3", "4", "5"];
@@ -36,7 +36,7 @@ public partial class Reports
     private int _channelId, _groupId;
     private string _agentId = "";
     private string? _userId;
-    private bool _isAdmin, _definitionsOpen;
+    private bool _isAdmin, _definitionsOpen, _businessHours;
 
     [Inject] private ReportQuery Query { get; set; } = default!;
     [Inject] private InboxLookups Lookups { get; set; } = default!;
@@ -105,13 +105,18 @@ public partial class Reports
             parts.Add($"agentId={Uri.EscapeDataString(_agentId)}");
         }
 
+        if (_businessHours)
+        {
+            parts.Add("businessHours=true");
+        }
+
         return string.Join('&', parts);
     }
 
     private async Task LoadAsync()
     {
         var query = new Endpoints.ReportQueryString(_range == "custom" ? null : _range, _from, _to, _channelId == 0 ? null : _channelId,
-            _groupId == 0 ? null : _groupId, _isAdmin ? _agentId : _userId ?? "-");
+            _groupId == 0 ? null : _groupId, _isAdmin ? _agentId : _userId ?? "-", _businessHours);
         if (!Endpoints.ReportQueryString.TryParse(query, Time, out var filter, out var errors))
         {
             _errors = errors.ToDictionary(e => e.Key, e => e.Value[0]);
