@@ -12,7 +12,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Data.PostgreSql.Migrations
 {
     [DbContext(typeof(TalkToMeDbContext))]
-    [Migration("20261203103828_AgentTeams")]
+    [Migration("20261203113410_AgentTeams")]
     partial class AgentTeams
     {
         /// <inheritdoc />

@@ -11,7 +11,7 @@ using TalkToMe.Core.Data;
 namespace TalkToMe.Core.Data.Sqlite.Migrations
 {
     [DbContext(typeof(TalkToMeDbContext))]
-    [Migration("20261203103734_AgentTeams")]
+    [Migration("20261203113329_AgentTeams")]
     partial class AgentTeams
     {
         /// <inheritdoc />
