@@ -62,6 +62,8 @@ public static class DependencyInjection
         services.AddSingleton<Channels.UnprocessedDeliveryService>();
         services.AddSingleton<Hours.BusinessHoursService>();
         services.AddSingleton<Agents.ApiTokenService>();
+        services.AddSingleton<Agents.ChannelAccess>();
+        services.AddSingleton<Agents.ChannelAccessSignal>();
         services.AddOptions<Agents.PresenceOptions>();
         services.AddSingleton<Agents.AgentStatusSignal>();
         services.AddSingleton<Agents.AgentPresence>();

@@ -29,6 +29,12 @@ public class AppUser : IdentityUser
 
     /// <summary>Open conversations automatic assignment gives this agent at most; null means no limit.</summary>
     public int? MaxOpenConversations { get; set; }
+
+    /// <summary>
+    /// "Só os canais dos seus grupos": the agent sees, opens and answers only the conversations of the channels in their
+    /// channel groups (<see cref="ChannelAccess"/>). Admins see every channel whatever this says.
+    /// </summary>
+    public bool RestrictedToGroups { get; set; }
 }
 
 public static class Roles

@@ -1,9 +1,16 @@
+using TalkToMe.Core.Agents;
+
 namespace TalkToMe.Core.Channels;
 
-/// <summary>"Grupos de Canais": a named set of channels, used to organise them and to filter the inbox.</summary>
+/// <summary>
+/// "Grupos de Canais": a named set of channels, used to organise them and to filter the inbox, and the team of agents
+/// ("Agentes") who answer them: automatic assignment gives a channel's conversations to its groups' agents, and an agent
+/// restricted to their groups sees only these channels (<see cref="ChannelAccess"/>).
+/// </summary>
 public class ChannelGroup
 {
     private readonly List<Channel> _channels = [];
+    private readonly List<AppUser> _agents = [];
 
     private ChannelGroup() { }
 
@@ -16,6 +23,7 @@ public class ChannelGroup
     public string Name { get; private set; } = "";
     public string? Description { get; private set; }
     public IReadOnlyCollection<Channel> Channels => _channels;
+    public IReadOnlyCollection<AppUser> Agents => _agents;
 
     public void Update(string name, string? description)
     {
@@ -36,5 +44,11 @@ public class ChannelGroup
                 _channels.Add(channel);
             }
         }
+    }
+
+    public void SetAgents(IEnumerable<AppUser> agents)
+    {
+        _agents.Clear();
+        _agents.AddRange(agents.DistinctBy(a => a.Id));
     }
 }

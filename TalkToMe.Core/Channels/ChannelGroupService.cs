@@ -1,18 +1,30 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
 
 namespace TalkToMe.Core.Channels;
 
-public sealed record ChannelGroupInput(string? Name, string? Description, IReadOnlyList<int>? ChannelIds);
+/// <param name="AgentIds">The group's agents (its team); null leaves them as they are (the admin API before teams).</param>
+public sealed record ChannelGroupInput(string? Name, string? Description, IReadOnlyList<int>? ChannelIds,
+    IReadOnlyList<string>? AgentIds = null);
 
-public sealed record ChannelGroupView(int Id, string Name, string? Description, IReadOnlyList<ChannelRef> Channels);
+public sealed record ChannelGroupView(int Id, string Name, string? Description, IReadOnlyList<ChannelRef> Channels)
+{
+    /// <summary>The agents who answer the group's channels, by name.</summary>
+    public IReadOnlyList<AgentRef> Agents { get; init; } = [];
+}
+
+public sealed record AgentRef(string Id, string Name);
 
 /// <summary>
 /// "Grupos de Canais": a channel may be in several groups; deleted channels are never listed. One unit of work per change,
-/// the group's row locked before its members are read (PostgreSQL), so two edits of one group take turns.
+/// the group's row locked before its members are read (PostgreSQL), so two edits of one group take turns. A change of a
+/// group's agents or channels changes what its agents may see (<see cref="ChannelAccess"/>): they are signalled after the
+/// commit, so their open pages and hub connections catch up at once.
 /// </summary>
-public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units)
+public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units,
+    ChannelAccessSignal? accessChanged = null)
 {
     public const int MaxNameLength = 100;
     public const int MaxDescriptionLength = 500;
@@ -20,14 +32,14 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
     public async Task<IReadOnlyList<ChannelGroupView>> ListAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var groups = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).OrderBy(g => g.Name).ToListAsync(cancellationToken);
+        var groups = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).Include(g => g.Agents).OrderBy(g => g.Name).ToListAsync(cancellationToken);
         return groups.Select(ToView).ToList();
     }
 
     public async Task<ChannelGroupView?> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var group = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var group = await db.ChannelGroups.AsNoTrackingWithIdentityResolution().Include(g => g.Channels).Include(g => g.Agents).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         return group is null ? null : ToView(group);
     }
 
@@ -36,7 +48,7 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
         var db = unit.Db;
-        var (errors, channels) = await ValidateAsync(db, input, cancellationToken);
+        var (errors, channels, agents) = await ValidateAsync(db, input, cancellationToken);
         if (errors.Count > 0)
         {
             return AdminResult<ChannelGroupView>.Invalid(errors);
@@ -44,8 +56,10 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
 
         var group = new ChannelGroup(input.Name!, input.Description);
         group.SetChannels(channels);
+        group.SetAgents(agents ?? []);
         db.ChannelGroups.Add(group);
         await unit.CommitAsync(cancellationToken);
+        accessChanged?.Changed(group.Agents.Select(a => a.Id).ToList());
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(group.Id, cancellationToken))!);
     }
 
@@ -55,22 +69,31 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         await using var unit = await units.BeginAsync(cancellationToken);
         var db = unit.Db;
         await unit.LockAsync<ChannelGroup>(id, cancellationToken);
-        var group = await db.ChannelGroups.Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var group = await db.ChannelGroups.Include(g => g.Channels).Include(g => g.Agents).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
         {
             return AdminResult<ChannelGroupView>.Missing();
         }
 
-        var (errors, channels) = await ValidateAsync(db, input, cancellationToken);
+        var (errors, channels, agents) = await ValidateAsync(db, input, cancellationToken);
         if (errors.Count > 0)
         {
             return AdminResult<ChannelGroupView>.Invalid(errors);
         }
 
+        // Everyone who was or is in the team: their channels may have changed either way.
+        var affected = group.Agents.Select(a => a.Id).ToHashSet();
         group.Update(input.Name!, input.Description);
         // A deleted channel's membership stays (history); only live channels are chosen in the form.
         group.SetChannels(channels.Concat(group.Channels.Where(c => c.DeletedAt != null)));
+        if (agents is not null)
+        {
+            group.SetAgents(agents);
+        }
+
+        affected.UnionWith(group.Agents.Select(a => a.Id));
         await unit.CommitAsync(cancellationToken);
+        accessChanged?.Changed(affected);
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -79,18 +102,31 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
         var db = unit.Db;
-        var group = await db.ChannelGroups.FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var group = await db.ChannelGroups.Include(g => g.Agents).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
         {
             return false;
         }
 
+        var affected = group.Agents.Select(a => a.Id).ToList();
         db.ChannelGroups.Remove(group);
         await unit.CommitAsync(cancellationToken);
+        accessChanged?.Changed(affected);
         return true;
     }
 
-    private static async Task<(Dictionary<string, string> Errors, List<Channel> Channels)> ValidateAsync(TalkToMeDbContext db,
+    /// <summary>
+    /// Who can be put in a team: every active user, by name (admins too: they receive conversations as well). A deactivated
+    /// member stays in the group (they see nothing and receive nothing while deactivated) and is listed by the group itself.
+    /// </summary>
+    public async Task<IReadOnlyList<AgentRef>> AgentChoicesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.AsNoTracking().Where(u => !u.IsDeactivated).OrderBy(u => u.DisplayName)
+            .Select(u => new AgentRef(u.Id, u.DisplayName == "" ? u.Email ?? u.Id : u.DisplayName)).ToListAsync(cancellationToken);
+    }
+
+    private static async Task<(Dictionary<string, string> Errors, List<Channel> Channels, List<AppUser>? Agents)> ValidateAsync(TalkToMeDbContext db,
         ChannelGroupInput input, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string>();
@@ -115,12 +151,26 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
             errors["ChannelIds"] = ServerText.Get("Error.ChannelsMissing", "Um ou mais canais não existem.");
         }
 
-        return (errors, channels);
+        List<AppUser>? agents = null;
+        if (input.AgentIds is not null)
+        {
+            var agentIds = input.AgentIds.Distinct().ToList();
+            agents = await db.Users.Where(u => agentIds.Contains(u.Id)).ToListAsync(cancellationToken);
+            if (agents.Count != agentIds.Count)
+            {
+                errors["AgentIds"] = ServerText.Get("Error.AgentsMissing", "Um ou mais agentes não existem.");
+            }
+        }
+
+        return (errors, channels, agents);
     }
 
     private static ChannelGroupView ToView(ChannelGroup g) => new(
         g.Id,
         g.Name,
         g.Description,
-        g.Channels.Where(c => c.DeletedAt == null).OrderBy(c => c.Name).Select(c => new ChannelRef(c.Id, c.Name)).ToList());
+        g.Channels.Where(c => c.DeletedAt == null).OrderBy(c => c.Name).Select(c => new ChannelRef(c.Id, c.Name)).ToList())
+    {
+        Agents = g.Agents.OrderBy(a => a.DisplayName).Select(a => new AgentRef(a.Id, a.DisplayName == "" ? a.Email ?? a.Id : a.DisplayName)).ToList(),
+    };
 }

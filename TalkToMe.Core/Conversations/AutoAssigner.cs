@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,9 +32,10 @@ public sealed class AutoAssignSignal : WakeSignal;
 /// <summary>
 /// Automatic assignment, per channel: off, round-robin or least busy. The queue is a channel's open, unassigned conversations
 /// that no flow holds, oldest first. The agents who receive are the active ones who are Disponível and below their capacity
-/// (<see cref="AppUser.MaxOpenConversations"/> open conversations; none means no limit); there is no agent↔channel link yet,
-/// so every channel shares them, which is why a pass stops at the first conversation nobody can take (nobody can take the
-/// ones behind it either).
+/// (<see cref="AppUser.MaxOpenConversations"/> open conversations; none means no limit), and among them the channel's team:
+/// when the channel's groups (<see cref="Channels.ChannelGroup"/>) have agents, only those agents receive its conversations;
+/// when they have none, every agent but those restricted to their groups' channels (who may not see this one). A channel
+/// nobody can take from now is skipped for the rest of the pass; the other channels' conversations are still assigned.
 /// <para>
 /// Decided in the database, so two nodes never assign one conversation twice nor fill an agent past capacity: each decision is
 /// one unit of work that takes the oldest waiting conversation with <c>FOR UPDATE SKIP LOCKED</c> (PostgreSQL; another node
@@ -114,12 +116,33 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
     public async Task<int> AssignQueuedAsync(CancellationToken cancellationToken = default)
     {
         var assigned = 0;
-        while (assigned < MaxPerPass && await AssignOldestAsync(cancellationToken))
+        // Channels whose team cannot take one more now: the conversations behind theirs would find nobody either.
+        var blocked = new HashSet<int>();
+        while (assigned < MaxPerPass)
         {
-            assigned++;
+            var (outcome, channelId) = await AssignOldestAsync(blocked, cancellationToken);
+            if (outcome == Outcome.Assigned)
+            {
+                assigned++;
+            }
+            else if (outcome == Outcome.NobodyCanTake)
+            {
+                blocked.Add(channelId);
+            }
+            else
+            {
+                break;
+            }
         }
 
         return assigned;
+    }
+
+    private enum Outcome
+    {
+        Assigned,
+        NobodyCanTake,
+        NothingWaits,
     }
 
     /// <summary>
@@ -182,8 +205,11 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             && db.Users.Any(u => u.Id == c.AssigneeId && u.Status == AgentStatus.Offline && u.StatusChangedAt != null && u.StatusChangedAt <= offlineSince)
             && db.ChannelAssignments.Any(a => a.ChannelId == c.ChannelId && a.Mode != AutoAssignMode.Off));
 
-    /// <summary>One decision in one unit of work: false when nothing waits or nobody can take the oldest waiting conversation.</summary>
-    private async Task<bool> AssignOldestAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One decision in one unit of work on the oldest conversation waiting outside the <paramref name="blocked"/> channels:
+    /// assigned, nobody on its channel's team can take it (with the channel), or nothing waits.
+    /// </summary>
+    private async Task<(Outcome Outcome, int ChannelId)> AssignOldestAsync(IReadOnlySet<int> blocked, CancellationToken cancellationToken)
     {
         await using var unit = await units.BeginAsync(cancellationToken);
         var postgres = unit.Db.Database.IsNpgsql();
@@ -191,20 +217,21 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         // The queue's definition (see Queue) in SQL, for the lock: the oldest waiting conversation nobody else is deciding on.
         var open = (int)ConversationStatus.Open;
         var off = (int)AutoAssignMode.Off;
-        // Only constants go into the text (enum values, the engine's lock clause): nothing from input.
+        // Only constants go into the text (enum values, the engine's lock clause, channel ids read from the database): nothing from input.
+        var skipChannels = blocked.Count == 0 ? "" : $"AND c.\"ChannelId\" NOT IN ({string.Join(",", blocked.Select(id => id.ToString(CultureInfo.InvariantCulture)))})";
         var sql = $"""
             SELECT c."Id" AS "Value" FROM "Conversations" c
             JOIN "ChannelAssignments" a ON a."ChannelId" = c."ChannelId"
             JOIN "Channels" ch ON ch."Id" = c."ChannelId"
             WHERE c."Status" = {open} AND c."AssigneeId" IS NULL AND c."FlowId" IS NULL AND a."Mode" <> {off}
-              AND ch."IsActive" = {(postgres ? "TRUE" : "1")} AND ch."DeletedAt" IS NULL
+              AND ch."IsActive" = {(postgres ? "TRUE" : "1")} AND ch."DeletedAt" IS NULL {skipChannels}
             ORDER BY c."CreatedAt", c."Id"
             LIMIT 1 {skipLocked}
             """;
         var ids = await unit.Db.Database.SqlQueryRaw<int>(sql).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
-            return false;
+            return (Outcome.NothingWaits, 0);
         }
 
         var conversation = await unit.Db.Conversations.FirstAsync(c => c.Id == ids[0], cancellationToken);
@@ -214,10 +241,10 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         var tried = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            var candidates = (await CandidatesAsync(unit.Db, cancellationToken)).Where(c => !tried.Contains(c.Id)).ToList();
+            var candidates = (await CandidatesAsync(unit.Db, conversation.ChannelId, cancellationToken)).Where(c => !tried.Contains(c.Id)).ToList();
             if (Choose(candidates, setting) is not { } agent)
             {
-                return false;
+                return (Outcome.NobodyCanTake, conversation.ChannelId);
             }
 
             // The agent's turn: another node assigning to them waits here, then counts what this one assigned.
@@ -228,7 +255,7 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
                     $"""SELECT 1 FROM "AspNetUsers" WHERE "Id" = {agent.Id} FOR NO KEY UPDATE""", cancellationToken);
             }
 
-            var now = await CandidatesAsync(unit.Db, cancellationToken, agent.Id);
+            var now = await CandidatesAsync(unit.Db, conversation.ChannelId, cancellationToken, agent.Id);
             if (now.Count == 0)
             {
                 tried.Add(agent.Id);
@@ -239,14 +266,23 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             unit.Record(conversation, conversation.AutoAssign(agent.Id, agent.Name), at);
             setting.Assigned(agent.Id, at);
             await unit.CommitAsync(cancellationToken);
-            return true;
+            return (Outcome.Assigned, conversation.ChannelId);
         }
     }
 
-    /// <summary>The active, available agents below capacity (only <paramref name="onlyId"/> when given), with their open conversations.</summary>
-    private static async Task<List<Candidate>> CandidatesAsync(TalkToMeDbContext db, CancellationToken cancellationToken, string? onlyId = null)
+    /// <summary>
+    /// The active, available agents below capacity on the channel's team (only <paramref name="onlyId"/> when given), with their
+    /// open conversations. The team: the agents of the channel's groups, or, when those groups have none, every agent who may
+    /// see the channel (<see cref="ChannelAccess"/>: all but those restricted to other groups' channels).
+    /// </summary>
+    private static async Task<List<Candidate>> CandidatesAsync(TalkToMeDbContext db, int channelId, CancellationToken cancellationToken,
+        string? onlyId = null)
     {
         var agents = db.Users.AsNoTracking().Where(u => !u.IsDeactivated && u.Status == AgentStatus.Available);
+        var team = db.ChannelGroups.Where(g => g.Channels.Any(c => c.Id == channelId)).SelectMany(g => g.Agents.Select(a => a.Id));
+        agents = await team.AnyAsync(cancellationToken)
+            ? agents.Where(u => team.Contains(u.Id))
+            : ChannelAccess.WhoMaySee(db, agents, channelId);
         if (onlyId is not null)
         {
             agents = agents.Where(u => u.Id == onlyId);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
@@ -20,7 +21,7 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
     public Task<Message> ReplyAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
     {
         var content = MessageText.Require(text);
-        return units.ChangeConversationAsync(conversationId, (unit, conversation) =>
+        return units.ChangeConversationAsync(conversationId, agent, (unit, conversation) =>
         {
             conversation.Channel.RequireCanSend();
             if (!ReplyWindow.IsOpen(conversation, Now))
@@ -35,7 +36,7 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
     /// <summary>A WhatsApp message template (what WhatsApp accepts when the 24-hour window is closed), see <see cref="TemplateReply"/>.</summary>
     public Task<Message> SendTemplateAsync(int conversationId, Actor agent, int templateId, IReadOnlyList<string> values,
         CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, (unit, conversation) =>
+        units.ChangeConversationAsync(conversationId, agent, (unit, conversation) =>
         {
             conversation.Channel.RequireCanSend();
             return TemplateReply.AddAsync(unit, conversation, conversation.Channel, agent, templateId, values, Now, cancellationToken);
@@ -45,31 +46,31 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
     public Task<Message> AddNoteAsync(int conversationId, Actor agent, string text, CancellationToken cancellationToken = default)
     {
         var content = MessageText.Require(text);
-        return units.ChangeConversationAsync(conversationId,
+        return units.ChangeConversationAsync(conversationId, agent,
             (unit, conversation) => Task.FromResult(AddNote(unit, conversation, agent, content)), cancellationToken);
     }
 
     public Task AssignAsync(int conversationId, Actor actor, string? assigneeId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId,
+        units.ChangeConversationAsync(conversationId, actor,
             (unit, conversation) => AssignAsync(unit, conversation, actor, assigneeId, cancellationToken), cancellationToken);
 
     public Task ResolveAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId,
+        units.ChangeConversationAsync(conversationId, actor,
             (unit, conversation) => ResolveAsync(unit, conversation, actor, cancellationToken), cancellationToken);
 
     public Task ReopenAsync(int conversationId, Actor actor, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId,
+        units.ChangeConversationAsync(conversationId, actor,
             (unit, conversation) => unit.Record(conversation, conversation.Reopen(actor), Now), cancellationToken);
 
     public Task SnoozeAsync(int conversationId, Actor actor, DateTime until, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, (unit, conversation) => Snooze(unit, conversation, actor, until), cancellationToken);
+        units.ChangeConversationAsync(conversationId, actor, (unit, conversation) => Snooze(unit, conversation, actor, until), cancellationToken);
 
     public Task SetPriorityAsync(int conversationId, Actor actor, ConversationPriority priority, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId,
+        units.ChangeConversationAsync(conversationId, actor,
             (unit, conversation) => unit.Record(conversation, conversation.SetPriority(priority, actor), Now), cancellationToken);
 
     public Task AddLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, async (unit, conversation) =>
+        units.ChangeConversationAsync(conversationId, actor, async (unit, conversation) =>
         {
             var label = await LabelAsync(unit, labelId, cancellationToken);
             unit.Record(conversation, conversation.AddLabel(label, actor), Now);
@@ -77,7 +78,7 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
         }, cancellationToken);
 
     public Task RemoveLabelAsync(int conversationId, Actor actor, int labelId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, async (unit, conversation) =>
+        units.ChangeConversationAsync(conversationId, actor, async (unit, conversation) =>
         {
             var label = await LabelAsync(unit, labelId, cancellationToken);
             unit.Record(conversation, conversation.RemoveLabel(label, actor), Now);
@@ -85,11 +86,11 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
         }, cancellationToken);
 
     /// <summary>Opening a conversation reads it; no activity line (it would fill every thread with noise).</summary>
-    public Task MarkReadAsync(int conversationId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, (_, conversation) => conversation.MarkRead(), cancellationToken);
+    public Task MarkReadAsync(int conversationId, Actor agent, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, agent, (_, conversation) => conversation.MarkRead(), cancellationToken);
 
-    public Task MarkUnreadAsync(int conversationId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, (_, conversation) => conversation.MarkUnread(), cancellationToken);
+    public Task MarkUnreadAsync(int conversationId, Actor agent, CancellationToken cancellationToken = default) =>
+        units.ChangeConversationAsync(conversationId, agent, (_, conversation) => conversation.MarkUnread(), cancellationToken);
 
     /// <summary>Puts a failed outgoing message back in the dispatcher's queue.</summary>
     public Task RetryAsync(long messageId, Actor actor, CancellationToken cancellationToken = default) =>
@@ -100,6 +101,7 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
             var message = await unit.Db.Messages.Include(m => m.Conversation).ThenInclude(c => c.Channel)
                 .FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken)
                 ?? throw new ConversationRuleException(ServerText.Get("Error.MessageNotFound", "Mensagem não encontrada."));
+            await unit.RequireMaySeeAsync(actor, message.Conversation.ChannelId, cancellationToken);
             message.Retry(message.Conversation.Channel, Now);
         }, cancellationToken);
 
@@ -136,6 +138,13 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
         if (assignee.IsDeactivated)
         {
             throw new ConversationRuleException(ServerText.Get("Error.AssigneeDeactivated", "{0} está desativado e não pode receber conversas.", assignee.DisplayName));
+        }
+
+        // An agent restricted to their groups would not even see it.
+        if (!(await ChannelAccess.ForUserAsync(unit.Db, assignee.Id, cancellationToken)).Allows(conversation.ChannelId))
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.AssigneeOutsideGroups",
+                "{0} atende só os canais dos seus grupos, e este canal não está em nenhum deles.", assignee.DisplayName));
         }
 
         var name = string.IsNullOrWhiteSpace(assignee.DisplayName) ? assignee.Email ?? assignee.Id : assignee.DisplayName;

@@ -47,7 +47,9 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
         {
             var db = unit.Db;
             var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId, cancellationToken);
-            if (channel is null || channel.IsDeleted)
+            // A channel the agent may not see (restricted to their groups) is as good as missing.
+            if (channel is null || channel.IsDeleted
+                || (agent.UserId is { } userId && !agent.IsAdmin && !(await Agents.ChannelAccess.ForUserAsync(db, userId, cancellationToken)).Allows(channel.Id)))
             {
                 throw new ConversationRuleException(ServerText.Get("Error.ChannelNotFound", "Canal não encontrado."));
             }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Realtime;
 
 namespace TalkToMe.Core.Conversations;
@@ -35,7 +36,7 @@ public sealed class InboxFeed : IDisposable
     private readonly ConditionalWeakTable<InboxEvent, Task<ThreadMessage?>> _messages = new();
 
     private readonly Lock _countsGate = new();
-    private readonly Dictionary<(AssigneeFilter, string?), (long Version, Task<IReadOnlyDictionary<ConversationStatus, int>> Counts)> _counts = [];
+    private readonly Dictionary<(AssigneeFilter, string?, string), (long Version, Task<IReadOnlyDictionary<ConversationStatus, int>> Counts)> _counts = [];
 
     public InboxFeed(InboxEventHub hub, InboxQuery query, InboxLookups lookups, ILogger<InboxFeed> logger)
     {
@@ -56,6 +57,33 @@ public sealed class InboxFeed : IDisposable
     /// it must only hand them over (a component queues them and calls InvokeAsync).
     /// </summary>
     public IDisposable Subscribe(Action<IReadOnlyList<InboxRowChange>> handler)
+    {
+        return Add(handler);
+    }
+
+    /// <summary>
+    /// As above, for a signed-in user: only the rows of channels <paramref name="scope"/> (read at each batch: an admin may
+    /// change it while the page is open) allows; a batch with none is not handed over at all.
+    /// </summary>
+    public IDisposable Subscribe(Action<IReadOnlyList<InboxRowChange>> handler, Func<ChannelScope> scope) =>
+        Add(changes =>
+        {
+            var current = scope();
+            if (current.IsAll)
+            {
+                handler(changes);
+                return;
+            }
+
+            // A row that no longer exists (null) names no channel and says nothing: the page drops it if it had it.
+            var visible = changes.Where(c => c.Row is null || current.Allows(c.Row.ChannelId)).ToList();
+            if (visible.Count > 0)
+            {
+                handler(visible);
+            }
+        });
+
+    private IDisposable Add(Action<IReadOnlyList<InboxRowChange>> handler)
     {
         handler = SubscriberCulture.Bind(handler);
         ImmutableInterlocked.Update(ref _subscribers, s => s.Add(handler));
@@ -78,9 +106,14 @@ public sealed class InboxFeed : IDisposable
     /// The tab counts for an assignee tab, computed no earlier than <paramref name="atLeastVersion"/>: pages that saw
     /// the same events share one computation (three indexed COUNTs) instead of running their own.
     /// </summary>
-    public Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId, long atLeastVersion)
+    public Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId, long atLeastVersion) =>
+        CountsAsync(assignee, agentId, atLeastVersion, ChannelScope.All);
+
+    /// <summary>As above, counting only the channels <paramref name="scope"/> allows (shared by pages with the same scope).</summary>
+    public Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId, long atLeastVersion,
+        ChannelScope scope)
     {
-        var key = (assignee, assignee == AssigneeFilter.Mine ? agentId : null);
+        var key = (assignee, assignee == AssigneeFilter.Mine ? agentId : null, scope.Key);
         lock (_countsGate)
         {
             if (_counts.TryGetValue(key, out var cached) && cached.Version >= atLeastVersion && !cached.Counts.IsFaulted)
@@ -89,7 +122,7 @@ public sealed class InboxFeed : IDisposable
             }
 
             var version = Version;
-            var counts = _lookups.CountsAsync(assignee, agentId);
+            var counts = _lookups.CountsAsync(assignee, agentId, scope);
             _counts[key] = (version, counts);
             return counts;
         }

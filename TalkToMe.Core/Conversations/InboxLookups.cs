@@ -64,8 +64,13 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
     /// index, never a scan of the table. "Resolvidas" grows forever and has no count (as in Chatwoot).
     /// </remarks>
     public async Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) => await CountsAsync(assignee, agentId, ChannelScope.All, cancellationToken);
+
+    /// <summary>The counts of the conversations in the channels the user may see.</summary>
+    public async Task<IReadOnlyDictionary<ConversationStatus, int>> CountsAsync(AssigneeFilter assignee, string? agentId,
+        ChannelScope scope, CancellationToken cancellationToken = default)
     {
+        var allowed = scope.ChannelIds?.ToArray();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var counts = new Dictionary<ConversationStatus, int>();
         // Test chats stay out of the tabs as they stay out of the list (InboxFilter). Subtracting them keeps each count on
@@ -81,6 +86,11 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
                 AssigneeFilter.Unassigned => query.Where(c => c.AssigneeId == null),
                 _ => query,
             };
+            if (allowed is not null)
+            {
+                query = query.Where(c => allowed.Contains(c.ChannelId));
+            }
+
             counts[status] = await query.CountAsync(cancellationToken);
             if (testChannels.Count > 0)
             {
@@ -91,25 +101,40 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return counts;
     }
 
-    public async Task<IReadOnlyList<ChannelOption>> ChannelsAsync(CancellationToken cancellationToken = default)
+    /// <summary>The channels to filter by or start a conversation through: those the user may see.</summary>
+    public async Task<IReadOnlyList<ChannelOption>> ChannelsAsync(ChannelScope? scope = null, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var channels = await db.Channels.AsNoTracking().OrderBy(c => c.Name).ToListAsync(cancellationToken);
-        return channels.Where(c => !c.IsDeleted)
+        return channels.Where(c => !c.IsDeleted && (scope ?? ChannelScope.All).Allows(c.Id))
             .Select(c => new ChannelOption(c.Id, c.Name, c.Type, c.CanStartConversation)).ToList();
     }
 
-    public async Task<IReadOnlyList<NamedOption>> ChannelGroupsAsync(CancellationToken cancellationToken = default)
+    /// <summary>The groups to filter by: for a restricted user, those with a channel they may see.</summary>
+    public async Task<IReadOnlyList<NamedOption>> ChannelGroupsAsync(ChannelScope? scope = null, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.ChannelGroups.AsNoTracking().OrderBy(g => g.Name).Select(g => new NamedOption(g.Id, g.Name))
-            .ToListAsync(cancellationToken);
+        var groups = db.ChannelGroups.AsNoTracking();
+        if (scope?.ChannelIds is { } allowed)
+        {
+            var ids = allowed.ToArray();
+            groups = groups.Where(g => g.Channels.Any(c => ids.Contains(c.Id)));
+        }
+
+        return await groups.OrderBy(g => g.Name).Select(g => new NamedOption(g.Id, g.Name)).ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<AgentOption>> ActiveAgentsAsync(CancellationToken cancellationToken = default)
+    /// <summary>The active agents; with a channel, only those who may see it (the ones a conversation there can go to).</summary>
+    public async Task<IReadOnlyList<AgentOption>> ActiveAgentsAsync(int? channelId = null, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Users.AsNoTracking().Where(u => !u.IsDeactivated).OrderBy(u => u.DisplayName)
+        var users = db.Users.AsNoTracking().Where(u => !u.IsDeactivated);
+        if (channelId is { } id)
+        {
+            users = ChannelAccess.WhoMaySee(db, users, id);
+        }
+
+        return await users.OrderBy(u => u.DisplayName)
             .Select(u => new AgentOption(u.Id, u.DisplayName, u.Status)).ToListAsync(cancellationToken);
     }
 
@@ -128,10 +153,11 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return await query.OrderBy(c => c.Name).Take(take).Select(c => new NamedOption(c.Id, c.Name)).ToListAsync(cancellationToken);
     }
 
-    public async Task<ConversationHeader?> HeaderAsync(int conversationId, CancellationToken cancellationToken = default)
+    /// <summary>The open conversation's header; null when it does not exist or is in a channel outside <paramref name="scope"/>.</summary>
+    public async Task<ConversationHeader?> HeaderAsync(int conversationId, ChannelScope? scope = null, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId)
+        return await InScope(db.Conversations.AsNoTracking().Where(c => c.Id == conversationId), scope)
             .Select(c => new ConversationHeader(c.Id, c.ChannelId, c.Channel.Name, c.Channel.Type, c.ContactId, c.Contact.Name,
                 c.Status, c.AssigneeId, c.Priority, c.SnoozedUntil, c.UnreadCount,
                 c.Labels.OrderBy(l => l.Name).Select(l => new LabelRow(l.Id, l.Name, l.Color)).ToList())
@@ -147,12 +173,29 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
     }
 
     /// <summary>The thread, or only what came after <paramref name="afterId"/> (a live update re-reads just the new tail).</summary>
-    public async Task<IReadOnlyList<ThreadMessage>> MessagesAsync(int conversationId, long afterId = 0,
+    public async Task<IReadOnlyList<ThreadMessage>> MessagesAsync(int conversationId, long afterId = 0, ChannelScope? scope = null,
         CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Project(db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId).OrderBy(m => m.Id))
-            .ToListAsync(cancellationToken);
+        var messages = db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId);
+        if (scope?.ChannelIds is { } allowed)
+        {
+            var ids = allowed.ToArray();
+            messages = messages.Where(m => ids.Contains(m.Conversation.ChannelId));
+        }
+
+        return await Project(messages.OrderBy(m => m.Id)).ToListAsync(cancellationToken);
+    }
+
+    private static IQueryable<Conversation> InScope(IQueryable<Conversation> conversations, ChannelScope? scope)
+    {
+        if (scope?.ChannelIds is not { } allowed)
+        {
+            return conversations;
+        }
+
+        var ids = allowed.ToArray();
+        return conversations.Where(c => ids.Contains(c.ChannelId));
     }
 
     public async Task<ThreadMessage?> MessageAsync(long messageId, CancellationToken cancellationToken = default)
@@ -161,7 +204,8 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return await Project(db.Messages.Where(m => m.Id == messageId)).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public async Task<ContactPanel?> ContactPanelAsync(int contactId, CancellationToken cancellationToken = default)
+    /// <summary>The contact beside the thread, with their other conversations in the channels <paramref name="scope"/> allows.</summary>
+    public async Task<ContactPanel?> ContactPanelAsync(int contactId, ChannelScope? scope = null, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var contact = await db.Contacts.AsNoTracking().Where(c => c.Id == contactId)
@@ -174,7 +218,7 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         var identities = await db.ContactIdentities.AsNoTracking().Where(i => i.ContactId == contactId)
             .Join(db.Channels, i => i.ChannelId, c => c.Id, (i, c) => new ContactIdentityRow(c.Name, c.Type, i.ExternalId))
             .ToListAsync(cancellationToken);
-        var conversations = await db.Conversations.AsNoTracking().Where(c => c.ContactId == contactId)
+        var conversations = await InScope(db.Conversations.AsNoTracking().Where(c => c.ContactId == contactId), scope)
             .OrderByDescending(c => c.LastActivityAt).Take(20)
             .Select(c => new ContactConversationRow(c.Id, c.Channel.Name, c.Status, c.LastMessagePreview, c.LastActivityAt))
             .ToListAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Conversations.Search;
 using TalkToMe.Core.Data;
@@ -26,6 +27,12 @@ public sealed record InboxFilter
     public int? ChannelGroupId { get; init; }
     public int? LabelId { get; init; }
     public string? Search { get; init; }
+
+    /// <summary>
+    /// The channels the signed-in user may see (<see cref="ChannelAccess"/>): set by the page from the server's rule, never
+    /// from anything the browser sends; every list, search, count and live row is limited to them.
+    /// </summary>
+    public ChannelScope Channels { get; init; } = ChannelScope.All;
 }
 
 /// <summary>Where the previous page ended: the last row's (LastActivityAt, Id). Keyset paging, never OFFSET.</summary>
@@ -216,7 +223,8 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
     }
 
     public static bool Matches(ConversationListItem item, InboxFilter filter) =>
-        (filter.Status is null || item.Status == filter.Status)
+        filter.Channels.Allows(item.ChannelId)
+        && (filter.Status is null || item.Status == filter.Status)
         && (filter.ChannelId is null ? !IsTestChat(item.ChannelType) : item.ChannelId == filter.ChannelId)
         && filter.Assignee switch
         {
@@ -442,6 +450,13 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             AssigneeFilter.Unassigned => query.Where(c => c.AssigneeId == null),
             _ => query,
         };
+
+        if (filter.Channels.ChannelIds is { } allowed)
+        {
+            // A restricted agent's few channels: each one a range of the (ChannelId, …) index the planner may pick.
+            var ids = allowed.ToArray();
+            query = query.Where(c => ids.Contains(c.ChannelId));
+        }
 
         if (filter.ChannelId is { } channelId)
         {

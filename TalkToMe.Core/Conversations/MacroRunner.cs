@@ -10,7 +10,7 @@ namespace TalkToMe.Core.Conversations;
 public sealed class MacroRunner(UnitOfWorkFactory units, ConversationCommands commands, TimeProvider time)
 {
     public Task RunAsync(int conversationId, Actor agent, int macroId, CancellationToken cancellationToken = default) =>
-        units.ChangeConversationAsync(conversationId, async (unit, conversation) =>
+        units.ChangeConversationAsync(conversationId, agent, async (unit, conversation) =>
         {
             var macro = await unit.Db.Macros.FirstOrDefaultAsync(m => m.Id == macroId, cancellationToken)
                 ?? throw new ConversationRuleException(ServerText.Get("Error.MacroNotFound", "Macro não encontrada."));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using TalkToMe.Core.Agents;
 
 namespace TalkToMe.Core.Realtime;
 
@@ -24,6 +25,20 @@ public sealed class InboxEventHub(ILogger<InboxEventHub> logger)
         ImmutableInterlocked.Update(ref _subscribers, s => s.Add(handler));
         return new Subscription(() => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(handler)));
     }
+
+    /// <summary>
+    /// Every event about a conversation in a channel <paramref name="scope"/> allows (read at each event: an admin may
+    /// change a user's channels while their page is open). What a signed-in user's page subscribes with, so an agent
+    /// restricted to their groups never hears of another channel's conversations.
+    /// </summary>
+    public IDisposable Subscribe(Action<InboxEvent> handler, Func<ChannelScope> scope) =>
+        Subscribe(e =>
+        {
+            if (scope().Allows(e.ChannelId))
+            {
+                handler(e);
+            }
+        });
 
     /// <summary>
     /// Only events committed on this node: for whatever carries them to other nodes (the Redis relay, SignalR's Redis

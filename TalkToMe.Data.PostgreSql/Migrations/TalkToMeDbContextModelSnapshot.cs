@@ -22,6 +22,21 @@ namespace TalkToMe.Data.PostgreSql.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ChannelGroupAgents", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<int>("ChannelGroupId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("UserId", "ChannelGroupId");
+
+                    b.HasIndex("ChannelGroupId");
+
+                    b.ToTable("ChannelGroupAgents");
+                });
+
             modelBuilder.Entity("ChannelGroupMembers", b =>
                 {
                     b.Property<int>("ChannelGroupId")
@@ -285,6 +300,11 @@ namespace TalkToMe.Data.PostgreSql.Migrations
 
                     b.Property<bool>("PhoneNumberConfirmed")
                         .HasColumnType("boolean");
+
+                    b.Property<bool>("RestrictedToGroups")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false);
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
@@ -1053,6 +1073,21 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
+                });
+
+            modelBuilder.Entity("ChannelGroupAgents", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.ChannelGroup", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelGroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TalkToMe.Core.Agents.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChannelGroupMembers", b =>

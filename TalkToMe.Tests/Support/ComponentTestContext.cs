@@ -59,15 +59,36 @@ public sealed class ComponentTestContext : BunitContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<InboxCircuitHandler>();
         Services.AddSingleton<QueueWatch>();
+        Services.AddSingleton<TalkToMe.Web.Agents.UserAccessSignal>();
+        Services.AddScoped<TalkToMe.Web.Agents.CircuitChannelAccess>();
         return _database;
     }
 
     /// <summary>The signed-in agent the pages see through their cascading AuthenticationState.</summary>
-    public void SignIn(string userId, string name)
+    public void SignIn(string userId, string name, params string[] roles)
     {
         var authorization = AddAuthorization();
         authorization.SetAuthorized(name);
         authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId));
+        if (roles.Length > 0)
+        {
+            authorization.SetRoles(roles);
+        }
+
+        // The pages ask the database which channels the user may see (ChannelAccess): an unknown user sees none, so the
+        // signed-in agent exists there as in the app (unrestricted unless a test restricts them). Outside any bUnit wait.
+        if (_database is { } database)
+        {
+            using var db = database.NewContext();
+            if (!db.Users.Any(u => u.Id == userId))
+            {
+                db.Users.Add(new TalkToMe.Core.Agents.AppUser
+                {
+                    Id = userId, UserName = $"{userId}@talktome.test", Email = $"{userId}@talktome.test", DisplayName = name, CreatedAt = TestData.Now,
+                });
+                db.SaveChanges();
+            }
+        }
     }
 
     public T GetService<T>() where T : notnull => Services.GetRequiredService<T>();

@@ -3,15 +3,23 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Agents;
+using TalkToMe.Core.Data;
 
 namespace TalkToMe.Web.Agents;
 
 public sealed record AgentRow(string Id, string DisplayName, string Email, string Role, bool IsDeactivated,
-    AgentStatus Status = AgentStatus.Offline, int? Capacity = null);
+    AgentStatus Status = AgentStatus.Offline, int? Capacity = null)
+{
+    /// <summary>"Só os canais dos seus grupos" (<see cref="AppUser.RestrictedToGroups"/>).</summary>
+    public bool RestrictedToGroups { get; init; }
+
+    /// <summary>The names of the channel groups the agent answers (their teams), in name order.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}
 
 public sealed record NewAgent(string DisplayName, string Email, string Password, string Role);
 
-public sealed record AgentEdit(string DisplayName, string Email, string Role, int? Capacity = null);
+public sealed record AgentEdit(string DisplayName, string Email, string Role, int? Capacity = null, bool RestrictedToGroups = false);
 
 /// <summary>
 /// Admin-only management of agents. Every call checks the caller's role itself: hiding a button is not security.
@@ -28,8 +36,15 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var all = await users.Users.OrderBy(u => u.DisplayName).AsNoTracking().ToListAsync();
         var admins = (await users.GetUsersInRoleAsync(Roles.Admin)).Select(u => u.Id).ToHashSet();
+        var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
+        var groups = (await db.ChannelGroups.AsNoTracking().Select(g => new { g.Name, Agents = g.Agents.Select(a => a.Id).ToList() }).ToListAsync())
+            .SelectMany(g => g.Agents.Select(id => (Id: id, g.Name))).ToLookup(m => m.Id, m => m.Name);
         return all.Select(u => new AgentRow(u.Id, u.DisplayName, u.Email ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Agent,
-            u.IsDeactivated, u.Status, u.MaxOpenConversations)).ToList();
+            u.IsDeactivated, u.Status, u.MaxOpenConversations)
+        {
+            RestrictedToGroups = u.RestrictedToGroups,
+            Groups = groups[u.Id].Order(StringComparer.CurrentCulture).ToList(),
+        }).ToList();
     }
 
     /// <summary>Creates an agent; returns field errors (empty when it worked).</summary>
@@ -116,6 +131,12 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
             errors[nameof(AgentEdit.Role)] = "Você não pode tirar o seu próprio papel de Admin.";
         }
 
+        if (edit.RestrictedToGroups && edit.Role == Roles.Admin)
+        {
+            errors[nameof(AgentEdit.RestrictedToGroups)] = ServerText.Get("Error.AdminNotRestricted",
+                "Administradores veem todos os canais: a restrição vale só para agentes.");
+        }
+
         if (edit.Capacity is < 0 or > MaxCapacity)
         {
             errors[nameof(AgentEdit.Capacity)] = ServerText.Get("Error.Capacity", "Informe de 0 a {0} conversas, ou deixe vazio para não limitar.", MaxCapacity);
@@ -129,6 +150,15 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await users.FindByIdAsync(userId) ?? throw new KeyNotFoundException("Agente não encontrado.");
+        if (edit.RestrictedToGroups && !user.RestrictedToGroups
+            && !await scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>().ChannelGroups.AnyAsync(g => g.Agents.Any(a => a.Id == userId)))
+        {
+            // Restricted and in no group, the agent would see no conversation at all: almost certainly not what was meant.
+            errors[nameof(AgentEdit.RestrictedToGroups)] = ServerText.Get("Error.RestrictedWithoutGroup",
+                "Este agente não está em nenhum grupo de canais: restrito, não veria nenhuma conversa. Adicione-o a um grupo em Grupos de Canais primeiro.");
+            return errors;
+        }
+
         var email = edit.Email.Trim();
         if (await users.FindByEmailAsync(email) is { } other && other.Id != user.Id)
         {
@@ -137,6 +167,8 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
         }
 
         user.DisplayName = edit.DisplayName.Trim();
+        var restrictionChanged = user.RestrictedToGroups != edit.RestrictedToGroups;
+        user.RestrictedToGroups = edit.RestrictedToGroups;
         var emailChanged = !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase);
         user.Email = email;
         user.UserName = email;
@@ -166,6 +198,12 @@ public sealed class AgentAdminService(IServiceScopeFactory scopes, TimeProvider 
             // The agent's cookies carry the old role and name; a new stamp makes them sign in again, and their open
             // pages are signed out now (a demoted admin loses the admin pages at once).
             await users.UpdateSecurityStampAsync(user);
+            accessChanged.Changed(user.Id);
+        }
+        else if (restrictionChanged)
+        {
+            // The sign-in stays good; the agent's open pages re-read the channels they may see and their hub connections
+            // are closed, to reconnect into them.
             accessChanged.Changed(user.Id);
         }
 

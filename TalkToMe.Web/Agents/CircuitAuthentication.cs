@@ -49,6 +49,12 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
 
     protected override TimeSpan RevalidationInterval => _options.Value.Auth.RevalidationInterval;
 
+    /// <summary>
+    /// Raised after each periodic check found the sign-in still valid: what else the page holds about its user (the channels
+    /// it may see, <see cref="CircuitChannelAccess"/>) is re-read on the same interval.
+    /// </summary>
+    public event Action? Revalidated;
+
     /// <summary>Signs this page out for good (the user was deactivated or lost a role).</summary>
     public void Revoke()
     {
@@ -87,6 +93,10 @@ public sealed class CircuitAuthenticationStateProvider : RevalidatingServerAuthe
         {
             // The base class signs the page out when this returns false; remember it so no later event gets through.
             Interlocked.Exchange(ref _revoked, 1);
+        }
+        else
+        {
+            Revalidated?.Invoke();
         }
 
         return valid;

@@ -27,7 +27,8 @@ public sealed record KeepAliveDto(
     string? FinalizationMessage,
     bool IsEnabled);
 
-public sealed record ChannelGroupRequest(string? Name, string? Description, int[]? ChannelIds);
+/// <param name="AgentIds">The group's agents (user ids); omitted: left as they are.</param>
+public sealed record ChannelGroupRequest(string? Name, string? Description, int[]? ChannelIds, string[]? AgentIds = null);
 
 public sealed record ChannelConnectionDto(string? WebhookUrl, string? VerifyToken, string? ScriptTag, string? ApiEndpoint);
 
@@ -223,7 +224,7 @@ public static class ChannelAdminEndpoints
         return TimeUnit.Minutes;
     }
 
-    private static ChannelGroupInput ToInput(ChannelGroupRequest request) => new(request.Name, request.Description, request.ChannelIds);
+    private static ChannelGroupInput ToInput(ChannelGroupRequest request) => new(request.Name, request.Description, request.ChannelIds, request.AgentIds);
 
     private static IResult ToResponse(AdminResult<ChannelView> result, HttpContext http) =>
         result.NotFound ? NotFound() : result.Succeeded ? Results.Ok(ToDto(result.Value!, BaseUrl(http))) : Problem(result.Errors);

@@ -123,6 +123,9 @@ public static class WebServices
         services.AddScoped<AuthenticationStateProvider, CircuitAuthenticationStateProvider>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, UserAccessGate>();
         services.AddScoped<UserPreferences>();
+        // One per circuit: the channels its user may see, kept current (teams, issue 15).
+        services.AddScoped<CircuitChannelAccess>();
+        services.AddHostedService<ChannelAccessRelay>();
         services.AddScoped<ProfileService>();
         // One per circuit: tells the open inbox when its connection came back so it resyncs.
         services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>();

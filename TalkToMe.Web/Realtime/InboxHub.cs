@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core;
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Realtime;
 
@@ -25,11 +26,39 @@ public interface IInboxClient
 /// Push for clients outside Blazor (integrations, tests). Signed-in agents connect with their cookie; others pass a
 /// personal API token as <c>access_token</c> (browsers cannot set headers on WebSockets) or as a Bearer header.
 /// Blazor components never connect here: they subscribe to <see cref="InboxEventHub"/> directly.
+/// <para>
+/// A connection receives only the events of the channels its user may see (<see cref="ChannelAccess"/>): it joins the group
+/// <see cref="AllChannels"/> or, for an agent restricted to their groups, one group per channel of theirs, and the bridge sends
+/// each event to those two groups only. When an admin changes the user's channels, <see cref="InboxHubAccess"/> closes the
+/// connection and the client reconnects into its new groups.
+/// </para>
 /// </summary>
 [Authorize(AuthenticationSchemes = InboxHubAuthentication.Schemes)]
-public sealed class InboxHub : Hub<IInboxClient>
+public sealed class InboxHub(ChannelAccess access) : Hub<IInboxClient>
 {
     public const string Path = "/hubs/inbox";
+
+    public const string AllChannels = "channels:all";
+
+    public static string ChannelGroup(int channelId) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"channel:{channelId}");
+
+    public override async Task OnConnectedAsync()
+    {
+        var scope = await access.ForUserAsync(Context.UserIdentifier, Context.ConnectionAborted);
+        if (scope.ChannelIds is not { } channels)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, AllChannels, Context.ConnectionAborted);
+        }
+        else
+        {
+            foreach (var channelId in channels)
+            {
+                await Groups.AddToGroupAsync(Context.ConnectionId, ChannelGroup(channelId), Context.ConnectionAborted);
+            }
+        }
+
+        await base.OnConnectedAsync();
+    }
 }
 
 /// <summary>Forwards every committed inbox event to the hub's clients; the publisher only hands the event over.</summary>
@@ -53,11 +82,13 @@ public sealed class InboxHubBridge(InboxEventHub events, IHubContext<InboxHub, I
 
     private void Forward(InboxEvent inboxEvent)
     {
+        // A connection is in "all channels" or in its channels' groups, never both: each client gets an event once.
+        var clients = hub.Clients.Groups(InboxHub.AllChannels, InboxHub.ChannelGroup(inboxEvent.ChannelId));
         var send = inboxEvent switch
         {
-            ConversationChanged e => hub.Clients.All.ConversationChanged(e),
-            MessageAdded e => hub.Clients.All.MessageAdded(e),
-            MessageUpdated e => hub.Clients.All.MessageUpdated(e),
+            ConversationChanged e => clients.ConversationChanged(e),
+            MessageAdded e => clients.MessageAdded(e),
+            MessageUpdated e => clients.MessageUpdated(e),
             _ => Task.CompletedTask,
         };
         if (!send.IsCompletedSuccessfully)

@@ -8,7 +8,9 @@ namespace TalkToMe.Web.Realtime;
 /// Keeps /hubs/inbox for active users: a connection is refused when its user is no longer active or lost a role its
 /// claims show (a cookie may be up to the revalidation interval old), every hub method call is checked the same way,
 /// and an admin's deactivation or role change on the Agentes page closes that user's open connections at once —
-/// otherwise they would go on receiving every conversation.
+/// otherwise they would go on receiving every conversation. A change of the channels the user may see (their groups'
+/// agents or channels, their restriction) closes them too: the client reconnects into its new channels' groups
+/// (<see cref="InboxHub"/>).
 /// </summary>
 public sealed class InboxHubAccess : IHubFilter, IDisposable
 {

@@ -13,5 +13,6 @@ public class AppUserConfiguration : IEntityTypeConfiguration<AppUser>
         // the model's too, so a database built from the model and one migrated from before this column agree.
         builder.Property(u => u.Status).HasDefaultValue(AgentStatus.Offline);
         builder.Property(u => u.StatusChosen).HasDefaultValue(false);
+        builder.Property(u => u.RestrictedToGroups).HasDefaultValue(false);
     }
 }

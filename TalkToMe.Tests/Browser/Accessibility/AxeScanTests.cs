@@ -14,7 +14,7 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
     public static TheoryData<string, int, string> Pages()
     {
         var data = new TheoryData<string, int, string>();
-        foreach (var path in new[] { "/", "/channels", "/channels/new", "/channels/whatsapp-vendas", "/reports" })
+        foreach (var path in new[] { "/", "/channels", "/channels/new", "/channels/whatsapp-vendas", "/reports", "/agents", "/channel-groups/new" })
         {
             data.Add(path, 1440, "pt-BR");
             data.Add(path, 390, "pt-BR");
@@ -69,6 +69,39 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         await page.GetByTestId("new-conversation-button").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Dialog, new() { Name = title })).ToBeVisibleAsync();
         await AssertNoSeriousViolationsAsync(page, $"the {title} dialog at {width} px ({culture})");
+    }
+
+    /// <summary>The Agentes page's edit dialog (teams: the agent's groups and "Só os canais dos seus grupos").</summary>
+    [Theory]
+    [InlineData(390, "pt-BR")]
+    [InlineData(390, "en")]
+    public async Task AgentEditDialog_HasNoSeriousOrCriticalViolations(int width, string culture)
+    {
+        var page = await fixture.SignedInPageAsync();
+        await page.SetViewportSizeAsync(width, 844);
+        if (culture != "pt-BR")
+        {
+            await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        }
+
+        await page.GotoAsync("/agents");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = culture == "en" ? "Edit Admin" : "Editar Admin" }).ClickAsync();
+            try
+            {
+                await Expect(dialog).ToBeVisibleAsync(new() { Timeout = 3_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 2)
+            {
+            }
+        }
+
+        await Expect(dialog.GetByRole(AriaRole.Switch)).ToBeVisibleAsync();
+        await AssertNoSeriousViolationsAsync(page, $"the agent dialog at {width} px ({culture})");
     }
 
     private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)

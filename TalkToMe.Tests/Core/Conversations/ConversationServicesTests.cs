@@ -382,9 +382,9 @@ public sealed class ConversationServicesTests : IAsyncLifetime
         var id = await ReceiveNewAsync();
         await _conversations.Inbound.ReceiveAsync(Inbound("Mais"));
 
-        await _conversations.Commands.MarkReadAsync(id);
+        await _conversations.Commands.MarkReadAsync(id, _ana);
         Assert.Equal(0, (await ConversationAsync(id)).UnreadCount);
-        await _conversations.Commands.MarkUnreadAsync(id);
+        await _conversations.Commands.MarkUnreadAsync(id, _ana);
         Assert.Equal(1, (await ConversationAsync(id)).UnreadCount);
     }
 

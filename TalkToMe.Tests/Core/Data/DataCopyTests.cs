@@ -80,8 +80,9 @@ public class DataCopyTests
             var outbound = await postgres.Messages.SingleAsync(m => m.Id == seeded.OutboundMessageId);
             Assert.Equal(seeded.DeliveryId, outbound.DeliveryId);
             Assert.Equal(DeliveryStatus.Pending, outbound.DeliveryStatus);
-            var group = await postgres.ChannelGroups.Include(g => g.Channels).SingleAsync();
+            var group = await postgres.ChannelGroups.Include(g => g.Channels).Include(g => g.Agents).SingleAsync();
             Assert.Equal(2, group.Channels.Count);
+            Assert.True(Assert.Single(group.Agents).RestrictedToGroups);
             var telegram = await postgres.Channels.SingleAsync(c => c.Type == ChannelType.Telegram);
             Assert.Equal("123456:copied-token", telegram.GetSettings<TelegramSettings>().BotToken);
             Assert.True(telegram.KeepAlive.IsEnabled);
@@ -283,6 +284,10 @@ public class DataCopyTests
         await using var db = database.NewContext();
         var flow = new Flow("Boas-vindas", TestData.Now);
         var group = new ChannelGroup("Atendimento", "Canais do suporte");
+        // The team (ChannelGroupAgents): Ana answers this group's channels, restricted to them.
+        var ana = await db.Users.SingleAsync(u => u.Id == agentId);
+        ana.RestrictedToGroups = true;
+        group.SetAgents([ana]);
         db.Flows.Add(flow);
         db.ChannelGroups.Add(group);
         await db.SaveChangesAsync();

@@ -17,6 +17,21 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("ChannelGroupAgents", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ChannelGroupId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId", "ChannelGroupId");
+
+                    b.HasIndex("ChannelGroupId");
+
+                    b.ToTable("ChannelGroupAgents");
+                });
+
             modelBuilder.Entity("ChannelGroupMembers", b =>
                 {
                     b.Property<int>("ChannelGroupId")
@@ -274,6 +289,11 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
 
                     b.Property<bool>("PhoneNumberConfirmed")
                         .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RestrictedToGroups")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false);
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
@@ -1014,6 +1034,21 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
+                });
+
+            modelBuilder.Entity("ChannelGroupAgents", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Channels.ChannelGroup", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelGroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("TalkToMe.Core.Agents.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChannelGroupMembers", b =>

@@ -43,6 +43,7 @@ public partial class ConversationThread
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private TalkToMe.Web.Agents.CircuitChannelAccess ChannelAccess { get; set; } = default!;
 
     // Consecutive messages of one sender within this gap share a bubble group (one name, tighter spacing).
     private static readonly TimeSpan GroupGap = TimeSpan.FromMinutes(5);
@@ -80,14 +81,19 @@ public partial class ConversationThread
 
     protected override async Task OnInitializedAsync()
     {
-        // Subscribe first, so nothing published while the thread loads is missed (a re-read is idempotent).
+        var user = (await AuthenticationState).User;
+        // The channels this user may see, read now: the inbox page may still be reading them on this circuit.
+        await ChannelAccess.LoadAsync(user);
+
+        // Subscribe first, so nothing published while the thread loads is missed (a re-read is idempotent). Only events of
+        // channels the user may see reach this page.
         _subscription = Events.Subscribe(e =>
         {
             if (e.ConversationId == ConversationId)
             {
                 _ = InvokeAsync(() => OnEventAsync(e));
             }
-        });
+        }, () => ChannelAccess.Current);
         // The dots beside agents' names (assignee, picker) follow their availability live.
         _statusSubscription = Statuses.Subscribe(change => _ = InvokeAsync(() =>
         {
@@ -97,24 +103,29 @@ public partial class ConversationThread
                 StateHasChanged();
             }
         }));
-        _actor = await Lookups.ActorAsync((await AuthenticationState).User);
-        _agents = await Lookups.ActiveAgentsAsync();
+        _actor = await Lookups.ActorAsync(user);
         _labels = await LabelService.ListAsync();
         _macros = await MacroService.ListAsync();
         _canned = await CannedService.ListAsync();
         await ResyncAsync();
         if (_header is not null)
         {
-            _contact = await Lookups.ContactPanelAsync(_header.ContactId);
+            // Only agents who may see this channel can be given the conversation.
+            _agents = await Lookups.ActiveAgentsAsync(_header.ChannelId);
+            _contact = await Lookups.ContactPanelAsync(_header.ContactId, ChannelAccess.Current);
             await MarkReadIfNeededAsync();
         }
     }
 
-    /// <summary>Re-reads the header and the whole thread: on open and after a reconnect or the tab waking up.</summary>
+    /// <summary>
+    /// Re-reads the header and the whole thread: on open, after a reconnect or the tab waking up, and when the user's
+    /// channels changed. A conversation in a channel the user may not see reads as not found.
+    /// </summary>
     public async Task ResyncAsync()
     {
-        _header = await Lookups.HeaderAsync(ConversationId);
-        var messages = await Lookups.MessagesAsync(ConversationId);
+        var scope = ChannelAccess.Current;
+        _header = await Lookups.HeaderAsync(ConversationId, scope);
+        IReadOnlyList<ThreadMessage> messages = _header is null ? [] : await Lookups.MessagesAsync(ConversationId, 0, scope);
         _messages.Clear();
         _messages.AddRange(messages);
         _loaded = true;
@@ -157,7 +168,7 @@ public partial class ConversationThread
     {
         if (_header is { UnreadCount: > 0 })
         {
-            await Commands.MarkReadAsync(ConversationId);
+            await Commands.MarkReadAsync(ConversationId, _actor!);
         }
     }
 
@@ -192,7 +203,7 @@ public partial class ConversationThread
 
     private async Task MarkUnreadAsync()
     {
-        await RunAsync(() => Commands.MarkUnreadAsync(ConversationId));
+        await RunAsync(() => Commands.MarkUnreadAsync(ConversationId, _actor!));
         if (_error is null)
         {
             // Staying on the conversation would mark it read again at the next message.

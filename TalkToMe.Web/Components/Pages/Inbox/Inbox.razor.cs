@@ -62,6 +62,7 @@ public partial class Inbox
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private InboxCircuitHandler Circuit { get; set; } = default!;
+    [Inject] private TalkToMe.Web.Agents.CircuitChannelAccess ChannelAccess { get; set; } = default!;
 
     private string Title
     {
@@ -75,9 +76,12 @@ public partial class Inbox
     protected override async Task OnInitializedAsync()
     {
         var user = (await AuthenticationState).User;
-        _filter = _filter with { CurrentAgentId = user.FindFirstValue(ClaimTypes.NameIdentifier) };
+        // The channels this user may see, from the server's rule: every read and live row of this page is limited to them.
+        var scope = await ChannelAccess.LoadAsync(user);
+        _filter = _filter with { CurrentAgentId = user.FindFirstValue(ClaimTypes.NameIdentifier), Channels = scope };
+        ChannelAccess.Changed += OnChannelsChanged;
         // Subscribe before the first read: a change racing the read is applied on top (replacing one row is idempotent).
-        _subscription = Feed.Subscribe(OnRowsChanged);
+        _subscription = Feed.Subscribe(OnRowsChanged, () => ChannelAccess.Current);
         Circuit.Reconnected += OnReconnectedAsync;
         // This node's link to the other nodes came back: events may have been missed meanwhile.
         _resyncSubscription = Events.SubscribeResync(() =>
@@ -88,10 +92,37 @@ public partial class Inbox
             }
         });
         await ReloadAsync();
-        _channels = await Lookups.ChannelsAsync();
-        _groups = await Lookups.ChannelGroupsAsync();
+        await LoadOptionsAsync();
         _labels = await LabelService.ListAsync();
     }
+
+    private async Task LoadOptionsAsync()
+    {
+        _channels = await Lookups.ChannelsAsync(_filter.Channels);
+        _groups = await Lookups.ChannelGroupsAsync(_filter.Channels);
+    }
+
+    /// <summary>An admin changed the channels this user may see: list, counts, filters and the open thread follow at once.</summary>
+    private void OnChannelsChanged() => _ = InvokeAsync(async () =>
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var scope = ChannelAccess.Current;
+        // A channel filter the user may no longer see would show nothing: back to all their channels.
+        var channelId = _filter.ChannelId is { } id && scope.Allows(id) ? _filter.ChannelId : null;
+        _filter = _filter with { Channels = scope, ChannelId = channelId };
+        await ReloadAsync();
+        await LoadOptionsAsync();
+        if (_thread is not null)
+        {
+            await _thread.ResyncAsync();
+        }
+
+        StateHasChanged();
+    });
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -122,7 +153,8 @@ public partial class Inbox
 
     private async Task ChangeFilterAsync(InboxFilter filter)
     {
-        _filter = filter;
+        // The channels always come from the server's rule, whatever filter the header hands back.
+        _filter = filter with { Channels = ChannelAccess.Current, CurrentAgentId = _filter.CurrentAgentId };
         _searchTerms = SearchTerms.Parse(filter.Search) is { IsEmpty: false } terms ? terms : null;
         await ReloadAsync();
     }
@@ -150,7 +182,7 @@ public partial class Inbox
         _next = page.Next;
         _window = InboxQuery.DefaultPageSize;
         _loaded = true;
-        _counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, Feed.Version);
+        _counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, Feed.Version, _filter.Channels);
     }
 
     private async Task LoadMoreAsync()
@@ -294,7 +326,7 @@ public partial class Inbox
             }
 
             // Every open page that saw the same events shares one computation of the counts.
-            var counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, _countsVersion);
+            var counts = await Feed.CountsAsync(_filter.Assignee, _filter.CurrentAgentId, _countsVersion, _filter.Channels);
             if (!CountsEqual(counts, _counts))
             {
                 _counts = counts;
@@ -311,6 +343,7 @@ public partial class Inbox
         _disposed = true;
         _subscription?.Dispose();
         _resyncSubscription?.Dispose();
+        ChannelAccess.Changed -= OnChannelsChanged;
         Circuit.Reconnected -= OnReconnectedAsync;
         if (_visibilityWatch is not null)
         {
