@@ -16,8 +16,20 @@ namespace TalkToMe.Tests.Browser.Inbox;
 /// conversation and see each other's avatar, see each other typing, and a website visitor's typing shows on the agent's
 /// page (and the agent's reply being typed, in the widget).
 /// </summary>
-public sealed class WhoIsHereTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
+public sealed class WhoIsHereTests(WhoIsHereTests.Fixture fixture) : IClassFixture<WhoIsHereTests.Fixture>, IAsyncLifetime
 {
+    /// <summary>
+    /// A typing line lasts a minute here instead of 6 s: every check that it goes must see it go because the typist sent
+    /// or emptied the draft, never because it expired while the test waited.
+    /// </summary>
+    public sealed class Fixture : BrowserFixture
+    {
+        protected override IDictionary<string, string?> AppSettings => new Dictionary<string, string?>
+        {
+            ["TalkToMe:ConversationPresence:TypingExpiresAfter"] = "00:01:00",
+        };
+    }
+
     private const string AgentBEmail = "bruno.presenca@talktome.local";
     private const string AgentBPassword = "Senha-Bruno-123";
     private HostPageServer _site = null!;
