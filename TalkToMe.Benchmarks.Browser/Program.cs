@@ -16,8 +16,10 @@ using TalkToMe.Web.Hosting;
 //           "push compare rounds=N": agent and empty pages alternately, N rounds of each, then the medians and their ratio
 //           (the floor moves from one run to the next on a shared machine: one pair of runs proves little).
 //   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
-// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|all] [baseline|compare] [rounds=3]
-//        [pages=10] [rate=100] [seconds=10] [idle=20] [trace=file.json] [frames]
+//   typing — agent A's keystroke in the reply box → "digitando…" in agent B's DOM, against an empty-page WebSocket relay
+//           in the same run (issue 15 item 7; see TypingLatency). Not part of "all".
+// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|typing|all] [baseline|compare] [rounds=3]
+//        [pages=10] [rate=100] [seconds=10] [idle=20] [samples=200] [trace=file.json] [frames]
 var mode = args.FirstOrDefault(a => !a.Contains('=')) ?? "all";
 int Arg(string name, int fallback) =>
     args.Where(a => a.StartsWith(name + "=", StringComparison.Ordinal)).Select(a => int.Parse(a[(name.Length + 1)..])).DefaultIfEmpty(fallback).First();
@@ -91,6 +93,11 @@ if (mode is "push" or "all")
 if (mode is "memory" or "all")
 {
     await MemoryPerPageAsync();
+}
+
+if (mode is "typing")
+{
+    await TypingLatency.RunAsync(app, browser, baseUrl, AdminEmail, TalkToMeApp.DevelopmentAdminPassword, Arg("samples", 200));
 }
 
 await app.StopAsync();

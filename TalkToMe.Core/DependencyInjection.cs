@@ -39,6 +39,9 @@ public static class DependencyInjection
         services.AddSingleton(WriteGate.For(database.Provider));
         services.AddSingleton<UnitOfWorkFactory>();
         services.AddSingleton<InboxEventHub>();
+        // Who views and who types in each conversation: memory only, shared between nodes by the Redis relay if any.
+        services.AddSingleton<ConversationPresence>();
+        services.AddSingleton<ReplyCollisions>();
         services.AddSingleton<InboxQuery>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<KeepAliveSignal>();

@@ -58,6 +58,7 @@ public sealed class ComponentTestContext : BunitContext
         // Registered after Core's TimeProvider.System, so this one wins.
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddScoped<InboxCircuitHandler>();
+        Services.AddScoped<ViewingCircuitHandler>();
         Services.AddSingleton<QueueWatch>();
         Services.AddSingleton<TalkToMe.Web.Agents.UserAccessSignal>();
         Services.AddScoped<TalkToMe.Web.Agents.CircuitChannelAccess>();

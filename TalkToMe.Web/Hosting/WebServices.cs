@@ -132,6 +132,10 @@ public static class WebServices
         services.AddSingleton<TalkToMe.Web.Components.Pages.Inbox.QueueWatch>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(
             sp => sp.GetRequiredService<TalkToMe.Web.Components.Pages.Inbox.InboxCircuitHandler>());
+        // One per circuit: the conversation its page shows, for the avatars of "who is here" (gone when the connection drops).
+        services.AddScoped<TalkToMe.Web.Components.Pages.Inbox.ViewingCircuitHandler>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(
+            sp => sp.GetRequiredService<TalkToMe.Web.Components.Pages.Inbox.ViewingCircuitHandler>());
         // One per circuit: counts the user's open pages for their availability (Disponível / Offline by itself).
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
         services.AddHostedService<StartupTasks>();
@@ -147,6 +151,8 @@ public static class WebServices
         services.AddPublicRateLimits(configuration);
         services.Configure<OutboundOptions>(configuration.GetSection(OutboundOptions.Section));
         services.Configure<TalkToMe.Core.Agents.PresenceOptions>(configuration.GetSection(TalkToMe.Core.Agents.PresenceOptions.Section));
+        services.Configure<TalkToMe.Core.Realtime.ConversationPresenceOptions>(
+            configuration.GetSection(TalkToMe.Core.Realtime.ConversationPresenceOptions.Section));
         services.Configure<TalkToMe.Core.Conversations.AutoAssignOptions>(configuration.GetSection(TalkToMe.Core.Conversations.AutoAssignOptions.Section));
         var publicUrl = configuration[$"{TalkToMeOptions.Section}:PublicUrl"];
         try

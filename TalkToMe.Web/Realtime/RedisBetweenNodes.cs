@@ -9,7 +9,8 @@ namespace TalkToMe.Web.Realtime;
 /// <summary>
 /// Many nodes, one inbox: with <c>ConnectionStrings:Redis</c> set, every inbox event a node commits reaches the open
 /// pages of every other node through Redis pub/sub, <c>/hubs/inbox</c> fans out through SignalR's Redis backplane, and
-/// a deactivated or demoted user's open pages close on every node at once. Without it one node works as before.
+/// a deactivated or demoted user's open pages close on every node at once, and who views or types in a conversation shows on
+/// every node. Without it one node works as before.
 /// </summary>
 public static class RedisBetweenNodes
 {
@@ -54,11 +55,12 @@ public static class RedisBetweenNodes
 
 /// <summary>Carries this node's committed inbox events and access changes to the other nodes, and theirs to this one.</summary>
 public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub events, UserAccessSignal access,
-    TalkToMe.Core.Agents.AgentStatusSignal statuses, ILogger<RedisInboxRelay> logger) : IHostedService
+    TalkToMe.Core.Agents.AgentStatusSignal statuses, ConversationPresence presence, ILogger<RedisInboxRelay> logger) : IHostedService
 {
     private static readonly RedisChannel EventsChannel = RedisChannel.Literal("talktome:inbox-events");
     private static readonly RedisChannel AccessChannel = RedisChannel.Literal("talktome:user-access");
     private static readonly RedisChannel StatusChannel = RedisChannel.Literal("talktome:agent-status");
+    private static readonly RedisChannel PresenceChannel = RedisChannel.Literal("talktome:presence");
 
     /// <summary>Tells this node's own messages apart when Redis hands them back.</summary>
     private readonly string _node = Guid.NewGuid().ToString("N");
@@ -66,6 +68,7 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
     private IDisposable? _events;
     private IDisposable? _access;
     private IDisposable? _statuses;
+    private IDisposable? _presence;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -73,10 +76,13 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         await subscriber.SubscribeAsync(EventsChannel, (_, message) => Receive(message));
         await subscriber.SubscribeAsync(AccessChannel, (_, message) => ReceiveAccessChange(message));
         await subscriber.SubscribeAsync(StatusChannel, (_, message) => ReceiveStatusChange(message));
+        await subscriber.SubscribeAsync(PresenceChannel, (_, message) => ReceivePresence(message));
         _events = events.SubscribeCommittedHere(Send);
         _access = access.SubscribeChangedHere(userId => Publish(AccessChannel, new Envelope(_node, "access", userId)));
         _statuses = statuses.SubscribeChangedHere(change =>
             Publish(StatusChannel, new Envelope(_node, "status", JsonSerializer.Serialize(change))));
+        _presence = presence.SubscribeHere(signal =>
+            Publish(PresenceChannel, new Envelope(_node, "presence", JsonSerializer.Serialize(signal))));
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
     }
@@ -88,6 +94,7 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         _events?.Dispose();
         _access?.Dispose();
         _statuses?.Dispose();
+        _presence?.Dispose();
         return redis.GetSubscriber().UnsubscribeAllAsync();
     }
 
@@ -172,6 +179,27 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         }
     }
 
+    /// <summary>Who views or types in a conversation on another node: this node's open threads show it.</summary>
+    private void ReceivePresence(RedisValue message)
+    {
+        if (Read(message) is not { } envelope || envelope.Node == _node)
+        {
+            return;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize<PresenceSignal>(envelope.Body) is { Key: not null } signal)
+            {
+                presence.ApplyFromOtherNode(signal);
+            }
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning("Ignored an unreadable presence change from another node: {Reason}", ex.Message);
+        }
+    }
+
     private Envelope? Read(RedisValue message)
     {
         try
@@ -197,6 +225,8 @@ public sealed class RedisInboxRelay(IConnectionMultiplexer redis, InboxEventHub 
         {
             // Whatever the other nodes published meanwhile never arrived: open pages re-read what they show.
             events.RequestResync();
+            // And they forgot who views conversations here: tell them now rather than at the next heartbeat.
+            presence.AnnounceViewersHere();
         }
     }
 

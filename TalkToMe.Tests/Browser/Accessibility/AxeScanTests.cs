@@ -104,6 +104,58 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         await AssertNoSeriousViolationsAsync(page, $"the agent dialog at {width} px ({culture})");
     }
 
+    /// <summary>
+    /// "Who is here" in an open conversation: four other agents viewing (three avatars and "+1") and one of them and the
+    /// customer typing; the header must still fit the phone's width.
+    /// </summary>
+    [Theory]
+    [InlineData(1440, "pt-BR")]
+    [InlineData(390, "pt-BR")]
+    [InlineData(390, "en")]
+    public async Task ConversationWithViewersAndTyping_HasNoSeriousOrCriticalViolations(int width, string culture)
+    {
+        var page = await fixture.SignedInPageAsync();
+        await page.SetViewportSizeAsync(width, width > 800 ? 900 : 844);
+        if (culture != "pt-BR")
+        {
+            await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        }
+
+        await page.GotoAsync("/");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByTestId("conversation-list").GetByText("Mariana Costa").First.ClickAsync();
+        await page.GetByTestId("thread").WaitForAsync();
+        var conversationId = int.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var presence = fixture.App.Services.GetRequiredService<TalkToMe.Core.Realtime.ConversationPresence>();
+        var views = new[] { "Bruno Lima", "Carla Dias", "Davi Rocha", "Eva Prado" }
+            .Select((name, i) => presence.View(conversationId, $"axe-agent-{i}", name)).ToList();
+        // Two typists who keep typing while the page is scanned, as real ones would (their lines would expire otherwise).
+        using var typing = new CancellationTokenSource();
+        var typists = Task.Run(async () =>
+        {
+            while (!typing.IsCancellationRequested)
+            {
+                presence.Typing(conversationId, "axe-agent-0", "Bruno Lima", isNote: true);
+                presence.Typing(conversationId, null, "Mariana Costa", isContact: true);
+                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+            }
+        });
+        try
+        {
+            await Expect(page.GetByTestId("viewers").GetByRole(AriaRole.Img)).ToHaveCountAsync(4);
+            await Expect(page.GetByTestId("typing").Locator("span")).ToHaveCountAsync(2);
+            var viewers = await page.GetByTestId("viewers").BoundingBoxAsync();
+            Assert.True(viewers is not null && viewers.X >= 0 && viewers.X + viewers.Width <= width, $"the avatars at {viewers?.X}+{viewers?.Width} px on a {width} px screen");
+            await AssertNoSeriousViolationsAsync(page, $"a conversation with viewers and typists at {width} px ({culture})");
+        }
+        finally
+        {
+            typing.Cancel();
+            await typists;
+            views.ForEach(v => v.Dispose());
+        }
+    }
+
     private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
     {
         // Evaluated through the DevTools protocol, not added as a <script>: the app's Content-Security-Policy

@@ -47,6 +47,13 @@ public partial class WidgetChat
     // Until the circuit is up (and the visitor known) the page is a prerendered picture: typing would go nowhere.
     private bool _ready;
     private IDisposable? _subscription;
+
+    // Typing both ways, on the visitor's latest conversation: theirs shows to the agents, the agents' replies to them.
+    private TypingThrottle? _typing;
+    private int? _typingIn;
+    private IDisposable? _presenceWatch;
+    private int? _watched;
+    private IReadOnlyList<string> _agentsTyping = [];
     private readonly string _circuitKey = Guid.NewGuid().ToString("N");
 
     [Parameter]
@@ -74,8 +81,14 @@ public partial class WidgetChat
     [Inject] private WidgetRateLimiter RateLimiter { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private ConversationPresence Presence { get; set; } = default!;
 
     private string StorageKey => $"ttm_visitor_{PublicKey}";
+
+    private string VisitorDisplayName => string.IsNullOrWhiteSpace(VisitorName) ? "Visitante do site" : VisitorName.Trim();
+
+    /// <summary>The conversation the visitor is in: their newest one (a first message starts one; until then nobody watches).</summary>
+    private int? LatestConversationId => _conversationIds.Count > 0 ? _conversationIds.Max() : null;
 
     protected override async Task OnInitializedAsync()
     {
@@ -164,6 +177,7 @@ public partial class WidgetChat
             .OrderBy(m => m.Id)
             .ToListAsync();
         _conversationIds = _messages.Select(m => m.ConversationId).ToHashSet();
+        WatchPresence();
         var waiting = await db.Conversations.AsNoTracking()
             .Where(c => c.ChannelId == _channelId && c.ContactIdentity.ExternalId == _visitor.ExternalId && c.FlowId != null && c.FlowStepIndex >= 0)
             .OrderByDescending(c => c.Id).Select(c => new { c.FlowId, c.FlowStepIndex }).FirstOrDefaultAsync();
@@ -171,6 +185,66 @@ public partial class WidgetChat
             && (await db.FlowSteps.AsNoTracking().Where(s => s.FlowId == waiting.FlowId).OrderBy(s => s.Position).Select(s => s.Type).ToListAsync())
                 .ElementAtOrDefault(waiting.FlowStepIndex!.Value) == TalkToMe.Core.Flows.FlowStepType.Rating;
     }
+
+    /// <summary>The visitor typed: the agents with the conversation open see "digitando…", at most one signal per few seconds.</summary>
+    private void DraftChanged()
+    {
+        if (string.IsNullOrWhiteSpace(_draft))
+        {
+            StopTyping();
+            return;
+        }
+
+        if (LatestConversationId is not { } conversationId)
+        {
+            return;
+        }
+
+        _typing ??= new TypingThrottle(Time, Presence.Options.TypingSignalEvery);
+        if (_typingIn != conversationId)
+        {
+            StopTyping();
+            _typingIn = conversationId;
+        }
+
+        if (_typing.ShouldSignal())
+        {
+            Presence.Typing(conversationId, null, VisitorDisplayName, isContact: true);
+        }
+    }
+
+    private void StopTyping()
+    {
+        if (_typing?.Stop() == true && _typingIn is { } conversationId)
+        {
+            Presence.StoppedTyping(conversationId, null, VisitorDisplayName, isContact: true);
+        }
+    }
+
+    private void WatchPresence()
+    {
+        var conversationId = LatestConversationId;
+        if (conversationId == _watched)
+        {
+            return;
+        }
+
+        _presenceWatch?.Dispose();
+        _watched = conversationId;
+        _presenceWatch = conversationId is { } id
+            ? Presence.Watch(id, () => _ = InvokeAsync(() =>
+            {
+                ReadAgentsTyping();
+                StateHasChanged();
+            }))
+            : null;
+        ReadAgentsTyping();
+    }
+
+    // Replies only: a private note is never the customer's business, not even that one is being written.
+    private void ReadAgentsTyping() => _agentsTyping = _watched is { } id
+        ? Presence.Snapshot(id).Typists.Where(t => !t.IsContact && !t.IsNote).Select(t => t.Name).Distinct().ToList()
+        : [];
 
     /// <summary>A rating button sends its score as the visitor's answer, as typing it would.</summary>
     private async Task RateAsync(int score)
@@ -216,7 +290,7 @@ public partial class WidgetChat
             var result = await Inbound.ReceiveAsync(new InboundMessage(
                 _channelId,
                 _visitor.ExternalId,
-                string.IsNullOrWhiteSpace(VisitorName) ? "Visitante do site" : VisitorName.Trim(),
+                VisitorDisplayName,
                 "widget-" + Guid.NewGuid().ToString("N"),
                 text,
                 ContactEmail: VisitorEmail));
@@ -229,6 +303,7 @@ public partial class WidgetChat
                     }
 
                     _draft = "";
+                    StopTyping();
                     await LoadAsync();
                     break;
                 case InboundOutcome.ChannelInactive or InboundOutcome.ChannelNotFound:
@@ -242,5 +317,10 @@ public partial class WidgetChat
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        StopTyping();
+        _subscription?.Dispose();
+        _presenceWatch?.Dispose();
+    }
 }

@@ -24,6 +24,9 @@ public partial class ConversationThread
     private string? _error;
     private IDisposable? _subscription;
     private IDisposable? _statusSubscription;
+    private PresenceSnapshot _presence = PresenceSnapshot.Empty;
+    private IDisposable? _presenceWatch;
+    private IDisposable? _view;
 
     [Parameter, EditorRequired]
     public int ConversationId { get; set; }
@@ -40,10 +43,15 @@ public partial class ConversationThread
     [Inject] private InboxEventHub Events { get; set; } = default!;
     [Inject] private Core.Agents.AgentStatusSignal Statuses { get; set; } = default!;
     [Inject] private InboxFeed Feed { get; set; } = default!;
+    [Inject] private ConversationPresence Presence { get; set; } = default!;
+    [Inject] private ViewingCircuitHandler Viewing { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private TalkToMe.Web.Agents.CircuitChannelAccess ChannelAccess { get; set; } = default!;
+
+    // More viewers than this show as "+N": the header must still fit a phone.
+    private const int MaxAvatars = 3;
 
     // Consecutive messages of one sender within this gap share a bubble group (one name, tighter spacing).
     private static readonly TimeSpan GroupGap = TimeSpan.FromMinutes(5);
@@ -51,6 +59,29 @@ public partial class ConversationThread
     private AgentOption? Assignee => _agents.FirstOrDefault(a => a.Id == _header?.AssigneeId);
 
     private string AssigneeName => Assignee?.DisplayName ?? L["Actions.Nobody"];
+
+    /// <summary>The other agents with this conversation open (one avatar each, however many tabs), in the order they came.</summary>
+    private IReadOnlyList<ConversationViewer> OtherViewers =>
+        _presence.Viewers.Where(v => v.UserId != _actor?.UserId).DistinctBy(v => v.UserId).ToList();
+
+    /// <summary>Who types here now, but this agent: the customer first, then the other agents.</summary>
+    private IReadOnlyList<ConversationTypist> OtherTypists =>
+        _presence.Typists.Where(t => t.IsContact || t.UserId != _actor?.UserId).OrderBy(t => t.IsContact ? 0 : 1).ToList();
+
+    private string TypingText(ConversationTypist typist) =>
+        string.Format(L[typist.IsNote ? "Presence.WritingNote" : "Presence.Typing"], typist.IsContact ? _header?.ContactName ?? typist.Name : typist.Name);
+
+    /// <summary>"AS" for Ana Souza: the first letters of the first and last words.</summary>
+    public static string Initials(string name)
+    {
+        var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return words.Length switch
+        {
+            0 => "?",
+            1 => words[0][..1].ToUpperInvariant(),
+            _ => (words[0][..1] + words[^1][..1]).ToUpperInvariant(),
+        };
+    }
 
     private static bool Continues(ThreadMessage? previous, ThreadMessage message) =>
         previous is not null && message.Kind != Core.Messaging.MessageKind.Activity && previous.Kind == message.Kind
@@ -112,8 +143,27 @@ public partial class ConversationThread
         {
             // Only agents who may see this channel can be given the conversation.
             _agents = await Lookups.ActiveAgentsAsync(_header.ChannelId);
+            JoinPresence();
             _contact = await Lookups.ContactPanelAsync(_header.ContactId, ChannelAccess.Current);
             await MarkReadIfNeededAsync();
+        }
+    }
+
+    /// <summary>
+    /// This agent shows as viewing, and sees who else views and types. Only once the conversation loaded: an agent who may
+    /// not see it neither appears in it nor hears of it.
+    /// </summary>
+    private void JoinPresence()
+    {
+        _presenceWatch ??= Presence.Watch(ConversationId, () => _ = InvokeAsync(() =>
+        {
+            _presence = Presence.Snapshot(ConversationId);
+            StateHasChanged();
+        }));
+        _presence = Presence.Snapshot(ConversationId);
+        if (_actor?.UserId is { } userId)
+        {
+            _view ??= Viewing.Open(ConversationId, userId, _actor.Name);
         }
     }
 
@@ -126,6 +176,13 @@ public partial class ConversationThread
         var scope = ChannelAccess.Current;
         _header = await Lookups.HeaderAsync(ConversationId, scope);
         IReadOnlyList<ThreadMessage> messages = _header is null ? [] : await Lookups.MessagesAsync(ConversationId, 0, scope);
+        if (_header is null)
+        {
+            // No longer theirs to see (their channels changed): they stop showing as viewing it too.
+            _view?.Dispose();
+            _view = null;
+        }
+
         _messages.Clear();
         _messages.AddRange(messages);
         _loaded = true;
@@ -229,6 +286,8 @@ public partial class ConversationThread
     {
         _subscription?.Dispose();
         _statusSubscription?.Dispose();
+        _view?.Dispose();
+        _presenceWatch?.Dispose();
         if (_follow is not null)
         {
             try
