@@ -117,7 +117,7 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         {
             var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
             conversationId = await db.Conversations.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).SingleAsync();
-            await scope.ServiceProvider.GetRequiredService<ConversationCommands>().ResolveAsync(conversationId, new Actor("x", "Ana Souza"));
+            await scope.ServiceProvider.GetRequiredService<ConversationCommands>().ResolveAsync(conversationId, new Actor("x", "Ana Souza", IsAdmin: true));
         }
 
         // The exit flow asks; the widget shows the question and five buttons.

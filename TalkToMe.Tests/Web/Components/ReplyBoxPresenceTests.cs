@@ -65,6 +65,16 @@ public class ReplyBoxPresenceTests
         await using (var db = database.NewContext())
         {
             channelId = (await db.AddChannelAsync("API Loja")).Id;
+            // Real accounts: a command by an agent the database does not know is refused (teams' channel rule).
+            foreach (var agent in new[] { Ana, Bruno })
+            {
+                db.Users.Add(new TalkToMe.Core.Agents.AppUser
+                {
+                    Id = agent.UserId!, UserName = $"{agent.UserId}@talktome.local", Email = $"{agent.UserId}@talktome.local", DisplayName = agent.Name,
+                });
+            }
+
+            await db.SaveChangesAsync();
         }
 
         var received = await context.GetService<InboundWriter>()
