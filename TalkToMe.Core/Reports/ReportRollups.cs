@@ -61,7 +61,7 @@ public static class ReportRollups
             .OrderBy(m => m.Id)
             .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
             .ToListAsync(cancellationToken);
-        // A customer's message never ends a duration: only then are the channels' business hours needed.
+        // Only an agent's, the bot's or the system's message ends a duration: the channels' business hours are read only then.
         var business = messages.Any(m => m.Message.Direction != MessageDirection.Incoming)
             ? await BusinessClockAsync(db, states.Values.Select(s => s.ChannelId), cancellationToken)
             : null;

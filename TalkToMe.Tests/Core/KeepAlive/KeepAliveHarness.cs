@@ -88,8 +88,20 @@ public sealed class KeepAliveHarness : IAsyncDisposable
     }
 
     /// <summary>An agent replies through the service: a pending outgoing message; Keep Alive's clock is untouched.</summary>
-    public Task AgentRepliesAsync(int conversationId, string text = "Já verifico") =>
-        Conversations.Commands.ReplyAsync(conversationId, new Actor("agent", "Agente"), text);
+    /// <summary>An agent with a real account replies (a command by an agent the database does not know is refused).</summary>
+    public async Task AgentRepliesAsync(int conversationId, string text = "Já verifico")
+    {
+        await using (var db = Database.NewContext())
+        {
+            if (!await db.Users.AnyAsync(u => u.Id == "agent"))
+            {
+                db.Users.Add(new TalkToMe.Core.Agents.AppUser { Id = "agent", UserName = "agent@talktome.local", Email = "agent@talktome.local", DisplayName = "Agente" });
+                await db.SaveChangesAsync();
+            }
+        }
+
+        await Conversations.Commands.ReplyAsync(conversationId, new Actor("agent", "Agente"), text);
+    }
 
     public async Task ChangeChannelAsync(int channelId, Action<Channel> change)
     {
