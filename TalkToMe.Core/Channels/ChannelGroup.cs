@@ -22,6 +22,9 @@ public class ChannelGroup
     public int Id { get; private set; }
     public string Name { get; private set; } = "";
     public string? Description { get; private set; }
+
+    /// <summary>Automatic assignment for every channel of the group, or left to each channel (the default).</summary>
+    public Conversations.GroupAssignMode AssignMode { get; private set; }
     public IReadOnlyCollection<Channel> Channels => _channels;
     public IReadOnlyCollection<AppUser> Agents => _agents;
 
@@ -30,6 +33,16 @@ public class ChannelGroup
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name.Trim();
         Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim();
+    }
+
+    public void SetAssignMode(Conversations.GroupAssignMode mode)
+    {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode));
+        }
+
+        AssignMode = mode;
     }
 
     public void SetChannels(IEnumerable<Channel> channels)

@@ -1,18 +1,23 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Agents;
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 
 namespace TalkToMe.Core.Channels;
 
 /// <param name="AgentIds">The group's agents (its team); null leaves them as they are (the admin API before teams).</param>
+/// <param name="AssignMode">Automatic assignment for the group's channels; null leaves it as it is.</param>
 public sealed record ChannelGroupInput(string? Name, string? Description, IReadOnlyList<int>? ChannelIds,
-    IReadOnlyList<string>? AgentIds = null);
+    IReadOnlyList<string>? AgentIds = null, GroupAssignMode? AssignMode = null);
 
 public sealed record ChannelGroupView(int Id, string Name, string? Description, IReadOnlyList<ChannelRef> Channels)
 {
     /// <summary>The agents who answer the group's channels, by name.</summary>
     public IReadOnlyList<AgentRef> Agents { get; init; } = [];
+
+    /// <summary>Automatic assignment for every channel of the group, or left to each channel.</summary>
+    public GroupAssignMode AssignMode { get; init; }
 }
 
 public sealed record AgentRef(string Id, string Name);
@@ -21,10 +26,12 @@ public sealed record AgentRef(string Id, string Name);
 /// "Grupos de Canais": a channel may be in several groups; deleted channels are never listed. One unit of work per change,
 /// the group's row locked before its members are read (PostgreSQL), so two edits of one group take turns. A change of a
 /// group's agents or channels changes what its agents may see (<see cref="ChannelAccess"/>): they are signalled after the
-/// commit, so their open pages and hub connections catch up at once.
+/// commit, so their open pages and hub connections catch up at once. A group's automatic assignment mode overrides its
+/// channels' own: any change of the mode or of the channels puts the mode in force on the channels it touches, in the same unit
+/// (<see cref="AutoAssigner.ApplyGroupModesAsync"/>).
 /// </summary>
 public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units,
-    ChannelAccessSignal? accessChanged = null)
+    ChannelAccessSignal? accessChanged = null, AutoAssignSignal? assignModes = null)
 {
     public const int MaxNameLength = 100;
     public const int MaxDescriptionLength = 500;
@@ -57,9 +64,13 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         var group = new ChannelGroup(input.Name!, input.Description);
         group.SetChannels(channels);
         group.SetAgents(agents ?? []);
+        group.SetAssignMode(input.AssignMode ?? GroupAssignMode.ChannelDecides);
         db.ChannelGroups.Add(group);
+        await unit.SaveChangesAsync(cancellationToken);
+        await AutoAssigner.ApplyGroupModesAsync(unit, group.Channels.Select(c => c.Id), cancellationToken);
         await unit.CommitAsync(cancellationToken);
         accessChanged?.Changed(group.Agents.Select(a => a.Id).ToList());
+        assignModes?.ModeChanged();
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(group.Id, cancellationToken))!);
     }
 
@@ -81,9 +92,15 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
             return AdminResult<ChannelGroupView>.Invalid(errors);
         }
 
-        // Everyone who was or is in the team: their channels may have changed either way.
+        // Everyone who was or is in the team: their channels may have changed either way. Likewise the channels' modes.
         var affected = group.Agents.Select(a => a.Id).ToHashSet();
+        var channelsTouched = group.Channels.Select(c => c.Id).ToHashSet();
         group.Update(input.Name!, input.Description);
+        if (input.AssignMode is { } mode)
+        {
+            group.SetAssignMode(mode);
+        }
+
         // A deleted channel's membership stays (history); only live channels are chosen in the form.
         group.SetChannels(channels.Concat(group.Channels.Where(c => c.DeletedAt != null)));
         if (agents is not null)
@@ -92,8 +109,12 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         }
 
         affected.UnionWith(group.Agents.Select(a => a.Id));
+        channelsTouched.UnionWith(group.Channels.Select(c => c.Id));
+        await unit.SaveChangesAsync(cancellationToken);
+        await AutoAssigner.ApplyGroupModesAsync(unit, channelsTouched, cancellationToken);
         await unit.CommitAsync(cancellationToken);
         accessChanged?.Changed(affected);
+        assignModes?.ModeChanged();
         return AdminResult<ChannelGroupView>.Ok((await GetAsync(id, cancellationToken))!);
     }
 
@@ -102,16 +123,21 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         AdminGuard.RequireAdmin(caller);
         await using var unit = await units.BeginAsync(cancellationToken);
         var db = unit.Db;
-        var group = await db.ChannelGroups.Include(g => g.Agents).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var group = await db.ChannelGroups.Include(g => g.Agents).Include(g => g.Channels).FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         if (group is null)
         {
             return false;
         }
 
         var affected = group.Agents.Select(a => a.Id).ToList();
+        var channelsTouched = group.Channels.Select(c => c.Id).ToList();
         db.ChannelGroups.Remove(group);
+        await unit.SaveChangesAsync(cancellationToken);
+        // Its channels go back to their own mode (or another group's).
+        await AutoAssigner.ApplyGroupModesAsync(unit, channelsTouched, cancellationToken);
         await unit.CommitAsync(cancellationToken);
         accessChanged?.Changed(affected);
+        assignModes?.ModeChanged();
         return true;
     }
 
@@ -144,6 +170,11 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
             errors["Description"] = ServerText.Get("Error.DescriptionMaxLength", "A descrição pode ter no máximo {0} caracteres.", MaxDescriptionLength);
         }
 
+        if (input.AssignMode is { } mode && !Enum.IsDefined(mode))
+        {
+            errors["AssignMode"] = ServerText.Get("Error.AutoAssignMode", "Modo de atribuição inválido.");
+        }
+
         var ids = (input.ChannelIds ?? []).Distinct().ToList();
         var channels = await db.Channels.Where(c => ids.Contains(c.Id) && c.DeletedAt == null).ToListAsync(cancellationToken);
         if (channels.Count != ids.Count)
@@ -172,5 +203,6 @@ public sealed class ChannelGroupService(IDbContextFactory<TalkToMeDbContext> fac
         g.Channels.Where(c => c.DeletedAt == null).OrderBy(c => c.Name).Select(c => new ChannelRef(c.Id, c.Name)).ToList())
     {
         Agents = g.Agents.OrderBy(a => a.DisplayName).Select(a => new AgentRef(a.Id, a.DisplayName == "" ? a.Email ?? a.Id : a.DisplayName)).ToList(),
+        AssignMode = g.AssignMode,
     };
 }

@@ -22,12 +22,29 @@ public sealed class AutoAssignOptions
 }
 
 /// <summary>A channel's automatic assignment as the admin sees it, with its queue (oldest first).</summary>
-public sealed record AutoAssignSettings(int ChannelId, AutoAssignMode Mode, int Waiting, IReadOnlyList<QueuedConversation> Oldest);
+/// <param name="Mode">The mode in force.</param>
+/// <param name="ChannelMode">The channel's own choice, in force unless <paramref name="Group"/> sets one.</param>
+/// <param name="Group">The group whose mode is in force for this channel (its first group by id that sets one), if any.</param>
+public sealed record AutoAssignSettings(int ChannelId, AutoAssignMode Mode, int Waiting, IReadOnlyList<QueuedConversation> Oldest,
+    AutoAssignMode ChannelMode = AutoAssignMode.Off, GroupRef? Group = null);
+
+public sealed record GroupRef(int Id, string Name);
 
 public sealed record QueuedConversation(int Id, string ContactName, DateTime CreatedAt);
 
 /// <summary>Wakes <see cref="AutoAssignService"/>: a conversation joined the queue, a slot freed, an agent became available.</summary>
-public sealed class AutoAssignSignal : WakeSignal;
+public sealed class AutoAssignSignal : WakeSignal
+{
+    /// <summary>A channel's mode in force changed on this node (its own, or its group's): what is queued changed without any
+    /// conversation changing.</summary>
+    public event Action? ModesChanged;
+
+    public void ModeChanged()
+    {
+        Notify();
+        ModesChanged?.Invoke();
+    }
+}
 
 /// <summary>
 /// Automatic assignment, per channel: off, round-robin or least busy. The queue is a channel's open, unassigned conversations
@@ -37,12 +54,12 @@ public sealed class AutoAssignSignal : WakeSignal;
 /// when they have none, every agent but those restricted to their groups' channels (who may not see this one). A channel
 /// nobody can take from now is skipped for the rest of the pass; the other channels' conversations are still assigned.
 /// <para>
-/// Decided in the database, so two nodes never assign one conversation twice nor fill an agent past capacity: each decision is
-/// one unit of work that takes the oldest waiting conversation with <c>FOR UPDATE SKIP LOCKED</c> (PostgreSQL; another node
-/// takes the next one instead of waiting), locks the channel's <see cref="ChannelAssignment"/> row (its round-robin cursor), then
-/// the chosen agent's row, and counts that agent's open conversations again under that lock before assigning. SQLite's
-/// single writer does all of that by holding the database. The activity line and the events go out with the commit, through
-/// the same unit of work as a manual assignment.
+/// Decided in the database, so two nodes never assign one conversation twice nor fill an agent past capacity: a batch of
+/// decisions is one unit of work that takes the oldest waiting conversations with <c>FOR UPDATE SKIP LOCKED</c> (PostgreSQL;
+/// another node takes the next ones instead of waiting), locks their channels' <see cref="ChannelAssignment"/> rows (the
+/// round-robin cursors), then the candidate agents' rows, each in id order, and counts the agents' open conversations under
+/// those locks before sharing the batch out. SQLite's single writer does all of that by holding the database. The activity
+/// lines and the events go out with the commit, through the same unit of work as a manual assignment.
 /// </para>
 /// </summary>
 public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, AutoAssignSignal signal,
@@ -51,25 +68,30 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
     /// <summary>Decisions per pass, so one pass never holds the worker for long; a full pass is followed by the next at once.</summary>
     public const int MaxPerPass = 500;
 
+    /// <summary>Decisions per unit of work: one commit, one set of locks and one count of the agents' load for each batch
+    /// (measured: one unit per decision took 10–20 ms each, most of it the unit's fixed cost).</summary>
+    public const int BatchSize = 50;
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     public AutoAssignOptions Options => options.Value;
 
-    /// <summary>A channel's mode changed on this node: what is queued changed without any conversation changing.</summary>
-    public event Action? ModeChanged;
-
     public async Task<AutoAssignSettings> SettingsAsync(int channelId, int oldest = 20, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var mode = await db.ChannelAssignments.AsNoTracking().Where(a => a.ChannelId == channelId).Select(a => a.Mode)
-            .FirstOrDefaultAsync(cancellationToken);
+        var setting = await db.ChannelAssignments.AsNoTracking().Where(a => a.ChannelId == channelId)
+            .Select(a => new { a.Mode, a.ChannelMode }).FirstOrDefaultAsync(cancellationToken);
+        var group = await db.ChannelGroups.AsNoTracking()
+            .Where(g => g.AssignMode != GroupAssignMode.ChannelDecides && g.Channels.Any(c => c.Id == channelId))
+            .OrderBy(g => g.Id).Select(g => new GroupRef(g.Id, g.Name)).FirstOrDefaultAsync(cancellationToken);
+        var mode = setting?.Mode ?? AutoAssignMode.Off;
         var queue = Queue(db).Where(c => c.ChannelId == channelId);
         var waiting = mode == AutoAssignMode.Off ? 0 : await queue.CountAsync(cancellationToken);
         var first = mode == AutoAssignMode.Off
             ? []
             : await queue.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(oldest)
                 .Select(c => new QueuedConversation(c.Id, c.Contact.Name, c.CreatedAt)).ToListAsync(cancellationToken);
-        return new AutoAssignSettings(channelId, mode, waiting, first);
+        return new AutoAssignSettings(channelId, mode, waiting, first, setting?.ChannelMode ?? AutoAssignMode.Off, group);
     }
 
     /// <summary>How many conversations wait in the queues of every channel with automatic assignment (the inbox's "Fila").</summary>
@@ -87,7 +109,8 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         return await db.ChannelAssignments.AnyAsync(a => a.Mode != AutoAssignMode.Off, cancellationToken);
     }
 
-    /// <summary>An admin sets the channel's mode; the queue (the conversations already waiting) is worked at once.</summary>
+    /// <summary>An admin sets the channel's own mode (in force unless one of its groups sets one); the queue (the conversations
+    /// already waiting) is worked at once.</summary>
     public async Task SetModeAsync(Actor admin, int channelId, AutoAssignMode mode, CancellationToken cancellationToken = default)
     {
         AdminGuard.Require(admin);
@@ -107,9 +130,57 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             }
 
             setting.SetMode(mode);
+            setting.Apply((await GroupModesAsync(unit.Db, [channelId], cancellationToken)).GetValueOrDefault(channelId));
         }, cancellationToken);
-        signal.Notify();
-        ModeChanged?.Invoke();
+        signal.ModeChanged();
+    }
+
+    /// <summary>
+    /// Puts in force each channel's mode after its groups changed (a group's mode, its channels, a group deleted): the mode of
+    /// its first group by id that sets one, else the channel's own. In the caller's unit of work, after its changes are saved;
+    /// the channels' rows are locked in id order, as the assigner takes them. The caller tells <see cref="AutoAssignSignal.ModeChanged"/>
+    /// after the commit.
+    /// </summary>
+    public static async Task ApplyGroupModesAsync(UnitOfWork unit, IEnumerable<int> channelIds, CancellationToken cancellationToken)
+    {
+        var ids = channelIds.Distinct().Order().ToList();
+        foreach (var id in ids)
+        {
+            await unit.LockAsync<ChannelAssignment>(id, cancellationToken);
+        }
+
+        var groupModes = await GroupModesAsync(unit.Db, ids, cancellationToken);
+        var rows = await unit.Db.ChannelAssignments.Where(a => ids.Contains(a.ChannelId)).ToDictionaryAsync(a => a.ChannelId, cancellationToken);
+        foreach (var id in ids)
+        {
+            var groupMode = groupModes.GetValueOrDefault(id);
+            if (!rows.TryGetValue(id, out var row))
+            {
+                if (groupMode is null)
+                {
+                    continue;
+                }
+
+                row = new ChannelAssignment(id);
+                unit.Db.ChannelAssignments.Add(row);
+            }
+
+            row.Apply(groupMode);
+        }
+    }
+
+    /// <summary>For each channel that a group gives a mode, the mode of its first such group by id.</summary>
+    private static async Task<Dictionary<int, AutoAssignMode?>> GroupModesAsync(TalkToMeDbContext db, IReadOnlyCollection<int> channelIds,
+        CancellationToken cancellationToken)
+    {
+        // A join (query syntax), not a correlated sub-query: SQLite has no APPLY.
+        var rows = await (from g in db.ChannelGroups.AsNoTracking()
+                          where g.AssignMode != GroupAssignMode.ChannelDecides
+                          from c in g.Channels
+                          where channelIds.Contains(c.Id)
+                          select new { ChannelId = c.Id, GroupId = g.Id, g.AssignMode }).ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.ChannelId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.GroupId).First().AssignMode.ForChannels());
     }
 
     /// <summary>Assigns waiting conversations, oldest first, until none waits or nobody can take one; returns how many it assigned.</summary>
@@ -120,29 +191,16 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         var blocked = new HashSet<int>();
         while (assigned < MaxPerPass)
         {
-            var (outcome, channelId) = await AssignOldestAsync(blocked, cancellationToken);
-            if (outcome == Outcome.Assigned)
-            {
-                assigned++;
-            }
-            else if (outcome == Outcome.NobodyCanTake)
-            {
-                blocked.Add(channelId);
-            }
-            else
+            // Every conversation a batch read was assigned or blocked its channel, so each batch makes progress.
+            var (read, batchAssigned) = await AssignBatchAsync(blocked, cancellationToken);
+            assigned += batchAssigned;
+            if (read == 0)
             {
                 break;
             }
         }
 
         return assigned;
-    }
-
-    private enum Outcome
-    {
-        Assigned,
-        NobodyCanTake,
-        NothingWaits,
     }
 
     /// <summary>
@@ -206,15 +264,20 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             && db.ChannelAssignments.Any(a => a.ChannelId == c.ChannelId && a.Mode != AutoAssignMode.Off));
 
     /// <summary>
-    /// One decision in one unit of work on the oldest conversation waiting outside the <paramref name="blocked"/> channels:
-    /// assigned, nobody on its channel's team can take it (with the channel), or nothing waits.
+    /// Decides on up to <see cref="BatchSize"/> of the oldest conversations waiting outside the <paramref name="blocked"/> channels
+    /// in one unit of work, and adds to <paramref name="blocked"/> each channel whose team could not take one of them; returns
+    /// how many it read and how many it assigned. Locks, always in this order so two nodes cannot deadlock: the conversations
+    /// (<c>SKIP LOCKED</c>: another node takes the next ones instead of waiting), their channels' <see cref="ChannelAssignment"/>
+    /// rows (the round-robin cursors) in channel id order, then every candidate agent's row in id order. Under those locks the
+    /// agents' open conversations are counted once and kept up to date in memory while the batch is shared out.
     /// </summary>
-    private async Task<(Outcome Outcome, int ChannelId)> AssignOldestAsync(IReadOnlySet<int> blocked, CancellationToken cancellationToken)
+    private async Task<(int Read, int Assigned)> AssignBatchAsync(HashSet<int> blocked, CancellationToken cancellationToken)
     {
         await using var unit = await units.BeginAsync(cancellationToken);
-        var postgres = unit.Db.Database.IsNpgsql();
+        var db = unit.Db;
+        var postgres = db.Database.IsNpgsql();
         var skipLocked = postgres ? "FOR UPDATE OF c SKIP LOCKED" : "";
-        // The queue's definition (see Queue) in SQL, for the lock: the oldest waiting conversation nobody else is deciding on.
+        // The queue's definition (see Queue) in SQL, for the lock: the oldest waiting conversations nobody else is deciding on.
         var open = (int)ConversationStatus.Open;
         var off = (int)AutoAssignMode.Off;
         // Only constants go into the text (enum values, the engine's lock clause, channel ids read from the database): nothing from input.
@@ -226,79 +289,104 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             WHERE c."Status" = {open} AND c."AssigneeId" IS NULL AND c."FlowId" IS NULL AND a."Mode" <> {off}
               AND ch."IsActive" = {(postgres ? "TRUE" : "1")} AND ch."DeletedAt" IS NULL {skipChannels}
             ORDER BY c."CreatedAt", c."Id"
-            LIMIT 1 {skipLocked}
+            LIMIT {BatchSize} {skipLocked}
             """;
-        var ids = await unit.Db.Database.SqlQueryRaw<int>(sql).ToListAsync(cancellationToken);
+        var ids = await db.Database.SqlQueryRaw<int>(sql).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
-            return (Outcome.NothingWaits, 0);
+            return (0, 0);
         }
 
-        var conversation = await unit.Db.Conversations.FirstAsync(c => c.Id == ids[0], cancellationToken);
-        // The channel's turn: its round-robin cursor is read and moved by one decision at a time.
-        await unit.LockAsync<ChannelAssignment>(conversation.ChannelId, cancellationToken);
-        var setting = await unit.Db.ChannelAssignments.FirstAsync(a => a.ChannelId == conversation.ChannelId, cancellationToken);
-        var tried = new HashSet<string>(StringComparer.Ordinal);
-        while (true)
+        var byId = await db.Conversations.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var conversations = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
+        var channelIds = conversations.Select(c => c.ChannelId).Distinct().Order().ToList();
+        // The channels' turns: their round-robin cursors are read and moved by one unit at a time.
+        foreach (var channelId in channelIds)
         {
-            var candidates = (await CandidatesAsync(unit.Db, conversation.ChannelId, cancellationToken)).Where(c => !tried.Contains(c.Id)).ToList();
-            if (Choose(candidates, setting) is not { } agent)
-            {
-                return (Outcome.NobodyCanTake, conversation.ChannelId);
-            }
+            await unit.LockAsync<ChannelAssignment>(channelId, cancellationToken);
+        }
 
-            // The agent's turn: another node assigning to them waits here, then counts what this one assigned.
-            if (postgres)
-            {
-                // NO KEY UPDATE: a reply or a manual assignment that references the agent's row need not wait for this.
-                await unit.Db.Database.ExecuteSqlInterpolatedAsync(
-                    $"""SELECT 1 FROM "AspNetUsers" WHERE "Id" = {agent.Id} FOR NO KEY UPDATE""", cancellationToken);
-            }
+        var settings = await db.ChannelAssignments.Where(a => channelIds.Contains(a.ChannelId)).ToDictionaryAsync(a => a.ChannelId, cancellationToken);
+        var teams = new Dictionary<int, List<string>>();
+        foreach (var channelId in channelIds)
+        {
+            teams[channelId] = await TeamAsync(db, channelId, cancellationToken);
+        }
 
-            var now = await CandidatesAsync(unit.Db, conversation.ChannelId, cancellationToken, agent.Id);
-            if (now.Count == 0)
+        var agentIds = teams.Values.SelectMany(t => t).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (postgres && agentIds.Length > 0)
+        {
+            // The agents' turns: another node assigning to them waits here, then counts what this unit assigned. NO KEY UPDATE:
+            // a reply or a manual assignment that references an agent's row need not wait for this.
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""SELECT 1 FROM "AspNetUsers" WHERE "Id" = ANY({agentIds}) ORDER BY "Id" FOR NO KEY UPDATE""", cancellationToken);
+        }
+
+        // Counted under the locks, then kept up to date as the batch is shared out.
+        var agents = (await db.Users.AsNoTracking()
+            .Where(u => agentIds.Contains(u.Id) && !u.IsDeactivated && u.Status == AgentStatus.Available)
+            .Select(u => new
             {
-                tried.Add(agent.Id);
+                u.Id,
+                u.DisplayName,
+                u.Email,
+                u.MaxOpenConversations,
+                Open = db.Conversations.Count(c => c.AssigneeId == u.Id && c.Status == ConversationStatus.Open),
+            }).ToListAsync(cancellationToken))
+            .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations) { Open = a.Open });
+
+        var assigned = 0;
+        var at = Now;
+        foreach (var conversation in conversations)
+        {
+            if (blocked.Contains(conversation.ChannelId) || !settings.TryGetValue(conversation.ChannelId, out var setting))
+            {
                 continue;
             }
 
-            var at = Now;
+            var candidates = teams[conversation.ChannelId]
+                .Select(id => agents.GetValueOrDefault(id))
+                .OfType<Load>()
+                .Where(a => a.Max is not { } max || a.Open < max)
+                .Select(a => new Candidate(a.Id, a.Name, a.Open))
+                .ToList();
+            if (Choose(candidates, setting) is not { } agent)
+            {
+                blocked.Add(conversation.ChannelId);
+                continue;
+            }
+
             unit.Record(conversation, conversation.AutoAssign(agent.Id, agent.Name), at);
             setting.Assigned(agent.Id, at);
-            await unit.CommitAsync(cancellationToken);
-            return (Outcome.Assigned, conversation.ChannelId);
+            agents[agent.Id].Open++;
+            assigned++;
         }
+
+        await unit.CommitAsync(cancellationToken);
+        return (conversations.Count, assigned);
     }
 
     /// <summary>
-    /// The active, available agents below capacity on the channel's team (only <paramref name="onlyId"/> when given), with their
-    /// open conversations. The team: the agents of the channel's groups, or, when those groups have none, every agent who may
-    /// see the channel (<see cref="ChannelAccess"/>: all but those restricted to other groups' channels).
+    /// The ids, in order, of the channel's team: the agents of the channel's groups, or, when those groups have none, every
+    /// agent who may see the channel (<see cref="ChannelAccess"/>: all but those restricted to other groups' channels). Only the
+    /// active and Disponível; their capacity is checked under their locks.
     /// </summary>
-    private static async Task<List<Candidate>> CandidatesAsync(TalkToMeDbContext db, int channelId, CancellationToken cancellationToken,
-        string? onlyId = null)
+    private static async Task<List<string>> TeamAsync(TalkToMeDbContext db, int channelId, CancellationToken cancellationToken)
     {
         var agents = db.Users.AsNoTracking().Where(u => !u.IsDeactivated && u.Status == AgentStatus.Available);
         var team = db.ChannelGroups.Where(g => g.Channels.Any(c => c.Id == channelId)).SelectMany(g => g.Agents.Select(a => a.Id));
         agents = await team.AnyAsync(cancellationToken)
             ? agents.Where(u => team.Contains(u.Id))
             : ChannelAccess.WhoMaySee(db, agents, channelId);
-        if (onlyId is not null)
-        {
-            agents = agents.Where(u => u.Id == onlyId);
-        }
+        var ids = await agents.Select(u => u.Id).ToListAsync(cancellationToken);
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
 
-        var rows = await agents.Select(u => new
-        {
-            u.Id,
-            u.DisplayName,
-            u.Email,
-            u.MaxOpenConversations,
-            Open = db.Conversations.Count(c => c.AssigneeId == u.Id && c.Status == ConversationStatus.Open),
-        }).ToListAsync(cancellationToken);
-        return rows.Where(r => r.MaxOpenConversations is not { } max || r.Open < max)
-            .Select(r => new Candidate(r.Id, Name(r.DisplayName, r.Email, r.Id), r.Open))
-            .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+    /// <summary>An agent's load while a batch is shared out.</summary>
+    private sealed record Load(string Id, string Name, int? Max)
+    {
+        public int Open { get; set; }
     }
 
     /// <summary>

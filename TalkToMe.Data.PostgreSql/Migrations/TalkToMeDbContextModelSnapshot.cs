@@ -416,6 +416,11 @@ namespace TalkToMe.Data.PostgreSql.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<int>("AssignMode")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0);
+
                     b.Property<string>("Description")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
@@ -629,6 +634,11 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                 {
                     b.Property<int>("ChannelId")
                         .HasColumnType("integer");
+
+                    b.Property<int>("ChannelMode")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("LastAssignedAt")
                         .HasColumnType("bigint");

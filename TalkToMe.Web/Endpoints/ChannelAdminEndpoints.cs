@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using System.Text.Json;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Web.Hosting;
@@ -28,7 +29,8 @@ public sealed record KeepAliveDto(
     bool IsEnabled);
 
 /// <param name="AgentIds">The group's agents (user ids); omitted: left as they are.</param>
-public sealed record ChannelGroupRequest(string? Name, string? Description, int[]? ChannelIds, string[]? AgentIds = null);
+/// <param name="AssignMode">ChannelDecides, Off, RoundRobin or LeastBusy; absent leaves it as it is.</param>
+public sealed record ChannelGroupRequest(string? Name, string? Description, int[]? ChannelIds, string[]? AgentIds = null, string? AssignMode = null);
 
 public sealed record ChannelConnectionDto(string? WebhookUrl, string? VerifyToken, string? ScriptTag, string? ApiEndpoint);
 
@@ -143,13 +145,23 @@ public static class ChannelAdminEndpoints
 
         api.MapPost("/channel-groups", async (ChannelGroupRequest request, ChannelGroupService groups, HttpContext http) =>
         {
-            var result = await groups.CreateAsync(http.User, ToInput(request), http.RequestAborted);
+            if (ToInput(request) is not { } input)
+            {
+                return AssignModeProblem();
+            }
+
+            var result = await groups.CreateAsync(http.User, input, http.RequestAborted);
             return result.Succeeded ? Results.Created($"/api/v1/channel-groups/{result.Value!.Id}", result.Value) : Problem(result.Errors);
         });
 
         api.MapPut("/channel-groups/{id:int}", async (int id, ChannelGroupRequest request, ChannelGroupService groups, HttpContext http) =>
         {
-            var result = await groups.UpdateAsync(http.User, id, ToInput(request), http.RequestAborted);
+            if (ToInput(request) is not { } input)
+            {
+                return AssignModeProblem();
+            }
+
+            var result = await groups.UpdateAsync(http.User, id, input, http.RequestAborted);
             return result.NotFound ? NotFound() : result.Succeeded ? Results.Ok(result.Value) : Problem(result.Errors);
         });
 
@@ -224,7 +236,25 @@ public static class ChannelAdminEndpoints
         return TimeUnit.Minutes;
     }
 
-    private static ChannelGroupInput ToInput(ChannelGroupRequest request) => new(request.Name, request.Description, request.ChannelIds, request.AgentIds);
+    /// <summary>The request as the service takes it; null when its assignMode is not one of the four names.</summary>
+    private static ChannelGroupInput? ToInput(ChannelGroupRequest request)
+    {
+        GroupAssignMode? mode = null;
+        if (request.AssignMode is { } text)
+        {
+            if (!Enum.TryParse<GroupAssignMode>(text, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(text, out _))
+            {
+                return null;
+            }
+
+            mode = parsed;
+        }
+
+        return new(request.Name, request.Description, request.ChannelIds, request.AgentIds, mode);
+    }
+
+    private static IResult AssignModeProblem() =>
+        Problem(new Dictionary<string, string> { ["AssignMode"] = "Use ChannelDecides, Off, RoundRobin ou LeastBusy." });
 
     private static IResult ToResponse(AdminResult<ChannelView> result, HttpContext http) =>
         result.NotFound ? NotFound() : result.Succeeded ? Results.Ok(ToDto(result.Value!, BaseUrl(http))) : Problem(result.Errors);

@@ -13,6 +13,7 @@ public class ChannelAssignmentConfiguration : IEntityTypeConfiguration<ChannelAs
         builder.ToTable("ChannelAssignments");
         builder.HasKey(a => a.ChannelId);
         builder.Property(a => a.ChannelId).ValueGeneratedNever();
+        builder.Property(a => a.ChannelMode).HasDefaultValue(AutoAssignMode.Off);
         builder.HasOne<Channel>().WithOne().HasForeignKey<ChannelAssignment>(a => a.ChannelId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<AppUser>().WithMany().HasForeignKey(a => a.LastAssigneeId).OnDelete(DeleteBehavior.SetNull);
     }

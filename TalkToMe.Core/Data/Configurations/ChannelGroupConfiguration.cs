@@ -11,6 +11,7 @@ public class ChannelGroupConfiguration : IEntityTypeConfiguration<ChannelGroup>
     {
         builder.Property(g => g.Name).HasMaxLength(100).IsRequired();
         builder.Property(g => g.Description).HasMaxLength(500);
+        builder.Property(g => g.AssignMode).HasDefaultValue(Conversations.GroupAssignMode.ChannelDecides);
         builder.HasMany(g => g.Channels).WithMany(c => c.Groups).UsingEntity("ChannelGroupMembers",
             l => l.HasOne(typeof(Channel)).WithMany().HasForeignKey("ChannelId").OnDelete(DeleteBehavior.Cascade),
             r => r.HasOne(typeof(ChannelGroup)).WithMany().HasForeignKey("ChannelGroupId").OnDelete(DeleteBehavior.Cascade),

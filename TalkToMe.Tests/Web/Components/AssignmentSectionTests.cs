@@ -104,4 +104,31 @@ public sealed class AssignmentSectionTests
             await Task.Delay(50);
         }
     }
+
+    [Fact]
+    public async Task ChannelInAGroupThatDecides_ShowsTheGroupsMode_WithALinkToIt_AndCannotChooseItsOwn()
+    {
+        await using var context = new ComponentTestContext(ComponentTestContext.PortugueseBrazil);
+        var database = await context.AddCoreAsync();
+        context.SignIn("admin", "Admin", Roles.Admin);
+        int channelId;
+        await using (var db = database.NewContext())
+        {
+            channelId = (await db.AddChannelAsync("Loja")).Id;
+        }
+
+        var groups = context.GetService<TalkToMe.Core.Channels.ChannelGroupService>();
+        var group = await groups.CreateAsync(TalkToMe.Tests.Core.Channels.ChannelGroupServiceTests.Admin,
+            new TalkToMe.Core.Channels.ChannelGroupInput("Vendas", null, [channelId], AssignMode: GroupAssignMode.LeastBusy));
+
+        var section = context.Render<AssignmentSection>(p => p.Add(c => c.ChannelId, channelId));
+
+        section.WaitForAssertion(() => Assert.Contains("Definida pelo grupo", section.Find("[data-testid=assignment-by-group]").TextContent));
+        var alert = section.Find("[data-testid=assignment-by-group]");
+        Assert.Equal($"/channel-groups/{group.Value!.Id}", alert.QuerySelector("a")!.GetAttribute("href"));
+        Assert.Contains("Menos ocupado", alert.TextContent);
+        Assert.Contains(section.FindAll("[data-testid=assignment-form] input"), i => i.HasAttribute("disabled"));
+        // In force: the queue of a mode that assigns is shown.
+        Assert.Equal("0", section.Find("[data-testid=queue-count]").TextContent);
+    }
 }

@@ -90,4 +90,28 @@ public sealed class ChannelGroupPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Equal("Um ou mais agentes não existem.", page.Find("#error-AgentIds").TextContent.Trim()));
         Assert.Equal(["bruno"], await MembersAsync());
     }
+
+    [Fact]
+    public async Task AtribuicaoAutomatica_ChosenOnTheGroup_IsInForceOnItsChannels()
+    {
+        var popovers = _context.Render<MudPopoverProvider>();
+        var page = _context.Render<ChannelGroupPage>(p => p.Add(c => c.Id, _group));
+        page.WaitForAssertion(() => Assert.Equal("Vendas", page.Find("#group-name").GetAttribute("value")));
+        Assert.Equal("Cada canal decide", page.Find("#group-assign-mode").GetAttribute("value"));
+        Assert.Equal("Atribuição automática", page.Find("label[for=group-assign-mode]").TextContent.Trim());
+
+        // As a user does: open the list under "Atribuição automática", pick "Rodízio", then Salvar.
+        await page.Find("[data-testid=group-assign-mode]").Closest(".mud-input-control")!.MouseDownAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        popovers.WaitForAssertion(() => Assert.Contains(popovers.FindAll("[role=option]"), o => o.TextContent.Contains("Rodízio")));
+        await popovers.FindAll("[role=option]").Single(o => o.TextContent.Contains("Rodízio")).ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        page.WaitForAssertion(() => Assert.Equal("Rodízio", page.Find("#group-assign-mode").GetAttribute("value")));
+        await page.Find("[data-testid=group-form]").SubmitAsync();
+
+        await using var db = _context.Database.NewContext();
+        var loja = await db.Channels.SingleAsync(c => c.Name == "Loja");
+        var setting = await db.ChannelAssignments.AsNoTracking().SingleAsync(a => a.ChannelId == loja.Id);
+        Assert.Equal(TalkToMe.Core.Conversations.AutoAssignMode.RoundRobin, setting.Mode);
+        Assert.Equal(TalkToMe.Core.Conversations.GroupAssignMode.RoundRobin,
+            (await db.ChannelGroups.AsNoTracking().SingleAsync(g => g.Id == _group)).AssignMode);
+    }
 }

@@ -322,7 +322,28 @@ public class ChannelAdminApiTests(ChannelAdminApiFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("API Grupo 2", (await client.GetFromJsonAsync<JsonElement>($"api/v1/channel-groups/{id}")).GetProperty("name").GetString());
 
+        // Automatic assignment for the whole group, by name; a name the API does not know is a field error and changes nothing.
+        var badMode = await client.PutAsJsonAsync($"api/v1/channel-groups/{id}", new { name = "API Grupo 2", channelIds = new[] { telegram }, assignMode = "Fastest" });
+        Assert.Equal(HttpStatusCode.BadRequest, badMode.StatusCode);
+        Assert.Equal(["AssignMode"], (await ErrorsAsync(badMode)).Keys);
+        Assert.Equal("ChannelDecides", (await client.GetFromJsonAsync<JsonElement>($"api/v1/channel-groups/{id}")).GetProperty("assignMode").GetString());
+        var roundRobin = await client.PutAsJsonAsync($"api/v1/channel-groups/{id}", new { name = "API Grupo 2", channelIds = new[] { telegram }, assignMode = "roundRobin" });
+        Assert.Equal(HttpStatusCode.OK, roundRobin.StatusCode);
+        Assert.Equal("RoundRobin", (await roundRobin.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("assignMode").GetString());
+        await using (var db = await fixture.DbAsync())
+        {
+            Assert.Equal(TalkToMe.Core.Conversations.AutoAssignMode.RoundRobin,
+                (await db.ChannelAssignments.AsNoTracking().SingleAsync(a => a.ChannelId == telegram)).Mode);
+        }
+
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"api/v1/channel-groups/{id}")).StatusCode);
+        await using (var db = await fixture.DbAsync())
+        {
+            // The group gone, Telegram's own choice (never made: off) is in force again.
+            Assert.Equal(TalkToMe.Core.Conversations.AutoAssignMode.Off,
+                (await db.ChannelAssignments.AsNoTracking().SingleAsync(a => a.ChannelId == telegram)).Mode);
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"api/v1/channel-groups/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.PutAsJsonAsync($"api/v1/channel-groups/{id}", new { name = "x" })).StatusCode);
     }

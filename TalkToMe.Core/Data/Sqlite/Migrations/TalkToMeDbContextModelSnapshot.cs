@@ -401,6 +401,11 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("AssignMode")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0);
+
                     b.Property<string>("Description")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
@@ -604,6 +609,11 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                 {
                     b.Property<int>("ChannelId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelMode")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0);
 
                     b.Property<long?>("LastAssignedAt")
                         .HasColumnType("INTEGER");

@@ -15,6 +15,7 @@ public sealed class QueueWatch : IDisposable
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
     private readonly AutoAssigner _assigner;
+    private readonly AutoAssignSignal _modes;
     private readonly TimeProvider _time;
     private readonly ILogger<QueueWatch> _logger;
     private readonly IDisposable _subscription;
@@ -22,7 +23,7 @@ public sealed class QueueWatch : IDisposable
     private int? _count;
     private long _countedAt;
 
-    public QueueWatch(AutoAssigner assigner, InboxEventHub events, TimeProvider time, ILogger<QueueWatch> logger)
+    public QueueWatch(AutoAssigner assigner, AutoAssignSignal modes, InboxEventHub events, TimeProvider time, ILogger<QueueWatch> logger)
     {
         _assigner = assigner;
         _time = time;
@@ -34,7 +35,8 @@ public sealed class QueueWatch : IDisposable
                 Schedule();
             }
         });
-        _assigner.ModeChanged += Schedule;
+        _modes = modes;
+        _modes.ModesChanged += Schedule;
     }
 
     /// <summary>Raised (on a pool thread) when the count changed.</summary>
@@ -83,7 +85,7 @@ public sealed class QueueWatch : IDisposable
 
     public void Dispose()
     {
-        _assigner.ModeChanged -= Schedule;
+        _modes.ModesChanged -= Schedule;
         _subscription.Dispose();
     }
 }
