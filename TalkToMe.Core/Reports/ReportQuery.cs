@@ -5,11 +5,12 @@ namespace TalkToMe.Core.Reports;
 
 /// <summary>
 /// What a report covers: local days <see cref="From"/> to <see cref="To"/> (both included, Brasília), optionally one
-/// channel, the channels of one group, and one agent (an agent's own report always names them). With
-/// <see cref="BusinessHours"/> its durations count only the time within each channel's business hours.
+/// channel, the channels of one group, one agent (an agent's own report always names them) and one label (the
+/// conversations that carry it now). With <see cref="BusinessHours"/> its durations count only the time within each
+/// channel's business hours.
 /// </summary>
 public sealed record ReportFilter(DateOnly From, DateOnly To, int? ChannelId = null, int? ChannelGroupId = null, string? AgentId = null,
-    bool BusinessHours = false)
+    bool BusinessHours = false, int? LabelId = null)
 {
     public const int MaxDays = 366;
 
@@ -71,7 +72,10 @@ public sealed record ReportResult(
     IReadOnlyList<ReportRow> ByAgent,
     IReadOnlyList<ReportRow> ByChannel);
 
-/// <summary>Reads reports from the per-day rollups (<see cref="ReportCount"/>): a few indexed range reads, each at the smallest grain its filter allows.</summary>
+/// <summary>
+/// Reads reports from the per-day rollups (<see cref="ReportCount"/>): a few indexed range reads, each at the smallest grain
+/// its filter allows. A label filter is the exception: see <see cref="LabelledCountsAsync"/>.
+/// </summary>
 public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
 {
     public const string NoAgentKey = "";
@@ -98,6 +102,9 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         // Each part reads the coarsest grain that still has its breakdown (see ReportGrain): an admin's report reads the
         // channel grain for everything but the agents' table, an agent's report the agent grain; the channel × agent grain
         // only when one splits or filters by the other.
+        var counts = filter.LabelId is { } labelId
+            ? await LabelledCountsAsync(db, labelId, channels, filter, cancellationToken)
+            : db.ReportCounts.AsNoTracking();
         var agentId = filter.AgentId;
         var scope = agentId is null ? ReportGrain.Channel : channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var agentsGrain = channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
@@ -106,7 +113,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         var unread = ReportMetrics.Unread(business);
         IQueryable<ReportCount> Read(ReportGrain grain, int from, int to)
         {
-            var query = db.ReportCounts.AsNoTracking().Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
+            var query = counts.Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
             if (channels is not null && grain != ReportGrain.Agent)
             {
                 query = query.Where(r => channels.Contains(r.ChannelId));
@@ -118,23 +125,20 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         // The previous period only needs its totals, summed by the database. The current one's cells are read as kept:
         // at the scope's grain they are already one per (day, channel, metric, bucket), what the days and heat map need.
         int start = filter.From.DayNumber, end = filter.To.DayNumber;
-        var previousCells = await Read(scope, filter.Previous.From.DayNumber, start - 1)
+        var previousCells = await ListAsync(Read(scope, filter.Previous.From.DayNumber, start - 1)
             .GroupBy(r => new { r.Metric, r.Bucket })
-            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
-            .ToListAsync(cancellationToken);
-        var current = await Read(scope, start, end)
-            .Select(r => new Cell(r.Day, r.ChannelId, NoAgentKey, r.Metric, r.Bucket, r.Count, r.Sum))
-            .ToListAsync(cancellationToken);
+            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken);
+        var current = await ListAsync(Read(scope, start, end)
+            .Select(r => new Cell(r.Day, r.ChannelId, NoAgentKey, r.Metric, r.Bucket, r.Count, r.Sum)), cancellationToken);
         var channelCells = channelsGrain == scope
             ? current
-            : await Read(channelsGrain, start, end)
+            : await ListAsync(Read(channelsGrain, start, end)
                 .GroupBy(r => new { r.ChannelId, r.Metric, r.Bucket })
-                .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
-                .ToListAsync(cancellationToken);
-        var agentCells = await Read(agentsGrain, start, end)
+                .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))),
+                cancellationToken);
+        var agentCells = await ListAsync(Read(agentsGrain, start, end)
             .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
-            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum)))
-            .ToListAsync(cancellationToken);
+            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken);
 
         var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
@@ -175,6 +179,33 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         return new ReportResult(filter, Totals(current, business), Totals(previousCells, business), days,
             channelNames, heat, csat, byAgent, byChannel);
     }
+
+    /// <summary>
+    /// The cells of the conversations that carry the label now, recounted from their messages. A label is put on and taken
+    /// off at any time, after the events the rollups counted as they happened, so no kept cell can say which conversations
+    /// carry it today; recounting them with the rollups' own walk (<see cref="ReportTimeline"/>) gives the same definitions,
+    /// and the same reads below. Only the label's conversations that began, or had a message, in the period or the one
+    /// before are walked. Business-hours durations use each channel's current hours.
+    /// </summary>
+    private static async Task<IQueryable<ReportCount>> LabelledCountsAsync(TalkToMeDbContext db, int labelId, int[]? channels,
+        ReportFilter filter, CancellationToken cancellationToken)
+    {
+        // A day wider on each side than the local days asked for: Read cuts the cells to the exact days.
+        var from = filter.Previous.From.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var to = filter.To.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var conversations = db.Conversations.Where(c => c.Labels.Any(l => l.Id == labelId) && c.CreatedAt < to
+            && (c.CreatedAt >= from || db.Messages.Any(m => m.ConversationId == c.Id && m.CreatedAt >= from)));
+        if (channels is not null)
+        {
+            conversations = conversations.Where(c => channels.Contains(c.ChannelId));
+        }
+
+        return (await ReportRollups.CountAsync(db, conversations, channels, cancellationToken)).AsQueryable();
+    }
+
+    // The label's cells are in memory, where EF's async operators do not run.
+    private static Task<List<T>> ListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
+        query is IAsyncEnumerable<T> ? query.ToListAsync(cancellationToken) : Task.FromResult(query.ToList());
 
     private static ReportTotals Totals(IEnumerable<Cell> cells, bool business)
     {

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Hours;
 using TalkToMe.Core.Messaging;
@@ -104,15 +105,8 @@ public static class ReportRollups
     /// </summary>
     private static async Task AddAsync(UnitOfWork unit, List<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
     {
-        var cells = new Dictionary<(ReportGrain Grain, int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket), (long Count, long Sum)>();
-        foreach (var delta in deltas)
-        {
-            foreach (var key in ReportCount.CellsOf(delta))
-            {
-                var (count, sum) = cells.GetValueOrDefault(key);
-                cells[key] = (count + 1, sum + delta.Sum);
-            }
-        }
+        var cells = new Dictionary<CellKey, (long Count, long Sum)>();
+        Accumulate(deltas, cells);
 
         var ordered = cells.OrderBy(c => c.Key.Grain).ThenBy(c => c.Key.Day).ThenBy(c => c.Key.ChannelId)
             .ThenBy(c => c.Key.AgentId, StringComparer.Ordinal).ThenBy(c => c.Key.Metric).ThenBy(c => c.Key.Bucket);
@@ -162,59 +156,108 @@ public static class ReportRollups
             var db = unit.Db;
             await db.Set<ReportCount>().ExecuteDeleteAsync(cancellationToken);
             await db.Set<ConversationReportState>().ExecuteDeleteAsync(cancellationToken);
-            var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
+            var totals = new Dictionary<CellKey, (long Count, long Sum)>();
             var business = await BusinessClockAsync(db, null, cancellationToken);
             var counted = 0;
-            var after = 0;
-            while (true)
+            await foreach (var (states, deltas) in ReplayAsync(db, db.Conversations, everyConversation: true, business, cancellationToken))
             {
-                var conversations = await db.Conversations.AsNoTracking().Where(c => c.Id > after).OrderBy(c => c.Id).Take(RebuildBatch)
-                    .Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync(cancellationToken);
-                if (conversations.Count == 0)
-                {
-                    break;
-                }
-
-                int first = conversations[0].Id, last = conversations[^1].Id;
-                var messages = (await db.Messages.AsNoTracking().Where(m => m.ConversationId >= first && m.ConversationId <= last)
-                        .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
-                        .ToListAsync(cancellationToken))
-                    .ToLookup(m => m.ConversationId, m => m.Message);
-                var deltas = new List<ReportTimeline.Delta>();
-                foreach (var conversation in conversations)
-                {
-                    var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
-                    ReportTimeline.Start(state, conversation.CreatedAt, deltas);
-                    foreach (var message in messages[conversation.Id].OrderBy(m => m.Id))
-                    {
-                        ReportTimeline.Apply(state, message, deltas, business);
-                    }
-
-                    db.Add(state);
-                }
-
-                foreach (var d in deltas)
-                {
-                    foreach (var key in ReportCount.CellsOf(d))
-                    {
-                        var (count, sum) = totals.GetValueOrDefault(key);
-                        totals[key] = (count + 1, sum + d.Sum);
-                    }
-                }
-
+                Accumulate(deltas, totals);
+                db.AddRange(states);
                 await unit.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
-                counted += conversations.Count;
-                after = last;
+                counted += states.Count;
             }
 
             foreach (var chunk in totals.Chunk(RebuildBatch))
             {
-                db.AddRange(chunk.Select(t => new ReportCount(t.Key.Item1, t.Key.Item2, t.Key.Item3, t.Key.Item4, t.Key.Item5, t.Key.Item6, t.Value.Count, t.Value.Sum)));
+                db.AddRange(chunk.Select(t => new ReportCount(t.Key.Grain, t.Key.Day, t.Key.ChannelId, t.Key.AgentId, t.Key.Metric, t.Key.Bucket,
+                    t.Value.Count, t.Value.Sum)));
                 await unit.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
             }
 
             return counted;
         }, cancellationToken);
+
+    /// <summary>
+    /// The cells, at every grain, that the rollups would hold if <paramref name="conversations"/> were the only ones: each is
+    /// recounted from its messages by the same walk as <see cref="RebuildAsync"/>, with each channel's current business
+    /// hours. For what the kept rollups cannot split by, such as the labels a conversation carries now.
+    /// </summary>
+    internal static async Task<List<ReportCount>> CountAsync(TalkToMeDbContext db, IQueryable<Conversation> conversations,
+        IEnumerable<int>? channelIds, CancellationToken cancellationToken)
+    {
+        var totals = new Dictionary<CellKey, (long Count, long Sum)>();
+        var business = await BusinessClockAsync(db, channelIds, cancellationToken);
+        await foreach (var (_, deltas) in ReplayAsync(db, conversations, everyConversation: false, business, cancellationToken))
+        {
+            Accumulate(deltas, totals);
+        }
+
+        return totals.Select(t => new ReportCount(t.Key.Grain, t.Key.Day, t.Key.ChannelId, t.Key.AgentId, t.Key.Metric, t.Key.Bucket,
+            t.Value.Count, t.Value.Sum)).ToList();
+    }
+
+    /// <summary>
+    /// Walks the conversations, <see cref="RebuildBatch"/> at a time in id order, through <see cref="ReportTimeline"/> from
+    /// their creation over all their messages. <paramref name="everyConversation"/> reads a batch's messages by its id range
+    /// (every conversation in it is counted); otherwise by its ids, as a filtered set leaves gaps.
+    /// </summary>
+    private static async IAsyncEnumerable<(List<ConversationReportState> States, List<ReportTimeline.Delta> Deltas)> ReplayAsync(
+        TalkToMeDbContext db, IQueryable<Conversation> conversations, bool everyConversation, ReportTimeline.BusinessSeconds business,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = 0;
+        while (true)
+        {
+            var batch = await conversations.AsNoTracking().Where(c => c.Id > after).OrderBy(c => c.Id).Take(RebuildBatch)
+                .Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                yield break;
+            }
+
+            int first = batch[0].Id, last = batch[^1].Id;
+            var ids = batch.Select(c => c.Id).ToArray();
+            var inBatch = everyConversation
+                ? db.Messages.Where(m => m.ConversationId >= first && m.ConversationId <= last)
+                : db.Messages.Where(m => ids.Contains(m.ConversationId));
+            var messages = (await inBatch.AsNoTracking()
+                    .Select(m => new { m.ConversationId, Message = new ReportMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.CreatedAt, m.ActivityData) })
+                    .ToListAsync(cancellationToken))
+                .ToLookup(m => m.ConversationId, m => m.Message);
+            var states = new List<ConversationReportState>(batch.Count);
+            var deltas = new List<ReportTimeline.Delta>();
+            foreach (var conversation in batch)
+            {
+                var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
+                ReportTimeline.Start(state, conversation.CreatedAt, deltas);
+                foreach (var message in messages[conversation.Id].OrderBy(m => m.Id))
+                {
+                    ReportTimeline.Apply(state, message, deltas, business);
+                }
+
+                states.Add(state);
+            }
+
+            yield return (states, deltas);
+            after = last;
+        }
+    }
+
+    /// <summary>Adds each delta to its cell at every grain it is kept at (<see cref="ReportCount.CellsOf"/>).</summary>
+    private static void Accumulate(IEnumerable<ReportTimeline.Delta> deltas, Dictionary<CellKey, (long Count, long Sum)> cells)
+    {
+        foreach (var delta in deltas)
+        {
+            foreach (var key in ReportCount.CellsOf(delta))
+            {
+                var cell = new CellKey(key.Grain, key.Day, key.ChannelId, key.AgentId, key.Metric, key.Bucket);
+                var (count, sum) = cells.GetValueOrDefault(cell);
+                cells[cell] = (count + 1, sum + delta.Sum);
+            }
+        }
+    }
+
+    private readonly record struct CellKey(ReportGrain Grain, int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
@@ -18,7 +19,8 @@ public sealed record ReportQueryString(
     [property: FromQuery(Name = "channelId")] int? ChannelId,
     [property: FromQuery(Name = "channelGroupId")] int? ChannelGroupId,
     [property: FromQuery(Name = "agentId")] string? AgentId,
-    [property: FromQuery(Name = "businessHours")] bool? BusinessHours = null)
+    [property: FromQuery(Name = "businessHours")] bool? BusinessHours = null,
+    [property: FromQuery(Name = "labelId"), Description("Only the conversations that carry this label now (its id).")] int? LabelId = null)
 {
     public const string Today = "today", Week = "7d", Month = "30d";
 
@@ -57,7 +59,7 @@ public sealed record ReportQueryString(
         }
 
         filter = new ReportFilter(from, to, query.ChannelId, query.ChannelGroupId, string.IsNullOrWhiteSpace(query.AgentId) ? null : query.AgentId,
-            query.BusinessHours == true);
+            query.BusinessHours == true, query.LabelId);
         if (errors.Count == 0)
         {
             foreach (var (field, message) in filter.Validate())

@@ -425,6 +425,154 @@ public sealed class ReportRollupTests : IAsyncLifetime
         Assert.True(ana.Totals.Resolved < everyone.Totals.Resolved && shop.Totals.Opened < everyone.Totals.Opened);
     }
 
+    private async Task<int> LabelAsync(string name)
+    {
+        await using var db = _database.NewContext();
+        var label = new Label(name, "#8e24aa");
+        db.Labels.Add(label);
+        await db.SaveChangesAsync();
+        return label.Id;
+    }
+
+    [Fact]
+    public async Task LabelFilter_CountsOnlyTheConversationsThatCarryTheLabelNow_WithTheirDurations()
+    {
+        var vip = await LabelAsync("vip");
+        var delivery = await LabelAsync("entrega");
+        var yesterday = await CustomerWritesAsync(contact: "c-0");
+        _time.Advance(TimeSpan.FromDays(1));
+        var answered = await CustomerWritesAsync(contact: "c-1");
+        var relabelled = await CustomerWritesAsync(contact: "c-2");
+        var elsewhere = await CustomerWritesAsync(contact: "c-3", channel: _other);
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await _conversations.Commands.ReplyAsync(answered, _ana, "Olá");
+        _time.Advance(TimeSpan.FromMinutes(3));
+        await _conversations.Commands.ReplyAsync(relabelled, _joao, "Oi");
+        await _conversations.Commands.ReplyAsync(elsewhere, _ana, "Oi");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        await _conversations.Commands.ResolveAsync(answered, _ana);
+        await _conversations.Commands.ResolveAsync(relabelled, _joao);
+        // Labels put on after everything was counted; one taken off again and replaced.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await _conversations.Commands.AddLabelAsync(yesterday, _ana, vip);
+        await _conversations.Commands.AddLabelAsync(answered, _ana, vip);
+        await _conversations.Commands.AddLabelAsync(relabelled, _joao, vip);
+        await _conversations.Commands.RemoveLabelAsync(relabelled, _joao, vip);
+        await _conversations.Commands.AddLabelAsync(relabelled, _joao, delivery);
+        await _conversations.Commands.AddLabelAsync(elsewhere, _ana, delivery);
+        var query = new ReportQuery(_database.Factory);
+        var today = new ReportFilter(Today, Today);
+
+        var everyone = await query.GetAsync(today);
+        var vipReport = await query.GetAsync(today with { LabelId = vip });
+        var deliveryReport = await query.GetAsync(today with { LabelId = delivery });
+        var deliveryElsewhere = await query.GetAsync(today with { LabelId = delivery, ChannelId = _other.Id });
+        var deliveryJoao = (await query.GetAsync(today with { LabelId = delivery, AgentId = "joao-id" })).Totals;
+        var vipJoao = (await query.GetAsync(today with { LabelId = vip, AgentId = "joao-id" })).Totals;
+
+        Assert.Equal(3, everyone.Totals.Opened);
+        // vip: Ana's conversation, answered in 2 minutes and resolved 10 minutes after it began; yesterday's is the previous period.
+        var v = vipReport.Totals;
+        Assert.Equal((1L, 1L, 1L, 1L), (v.Opened, v.Resolved, v.AgentReplies, v.FirstResponse.Count));
+        Assert.Equal(120, v.FirstResponse.Average);
+        AssertSeconds(120, v.FirstResponse.Median);
+        Assert.Equal(600, v.ResolutionTime.Average);
+        Assert.Equal(1, v.RepliesPerConversation);
+        Assert.Equal(1, vipReport.PreviousTotals.Opened);
+        Assert.Equal([AnaId], vipReport.ByAgent.Select(r => r.Key));
+        Assert.Equal(["API Loja"], vipReport.ByChannel.Select(r => r.Name));
+        Assert.Equal(1, vipReport.Days.Single().OpenedByChannel[_channel.Id]);
+        // entrega: João's (vip taken off) and Ana's on the other channel, both answered in 5 minutes; one resolved.
+        var d = deliveryReport.Totals;
+        Assert.Equal((2L, 1L, 2L, 2L), (d.Opened, d.Resolved, d.AgentReplies, d.FirstResponse.Count));
+        Assert.Equal(300, d.FirstResponse.Average);
+        Assert.Equal(600, d.ResolutionTime.Average);
+        Assert.Equal(0, deliveryReport.PreviousTotals.Opened);
+        Assert.Equal(1, deliveryElsewhere.Totals.Opened);
+        Assert.Equal(0, deliveryElsewhere.Totals.Resolved);
+        // An agent's own figures within the label: João answered and resolved one entrega conversation, no vip one.
+        Assert.Equal((1L, 1L, 1L, 300.0), (deliveryJoao.Resolved, deliveryJoao.AgentReplies, deliveryJoao.FirstResponse.Count, deliveryJoao.FirstResponse.Average!.Value));
+        Assert.Equal((0L, 0L, 0L), (vipJoao.Resolved, vipJoao.AgentReplies, vipJoao.FirstResponse.Count));
+
+        await _conversations.Commands.RemoveLabelAsync(answered, _ana, vip);
+
+        var withoutIt = await query.GetAsync(today with { LabelId = vip });
+        Assert.Equal((0L, 0L, 0L), (withoutIt.Totals.Opened, withoutIt.Totals.Resolved, withoutIt.Totals.FirstResponse.Count));
+        Assert.Equal(1, withoutIt.PreviousTotals.Opened);
+    }
+
+    [Fact]
+    public async Task LabelFilter_WithinBusinessHours_CountsOnlyWhileTheChannelIsOpen()
+    {
+        await using (var db = _database.NewContext())
+        {
+            var channel = await db.Channels.SingleAsync(c => c.Id == _channel.Id);
+            channel.ConfigureBusinessHours(new TalkToMe.Core.Hours.BusinessHours
+            {
+                IsEnabled = true,
+                TimeZoneId = "America/Sao_Paulo",
+                Intervals = [.. Enum.GetValues<DayOfWeek>().Select(d => new TalkToMe.Core.Hours.BusinessInterval(d, "09:10", "18:00"))],
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var vip = await LabelAsync("vip");
+        // TestData.Now is 09:00 in São Paulo: the customer writes before opening, Ana answers at 09:30.
+        var id = await CustomerWritesAsync();
+        await CustomerWritesAsync(contact: "c-2");
+        _time.Advance(TimeSpan.FromMinutes(30));
+        await _conversations.Commands.ReplyAsync(id, _ana, "Bom dia");
+        await _conversations.Commands.AddLabelAsync(id, _ana, vip);
+
+        var business = await new ReportQuery(_database.Factory).GetAsync(new ReportFilter(Today, Today, BusinessHours: true, LabelId: vip));
+
+        Assert.Equal(1, business.Totals.Opened);
+        Assert.Equal(20 * 60, business.Totals.FirstResponse.Average);
+    }
+
+    public static TheoryData<string> LabelledFilters => new() { "all", "channel", "agent", "agent+channel", "business hours" };
+
+    [Theory]
+    [MemberData(nameof(LabelledFilters))]
+    public async Task LabelFilter_OnEveryConversation_GivesTheRollupsOwnFigures_OnRandomData(string filter)
+    {
+        var ids = await RandomStoryAsync();
+        var everywhere = await LabelAsync("todas");
+        var unused = await LabelAsync("nenhuma");
+        foreach (var id in ids)
+        {
+            await _conversations.Commands.AddLabelAsync(id, _ana, everywhere);
+        }
+
+        var all = new ReportFilter(Today.AddDays(-20), Today);
+        var report = filter switch
+        {
+            "all" => all,
+            "channel" => all with { ChannelId = _channel.Id },
+            "agent" => all with { AgentId = AnaId },
+            "agent+channel" => all with { AgentId = AnaId, ChannelId = _channel.Id },
+            _ => all with { BusinessHours = true },
+        };
+        var query = new ReportQuery(_database.Factory);
+
+        var kept = await query.GetAsync(report);
+        var labelled = await query.GetAsync(report with { LabelId = everywhere });
+        var none = await query.GetAsync(report with { LabelId = unused });
+
+        Assert.True(kept.Totals.Resolved > 0 && kept.Totals.FirstResponse.Count > 0 && kept.PreviousTotals.AgentReplies > 0,
+            $"the story has figures in both periods: {kept.Totals} / {kept.PreviousTotals}");
+        Assert.Equal(kept.Totals, labelled.Totals);
+        Assert.Equal(kept.PreviousTotals, labelled.PreviousTotals);
+        Assert.Equal(kept.ByAgent, labelled.ByAgent);
+        Assert.Equal(kept.ByChannel, labelled.ByChannel);
+        Assert.Equal(kept.CsatDistribution, labelled.CsatDistribution);
+        Assert.Equal(kept.OpenedByWeekdayHour, labelled.OpenedByWeekdayHour);
+        static string Days(ReportResult r) => string.Join("\n", r.Days.Select(d =>
+            $"{d.Date} {d.FirstResponseMedian} {d.FirstResponseP90} {string.Join(",", d.OpenedByChannel.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))}"));
+        Assert.Equal(Days(kept), Days(labelled));
+        Assert.Equal(0, none.Totals.AgentReplies + none.Totals.Opened + none.PreviousTotals.AgentReplies);
+    }
+
     private async Task<List<string>> CountsAsync()
     {
         await using var db = _database.NewContext();

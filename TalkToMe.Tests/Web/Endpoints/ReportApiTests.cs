@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Tests.Support;
@@ -39,6 +40,35 @@ public class ReportApiTests(ChannelAdminApiFixture fixture) : IClassFixture<Chan
         Assert.Contains(",2,", csv);
     }
 
+    [Fact]
+    public async Task Report_WithALabel_CountsOnlyTheConversationsCarryingIt_InTheJsonAndTheCsv()
+    {
+        var channelId = await SeedAsync();
+        int labelId;
+        await using (var db = await fixture.DbAsync())
+        {
+            var label = new Label($"api-{Guid.NewGuid():N}"[..20], "#8e24aa");
+            db.Labels.Add(label);
+            var conversation = await db.Conversations.Include(c => c.Labels)
+                .Where(c => c.ChannelId == channelId).OrderBy(c => c.Id).FirstAsync();
+            conversation.AddLabel(label);
+            await db.SaveChangesAsync();
+            labelId = label.Id;
+        }
+
+        var client = fixture.Client(fixture.AdminToken);
+
+        var report = await client.GetFromJsonAsync<JsonElement>($"api/v1/reports?range=today&channelId={channelId}&labelId={labelId}");
+        var csv = await client.GetStringAsync($"api/v1/reports/channels.csv?range=today&channelId={channelId}&labelId={labelId}");
+        var unlabelled = await client.GetStringAsync($"api/v1/reports/channels.csv?range=today&channelId={channelId}");
+
+        Assert.Equal(1, report.GetProperty("totals").GetProperty("opened").GetInt32());
+        Assert.Equal(labelId, report.GetProperty("filter").GetProperty("labelId").GetInt32());
+        Assert.Contains(",1,", csv);
+        Assert.Contains(",2,", unlabelled);
+        Assert.DoesNotContain(",2,", csv);
+    }
+
     [Theory]
     [InlineData("range=ontem", "range")]
     [InlineData("from=2026-12-10&to=2026-12-01", "to")]
@@ -68,6 +98,8 @@ public class ReportApiTests(ChannelAdminApiFixture fixture) : IClassFixture<Chan
         var paths = document.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/api/v1/reports", out var reports));
         Assert.Contains(reports.GetProperty("get").GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "channelGroupId");
+        var label = Assert.Single(reports.GetProperty("get").GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "labelId");
+        Assert.Contains("carry this label now", label.GetProperty("description").GetString());
         Assert.True(paths.TryGetProperty("/api/v1/reports/{table}.csv", out _));
         Assert.False(paths.TryGetProperty("/reports/export/{table}.csv", out _));
     }

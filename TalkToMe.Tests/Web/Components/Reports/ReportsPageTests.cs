@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor;
 using TalkToMe.Core.Agents;
@@ -112,6 +113,68 @@ public sealed class ReportsPageTests : IAsyncLifetime
         // Ana's and João's replies at 09:02 count from the opening at 09:01.
         page.WaitForAssertion(() => Assert.Equal("1 min", Kpi(page, "first-response")));
         Assert.Contains("businessHours=true", page.Find("[data-testid=report-csv-agents]").GetAttribute("href"));
+    }
+
+    /// <summary>Puts a new label on the conversation Ana answered and resolved today, after the fact.</summary>
+    private async Task<int> LabelResolvedAsync(string name)
+    {
+        await using var db = _context.Database.NewContext();
+        var label = new Label(name, "#8e24aa");
+        db.Labels.Add(label);
+        var resolved = await db.Conversations.Include(c => c.Labels).SingleAsync(c => c.Status == ConversationStatus.Resolved);
+        resolved.AddLabel(label);
+        await db.SaveChangesAsync();
+        return label.Id;
+    }
+
+    private static async Task SelectLabelAsync(IRenderedComponent<ReportsPage> page, string selectLabel, int labelId)
+    {
+        var select = page.FindComponents<MudSelect<int>>().Single(s => s.Instance.Label == selectLabel);
+        await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(labelId));
+    }
+
+    [Fact]
+    public async Task LabelFilter_ShowsOnlyTheConversationsCarryingIt_AndTheCsvLinksCarryIt()
+    {
+        _context = new ComponentTestContext(ComponentTestContext.PortugueseBrazil);
+        await ArrangeAsync();
+        var vip = await LabelResolvedAsync("vip");
+        _context.SignIn("admin-id", "Admin");
+        _context.AddAuthorization().SetRoles(Roles.Admin);
+        var page = Render();
+        page.WaitForAssertion(() => Assert.Equal("3", Kpi(page, "opened")));
+        Assert.DoesNotContain("labelId", page.Find("[data-testid=report-csv-agents]").GetAttribute("href"));
+
+        await SelectLabelAsync(page, "Etiqueta", vip);
+
+        page.WaitForAssertion(() => Assert.Equal("1", Kpi(page, "opened")));
+        Assert.Equal("1", Kpi(page, "resolved"));
+        Assert.Equal("2 min", Kpi(page, "first-response"));
+        var agents = page.Find("[data-testid=report-table-agents]").TextContent;
+        Assert.Contains("Ana", agents);
+        Assert.DoesNotContain("João", agents);
+        Assert.Contains($"labelId={vip}", page.Find("[data-testid=report-csv-agents]").GetAttribute("href"));
+        Assert.Contains($"labelId={vip}", page.Find("[data-testid=report-csv-channels]").GetAttribute("href"));
+        await page.Find("[data-testid=report-definitions-toggle]").ClickAsync(new());
+        Assert.Contains("Só as conversas que têm a etiqueta agora", page.Find("[data-testid=report-definitions]").TextContent);
+    }
+
+    [Fact]
+    public async Task LabelFilter_ForAnAgent_KeepsToTheirOwnFigures()
+    {
+        _context = new ComponentTestContext(ComponentTestContext.English);
+        await ArrangeAsync();
+        var vip = await LabelResolvedAsync("vip");
+        _context.SignIn("joao-id", "João");
+        var page = Render();
+        page.WaitForAssertion(() => Assert.Contains("João", page.Find("[data-testid=report-table-agents]").TextContent));
+
+        await SelectLabelAsync(page, "Label", vip);
+
+        // The vip conversation is Ana's: João's own figures within it are empty, and Ana's never show.
+        page.WaitForAssertion(() => Assert.Equal("0", Kpi(page, "resolved")));
+        Assert.DoesNotContain("Ana", page.Find("[data-testid=report-table-agents]").TextContent);
+        Assert.Contains($"labelId={vip}", page.Find("[data-testid=report-csv-agents]").GetAttribute("href"));
     }
 
     [Fact]

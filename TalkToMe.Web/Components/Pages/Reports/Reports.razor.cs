@@ -18,7 +18,7 @@ public partial class Reports
     private static readonly string[] DefinitionKeys =
     [
         "Opened", "FirstResponseMedian", "BotFirstResponseMedian", "Resolved", "ResolutionMedian", "Reopened", "KeepAliveClosed",
-        "RepliesPerConversation", "CsatAverage", "BusinessHours", "Days", "Gaps",
+        "RepliesPerConversation", "CsatAverage", "BusinessHours", "Label", "Days",
     ];
 
     private static readonly string[] CsatLabels = ["1", "2", "3", "4", "5"];
@@ -29,17 +29,19 @@ public partial class Reports
     private IReadOnlyList<ChannelOption> _channels = [];
     private IReadOnlyList<NamedOption> _groups = [];
     private IReadOnlyList<AgentOption> _agents = [];
+    private IReadOnlyList<LabelRow> _labels = [];
     private List<ChartSeries<double>> _volume = [], _firstResponse = [], _csat = [], _heat = [];
     private string[] _dayLabels = [];
     private string _range = "7d";
     private string? _from, _to;
-    private int _channelId, _groupId;
+    private int _channelId, _groupId, _labelId;
     private string _agentId = "";
     private string? _userId;
     private bool _isAdmin, _definitionsOpen, _businessHours;
 
     [Inject] private ReportQuery Query { get; set; } = default!;
     [Inject] private InboxLookups Lookups { get; set; } = default!;
+    [Inject] private LabelService Labels { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -53,6 +55,7 @@ public partial class Reports
         _isAdmin = user.IsInRole(Roles.Admin);
         _channels = await Lookups.ChannelsAsync();
         _groups = await Lookups.ChannelGroupsAsync();
+        _labels = await Labels.ListAsync();
         if (_isAdmin)
         {
             _agents = await Lookups.ActiveAgentsAsync();
@@ -105,6 +108,11 @@ public partial class Reports
             parts.Add($"agentId={Uri.EscapeDataString(_agentId)}");
         }
 
+        if (_labelId != 0)
+        {
+            parts.Add($"labelId={_labelId}");
+        }
+
         if (_businessHours)
         {
             parts.Add("businessHours=true");
@@ -116,7 +124,8 @@ public partial class Reports
     private async Task LoadAsync()
     {
         var query = new Endpoints.ReportQueryString(_range == "custom" ? null : _range, _from, _to, _channelId == 0 ? null : _channelId,
-            _groupId == 0 ? null : _groupId, _isAdmin ? _agentId : _userId ?? "-", _businessHours);
+            _groupId == 0 ? null : _groupId, _isAdmin ? _agentId : _userId ?? "-", _businessHours,
+            _labelId == 0 ? null : _labelId);
         if (!Endpoints.ReportQueryString.TryParse(query, Time, out var filter, out var errors))
         {
             _errors = errors.ToDictionary(e => e.Key, e => e.Value[0]);
