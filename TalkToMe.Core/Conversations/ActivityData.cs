@@ -27,6 +27,9 @@ public enum ActivityKind
     Rated,
     AutoAssigned,
     ReturnedToQueue,
+
+    /// <summary>Not an activity line: the mark of an outgoing "Avaliação" question (see <see cref="Messaging.Message.RatingQuestion"/>).</summary>
+    RatingRequested,
 }
 
 /// <summary>
@@ -54,4 +57,7 @@ public sealed record ActivityData(ActivityKind Kind)
 
     /// <summary>A customer satisfaction answer ("Avaliação"): the score, 1 to 5.</summary>
     public int? Score { get; init; }
+
+    /// <summary>An "Avaliação" question's text, as the customer reads it above the scores.</summary>
+    public string? Question { get; init; }
 }

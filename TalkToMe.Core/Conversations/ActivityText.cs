@@ -57,6 +57,8 @@ public static class ActivityText
 
     public static ActivityData Rated(int score) => new(ActivityKind.Rated) { Score = score };
 
+    public static ActivityData RatingRequested(string question) => new(ActivityKind.RatingRequested) { Question = question };
+
     public static ActivityData AutoAssigned(string assigneeName) => new(ActivityKind.AutoAssigned) { Assignee = assigneeName };
 
     public static ActivityData ReturnedToQueue(string assigneeName) => new(ActivityKind.ReturnedToQueue) { Assignee = assigneeName };
@@ -90,6 +92,7 @@ public static class ActivityText
             ActivityKind.Rated => $"Avaliação do cliente: {data.Score} de 5",
             ActivityKind.AutoAssigned => $"Atribuída automaticamente a {data.Assignee}",
             ActivityKind.ReturnedToQueue => $"Devolvida à fila: {data.Assignee} está offline",
+            ActivityKind.RatingRequested => "Avaliação pedida ao cliente",
             _ => data.Kind.ToString(),
         };
     }

@@ -236,7 +236,7 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
         }
         else
         {
-            await flows.OnCustomerMessageAsync(db, conversation, text, cancellationToken);
+            await flows.OnCustomerMessageAsync(db, conversation, message.Answer ?? text, cancellationToken);
         }
 
         unit.WakeKeepAlive();

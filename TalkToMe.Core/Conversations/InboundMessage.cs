@@ -4,6 +4,8 @@ namespace TalkToMe.Core.Conversations;
 /// A message a channel adapter parsed and verified: the one shape every inbound path hands to <see cref="InboundWriter"/>.
 /// <paramref name="LookUpProfile"/>: the webhook carries no sender name (Messenger, Instagram, LINE), so a message that
 /// starts a conversation with a contact still named by its id queues a profile look-up in the same transaction.
+/// <paramref name="Answer"/>: the customer picked an option instead of typing (a WhatsApp list row): what a waiting flow
+/// reads ("4" for the row "avaliacao:4"), while the thread shows <paramref name="Text"/>, the option's title ("4 - Bom").
 /// </summary>
 public sealed record InboundMessage(
     int ChannelId,
@@ -17,7 +19,8 @@ public sealed record InboundMessage(
     int? ConversationId = null,
     bool StartNewConversation = false,
     string? Subject = null,
-    bool LookUpProfile = false);
+    bool LookUpProfile = false,
+    string? Answer = null);
 
 public enum InboundOutcome
 {

@@ -65,7 +65,11 @@ internal sealed class UnitChanges
 
         foreach (var message in _added)
         {
-            yield return new MessageAdded(message.ConversationId, message.ChannelId, message.Id) { Activity = message.ActivityData };
+            // Only an activity line's data is news for hub clients: a rating question carries its mark in the same column.
+            yield return new MessageAdded(message.ConversationId, message.ChannelId, message.Id)
+            {
+                Activity = message.Kind == MessageKind.Activity ? message.ActivityData : null,
+            };
         }
 
         foreach (var message in _updated)

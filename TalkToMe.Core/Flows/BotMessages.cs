@@ -25,6 +25,18 @@ public static class BotMessages
         return message;
     }
 
+    /// <summary>
+    /// An "Avaliação" question: <paramref name="text"/> (question, the five scores, "Responda de 1 a 5.") is what text
+    /// channels send and the thread shows; <paramref name="question"/> is what a channel with its own picker shows above it.
+    /// </summary>
+    public static Message SendRatingQuestion(TalkToMeDbContext db, Conversation conversation, Channel channel, string text,
+        string question, string senderName, DateTime at)
+    {
+        var message = Send(db, conversation, channel, text, SenderType.Bot, senderName, at);
+        message.AskForRating(question);
+        return message;
+    }
+
     /// <summary>A Chatbot channel has no provider: its outgoing messages count as sent when stored.</summary>
     public static void DeliverIfTestChat(Message message, Channel channel, DateTime at)
     {

@@ -27,7 +27,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
     public const string CommentQuestion = "Quer deixar um comentário? É só escrever (opcional).";
 
     /// <summary>The scores' labels, in the seed's menu style ("1 - Péssimo").</summary>
-    public static readonly IReadOnlyList<string> RatingLabels = ["Péssimo", "Ruim", "Regular", "Bom", "Ótimo"];
+    public static IReadOnlyList<string> RatingLabels => RatingScale.Labels;
 
     // A menu pointing back at itself must not loop forever without the customer saying anything.
     private const int MaxStepsPerRun = 100;
@@ -104,7 +104,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
             case FlowStepType.Rating:
                 if (ChooseRating(answer) is not { } score)
                 {
-                    Send(db, conversation, channel, InvalidRatingHint + "\n" + RatingText(conversation, step));
+                    AskRating(db, conversation, channel, step, InvalidRatingHint + "\n");
                     return true;
                 }
 
@@ -147,17 +147,23 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
         return null;
     }
 
-    /// <summary>The question, the five labelled scores and "Responda de 1 a 5." (the widget also shows five buttons).</summary>
-    private string RatingText(Conversation conversation, FlowStep step)
+    /// <summary>
+    /// The question, the five labelled scores and "Responda de 1 a 5.": what a text channel sends and what the agents read
+    /// (the widget also shows five buttons). The message is marked as a rating question with the question alone, so a
+    /// channel with its own picker (WhatsApp's list: the question, "Avaliar", the same five titles) offers the scores there.
+    /// </summary>
+    private void AskRating(TalkToMeDbContext db, Conversation conversation, Channel channel, FlowStep step, string prefix = "")
     {
-        var question = Fill(conversation, step.Text).Trim();
-        var text = new StringBuilder(question.Length > 0 ? question : DefaultRatingQuestion);
-        for (var i = 0; i < RatingLabels.Count; i++)
+        var filled = Fill(conversation, step.Text).Trim();
+        var question = prefix + (filled.Length > 0 ? filled : DefaultRatingQuestion);
+        var text = new StringBuilder(question);
+        foreach (var score in RatingScale.Scores)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n{i + 1} - {RatingLabels[i]}");
+            text.Append('\n').Append(RatingScale.Title(score));
         }
 
-        return text.Append('\n').Append(RatingHint).ToString();
+        text.Append('\n').Append(RatingHint);
+        BotMessages.SendRatingQuestion(db, conversation, channel, text.ToString(), question, BotMessages.BotName, Now);
     }
 
     public async Task OnConversationResolvedAsync(TalkToMeDbContext db, Conversation conversation, CancellationToken cancellationToken)
@@ -206,7 +212,7 @@ public sealed class FlowEngine(TimeProvider time) : IConversationFlows
                     return;
 
                 case FlowStepType.Rating:
-                    Send(db, conversation, channel, RatingText(conversation, step));
+                    AskRating(db, conversation, channel, step);
                     conversation.SetFlowState(flow.Id, index);
                     return;
 

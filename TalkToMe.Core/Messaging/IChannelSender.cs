@@ -2,7 +2,11 @@ using TalkToMe.Core.Channels;
 
 namespace TalkToMe.Core.Messaging;
 
-/// <summary>Everything an adapter needs to send one outgoing message through its channel (read once, outside any transaction).</summary>
+/// <summary>
+/// Everything an adapter needs to send one outgoing message through its channel (read once, outside any transaction).
+/// <see cref="RatingQuestion"/>: the message asks for an "Avaliação"; a channel with a picker of its own offers the five
+/// scores there under this question, every other one sends <see cref="Text"/> (which lists them and says "Responda de 1 a 5.").
+/// </summary>
 public sealed record OutboundDelivery(
     long MessageId,
     Guid DeliveryId,
@@ -18,7 +22,8 @@ public sealed record OutboundDelivery(
     string ContactName,
     DateTime? LastCustomerMessageAt = null,
     MessageTemplate? Template = null,
-    string ChannelPublicKey = "");
+    string ChannelPublicKey = "",
+    string? RatingQuestion = null);
 
 /// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>
 public sealed record SendResult(bool Succeeded, string? ProviderMessageId, string? Error, bool Permanent = false)

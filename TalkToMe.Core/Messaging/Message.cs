@@ -96,10 +96,17 @@ public class Message
     /// <summary>Set when the message was sent as a provider template (WhatsApp outside the 24-hour window); Content is its rendered text.</summary>
     public MessageTemplate? Template { get; private set; }
 
-    /// <summary>An activity line as data (kind and arguments), rendered in the reader's language; null for other messages and for activity rows stored before it existed (Content only).</summary>
+    /// <summary>An activity line as data (kind and arguments), rendered in the reader's language; null for activity rows stored before it existed (Content only) and for other messages, except the mark of an "Avaliação" question (<see cref="RatingQuestion"/>).</summary>
     public ActivityData? ActivityData { get; private set; }
 
     public bool IsCustomerVisible => Kind == MessageKind.Text;
+
+    /// <summary>
+    /// For an outgoing "Avaliação" question, the question alone (Content adds the five scores and "Responda de 1 a 5."),
+    /// so a channel with a picker of its own can offer the scores there; null for every other message.
+    /// </summary>
+    public string? RatingQuestion =>
+        Kind == MessageKind.Text && ActivityData is { Kind: ActivityKind.RatingRequested } asked ? asked.Question ?? "" : null;
 
     /// <summary>A customer message; the sender is the conversation's contact unless named (someone else in an e-mail thread).</summary>
     public static Message Incoming(Conversation conversation, string content, string? externalId, DateTime at, string? senderName = null) =>
@@ -162,6 +169,21 @@ public class Message
         {
             ActivityData = activity,
         };
+
+    /// <summary>
+    /// Marks a pending outgoing text as an "Avaliação" question. Kept in the ActivityData column (a JSON text that is
+    /// otherwise null on customer messages) rather than a column of its own: what the sender needs fits there without a
+    /// migration, and every reader of activity lines also checks <see cref="Kind"/>.
+    /// </summary>
+    public void AskForRating(string question)
+    {
+        if (Kind != MessageKind.Text || Direction != MessageDirection.Outgoing)
+        {
+            throw new InvalidOperationException("Only an outgoing customer message can ask for a rating.");
+        }
+
+        ActivityData = ActivityText.RatingRequested(question);
+    }
 
     public void MarkSent(string? providerId, DateTime at)
     {

@@ -335,7 +335,8 @@ public sealed class OutboundDispatcher(
 
         var delivery = new OutboundDelivery(message.Id, message.DeliveryId ?? Guid.Empty, message.ConversationId, message.Content,
             message.CreatedAt, message.DeliveryAttempts + 1, row.Channel.Id, row.Channel.Name, row.Channel.Type, row.Channel.GetSettings(),
-            row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt, message.Template, row.Channel.PublicKey);
+            row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt, message.Template, row.Channel.PublicKey,
+            message.RatingQuestion);
         return (delivery, null);
     }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.WhatsApp;
@@ -12,10 +13,19 @@ namespace TalkToMe.Core.Channels.WhatsApp;
 /// reason instead of asking Meta to refuse it. Texts over 4096 characters are split like Telegram's (the first part's wamid is
 /// stored; a retry after a partial failure may repeat earlier parts). Template messages (<see cref="OutboundDelivery.Template"/>)
 /// go out as <c>"type":"template"</c> at any time: they are how a business writes first or after the window closed.
+/// An "Avaliação" question (<see cref="OutboundDelivery.RatingQuestion"/>) goes out as an interactive list (<see cref="RatingListBody"/>),
+/// which, like free text, only the window allows.
 /// </summary>
 public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
 {
     public const int MaxTextLength = 4096;
+
+    /// <summary>Meta's limits for an interactive list message: the body text and each row's title.</summary>
+    public const int MaxListBodyLength = 1024;
+    public const int MaxListRowTitleLength = 24;
+
+    /// <summary>The button that opens the list of scores (at most 20 characters).</summary>
+    public const string RatingListButton = "Avaliar";
 
     /// <summary>Meta's throttling codes: sending later succeeds.</summary>
     private static readonly int[] RateLimitCodes = [4, 80007, 130429, 131048, 131056];
@@ -47,6 +57,11 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         if (delivery.Template is { } template)
         {
             return await PostAsync(url, settings.AccessToken.Trim(), TemplateBody(delivery.ContactExternalId, template), cancellationToken);
+        }
+
+        if (delivery.RatingQuestion is { } question && RatingListBody(delivery.ContactExternalId, question) is { } list)
+        {
+            return await PostAsync(url, settings.AccessToken.Trim(), list, cancellationToken);
         }
 
         string? firstId = null;
@@ -96,6 +111,40 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             to,
             type = "template",
             template = body,
+        });
+    }
+
+    /// <summary>
+    /// An "Avaliação" as an interactive list: the question as its body, "Responda de 1 a 5." as its footer (typing a number
+    /// still works), and the "Avaliar" button opening one section of five rows titled as text channels list them ("4 - Bom")
+    /// whose ids carry the score ("avaliacao:4"); the customer's pick comes back as <c>interactive.list_reply</c>
+    /// (<see cref="WhatsAppWebhook"/>). Null when the question does not fit a list's body: the text goes out instead.
+    /// </summary>
+    public static string? RatingListBody(string to, string question)
+    {
+        if (string.IsNullOrWhiteSpace(question) || question.Length > MaxListBodyLength)
+        {
+            return null;
+        }
+
+        var rows = RatingScale.Scores.Select(score => new { id = RatingScale.OptionId(score), title = RatingScale.Title(score) }).ToList();
+        return JsonSerializer.Serialize(new
+        {
+            messaging_product = "whatsapp",
+            recipient_type = "individual",
+            to,
+            type = "interactive",
+            interactive = new
+            {
+                type = "list",
+                body = new { text = question },
+                footer = new { text = FlowEngine.RatingHint },
+                action = new
+                {
+                    button = RatingListButton,
+                    sections = new[] { new { title = "Avaliação", rows } },
+                },
+            },
         });
     }
 

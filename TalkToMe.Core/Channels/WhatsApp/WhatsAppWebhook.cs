@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using TalkToMe.Core.Channels.Meta;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.WhatsApp;
@@ -140,6 +141,7 @@ public static class WhatsAppWebhook
             }
 
             string? text;
+            string? answer = null;
             if (type == "text")
             {
                 text = message.TryGetProperty("text", out var textObject) ? StringOf(textObject, "body") : null;
@@ -151,6 +153,13 @@ public static class WhatsAppWebhook
             else if (type == "button" && message.TryGetProperty("button", out var button) && StringOf(button, "text") is { Length: > 0 } label)
             {
                 text = label;
+            }
+            else if (type == "interactive" && Picked(message) is { } picked)
+            {
+                // A row of a list we sent (or a reply button): the thread shows its title, a waiting "Avaliação" reads the
+                // score its id carries, exactly as if the customer had typed the number.
+                text = picked.Title;
+                answer = RatingScale.ScoreOf(picked.Id)?.ToString(CultureInfo.InvariantCulture);
             }
             else
             {
@@ -168,9 +177,26 @@ public static class WhatsAppWebhook
             // WhatsApp sends Unix seconds as a string; anything that is not a plausible time leaves the arrival time.
             var sentAt = WebhookJson.FromUnixSeconds(long.TryParse(StringOf(message, "timestamp"), NumberStyles.None,
                 CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
-            messages.Add(new InboundMessage(channelId, from, names.GetValueOrDefault(from), id, text, sentAt, ContactPhone: "+" + from));
+            messages.Add(new InboundMessage(channelId, from, names.GetValueOrDefault(from), id, text, sentAt, ContactPhone: "+" + from,
+                Answer: answer));
             return null;
         }
+    }
+
+    /// <summary>
+    /// <c>interactive.list_reply</c> (a list row) or <c>interactive.button_reply</c> (a reply button): the option's id and
+    /// title (its id when the title is missing).
+    /// </summary>
+    private static (string Id, string Title)? Picked(JsonElement message)
+    {
+        if (!message.TryGetProperty("interactive", out var interactive) || StringOf(interactive, "type") is not { } kind
+            || kind is not ("list_reply" or "button_reply") || !interactive.TryGetProperty(kind, out var reply)
+            || StringOf(reply, "id") is not { Length: > 0 } id)
+        {
+            return null;
+        }
+
+        return (id, StringOf(reply, "title") is { Length: > 0 } title ? title : id);
     }
 
     private static void ReadStatuses(JsonElement value, List<WhatsAppStatus> statuses, List<UnreadableEvent> unreadable)

@@ -20,7 +20,8 @@ public class MessageConfiguration : IEntityTypeConfiguration<Message>
             v => JsonSerializer.Serialize(v, JsonDefaults.Options),
             v => JsonSerializer.Deserialize<MessageTemplate>(v, JsonDefaults.Options));
 
-        // Null for every message that is not an activity line, and for activity rows stored before the data existed.
+        // Null for every message that is not an activity line (but for the mark of an "Avaliação" question on the outgoing
+        // text that asks it), and for activity rows stored before the data existed.
         builder.Property(m => m.ActivityData).HasConversion(
             v => JsonSerializer.Serialize(v, JsonDefaults.Compact),
             v => JsonSerializer.Deserialize<ActivityData>(v, JsonDefaults.Compact));

@@ -43,6 +43,7 @@ public class ActivityLineTests
         { "Rated", "Avaliação do cliente: 4 de 5", "Customer rating: 4 of 5" },
         { "AutoAssigned", "Atribuída automaticamente a Ana", "Automatically assigned to Ana" },
         { "ReturnedToQueue", "Devolvida à fila: Ana está offline", "Returned to the queue: Ana is offline" },
+        { "RatingRequested", "Avaliação pedida ao cliente", "Rating asked of the customer" },
     };
 
     private static ActivityData Activity(string name) => name switch
@@ -72,6 +73,7 @@ public class ActivityLineTests
         "Rated" => ActivityText.Rated(4),
         "AutoAssigned" => ActivityText.AutoAssigned("Ana"),
         "ReturnedToQueue" => ActivityText.ReturnedToQueue("Ana"),
+        "RatingRequested" => ActivityText.RatingRequested("Como foi?"),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

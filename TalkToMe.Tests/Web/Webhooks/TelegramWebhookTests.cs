@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Tests.Support;
 
@@ -268,5 +270,47 @@ public class TelegramWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await fixture.MessagesAsync(channel.Id));
+    }
+
+    [Fact]
+    public async Task Rating_OnATextOnlyChannel_IsSentAsItsTextThoughMarkedAsARatingQuestion_AndATypedDigitAnswersIt()
+    {
+        var channel = await ChannelAsync();
+        await using (var db = await fixture.Db.CreateDbContextAsync())
+        {
+            var exit = new Flow("Pesquisa " + Guid.NewGuid().ToString("N")[..8], DateTime.UtcNow);
+            exit.ReplaceSteps([new FlowStep(FlowStepType.Rating, "Como foi o atendimento, {{nome}}?")]);
+            db.Flows.Add(exit);
+            await db.SaveChangesAsync();
+            (await db.Channels.SingleAsync(c => c.Id == channel.Id)).SetFlows(null, exit.Id);
+            await db.SaveChangesAsync();
+        }
+
+        var conversationId = await ReceiveAsync(channel, chatId: 555077);
+        var before = fixture.Provider.Requests.Count;
+        fixture.Provider.Enqueue(new FakeReply(200, """{"ok":true,"result":{"message_id":4321,"chat":{"id":555077}}}"""));
+
+        await fixture.Commands.ResolveAsync(conversationId, Actor.System);
+
+        const string text = "Como foi o atendimento, Maria Silva?\n1 - Péssimo\n2 - Ruim\n3 - Regular\n4 - Bom\n5 - Ótimo\nResponda de 1 a 5.";
+        var request = (await fixture.Provider.WaitForRequestsAsync(before + 1))[before];
+        Assert.Equal($"/bot{BotToken}/sendMessage", request.PathAndQuery);
+        using (var json = JsonDocument.Parse(request.Body))
+        {
+            Assert.Equal(text, json.RootElement.GetProperty("text").GetString());
+            Assert.False(json.RootElement.TryGetProperty("reply_markup", out _));
+        }
+
+        var question = (await fixture.MessagesAsync(channel.Id)).Single(m => m.SenderType == SenderType.Bot);
+        // The same mark WhatsApp renders as a list: every other sender ignores it and sends the text.
+        Assert.Equal("Como foi o atendimento, Maria Silva?", question.RatingQuestion);
+        Assert.Equal(text, question.Content);
+        Assert.Equal(DeliveryStatus.Sent, (await fixture.WaitForMessageAsync(question.Id, m => m.DeliveryStatus != DeliveryStatus.Pending)).DeliveryStatus);
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, Update(Random.Shared.NextInt64(1, long.MaxValue / 2), 555077, "4"))).StatusCode);
+
+        var conversation = Assert.Single(await fixture.ConversationsAsync(channel.Id));
+        Assert.Equal(4, conversation.CsatScore);
+        Assert.Equal(ConversationStatus.Resolved, conversation.Status);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.WhatsApp;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Flows;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Tests.Support;
 
@@ -19,6 +20,21 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
     private const string PhoneNumberId = "106540352242922";
 
     private static string Inbound(string wamid, string waId, string text, string name = "João Pereira") =>
+        Messages(waId, name, new { from = waId, id = wamid, timestamp = "1790000000", type = "text", text = new { body = text } });
+
+    /// <summary>The customer picked a row of a list we sent: Meta's <c>interactive.list_reply</c>, with the list's wamid as context.</summary>
+    private static string ListReply(string wamid, string waId, string listWamid, string rowId, string title, string name = "João Pereira") =>
+        Messages(waId, name, new
+        {
+            context = new { from = "15550783881", id = listWamid },
+            from = waId,
+            id = wamid,
+            timestamp = "1790000200",
+            type = "interactive",
+            interactive = new { type = "list_reply", list_reply = new { id = rowId, title } },
+        });
+
+    private static string Messages(string waId, string name, object message) =>
         JsonSerializer.Serialize(new
         {
             @object = "whatsapp_business_account",
@@ -37,10 +53,7 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
                                 messaging_product = "whatsapp",
                                 metadata = new { display_phone_number = "15550783881", phone_number_id = PhoneNumberId },
                                 contacts = new[] { new { profile = new { name }, wa_id = waId } },
-                                messages = new[]
-                                {
-                                    new { from = waId, id = wamid, timestamp = "1790000000", type = "text", text = new { body = text } },
-                                },
+                                messages = new[] { message },
                             },
                         },
                     },
@@ -438,5 +451,148 @@ public class WhatsAppWebhookTests(ProviderFixture fixture) : IClassFixture<Provi
         var sent = await fixture.ReplyAndWaitAsync(conversationId, "Oi?");
         Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
         Assert.Equal("wamid.AFTER-THROTTLE", sent.ExternalId);
+    }
+
+    /// <summary>A channel whose exit flow asks for an "Avaliação", then thanks the customer.</summary>
+    private async Task<Channel> ChannelWithRatingAsync()
+    {
+        var channel = await ChannelAsync();
+        await using var db = await fixture.Db.CreateDbContextAsync();
+        var exit = new Flow("Pesquisa " + Guid.NewGuid().ToString("N")[..8], DateTime.UtcNow);
+        exit.ReplaceSteps([
+            new FlowStep(FlowStepType.Rating, "Como foi o atendimento, {{nome}}?"),
+            new FlowStep(FlowStepType.Message, "Obrigado pela avaliação!"),
+        ]);
+        db.Flows.Add(exit);
+        await db.SaveChangesAsync();
+        (await db.Channels.SingleAsync(c => c.Id == channel.Id)).SetFlows(null, exit.Id);
+        await db.SaveChangesAsync();
+        return channel;
+    }
+
+    private static void AssertRatingList(RecordedRequest request, string question)
+    {
+        Assert.Equal($"/v21.0/{PhoneNumberId}/messages", request.PathAndQuery);
+        using var json = JsonDocument.Parse(request.Body);
+        var root = json.RootElement;
+        Assert.Equal("whatsapp", root.GetProperty("messaging_product").GetString());
+        Assert.Equal("individual", root.GetProperty("recipient_type").GetString());
+        Assert.Equal("5511998765432", root.GetProperty("to").GetString());
+        Assert.Equal("interactive", root.GetProperty("type").GetString());
+        Assert.False(root.TryGetProperty("text", out _));
+        var interactive = root.GetProperty("interactive");
+        Assert.Equal("list", interactive.GetProperty("type").GetString());
+        Assert.Equal(question, interactive.GetProperty("body").GetProperty("text").GetString());
+        Assert.Equal("Responda de 1 a 5.", interactive.GetProperty("footer").GetProperty("text").GetString());
+        var action = interactive.GetProperty("action");
+        Assert.Equal("Avaliar", action.GetProperty("button").GetString());
+        var section = Assert.Single(action.GetProperty("sections").EnumerateArray());
+        Assert.True(section.GetProperty("title").GetString()!.Length <= 24);
+        var rows = section.GetProperty("rows").EnumerateArray()
+            .Select(r => (Id: r.GetProperty("id").GetString()!, Title: r.GetProperty("title").GetString()!)).ToList();
+        Assert.Equal(
+            [("avaliacao:1", "1 - Péssimo"), ("avaliacao:2", "2 - Ruim"), ("avaliacao:3", "3 - Regular"), ("avaliacao:4", "4 - Bom"),
+                ("avaliacao:5", "5 - Ótimo")],
+            rows);
+        Assert.All(rows, r => Assert.True(r.Title.Length <= 24 && r.Id.Length <= 200));
+    }
+
+    [Fact]
+    public async Task Sender_RatingQuestion_PostsAnInteractiveListOfTheFiveScores()
+    {
+        var sender = fixture.App.Services.GetServices<IChannelSender>().Single(s => s.Type == ChannelType.WhatsApp);
+        var settings = new WhatsAppSettings
+        {
+            PhoneNumberId = PhoneNumberId, AccessToken = AccessToken, AppSecret = AppSecret, ApiBaseUrl = fixture.Provider.BaseUrl,
+            ApiVersion = "v21.0",
+        };
+        var before = fixture.Provider.Requests.Count;
+        fixture.Provider.Enqueue(Accepted("wamid.LIST1"));
+        var delivery = new OutboundDelivery(1, Guid.NewGuid(), 1,
+            "Como foi o atendimento?\n1 - Péssimo\n2 - Ruim\n3 - Regular\n4 - Bom\n5 - Ótimo\nResponda de 1 a 5.", DateTime.UtcNow, 1, 1,
+            "WhatsApp", ChannelType.WhatsApp, settings, "5511998765432", "João", LastCustomerMessageAt: DateTime.UtcNow.AddHours(-1),
+            RatingQuestion: "Como foi o atendimento?");
+
+        var result = await sender.SendAsync(delivery, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("wamid.LIST1", result.ProviderMessageId);
+        var request = Assert.Single((await fixture.Provider.WaitForRequestsAsync(before + 1)).Skip(before));
+        Assert.Equal($"Bearer {AccessToken}", request.Headers["Authorization"]);
+        AssertRatingList(request, "Como foi o atendimento?");
+    }
+
+    [Fact]
+    public async Task Sender_RatingQuestionOutsideThe24HourWindow_RefusesAsAnyFlowMessageWithoutCallingMeta()
+    {
+        var sender = fixture.App.Services.GetServices<IChannelSender>().Single(s => s.Type == ChannelType.WhatsApp);
+        var settings = new WhatsAppSettings
+        {
+            PhoneNumberId = PhoneNumberId, AccessToken = AccessToken, AppSecret = AppSecret, ApiBaseUrl = fixture.Provider.BaseUrl,
+        };
+        var before = fixture.Provider.Requests.Count;
+        var delivery = new OutboundDelivery(1, Guid.NewGuid(), 1, "Como foi?", DateTime.UtcNow, 1, 1, "WhatsApp", ChannelType.WhatsApp,
+            settings, "5511998765432", "João", LastCustomerMessageAt: DateTime.UtcNow.AddHours(-25), RatingQuestion: "Como foi?");
+
+        var result = await sender.SendAsync(delivery, CancellationToken.None);
+
+        Assert.False(result.Succeeded);
+        Assert.True(result.Permanent);
+        Assert.Equal(ReplyWindow.ClosedMessage, result.Error);
+        Assert.Equal(before, fixture.Provider.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Receive_AnswerToTheExitFlowsRating_PickedFromTheListOrTyped_CompletesTheStepAndStoresTheScore(bool picked)
+    {
+        var channel = await ChannelWithRatingAsync();
+        var conversationId = await ReceiveAsync(channel);
+        var before = fixture.Provider.Requests.Count;
+        fixture.Provider.Enqueue(Accepted("wamid.RATING"));
+
+        // The agent resolves: the exit flow asks for the rating as a list.
+        await fixture.Commands.ResolveAsync(conversationId, Actor.System);
+
+        AssertRatingList((await fixture.Provider.WaitForRequestsAsync(before + 1))[before], "Como foi o atendimento, João Pereira?");
+        var question = (await fixture.MessagesAsync(channel.Id)).Single(m => m.SenderType == SenderType.Bot);
+        question = await fixture.WaitForMessageAsync(question.Id, m => m.DeliveryStatus != DeliveryStatus.Pending);
+        Assert.Equal(DeliveryStatus.Sent, question.DeliveryStatus);
+        Assert.Equal("wamid.RATING", question.ExternalId);
+        // The agents read the question with its options, as a text channel's customer would.
+        Assert.Equal("Como foi o atendimento, João Pereira?\n1 - Péssimo\n2 - Ruim\n3 - Regular\n4 - Bom\n5 - Ótimo\nResponda de 1 a 5.",
+            question.Content);
+
+        fixture.Provider.Enqueue(Accepted("wamid.THANKS"));
+        var answerWamid = "wamid.ANSWER" + Guid.NewGuid().ToString("N");
+        var body = picked
+            ? ListReply(answerWamid, "5511998765432", "wamid.RATING", "avaliacao:4", "4 - Bom")
+            : Inbound(answerWamid, "5511998765432", "4");
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(channel, body)).StatusCode);
+
+        var conversation = Assert.Single(await fixture.ConversationsAsync(channel.Id));
+        Assert.Equal(4, conversation.CsatScore);
+        Assert.Equal(ConversationStatus.Resolved, conversation.Status);
+        Assert.Null(conversation.FlowId);
+        var messages = await fixture.MessagesAsync(channel.Id);
+        var answer = messages.Single(m => m.ExternalId == answerWamid);
+        Assert.Equal(MessageDirection.Incoming, answer.Direction);
+        Assert.Equal(picked ? "4 - Bom" : "4", answer.Content);
+        Assert.Contains(messages, m => m.Kind == MessageKind.Activity && m.ActivityData is { Kind: ActivityKind.Rated, Score: 4 });
+        var thanks = messages.Single(m => m.SenderType == SenderType.Bot && m.Content == "Obrigado pela avaliação!");
+        Assert.Null(thanks.RatingQuestion);
+        Assert.Equal(DeliveryStatus.Sent, (await fixture.WaitForMessageAsync(thanks.Id, m => m.DeliveryStatus != DeliveryStatus.Pending)).DeliveryStatus);
+    }
+
+    [Fact]
+    public async Task Receive_ListReplyOfAnotherList_IsStoredWithItsTitle()
+    {
+        var channel = await ChannelAsync();
+
+        var response = await PostAsync(channel, ListReply("wamid.OTHERLIST", "5511900000009", "wamid.X", "produto:42", "Camiseta azul"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Camiseta azul", Assert.Single(await fixture.MessagesAsync(channel.Id)).Content);
     }
 }

@@ -47,7 +47,8 @@ public partial class ActivityLine
                 + (activity.Agent is null ? "" : Say("Activity.BotHandedOffAgent", activity.Agent)),
             ActivityKind.Rated => Say("Activity.Rated", activity.Score),
             ActivityKind.SnoozeEnded or ActivityKind.FlowStopped or ActivityKind.BotResolved
-                or ActivityKind.KeepAliveInactivitySent or ActivityKind.KeepAliveClosed => localizer[$"Activity.{activity.Kind}"],
+                or ActivityKind.KeepAliveInactivitySent or ActivityKind.KeepAliveClosed
+                or ActivityKind.RatingRequested => localizer[$"Activity.{activity.Kind}"],
             // Resolved, Reopened, Unassigned, Started, MessageSent, NoteAdded: "… by {actor}".
             _ => Say($"Activity.{activity.Kind}", actor),
         };
