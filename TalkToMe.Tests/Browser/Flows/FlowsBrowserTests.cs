@@ -62,9 +62,8 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await Expect(steps.Nth(3).GetByLabel("Transferir para o grupo", ExactIn)).ToHaveValueAsync("Qualquer agente");
         await AddStepAsync(page, 5, "Encerrar");
         await steps.Nth(4).GetByLabel("Texto", ExactIn).FillAsync("Até logo!");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
-
-        await page.WaitForURLAsync(new Regex("/flows$"), new() { WaitUntil = WaitUntilState.Commit });
+        // Clicked again if the click is dropped under load; the page saves once however often it is clicked.
+        await PageActions.ClickAndWaitForUrlAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }), new Regex("/flows$"));
         await Expect(page.GetByText("Fluxo salvo.")).ToBeVisibleAsync();
         // The list's search narrows it to the new flow.
         await page.GetByLabel("Buscar fluxos", Exact).FillAsync("Triag");
@@ -85,8 +84,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await Expect(steps.Nth(1).GetByTestId("flow-step-title")).ToHaveTextAsync("Passo 2 · Mensagem");
         await Expect(steps.Nth(2).GetByLabel("Para onde vai a opção 2", ExactIn)).ToHaveValueAsync("Passo 2");
         await steps.Nth(1).GetByLabel("Texto", ExactIn).FillAsync("Oi! Seja bem-vindo.");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/flows$"), new() { WaitUntil = WaitUntilState.Commit });
+        await PageActions.ClickAndWaitForUrlAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Salvar" }), new Regex("/flows$"));
 
         await using var db = await DbAsync();
         var flow = await db.Flows.Include(f => f.Steps).SingleAsync(f => f.Name == "Triagem");

@@ -114,4 +114,21 @@ public sealed class ChannelGroupPageTests : IAsyncLifetime
         Assert.Equal(TalkToMe.Core.Conversations.GroupAssignMode.RoundRobin,
             (await db.ChannelGroups.AsNoTracking().SingleAsync(g => g.Id == _group)).AssignMode);
     }
+
+    [Fact]
+    public async Task Salvar_ClickedTwiceWhileSaving_CreatesOneGroup()
+    {
+        _context.Render<MudPopoverProvider>();
+        var page = _context.Render<ChannelGroupPage>();
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("#group-name")));
+        page.Find("#group-name").Change("Duplo clique");
+
+        // A double click: the second submit arrives while the first is still writing.
+        var first = page.Find("[data-testid=group-form]").SubmitAsync();
+        var second = page.Find("[data-testid=group-form]").SubmitAsync();
+        await Task.WhenAll(first, second);
+
+        await using var db = _context.Database.NewContext();
+        Assert.Equal(1, await db.ChannelGroups.CountAsync(g => g.Name == "Duplo clique"));
+    }
 }

@@ -109,4 +109,22 @@ public sealed class FlowEditorReorderTests : IAsyncLifetime
         var flow = await db.Flows.AsNoTracking().Include(f => f.Steps).SingleAsync(f => f.Id == flowId);
         return flow.OrderedSteps();
     }
+
+    [Fact]
+    public async Task Salvar_ClickedTwiceWhileSaving_CreatesOneFlow()
+    {
+        _context.Render<MudPopoverProvider>();
+        var cut = _context.Render<FlowEditor>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=flow-step]")));
+        cut.Find("[data-testid=flow-form] input").Change("Duplo clique");
+        cut.FindAll("[data-testid=flow-step] textarea").First().Change("Olá!");
+
+        // A double click: the second submit arrives while the first is still writing.
+        var first = cut.Find("[data-testid=flow-form]").SubmitAsync();
+        var second = cut.Find("[data-testid=flow-form]").SubmitAsync();
+        await Task.WhenAll(first, second);
+
+        await using var db = _database.NewContext();
+        Assert.Equal(1, await db.Flows.CountAsync(f => f.Name == "Duplo clique"));
+    }
 }

@@ -16,6 +16,8 @@ public sealed partial class FlowEditor
     private bool _loaded;
     private int? _loadedId;
     private Dictionary<string, string> _errors = [];
+    private bool _saving;
+    private bool _saved;
     private IReadOnlyList<(int Id, string Name)> _groups = [];
     private IReadOnlyList<(string Id, string Name)> _agents = [];
 
@@ -164,13 +166,28 @@ public sealed partial class FlowEditor
 
     private async Task SaveAsync()
     {
-        var user = (await AuthenticationState).User;
-        var result = await FlowService.SaveAsync(FlowActor.From(user), _draft!);
-        _errors = new Dictionary<string, string>(result.Errors);
-        if (result.Succeeded)
+        // A double click submits twice: the second would create the new flow again (flow names are not unique).
+        if (_saving || _saved)
         {
-            Snackbar.Add(L["Flows.Saved"], Severity.Success);
-            Navigation.NavigateTo("/flows");
+            return;
+        }
+
+        _saving = true;
+        try
+        {
+            var user = (await AuthenticationState).User;
+            var result = await FlowService.SaveAsync(FlowActor.From(user), _draft!);
+            _errors = new Dictionary<string, string>(result.Errors);
+            if (result.Succeeded)
+            {
+                _saved = true;
+                Snackbar.Add(L["Flows.Saved"], Severity.Success);
+                Navigation.NavigateTo("/flows");
+            }
+        }
+        finally
+        {
+            _saving = false;
         }
     }
 }
