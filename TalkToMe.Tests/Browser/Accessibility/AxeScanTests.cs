@@ -49,6 +49,36 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         await AssertNoSeriousViolationsAsync(page, $"{path} at {width} px ({culture})");
     }
 
+    /// <summary>A channel whose group sets its automatic assignment: the notice with the group's link, the disabled mode.</summary>
+    [Theory]
+    [InlineData(1440, "en")]
+    [InlineData(390, "pt-BR")]
+    public async Task ChannelWhoseGroupAssigns_HasNoSeriousOrCriticalViolations(int width, string culture)
+    {
+        int channelId;
+        await using (var db = await fixture.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TalkToMe.Core.Data.TalkToMeDbContext>>()
+            .CreateDbContextAsync())
+        {
+            channelId = (await db.AddChannelAsync($"Axe grupo {width} {culture}")).Id;
+        }
+
+        var groups = fixture.App.Services.GetRequiredService<TalkToMe.Core.Channels.ChannelGroupService>();
+        Assert.True((await groups.CreateAsync(TalkToMe.Tests.Core.Channels.ChannelGroupServiceTests.Admin, new TalkToMe.Core.Channels.ChannelGroupInput(
+            $"Axe {width} {culture}", null, [channelId], AssignMode: TalkToMe.Core.Conversations.GroupAssignMode.LeastBusy))).Succeeded);
+        var page = await fixture.SignedInPageAsync();
+        await page.SetViewportSizeAsync(width, width > 800 ? 900 : 844);
+        if (culture != "pt-BR")
+        {
+            await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        }
+
+        await page.GotoAsync($"/channels/{channelId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await page.GetByTestId("assignment-by-group").WaitForAsync();
+
+        await AssertNoSeriousViolationsAsync(page, $"a channel whose group assigns at {width} px ({culture})");
+    }
+
     /// <summary>The inbox's "Nova conversa" dialog, open over the inbox: its MudBlazor fields must all be named.</summary>
     [Theory]
     [InlineData(1440, "pt-BR")]
