@@ -94,11 +94,13 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         return new AutoAssignSettings(channelId, mode, waiting, first, setting?.ChannelMode ?? AutoAssignMode.Off, group);
     }
 
-    /// <summary>How many conversations wait in the queues of every channel with automatic assignment (the inbox's "Fila").</summary>
-    public async Task<int> WaitingAsync(CancellationToken cancellationToken = default)
+    /// <summary>How many conversations wait in the queue of each channel with automatic assignment (the inbox's "Fila",
+    /// summed over the channels a user may see); channels with none waiting are left out.</summary>
+    public async Task<IReadOnlyDictionary<int, int>> WaitingByChannelAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Queue(db).CountAsync(cancellationToken);
+        return await Queue(db).GroupBy(c => c.ChannelId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
     }
 
     /// <summary>Whether any channel assigns automatically (one read of a table with a row per configured channel): the worker

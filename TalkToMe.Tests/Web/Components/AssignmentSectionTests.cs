@@ -131,4 +131,40 @@ public sealed class AssignmentSectionTests
         // In force: the queue of a mode that assigns is shown.
         Assert.Equal("0", section.Find("[data-testid=queue-count]").TextContent);
     }
+
+    [Fact]
+    public async Task InboxQueueBadge_OfAnAgentRestrictedToTheirGroups_CountsOnlyTheirChannelsQueues()
+    {
+        await using var context = new ComponentTestContext(ComponentTestContext.PortugueseBrazil);
+        var database = await context.AddCoreAsync();
+        int loja, suporte;
+        await using (var db = database.NewContext())
+        {
+            var lojaChannel = await db.AddChannelAsync("Loja");
+            var suporteChannel = await db.AddChannelAsync("Suporte");
+            (loja, suporte) = (lojaChannel.Id, suporteChannel.Id);
+            for (var i = 0; i < 2; i++)
+            {
+                await db.AddConversationAsync(lojaChannel, $"Loja {i}", TestData.Now.AddMinutes(-10 + i));
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                await db.AddConversationAsync(suporteChannel, $"Suporte {i}", TestData.Now.AddMinutes(-5 + i));
+            }
+        }
+
+        var assigner = context.GetService<AutoAssigner>();
+        var admin = new Actor("admin", "Admin", IsAdmin: true);
+        await assigner.SetModeAsync(admin, loja, AutoAssignMode.RoundRobin);
+        await assigner.SetModeAsync(admin, suporte, AutoAssignMode.RoundRobin);
+
+        var everyone = context.Render<TalkToMe.Web.Components.Pages.Inbox.QueueBadge>();
+        var restricted = context.Render<TalkToMe.Web.Components.Pages.Inbox.QueueBadge>(p => p.Add(b => b.Scope, ChannelScope.Only([loja])));
+        await PassThrottleUntilAsync(context, () => everyone.FindAll("[data-testid=queue-badge-count]").Count > 0
+            && everyone.Find("[data-testid=queue-badge-count]").TextContent == "5");
+
+        Assert.Equal("5", everyone.Find("[data-testid=queue-badge-count]").TextContent);
+        restricted.WaitForAssertion(() => Assert.Equal("2", restricted.Find("[data-testid=queue-badge-count]").TextContent));
+    }
 }

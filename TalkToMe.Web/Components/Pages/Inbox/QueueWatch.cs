@@ -1,3 +1,4 @@
+using TalkToMe.Core.Agents;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Realtime;
 
@@ -20,7 +21,7 @@ public sealed class QueueWatch : IDisposable
     private readonly ILogger<QueueWatch> _logger;
     private readonly IDisposable _subscription;
     private int _scheduled;
-    private int? _count;
+    private IReadOnlyDictionary<int, int>? _counts;
     private long _countedAt;
 
     public QueueWatch(AutoAssigner assigner, AutoAssignSignal modes, InboxEventHub events, TimeProvider time, ILogger<QueueWatch> logger)
@@ -39,19 +40,21 @@ public sealed class QueueWatch : IDisposable
         _modes.ModesChanged += Schedule;
     }
 
-    /// <summary>Raised (on a pool thread) when the count changed.</summary>
+    /// <summary>Raised (on a pool thread) when the counts changed.</summary>
     public event Action? Changed;
 
-    public async Task<int> CountAsync()
+    /// <summary>How many wait in the queues of the channels <paramref name="scope"/> allows (an agent restricted to their
+    /// groups counts only their channels' queues).</summary>
+    public async Task<int> CountAsync(ChannelScope scope)
     {
-        if (_count is { } known && _time.GetElapsedTime(Volatile.Read(ref _countedAt)) < MaxAge)
+        var counts = _counts;
+        if (counts is null || _time.GetElapsedTime(Volatile.Read(ref _countedAt)) >= MaxAge)
         {
-            return known;
+            counts = _counts = await _assigner.WaitingByChannelAsync();
+            Volatile.Write(ref _countedAt, _time.GetTimestamp());
         }
 
-        _count = await _assigner.WaitingAsync();
-        Volatile.Write(ref _countedAt, _time.GetTimestamp());
-        return _count.Value;
+        return counts.Where(c => scope.Allows(c.Key)).Sum(c => c.Value);
     }
 
     private void Schedule()
@@ -67,11 +70,12 @@ public sealed class QueueWatch : IDisposable
             {
                 await Task.Delay(Throttle, _time);
                 Volatile.Write(ref _scheduled, 0);
-                var count = await _assigner.WaitingAsync();
+                var counts = await _assigner.WaitingByChannelAsync();
                 Volatile.Write(ref _countedAt, _time.GetTimestamp());
-                if (count != _count)
+                var before = _counts;
+                _counts = counts;
+                if (before is null || before.Count != counts.Count || counts.Any(c => before.GetValueOrDefault(c.Key) != c.Value))
                 {
-                    _count = count;
                     Changed?.Invoke();
                 }
             }
