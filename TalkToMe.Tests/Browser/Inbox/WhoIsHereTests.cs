@@ -187,6 +187,8 @@ public sealed class WhoIsHereTests(WhoIsHereTests.Fixture fixture) : IClassFixtu
 
         await input.PressAsync("Enter");
         await Expect(agent.GetByTestId("thread").GetByText("E no domingo")).ToBeVisibleAsync();
+        // The Enter's newline may reach the server after the send: the sent text must not come back into the box.
+        await Expect(input).ToHaveValueAsync("");
         await Expect(typing).ToHaveTextAsync("");
 
         // The other way: the agent's reply being typed shows in the widget; a private note never does.

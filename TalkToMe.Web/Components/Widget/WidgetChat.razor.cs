@@ -50,6 +50,7 @@ public partial class WidgetChat
 
     // Typing both ways, on the visitor's latest conversation: theirs shows to the agents, the agents' replies to them.
     private TypingThrottle? _typing;
+    private string? _justSent;
     private int? _typingIn;
     private IDisposable? _presenceWatch;
     private int? _watched;
@@ -189,6 +190,17 @@ public partial class WidgetChat
     /// <summary>The visitor typed: the agents with the conversation open see "digitando…", at most one signal per few seconds.</summary>
     private void DraftChanged()
     {
+        // Enter sends on keydown, and the textarea still inserts its newline: that input event can reach the server after
+        // the send cleared the draft. It is the message just sent, not new typing: it must neither come back into the box
+        // nor tell the agents the visitor is typing again.
+        if (_justSent is not null && _draft.Trim() == _justSent)
+        {
+            _draft = "";
+            _justSent = null;
+            return;
+        }
+
+        _justSent = null;
         if (string.IsNullOrWhiteSpace(_draft))
         {
             StopTyping();
@@ -302,6 +314,8 @@ public partial class WidgetChat
                         await JS.InvokeVoidAsync("localStorage.setItem", StorageKey, Tokens.Issue(_visitor));
                     }
 
+                    // Only if nothing was typed meanwhile (the Enter's newline may already have arrived: same text).
+                    _justSent = text;
                     _draft = "";
                     StopTyping();
                     await LoadAsync();
