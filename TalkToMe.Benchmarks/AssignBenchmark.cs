@@ -45,17 +45,7 @@ public static class AssignBenchmark
                 databaseArgs = [$"--ConnectionStrings:TalkToMe=Data Source={path}"];
             }
 
-            var app = TalkToMeApp.Build(
-            [
-                "--urls=http://127.0.0.1:0",
-                "--environment=Development",
-                $"--contentRoot={IngestBenchmark.WebProjectDirectory()}",
-                .. databaseArgs,
-                "--TalkToMe:SeedDemoData=false",
-                "--TalkToMe:Admin:Email=admin@bench.local",
-                "--TalkToMe:Admin:Password=Bench!2026xx",
-                "--Logging:LogLevel:Default=Warning",
-            ]);
+            var app = IngestBenchmark.BuildApp(databaseArgs);
             await app.StartAsync();
             var services = app.Services;
             var factory = services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();

@@ -55,17 +55,7 @@ public static class IngestBenchmark
                 databaseArgs = [$"--ConnectionStrings:TalkToMe=Data Source={path}"];
             }
 
-            var app = TalkToMeApp.Build(
-            [
-                "--urls=http://127.0.0.1:0",
-                "--environment=Development",
-                $"--contentRoot={WebProjectDirectory()}",
-                .. databaseArgs,
-                "--TalkToMe:SeedDemoData=false",
-                "--TalkToMe:Admin:Email=admin@bench.local",
-                "--TalkToMe:Admin:Password=Bench!2026xx",
-                "--Logging:LogLevel:Default=Warning",
-            ]);
+            var app = BuildApp(databaseArgs);
             await app.StartAsync();
             if (path is not null)
             {
@@ -267,6 +257,19 @@ public static class IngestBenchmark
             await BenchDatabase.DropDatabaseAsync(database);
         }
     }
+
+    /// <summary>The app hosted in the benchmark's process on a free port, on the given database, without demo data.</summary>
+    internal static Microsoft.AspNetCore.Builder.WebApplication BuildApp(string[] databaseArgs) => TalkToMeApp.Build(
+    [
+        "--urls=http://127.0.0.1:0",
+        "--environment=Development",
+        $"--contentRoot={WebProjectDirectory()}",
+        .. databaseArgs,
+        "--TalkToMe:SeedDemoData=false",
+        "--TalkToMe:Admin:Email=admin@bench.local",
+        "--TalkToMe:Admin:Password=Bench!2026xx",
+        "--Logging:LogLevel:Default=Warning",
+    ]);
 
     internal static string WebProjectDirectory()
     {
