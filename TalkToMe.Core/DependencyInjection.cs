@@ -106,6 +106,14 @@ public static class DependencyInjection
         services.AddSingleton<KeepAliveEngine>();
         services.AddSingleton<KeepAliveService>();
         services.AddSingleton<Data.Sqlite.SearchIndexMerger>();
+        // Inbound media: stored at once as a reference, fetched by the downloader into the content-addressed store.
+        services.AddOptions<Media.MediaOptions>();
+        services.AddSingleton<Media.IMediaStore, Media.LocalMediaStore>();
+        services.AddSingleton<Media.MediaSignal>();
+        services.AddSingleton<Media.IMediaSource, TelegramMediaSource>();
+        services.AddSingleton<Media.IMediaSource, WhatsAppMediaSource>();
+        services.AddSingleton<Media.IMediaSource, ApiChannelMediaSource>();
+        services.AddSingleton<Media.MediaDownloader>();
         return services;
     }
 
@@ -125,6 +133,7 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<Data.Sqlite.SearchIndexMerger>());
         services.AddHostedService(sp => sp.GetRequiredService<Agents.AgentPresenceService>());
         services.AddHostedService(sp => sp.GetRequiredService<AutoAssignService>());
+        services.AddHostedService(sp => sp.GetRequiredService<Media.MediaDownloader>());
         return services;
     }
 

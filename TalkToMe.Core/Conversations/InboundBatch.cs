@@ -5,6 +5,7 @@ using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Data;
 using Microsoft.Extensions.Logging;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Hours;
 using TalkToMe.Core.KeepAlive;
 using TalkToMe.Core.Messaging;
@@ -138,6 +139,18 @@ internal sealed class InboundBatch(UnitOfWorkFactory units, IConversationFlows f
         else
         {
             result = await ReceiveThroughFlowsAsync(unit, message, CancellationToken.None);
+        }
+
+        if (result.Outcome == InboundOutcome.Accepted && message.Media.Count > 0)
+        {
+            // Under the message's savepoint: the message and its attachments are stored together or not at all; the
+            // downloader fetches the files after the commit.
+            foreach (var media in message.Media)
+            {
+                unit.Db.Attachments.Add(new Attachment(result.MessageId!.Value, result.ConversationId!.Value, message.ChannelId, media, now));
+            }
+
+            unit.WakeMedia();
         }
 
         if (result.StartedConversation && message.LookUpProfile)

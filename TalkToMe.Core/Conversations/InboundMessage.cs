@@ -20,7 +20,11 @@ public sealed record InboundMessage(
     bool StartNewConversation = false,
     string? Subject = null,
     bool LookUpProfile = false,
-    string? Answer = null);
+    string? Answer = null)
+{
+    /// <summary>The files, places and contact cards the message carries (stored with it, fetched afterwards); empty for text.</summary>
+    public IReadOnlyList<Media.InboundMedia> Media { get; init; } = [];
+}
 
 public enum InboundOutcome
 {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Conversations;
@@ -39,7 +40,28 @@ public sealed record ConversationHeader(int Id, int ChannelId, string ChannelNam
 
 public sealed record ThreadMessage(long Id, MessageDirection Direction, MessageKind Kind, SenderType SenderType,
     string? SenderId, string? SenderName, string Content, DeliveryStatus DeliveryStatus, string? FailureReason, DateTime CreatedAt,
-    MessageTemplate? Template = null, ActivityData? Activity = null);
+    MessageTemplate? Template = null, ActivityData? Activity = null)
+{
+    /// <summary>The message's files, places and contact cards, in the order they came.</summary>
+    public IReadOnlyList<ThreadAttachment> Attachments { get; init; } = [];
+
+    /// <summary>The text to show beside the attachments: none when it is only the stand-in label ("📷 Foto").</summary>
+    public string? Caption => Attachments.Count > 0 && Content == MediaLabel.For(Attachments[0].Kind, Attachments[0].FileName,
+        Attachments[0].DurationSeconds, Attachments[0].Details) ? null : Content;
+
+    /// <summary>As a record's, with the attachments compared item by item (a re-read of the same thread is equal).</summary>
+    public bool Equals(ThreadMessage? other) =>
+        other is not null && Id == other.Id && Direction == other.Direction && Kind == other.Kind && SenderType == other.SenderType
+        && SenderId == other.SenderId && SenderName == other.SenderName && Content == other.Content
+        && DeliveryStatus == other.DeliveryStatus && FailureReason == other.FailureReason && CreatedAt == other.CreatedAt
+        && Equals(Template, other.Template) && Equals(Activity, other.Activity) && Attachments.SequenceEqual(other.Attachments);
+
+    public override int GetHashCode() => HashCode.Combine(Id, DeliveryStatus);
+}
+
+/// <summary>One attachment as the thread shows it; its file is at <c>/media/{Id}</c> once <see cref="State"/> is Ready.</summary>
+public sealed record ThreadAttachment(long Id, MediaKind Kind, MediaState State, string? FileName, string? ContentType, long? Size,
+    int? DurationSeconds, MediaDetails? Details, string? FailureReason);
 
 /// <summary>The small reads around the inbox list: filter options, cheap tab counts, the open conversation and its contact.</summary>
 public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
@@ -184,7 +206,7 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
             messages = messages.Where(m => ids.Contains(m.Conversation.ChannelId));
         }
 
-        return await Project(messages.OrderBy(m => m.Id)).ToListAsync(cancellationToken);
+        return await Project(db, messages.OrderBy(m => m.Id)).ToListAsync(cancellationToken);
     }
 
     private static IQueryable<Conversation> InScope(IQueryable<Conversation> conversations, ChannelScope? scope)
@@ -201,7 +223,7 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
     public async Task<ThreadMessage?> MessageAsync(long messageId, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await Project(db.Messages.Where(m => m.Id == messageId)).FirstOrDefaultAsync(cancellationToken);
+        return await Project(db, db.Messages.Where(m => m.Id == messageId)).FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>The contact beside the thread, with their other conversations in the channels <paramref name="scope"/> allows.</summary>
@@ -225,7 +247,13 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return new ContactPanel(contact.Id, contact.Name, contact.Email, contact.Phone, identities, conversations);
     }
 
-    private static IQueryable<ThreadMessage> Project(IQueryable<Message> messages) =>
+    private static IQueryable<ThreadMessage> Project(TalkToMeDbContext db, IQueryable<Message> messages) =>
         messages.AsNoTracking().Select(m => new ThreadMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.SenderName,
-            m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt, m.Template, m.ActivityData));
+            m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt, m.Template, m.ActivityData)
+        {
+            Attachments = db.Attachments.Where(a => a.MessageId == m.Id).OrderBy(a => a.Id)
+                .Select(a => new ThreadAttachment(a.Id, a.Kind, a.State, a.FileName, a.ContentType, a.Size, a.DurationSeconds, a.Details,
+                    a.FailureReason))
+                .ToList(),
+        });
 }

@@ -17,6 +17,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<ContactIdentity> ContactIdentities => Set<ContactIdentity>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Media.Attachment> Attachments => Set<Media.Attachment>();
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
     public DbSet<Macro> Macros => Set<Macro>();

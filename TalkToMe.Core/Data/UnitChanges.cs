@@ -22,6 +22,7 @@ internal sealed class UnitChanges
     public bool KeepAlive { get; set; }
     public bool Snooze { get; set; }
     public bool ProfileLookups { get; set; }
+    public bool Media { get; set; }
 
     /// <summary>Remembers what the tracker is about to save (ids are read at publish time, once the rows have them).</summary>
     public void Track(ChangeTracker tracker)

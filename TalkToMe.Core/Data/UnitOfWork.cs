@@ -57,6 +57,9 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>Wakes the profile look-up worker after the commit: a look-up was queued.</summary>
     public void WakeProfileLookups() => Current.ProfileLookups = true;
 
+    /// <summary>Wakes the media downloader after the commit: an attachment is due.</summary>
+    public void WakeMedia() => Current.Media = true;
+
     /// <summary>
     /// Locks the conversation's row until the commit on engines that lock rows (PostgreSQL), before a read the write depends
     /// on; SQLite's writer already holds the whole database.

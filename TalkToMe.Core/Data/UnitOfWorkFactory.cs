@@ -21,7 +21,8 @@ public sealed class UnitOfWorkFactory(
     OutboxSignal outbox,
     KeepAliveSignal keepAlive,
     SnoozeSignal snooze,
-    ProfileLookupSignal profileLookups)
+    ProfileLookupSignal profileLookups,
+    Media.MediaSignal media)
 {
     /// <summary>Takes the writer's turn, then a context and its transaction (on SQLite BEGIN IMMEDIATE: the database is this writer's).</summary>
     public async Task<UnitOfWork> BeginAsync(CancellationToken cancellationToken = default)
@@ -96,6 +97,11 @@ public sealed class UnitOfWorkFactory(
         if (parts.Any(p => p.ProfileLookups))
         {
             profileLookups.Notify();
+        }
+
+        if (parts.Any(p => p.Media))
+        {
+            media.Notify();
         }
     }
 }

@@ -5,6 +5,7 @@ using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 
 using TalkToMe.Web.Hosting;
 
@@ -16,7 +17,13 @@ namespace TalkToMe.Web.Endpoints;
 /// </summary>
 public static class ApiChannelEndpoints
 {
-    public const int MaxBodyBytes = 64 * 1024;
+    /// <summary>Room for attachments posted inline as base64 (<see cref="MaxInlineBytes"/> of files, a third more as text).</summary>
+    public const int MaxBodyBytes = 7 * 1024 * 1024;
+
+    /// <summary>The files one request may carry inline, together; larger files are posted as a URL we fetch.</summary>
+    public const int MaxInlineBytes = 5 * 1024 * 1024;
+
+    public const int MaxAttachments = 10;
 
     public static void MapApiChannelEndpoints(this IEndpointRouteBuilder app)
     {
@@ -26,7 +33,7 @@ public static class ApiChannelEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(int channelId, HttpContext context, ApiChannelDirectory channels,
-        InboundWriter writer, CancellationToken cancellationToken)
+        InboundWriter writer, IMediaStore store, CancellationToken cancellationToken)
     {
         var channel = await channels.FindAsync(channelId, cancellationToken);
         if (channel is null || channel.IsDeleted || !channel.IsActive || !HasValidToken(context.Request, channel))
@@ -62,14 +69,31 @@ public static class ApiChannelEndpoints
         if (body is null)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Corpo grande demais",
-                $"O corpo da requisição passa do limite de {MaxBodyBytes / 1024} KB.");
+                $"O corpo da requisição passa do limite de {MaxBodyBytes / (1024 * 1024)} MB; envie arquivos grandes como url.");
         }
 
-        var (inbound, errors) = Parse(body, channel.Id);
+        var (inbound, inline, errors) = Parse(body, channel.Id);
         if (inbound is null)
         {
             return Results.ValidationProblem(errors!, title: "Requisição inválida");
         }
+
+        // Files sent inline go to the store before the message: the message is stored with them ready, or not at all.
+        // The kind follows what the bytes are: a ".jpg" that is HTML is shown as a file to download, never as an image.
+        var media = new List<InboundMedia>(inbound.Media);
+        foreach (var (index, data, attachment) in inline)
+        {
+            using var content = new MemoryStream(data, writable: false);
+            var stored = await store.SaveAsync(content, cancellationToken);
+            var kind = ApiChannelMediaSource.KindOf(MediaSniffer.Decide(attachment.ContentType, stored.Head));
+            media[index] = attachment with { Stored = stored, Size = data.Length, Kind = kind };
+        }
+
+        inbound = inbound with
+        {
+            Media = media,
+            Text = inbound.Text == MediaLabel.For(inbound.Media) ? MediaLabel.For(media) : inbound.Text,
+        };
 
         InboundResult result;
         try
@@ -115,15 +139,17 @@ public static class ApiChannelEndpoints
     private static Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
         Webhooks.ProviderWebhook.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
 
-    private static (InboundMessage? Message, Dictionary<string, string[]>? Errors) Parse(byte[] body, int channelId)
+    private static (InboundMessage? Message, IReadOnlyList<(int Index, byte[] Data, InboundMedia Attachment)> Inline,
+        Dictionary<string, string[]>? Errors) Parse(byte[] body, int channelId)
     {
         var errors = new Dictionary<string, string[]>();
+        var inline = new List<(int, byte[], InboundMedia)>();
         // Not JSON, or strings that are not valid Unicode (a lone \ud800, bytes that are not UTF-8): 400, never a 500 later.
         var document = WebhookJson.Parse(body, out var jsonError);
         if (document is null)
         {
             errors["body"] = [jsonError!];
-            return (null, errors);
+            return (null, inline, errors);
         }
 
         using (document)
@@ -132,7 +158,7 @@ public static class ApiChannelEndpoints
             if (root.ValueKind != JsonValueKind.Object)
             {
                 errors["body"] = ["O corpo deve ser um objeto JSON."];
-                return (null, errors);
+                return (null, inline, errors);
             }
 
             string? contactId = null;
@@ -147,15 +173,95 @@ public static class ApiChannelEndpoints
                 contactName = OptionalString(contact, "name", "contact.name", 200, errors);
             }
 
-            var text = RequiredString(root, "text", "text", MessageText.MaxLength, errors);
+            var media = ReadAttachments(root, inline, errors);
+            // A message may be files alone: its text is then the stand-in label ("📷 Foto").
+            var text = media.Count > 0 && !root.TryGetProperty("text", out _)
+                ? MediaLabel.For(media)
+                : RequiredString(root, "text", "text", MessageText.MaxLength, errors);
             var externalId = OptionalString(root, "id", "id", 200, errors);
             if (errors.Count > 0)
             {
-                return (null, errors);
+                return (null, inline, errors);
             }
 
-            return (new InboundMessage(channelId, contactId!, contactName, externalId, text!), null);
+            return (new InboundMessage(channelId, contactId!, contactName, externalId, text!) { Media = media }, inline, null);
         }
+    }
+
+    /// <summary>
+    /// <c>attachments</c>: up to <see cref="MaxAttachments"/> of <c>{"url": "https://…"}</c> (fetched after the answer) or
+    /// <c>{"data": "&lt;base64&gt;"}</c> (at most <see cref="MaxInlineBytes"/> in all), each with an optional
+    /// <c>contentType</c> and <c>fileName</c>.
+    /// </summary>
+    private static List<InboundMedia> ReadAttachments(JsonElement root, List<(int, byte[], InboundMedia)> inline,
+        Dictionary<string, string[]> errors)
+    {
+        var media = new List<InboundMedia>();
+        if (!root.TryGetProperty("attachments", out var list) || list.ValueKind == JsonValueKind.Null)
+        {
+            return media;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() > MaxAttachments)
+        {
+            errors["attachments"] = [$"attachments deve ser uma lista de até {MaxAttachments} anexos."];
+            return media;
+        }
+
+        long inlineBytes = 0;
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            var field = $"attachments[{index}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors[field] = ["Cada anexo deve ser um objeto com url ou data."];
+                break;
+            }
+
+            var contentType = OptionalString(item, "contentType", field + ".contentType", 150, errors);
+            var fileName = OptionalString(item, "fileName", field + ".fileName", 255, errors);
+            var url = OptionalString(item, "url", field + ".url", 2000, errors);
+            var data = OptionalString(item, "data", field + ".data", MaxBodyBytes, errors);
+            var kind = ApiChannelMediaSource.KindOf(contentType);
+            if ((url is null) == (data is null))
+            {
+                errors[field] = ["Informe url ou data (base64), um dos dois."];
+            }
+            else if (url is not null)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp))
+                {
+                    errors[field + ".url"] = ["url deve ser um endereço http ou https."];
+                }
+                else
+                {
+                    media.Add(new InboundMedia(kind, url, contentType, fileName));
+                }
+            }
+            else
+            {
+                var bytes = new byte[data!.Length * 3 / 4 + 3];
+                if (!Convert.TryFromBase64String(data, bytes, out var written))
+                {
+                    errors[field + ".data"] = ["data deve ser o arquivo em base64."];
+                }
+                else if ((inlineBytes += written) > MaxInlineBytes)
+                {
+                    errors[field + ".data"] = [$"Os anexos em base64 passam do limite de {MaxInlineBytes / (1024 * 1024)} MB; envie arquivos grandes como url."];
+                }
+                else
+                {
+                    var attachment = new InboundMedia(kind, null, contentType, fileName);
+                    inline.Add((media.Count, bytes[..written], attachment));
+                    media.Add(attachment);
+                }
+            }
+
+            index++;
+        }
+
+        return media;
     }
 
     private static string? RequiredString(JsonElement parent, string property, string field, int maxLength, Dictionary<string, string[]> errors)

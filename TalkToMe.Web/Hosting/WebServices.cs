@@ -55,6 +55,11 @@ public static class WebServices
         }
 
         services.AddOptions<TalkToMeOptions>().Bind(configuration.GetSection(TalkToMeOptions.Section));
+        // Media files beside the database unless TalkToMe:Storage:Folder says where.
+        services.AddOptions<Core.Media.MediaOptions>().Bind(configuration.GetSection("TalkToMe:Storage"))
+            .PostConfigure(options => options.Folder = configuration["TalkToMe:Storage:Folder"] is { Length: > 0 } folder
+                ? Path.GetFullPath(folder, dataFolder)
+                : Path.Combine(dataFolder, "media"));
         services.AddSingleton<UserAccessCheck>();
         services.AddSingleton<UserAccessSignal>();
         // Checked now, so a typo stops the start with a clear message instead of failing the first request.

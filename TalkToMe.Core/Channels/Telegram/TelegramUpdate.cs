@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 
 namespace TalkToMe.Core.Channels.Telegram;
 
@@ -26,7 +27,7 @@ public static class TelegramUpdate
 {
     public const string SecretHeader = "X-Telegram-Bot-Api-Secret-Token";
 
-    /// <summary>The kinds of message we cannot show yet: the agent still sees that something arrived.</summary>
+    /// <summary>Kinds of message without text: the media ones become attachments, the rest (a poll) a line saying where to look.</summary>
     private static readonly string[] MediaKinds =
         ["photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note", "location", "contact", "poll"];
 
@@ -80,16 +81,18 @@ public static class TelegramUpdate
             return Unreadable("message.chat.id é obrigatório e numérico.");
         }
 
+        var media = TelegramMedia.Read(message);
         var text = StringOf(message, "text") ?? StringOf(message, "caption");
         if (string.IsNullOrWhiteSpace(text))
         {
             var kind = MediaKinds.FirstOrDefault(k => message.TryGetProperty(k, out _));
-            if (kind is null)
+            if (kind is null && media.Count == 0)
             {
                 return new TelegramUpdateResult(null, "Mensagem de serviço sem texto: ignorada.", null);
             }
 
-            text = $"[{kind}] (mensagem sem texto; veja no Telegram)";
+            // A photo without a caption reads "📷 Foto" in the list; what we cannot show (a poll) says where to look.
+            text = media.Count > 0 ? MediaLabel.For(media) : $"[{kind}] (mensagem sem texto; veja no Telegram)";
         }
 
         if (text.Length > MessageText.MaxLength)
@@ -101,7 +104,7 @@ public static class TelegramUpdate
         var sentAt = WebhookJson.FromUnixSeconds(WebhookJson.Int64Of(message, "date"));
 
         return new TelegramUpdateResult(new InboundMessage(channelId, chatNumber.ToString(CultureInfo.InvariantCulture),
-            NameOf(message), id.ToString(CultureInfo.InvariantCulture), text, sentAt), null, null);
+            NameOf(message), id.ToString(CultureInfo.InvariantCulture), text, sentAt) { Media = media }, null, null);
     }
 
     private static string? NameOf(JsonElement message)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using TalkToMe.Core.Channels.Meta;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.WhatsApp;
@@ -142,6 +143,7 @@ public static class WhatsAppWebhook
 
             string? text;
             string? answer = null;
+            IReadOnlyList<InboundMedia> media = [];
             if (type == "text")
             {
                 text = message.TryGetProperty("text", out var textObject) ? StringOf(textObject, "body") : null;
@@ -163,10 +165,11 @@ public static class WhatsAppWebhook
             }
             else
             {
-                // Media, location, reactions…: the agent sees that something arrived and where to look.
-                text = message.TryGetProperty(type, out var media) && StringOf(media, "caption") is { Length: > 0 } caption
+                // Media, places and contact cards become attachments; what we cannot show (a reaction) says where to look.
+                media = WhatsAppMedia.Read(message, type);
+                text = message.TryGetProperty(type, out var part) && StringOf(part, "caption") is { Length: > 0 } caption
                     ? caption
-                    : $"[{type}] (mensagem sem texto; veja no WhatsApp)";
+                    : media.Count > 0 ? MediaLabel.For(media) : $"[{type}] (mensagem sem texto; veja no WhatsApp)";
             }
 
             if (text.Length > MessageText.MaxLength)
@@ -178,7 +181,7 @@ public static class WhatsAppWebhook
             var sentAt = WebhookJson.FromUnixSeconds(long.TryParse(StringOf(message, "timestamp"), NumberStyles.None,
                 CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
             messages.Add(new InboundMessage(channelId, from, names.GetValueOrDefault(from), id, text, sentAt, ContactPhone: "+" + from,
-                Answer: answer));
+                Answer: answer) { Media = media });
             return null;
         }
     }

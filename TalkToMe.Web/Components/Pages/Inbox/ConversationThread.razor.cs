@@ -46,6 +46,7 @@ public partial class ConversationThread
     [Inject] private ConversationPresence Presence { get; set; } = default!;
     [Inject] private ViewingCircuitHandler Viewing { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private Core.Media.MediaDownloader Media { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private TalkToMe.Web.Agents.CircuitChannelAccess ChannelAccess { get; set; } = default!;
@@ -257,6 +258,9 @@ public partial class ConversationThread
     private Task RunMacroAsync(int macroId) => RunAsync(() => Macros.RunAsync(ConversationId, _actor!, macroId));
 
     private Task RetryAsync(long messageId) => RunAsync(() => Commands.RetryAsync(messageId, _actor!));
+
+    /// <summary>"Tentar novamente" on a file that could not be fetched: the thread hears the outcome like any update.</summary>
+    private Task RetryMediaAsync(long attachmentId) => RunAsync(() => Media.RetryAsync(attachmentId, ChannelAccess.Current));
 
     private async Task MarkUnreadAsync()
     {

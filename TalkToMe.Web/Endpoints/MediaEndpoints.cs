@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
+using TalkToMe.Core.Agents;
+using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
+
+namespace TalkToMe.Web.Endpoints;
+
+/// <summary>
+/// The one way to a stored file (issue 14, "Storage"): a signed-in user whose channels include the conversation's. Served
+/// with <c>nosniff</c>; inline only for images, audio and video the browser plays (the type decided from the file's own
+/// bytes when it was stored), as a download for everything else, HTML and SVG included.
+/// </summary>
+public static class MediaEndpoints
+{
+    public static void MapMediaEndpoints(this IEndpointRouteBuilder app) =>
+        app.MapGet("/media/{id:long}", ServeAsync).RequireAuthorization().ExcludeFromDescription();
+
+    private static async Task<IResult> ServeAsync(long id, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
+        ChannelAccess access, IMediaStore store, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var attachment = await db.Attachments.AsNoTracking().Where(a => a.Id == id && a.State == MediaState.Ready && a.Sha256 != null)
+            .Select(a => new { a.ChannelId, a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
+        // Not found and not allowed answer alike: an agent learns nothing of another team's files.
+        if (attachment is null || !(await access.ForUserAsync(http.User.FindFirstValue(ClaimTypes.NameIdentifier), cancellationToken)).Allows(attachment.ChannelId)
+            || store.OpenRead(attachment.Sha256!) is not { } file)
+        {
+            return Results.NotFound();
+        }
+
+        return Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind);
+    }
+
+    /// <summary>The headers every stored file goes out with, whoever may read it.</summary>
+    public static IResult Serve(HttpContext http, Stream file, string? contentType, string? fileName, MediaKind kind)
+    {
+        var inline = MediaSniffer.IsPlayable(contentType);
+        var type = inline || (contentType is { Length: > 0 } && !contentType.Contains("html", StringComparison.OrdinalIgnoreCase)
+            && !contentType.Contains("svg", StringComparison.OrdinalIgnoreCase) && !contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
+            ? contentType!
+            : MediaSniffer.Binary;
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        // A file is immutable (its name is its hash): the browser may keep it, but only for this user.
+        http.Response.Headers.CacheControl = "private, max-age=86400";
+        var name = string.IsNullOrWhiteSpace(fileName) ? DefaultName(kind, type) : fileName;
+        var disposition = new ContentDispositionHeaderValue(inline ? "inline" : "attachment");
+        disposition.SetHttpFileName(name);
+        http.Response.Headers.ContentDisposition = disposition.ToString();
+        return Results.Stream(file, type, enableRangeProcessing: true);
+    }
+
+    private static string DefaultName(MediaKind kind, string type) =>
+        kind.ToString().ToLowerInvariant() + type switch
+        {
+            "image/jpeg" => ".jpg",
+            "image/png" => ".png",
+            "image/webp" => ".webp",
+            "image/gif" => ".gif",
+            "audio/ogg" => ".ogg",
+            "audio/mpeg" => ".mp3",
+            "video/mp4" => ".mp4",
+            "application/pdf" => ".pdf",
+            _ => "",
+        };
+}
