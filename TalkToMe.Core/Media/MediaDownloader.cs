@@ -27,11 +27,11 @@ public sealed class MediaDownloader(IDbContextFactory<TalkToMeDbContext> factory
     IEnumerable<IMediaSource> sources, IMediaStore store, IHttpClientFactory clients, MediaSignal signal, TimeProvider time,
     IOptions<MediaOptions> options, ILogger<MediaDownloader> logger) : BackgroundService
 {
-    /// <summary>The wait before each retry of a failed download: after the last one the attachment shows as failed.</summary>
-    public static readonly IReadOnlyList<TimeSpan> RetryDelays =
-        [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30)];
+    /// <summary>Each retry's wait, in multiples of <see cref="MediaOptions.RetryBaseDelay"/> (10 s, 1 min, 5 min, 30 min by default):
+    /// after the last one the attachment shows as failed.</summary>
+    private static readonly int[] RetryFactors = [1, 6, 30, 180];
 
-    public static int MaxAttempts => RetryDelays.Count + 1;
+    public static int MaxAttempts => RetryFactors.Length + 1;
 
     public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(30);
 
@@ -175,7 +175,7 @@ public sealed class MediaDownloader(IDbContextFactory<TalkToMeDbContext> factory
         }
         else if (!permanent && claim.Attempts < MaxAttempts)
         {
-            var retryAt = now + RetryDelays[claim.Attempts - 1];
+            var retryAt = now + options.Value.RetryBaseDelay * RetryFactors[claim.Attempts - 1];
             logger.LogWarning("Mídia {AttachmentId} do canal {ChannelId} não baixada (tentativa {Attempts} de {MaxAttempts}; nova tentativa às {RetryAt:u}): {Reason}",
                 claim.Id, claim.ChannelId, claim.Attempts, MaxAttempts, retryAt, failure);
             changed = await mine.ExecuteUpdateAsync(s => s.SetProperty(a => a.NextAttemptAt, retryAt)

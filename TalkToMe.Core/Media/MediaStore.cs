@@ -12,6 +12,9 @@ public sealed class MediaOptions
     /// <summary>A file larger than this is refused (WhatsApp's own largest documents are 100 MB).</summary>
     public long MaxBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>The first retry's wait after a failed download; later ones are longer (<see cref="MediaDownloader"/>).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long one download from a provider may take, look-ups included.</summary>
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

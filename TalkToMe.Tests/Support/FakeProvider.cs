@@ -15,7 +15,13 @@ public sealed record RecordedRequest(string Method, string PathAndQuery, IReadOn
     string? ContentType, DateTime ReceivedAt);
 
 /// <summary>What the fake answers.</summary>
-public sealed record FakeReply(int Status, string Body, string ContentType = "application/json");
+public sealed record FakeReply(int Status, string Body, string ContentType = "application/json")
+{
+    /// <summary>A file's bytes (a provider's media download), sent instead of <see cref="Body"/>.</summary>
+    public byte[]? Bytes { get; init; }
+
+    public static FakeReply File(byte[] bytes, string contentType) => new(200, "", contentType) { Bytes = bytes };
+}
 
 /// <summary>
 /// A provider API on 127.0.0.1 (Telegram, WhatsApp, Twilio…): records every request and answers with the replies a test
@@ -168,6 +174,13 @@ public sealed class FakeProvider : IAsyncDisposable
     {
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = reply.ContentType;
+        if (reply.Bytes is { } bytes)
+        {
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes);
+            return;
+        }
+
         await context.Response.WriteAsync(reply.Body);
     }
 

@@ -43,7 +43,7 @@ public sealed class TestDatabase : IAsyncDisposable
     public UnitOfWorkFactory Units(InboxEventHub events, OutboxSignal? outbox = null, KeepAliveSignal? keepAlive = null,
         SnoozeSignal? snooze = null, ProfileLookupSignal? profileLookups = null) =>
         new(Factory, Gate, events, outbox ?? new OutboxSignal(), keepAlive ?? new KeepAliveSignal(), snooze ?? new SnoozeSignal(),
-            profileLookups ?? new ProfileLookupSignal());
+            profileLookups ?? new ProfileLookupSignal(), new TalkToMe.Core.Media.MediaSignal());
 
     /// <summary>Units of work on this database for a test that listens to no event (the admin services).</summary>
     public UnitOfWorkFactory Units() => Units(new InboxEventHub(NullLogger<InboxEventHub>.Instance));

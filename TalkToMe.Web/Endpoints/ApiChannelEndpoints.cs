@@ -18,7 +18,7 @@ namespace TalkToMe.Web.Endpoints;
 public static class ApiChannelEndpoints
 {
     /// <summary>Room for attachments posted inline as base64 (<see cref="MaxInlineBytes"/> of files, a third more as text).</summary>
-    public const int MaxBodyBytes = 7 * 1024 * 1024;
+    public const int MaxBodyBytes = 8 * 1024 * 1024;
 
     /// <summary>The files one request may carry inline, together; larger files are posted as a URL we fetch.</summary>
     public const int MaxInlineBytes = 5 * 1024 * 1024;
