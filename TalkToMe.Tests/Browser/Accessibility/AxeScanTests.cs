@@ -186,7 +186,7 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         }
     }
 
-    private static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
+    internal static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
     {
         // Evaluated through the DevTools protocol, not added as a <script>: the app's Content-Security-Policy
         // (script-src 'self') rightly refuses an inline script, and the scan must not weaken it.

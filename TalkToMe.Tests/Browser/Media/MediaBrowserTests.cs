@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using TalkToMe.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace TalkToMe.Tests.Browser.Media;
+
+/// <summary>An agent's browser on the real app: a customer's photo and PDF arrive through the API channel and show in the thread.</summary>
+public sealed class MediaBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    /// <summary>A real 8×8 PNG: the browser must decode it, not just fetch it.</summary>
+    private const string Png = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGO44GCAFTEMLQkAaplQARqfGIQAAAAASUVORK5CYII=";
+
+    private async Task<int> PostAsync(int channelId, string token, object body)
+    {
+        using var client = fixture.App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await client.PostAsJsonAsync($"api/v1/channels/{channelId}/messages", body);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<TalkToMe.Web.Endpoints.ApiChannelEndpoints.ReceivedResponse>())!.ConversationId;
+    }
+
+    [Fact]
+    public async Task CustomerPhotoAndPdf_ShowLiveInTheThread_ThePhotoOpensLargeAndClosesWithEscape()
+    {
+        var (channelId, token) = await ApiChannels.CreateAsync(fixture.App.Services, "API Mídia");
+        var conversationId = await PostAsync(channelId, token, new { contact = new { id = "midia-browser", name = "Paula Mendes" }, text = "Oi, vou mandar as fotos" });
+        var page = await fixture.SignedInPageAsync();
+        await page.GotoAsync($"/conversations/{conversationId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("message-text").Last).ToHaveTextAsync("Oi, vou mandar as fotos");
+
+        // Arrive while the agent looks: the thread adds them live.
+        await PostAsync(channelId, token, new
+        {
+            contact = new { id = "midia-browser" },
+            text = "A caixa chegou amassada",
+            attachments = new[] { new { data = Png, contentType = "image/png" } },
+        });
+        await PostAsync(channelId, token, new
+        {
+            contact = new { id = "midia-browser" },
+            attachments = new[] { new { data = Convert.ToBase64String("%PDF-1.4 nota"u8.ToArray()), contentType = "application/pdf", fileName = "nota-fiscal.pdf" } },
+        });
+
+        var photo = page.GetByTestId("attachment-image").Locator("img");
+        await Expect(photo).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("img => img.complete && img.naturalWidth === 8", await photo.ElementHandleAsync());
+        await Expect(page.GetByTestId("message-text").Last).ToHaveTextAsync("A caixa chegou amassada");
+        var file = page.GetByTestId("attachment-file");
+        await Expect(file).ToContainTextAsync("nota-fiscal.pdf");
+        await Expect(file).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex(@"^/media/\d+$"));
+        // The list's preview names the file, as Chatwoot and WhatsApp do.
+        await Expect(page.Locator($"[data-conversation-id='{conversationId}']")).ToContainTextAsync("nota-fiscal.pdf");
+
+        await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(page, "a thread with a photo and a PDF at 1280 px");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ampliar foto" }).ClickAsync();
+        var lightbox = page.GetByRole(AriaRole.Dialog, new() { Name = "foto" });
+        await Expect(lightbox).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(lightbox).ToHaveCountAsync(0);
+
+        // On a phone the thread (with its media) still passes axe.
+        await page.SetViewportSizeAsync(390, 844);
+        await Expect(photo).ToBeVisibleAsync();
+        await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(page, "a thread with a photo and a PDF at 390 px");
+    }
+}
