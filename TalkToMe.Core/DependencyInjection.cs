@@ -113,6 +113,9 @@ public static class DependencyInjection
         services.AddSingleton<Media.IMediaSource, TelegramMediaSource>();
         services.AddSingleton<Media.IMediaSource, WhatsAppMediaSource>();
         services.AddSingleton<Media.IMediaSource, ApiChannelMediaSource>();
+        services.AddSingleton<Media.IMediaSource, MetaMediaSource>();
+        services.AddSingleton<Media.IMediaSource, LineMediaSource>();
+        services.AddSingleton<Media.IMediaSource, TwilioMediaSource>();
         services.AddSingleton<Media.MediaDownloader>();
         return services;
     }

@@ -157,6 +157,35 @@ public static partial class InboundEmailParser
     }
 
     /// <summary>
+    /// The files of a Postmark mail (<c>Attachments[]{Name, Content (base64), ContentType}</c>), decoded; a file whose content
+    /// is not base64 is left out (its name is still in the text's attachments line).
+    /// </summary>
+    public static IEnumerable<(byte[] Bytes, string? ContentType, string? Name)> PostmarkFiles(ReadOnlyMemory<byte> body)
+    {
+        using var document = WebhookJson.Parse(body.Span, out _);
+        if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("Attachments", out var files)
+            || files.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var decoded = new List<(byte[], string?, string?)>();
+        foreach (var file in files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object))
+        {
+            if (StringOf(file, "Content") is { Length: > 0 } content)
+            {
+                var bytes = new byte[content.Length * 3 / 4 + 3];
+                if (Convert.TryFromBase64String(content, bytes, out var written))
+                {
+                    decoded.Add((bytes[..written], StringOf(file, "ContentType"), StringOf(file, "Name")));
+                }
+            }
+        }
+
+        return decoded;
+    }
+
+    /// <summary>
     /// Mailgun's form fields (already read); <c>message-headers</c> is a JSON list of [name, value] pairs. Files come as
     /// multipart uploads <c>attachment-1…n</c>: the caller passes their names and sizes.
     /// </summary>

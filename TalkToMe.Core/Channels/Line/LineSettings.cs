@@ -9,4 +9,7 @@ public sealed class LineSettings : ChannelSettings
     public string ChannelAccessToken { get; set; } = "";
 
     public string ApiBaseUrl { get; set; } = "https://api.line.me";
+
+    /// <summary>Where LINE serves the content of images, audio, video and files customers send.</summary>
+    public string DataApiBaseUrl { get; set; } = "https://api-data.line.me";
 }

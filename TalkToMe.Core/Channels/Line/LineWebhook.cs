@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 
 namespace TalkToMe.Core.Channels.Line;
 
@@ -87,14 +88,16 @@ public static class LineWebhook
             }
 
             var userId = item.TryGetProperty("source", out var source) ? StringOf(source, "userId") : null;
-            if (messageType != "text" || string.IsNullOrWhiteSpace(userId))
+            var media = messageType == "text" ? [] : LineMedia.Read(message, messageType);
+            if ((messageType != "text" && media.Count == 0) || string.IsNullOrWhiteSpace(userId))
             {
-                // Stickers, images…, or a group member who has not consented to share the userId: nothing to answer to.
+                // Stickers (LINE's own, with no file to fetch), or a group member who has not consented to share the
+                // userId: nothing to answer to.
                 skipped++;
                 return null;
             }
 
-            var text = StringOf(message, "text");
+            var text = messageType == "text" ? StringOf(message, "text") : MediaLabel.For(media);
             if (string.IsNullOrWhiteSpace(text))
             {
                 return "Mensagem de texto sem message.text.";
@@ -112,7 +115,7 @@ public static class LineWebhook
 
             var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
             // No name in the payload: the id stands in for it until the profile look-up answers.
-            messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt, LookUpProfile: true));
+            messages.Add(new InboundMessage(channelId, userId, userId, eventId, text, sentAt, LookUpProfile: true) { Media = media });
             return null;
         }
     }

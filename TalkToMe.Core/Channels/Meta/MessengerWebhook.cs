@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Meta;
@@ -180,6 +181,7 @@ public static class MessengerWebhook
         }
 
         var text = StringOf(message, "text");
+        var media = MetaMedia.Read(message);
         if (string.IsNullOrWhiteSpace(text))
         {
             if (!message.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array
@@ -188,8 +190,9 @@ public static class MessengerWebhook
                 return "Mensagem sem text nem attachments.";
             }
 
+            // Photos, audio, video, files and places become attachments; what we cannot show (a shared post) says where to look.
             var kind = StringOf(attachments[0], "type") ?? "anexo";
-            text = $"[{kind}] (mensagem sem texto; veja no app da Meta)";
+            text = media.Count > 0 ? MediaLabel.For(media) : $"[{kind}] (mensagem sem texto; veja no app da Meta)";
         }
 
         if (text.Length > MessageText.MaxLength)
@@ -199,7 +202,7 @@ public static class MessengerWebhook
 
         var sentAt = WebhookJson.FromUnixMilliseconds(WebhookJson.Int64Of(item, "timestamp"));
         // No name in the payload: the id stands in for it until the profile look-up answers.
-        messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt, LookUpProfile: true));
+        messages.Add(new InboundMessage(channelId, senderId, senderId, mid, text, sentAt, LookUpProfile: true) { Media = media });
         return null;
     }
 

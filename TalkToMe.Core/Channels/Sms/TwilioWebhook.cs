@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Sms;
@@ -84,14 +85,15 @@ public static class TwilioWebhook
         }
 
         var body = form.GetValueOrDefault("Body");
+        var media = TwilioMedia.Read(form);
         if (string.IsNullOrWhiteSpace(body))
         {
-            if (!int.TryParse(form.GetValueOrDefault("NumMedia"), out var media) || media <= 0)
+            if (!int.TryParse(form.GetValueOrDefault("NumMedia"), out var count) || count <= 0)
             {
                 return TwilioEvent.Invalid("Body é obrigatório.");
             }
 
-            body = "[mídia] (mensagem sem texto; veja no Twilio)";
+            body = media.Count > 0 ? MediaLabel.For(media) : "[mídia] (mensagem sem texto; veja no Twilio)";
         }
 
         if (body.Length > MessageText.MaxLength)
@@ -100,6 +102,6 @@ public static class TwilioWebhook
         }
 
         // No timestamp and no name in Twilio's payload: the receive time and the number stand in.
-        return new TwilioEvent(new InboundMessage(channelId, from.Trim(), null, sid, body, ContactPhone: from.Trim()), null, null);
+        return new TwilioEvent(new InboundMessage(channelId, from.Trim(), null, sid, body, ContactPhone: from.Trim()) { Media = media }, null, null);
     }
 }

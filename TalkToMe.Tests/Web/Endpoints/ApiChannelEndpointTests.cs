@@ -205,24 +205,24 @@ public sealed class ApiChannelEndpointTests(ApiChannelAppFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task Post_BodyOver64KB_Returns413AndStoresNothing()
+    public async Task Post_BodyOverTheLimit_Returns413AndStoresNothing()
     {
         var (channelId, token) = await ApiChannels.CreateAsync(App.Services);
         using var client = App.CreateClient();
 
-        var response = await client.SendAsync(Post(channelId, token, Body(text: new string('a', 70 * 1024))));
+        var response = await client.SendAsync(Post(channelId, token, Body(text: new string('a', TalkToMe.Web.Endpoints.ApiChannelEndpoints.MaxBodyBytes + 1))));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(0, await MessagesInChannelAsync(channelId));
     }
 
     [Fact]
-    public async Task Post_ChunkedBodyOver64KB_Returns413()
+    public async Task Post_ChunkedBodyOverTheLimit_Returns413()
     {
         var (channelId, token) = await ApiChannels.CreateAsync(App.Services);
         using var client = App.CreateClient();
         var request = Post(channelId, token, "");
-        request.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(Body(text: new string('b', 70 * 1024)))));
+        request.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(Body(text: new string('b', TalkToMe.Web.Endpoints.ApiChannelEndpoints.MaxBodyBytes + 1)))));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = true;
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Email;
 using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Data;
 
 using TalkToMe.Web.Hosting;
@@ -26,9 +27,10 @@ public static class EmailWebhookEndpoints
     }
 
     private static async Task<IResult> ReceiveAsync(string publicKey, HttpContext context, IDbContextFactory<TalkToMeDbContext> factory,
-        InboundWriter inbound, EmailThreads threads, UnprocessedDeliveryService unprocessed, TimeProvider time,
+        InboundWriter inbound, EmailThreads threads, UnprocessedDeliveryService unprocessed, TimeProvider time, IMediaStore store,
         CancellationToken cancellationToken)
     {
+        var files = new List<InboundMedia>();
         var (channel, refusal) = await ProviderWebhook.FindChannelAsync(factory, ChannelType.Email, publicKey, cancellationToken);
         if (channel is null)
         {
@@ -71,6 +73,14 @@ public static class EmailWebhookEndpoints
 
             parsed = InboundEmailParser.ParseMailgun(name => form.TryGetValue(name, out var value) ? value.ToString() : null,
                 form.Files.Select(f => new EmailAttachment(f.FileName, f.Length)).ToList());
+            if (parsed.Mail is not null)
+            {
+                foreach (var file in form.Files.Take(MaxStoredAttachments))
+                {
+                    await using var content = file.OpenReadStream();
+                    files.Add(await StoreAsync(store, content, file.ContentType, file.FileName, cancellationToken));
+                }
+            }
         }
         else
         {
@@ -99,6 +109,14 @@ public static class EmailWebhookEndpoints
             }
 
             parsed = InboundEmailParser.ParsePostmark(body);
+            if (parsed.Mail is not null)
+            {
+                foreach (var (bytes, type, name) in InboundEmailParser.PostmarkFiles(body).Take(MaxStoredAttachments))
+                {
+                    using var content = new MemoryStream(bytes, writable: false);
+                    files.Add(await StoreAsync(store, content, type, name, cancellationToken));
+                }
+            }
         }
 
         if (parsed.Unreadable is { } unreadable)
@@ -119,7 +137,7 @@ public static class EmailWebhookEndpoints
         {
             result = await inbound.ReceiveAsync(new InboundMessage(channel.Id, mail.FromAddress, mail.FromName, mail.MessageId,
                 mail.Text, ContactEmail: mail.FromAddress, ConversationId: conversationId, StartNewConversation: conversationId is null,
-                Subject: mail.Subject.Length == 0 ? "(sem assunto)" : mail.Subject), cancellationToken);
+                Subject: mail.Subject.Length == 0 ? "(sem assunto)" : mail.Subject) { Media = files }, cancellationToken);
         }
         catch (ConversationRuleException ex)
         {
@@ -128,6 +146,19 @@ public static class EmailWebhookEndpoints
 
         return ProviderWebhook.RefusalFor(result)
             ?? Results.Ok(new { conversationId = result.ConversationId, duplicate = result.Outcome == InboundOutcome.Duplicate });
+    }
+
+    /// <summary>Files a mail may bring into the thread (the text's attachments line still names every one).</summary>
+    private const int MaxStoredAttachments = 20;
+
+    /// <summary>A mail's file, into the store before the message: the kind follows what its bytes are.</summary>
+    private static async Task<InboundMedia> StoreAsync(IMediaStore store, Stream content, string? contentType, string? name,
+        CancellationToken cancellationToken)
+    {
+        var stored = await store.SaveAsync(content, cancellationToken);
+        var kind = TalkToMe.Core.Channels.Api.ApiChannelMediaSource.KindOf(MediaSniffer.Decide(contentType, stored.Head));
+        var fileName = string.IsNullOrWhiteSpace(name) ? null : Path.GetFileName(name) is { Length: > 255 } longName ? longName[..255] : Path.GetFileName(name);
+        return new InboundMedia(kind, null, contentType is { Length: <= 150 } ? contentType : null, fileName) { Stored = stored, Size = stored.Size };
     }
 
     /// <summary>The form (urlencoded or multipart), streamed under the size limit; otherwise the answer (400 or 413).</summary>
