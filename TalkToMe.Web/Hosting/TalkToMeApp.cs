@@ -131,6 +131,7 @@ public static class TalkToMeApp
         app.MapSmsWebhookEndpoints();
         app.MapChannelAdminEndpoints();
         app.MapReportEndpoints();
+        app.MapConversationApiEndpoints();
         app.MapOpenApi();
         app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();

@@ -133,7 +133,8 @@ public sealed class InboxHubTeamsTests : IAsyncLifetime
     [InlineData("/api/v1/reports")]
     public async Task RestApi_WithAnAgentsToken_IsForbidden(string path)
     {
-        // The REST API is the admin API: an agent's token, restricted or not, reaches no conversation through it.
+        // The admin API stays admins-only; an agent's token reaches conversations only through the agent API, scoped to their
+        // channels (ConversationApiTests).
         var (_, anaToken) = await AgentWithTokenAsync("Ana", restricted: true);
         using var http = _app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
