@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using TalkToMe.Core.Agents;
 using TalkToMe.Core.Data;
 
 namespace TalkToMe.Core.Contacts;
@@ -9,20 +8,19 @@ public sealed record ContactSummary(int Id, string Name, string? Email, string? 
 public sealed record ContactPage(IReadOnlyList<ContactSummary> Items, int? NextAfterId);
 
 /// <summary>
-/// Contacts as the /api/v1 contacts API reads them: keyset-paged by id, optionally searched by name, e-mail or phone. An
-/// agent restricted to their groups reads only the contacts known on one of their channels (an identity there): the API
-/// shows a token no more than the channels its agent may see.
+/// Contacts as the /api/v1 contacts API reads them: keyset-paged by id, optionally searched by name, e-mail or phone. Every
+/// agent sees every contact, as on the Contatos page (a contact may write on several channels); what a restricted agent
+/// may not see are the conversations of other channels.
 /// </summary>
 public sealed class ContactDirectory(IDbContextFactory<TalkToMeDbContext> factory)
 {
-    public async Task<ContactPage> ListAsync(string? search, int afterId, int limit, ChannelScope scope,
-        CancellationToken cancellationToken = default)
+    public async Task<ContactPage> ListAsync(string? search, int afterId, int limit, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var query = InScope(db, scope).Where(c => c.Id > afterId);
+        var query = db.Contacts.AsNoTracking().Where(c => c.Id > afterId);
         if (!string.IsNullOrWhiteSpace(search))
         {
-            // A substring match: fine for an integration's look-up; the inbox's full-text search is for messages.
+            // A substring match: enough for an integration's look-up; the inbox's full-text search is for conversations.
             var pattern = "%" + search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
             query = db.Database.IsNpgsql()
                 ? query.Where(c => EF.Functions.ILike(c.Name, pattern, "\\") || EF.Functions.ILike(c.Email!, pattern, "\\")
@@ -36,22 +34,10 @@ public sealed class ContactDirectory(IDbContextFactory<TalkToMeDbContext> factor
         return rows.Count > limit ? new ContactPage(rows[..limit], rows[limit - 1].Id) : new ContactPage(rows, null);
     }
 
-    public async Task<ContactSummary?> GetAsync(int contactId, ChannelScope scope, CancellationToken cancellationToken = default)
+    public async Task<ContactSummary?> GetAsync(int contactId, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await InScope(db, scope).Where(c => c.Id == contactId)
+        return await db.Contacts.AsNoTracking().Where(c => c.Id == contactId)
             .Select(c => new ContactSummary(c.Id, c.Name, c.Email, c.Phone, c.CreatedAt)).FirstOrDefaultAsync(cancellationToken);
-    }
-
-    private static IQueryable<Contact> InScope(TalkToMeDbContext db, ChannelScope scope)
-    {
-        var contacts = db.Contacts.AsNoTracking();
-        if (scope.ChannelIds is not { } allowed)
-        {
-            return contacts;
-        }
-
-        var ids = allowed.ToArray();
-        return contacts.Where(c => db.ContactIdentities.Any(i => i.ContactId == c.Id && ids.Contains(i.ChannelId)));
     }
 }

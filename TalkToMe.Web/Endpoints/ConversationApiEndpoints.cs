@@ -220,25 +220,24 @@ public static class ConversationApiEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapGet("/contacts", async ([FromQuery(Name = "q"), Description("Part of the name, e-mail or phone.")] string? q,
-                [AsParameters] PageQuery query, ContactDirectory contacts, ChannelAccess access, HttpContext http) =>
+                [AsParameters] PageQuery query, ContactDirectory contacts, HttpContext http) =>
             {
                 if (!TryParse(query, out var after, out var limit, out var errors) || after > int.MaxValue)
                 {
                     return Results.ValidationProblem(errors.Count > 0 ? errors : CursorError());
                 }
 
-                var scope = await access.ForUserAsync(http.User, http.RequestAborted);
-                var page = await contacts.ListAsync(q, (int)after, limit, scope, http.RequestAborted);
+                var page = await contacts.ListAsync(q, (int)after, limit, http.RequestAborted);
                 return Results.Ok(new ContactListDto(page.Items.Select(ToDto).ToList(),
                     page.NextAfterId?.ToString(CultureInfo.InvariantCulture)));
             })
             .WithName("ListContacts")
-            .WithSummary("Contacts in id order, keyset-paged; a restricted agent's token lists those known on their channels.")
+            .WithSummary("Contacts in id order, keyset-paged (every agent sees every contact, as on the Contatos page).")
             .Produces<ContactListDto>()
             .ProducesValidationProblem();
 
-        api.MapGet("/contacts/{id:int}", async (int id, ContactDirectory contacts, ChannelAccess access, HttpContext http) =>
-                await contacts.GetAsync(id, await access.ForUserAsync(http.User, http.RequestAborted), http.RequestAborted) is { } contact
+        api.MapGet("/contacts/{id:int}", async (int id, ContactDirectory contacts, HttpContext http) =>
+                await contacts.GetAsync(id, http.RequestAborted) is { } contact
                     ? Results.Ok(ToDto(contact))
                     : Results.Problem(statusCode: StatusCodes.Status404NotFound,
                         title: ServerText.Get("Error.ContactNotFound", "Contato não encontrado.")))

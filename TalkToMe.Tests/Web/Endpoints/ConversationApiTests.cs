@@ -249,8 +249,8 @@ public class ConversationApiTests(ConversationApiFixture fixture) : IClassFixtur
             Assert.Equal(ConversationStatus.Open, conversation.Status);
             Assert.Null(conversation.AssigneeId);
             Assert.Equal(1, await db.Messages.CountAsync(m => m.ConversationId == other));
-            var contactId = conversation.ContactId;
-            Assert.Equal(HttpStatusCode.NotFound, (await ana.GetAsync($"api/v1/contacts/{contactId}")).StatusCode);
+            // Contacts stay visible to every agent, as on the Contatos page: only the conversation is out of reach.
+            Assert.Equal(HttpStatusCode.OK, (await ana.GetAsync($"api/v1/contacts/{conversation.ContactId}")).StatusCode);
         }
 
         // Bia is not restricted: she sees it.
@@ -406,6 +406,13 @@ public class ConversationApiTests(ConversationApiFixture fixture) : IClassFixtur
         // Cloned: the client may reuse the document behind the element once the handler returns.
         connection.On<JsonElement>("MessageAdded", e => heard.Enqueue(e.Clone()));
         await connection.StartAsync();
+        // The server joins the connection to its channels' groups just after the handshake StartAsync waits for: a probe
+        // heard means events reach this client from now on.
+        for (var probe = 0; probe < 20 && !heard.Any(e => e.TryGetProperty("text", out var t) && t.GetString()!.StartsWith("Sonda")); probe++)
+        {
+            await fixture.ReceiveAsync(fixture.Loja, fixture.LojaToken, $"Sonda {probe}");
+            await Task.Delay(250);
+        }
 
         using var client = fixture.Client(fixture.BiaToken);
         await OkAsync(await client.PostAsJsonAsync($"api/v1/conversations/{id}/messages", new { content = "Resposta pelo hub" }), HttpStatusCode.Created);

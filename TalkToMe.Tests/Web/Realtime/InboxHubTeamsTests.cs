@@ -18,7 +18,7 @@ namespace TalkToMe.Tests.Web.Realtime;
 /// <summary>
 /// Issue 15 item 2, "Teams", on the routes an agent's personal API token reaches: /hubs/inbox delivers a restricted agent
 /// only the events of their groups' channels (an unrestricted agent still gets all), an admin's change of the team closes
-/// the agent's connection so it reconnects into its new channels, and the REST API under /api/v1 stays admins-only.
+/// the agent's connection so it reconnects into its new channels, and the admin API under /api/v1 stays admins-only.
 /// </summary>
 public sealed class InboxHubTeamsTests : IAsyncLifetime
 {
