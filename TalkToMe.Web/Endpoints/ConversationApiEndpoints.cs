@@ -203,7 +203,7 @@ public static class ConversationApiEndpoints
 
         api.MapPost("/conversations/{id:int}/resolve", (int id, ConversationCommands commands, ConversationDetails details,
                 InboxLookups lookups, ChannelAccess access, HttpContext http) =>
-                ChangeAsync(id, details, access, http, async actor => await commands.ResolveAsync(id, actor, http.RequestAborted), lookups))
+                ChangeAsync(id, details, access, lookups, http, actor => commands.ResolveAsync(id, actor, http.RequestAborted)))
             .WithName("ResolveConversation")
             .WithSummary("Resolves the conversation (Keep Alive stops, the channel's exit flow runs), as the inbox's Resolver button.")
             .Produces<ConversationDto>()
@@ -212,7 +212,7 @@ public static class ConversationApiEndpoints
 
         api.MapPost("/conversations/{id:int}/reopen", (int id, ConversationCommands commands, ConversationDetails details,
                 InboxLookups lookups, ChannelAccess access, HttpContext http) =>
-                ChangeAsync(id, details, access, http, async actor => await commands.ReopenAsync(id, actor, http.RequestAborted), lookups))
+                ChangeAsync(id, details, access, lookups, http, actor => commands.ReopenAsync(id, actor, http.RequestAborted)))
             .WithName("ReopenConversation")
             .WithSummary("Reopens a resolved, pending or snoozed conversation.")
             .Produces<ConversationDto>()
@@ -248,8 +248,8 @@ public static class ConversationApiEndpoints
     }
 
     /// <summary>A change the inbox's buttons make, refused with 409 when the conversation's state does not allow it.</summary>
-    private static async Task<IResult> ChangeAsync(int id, ConversationDetails details, ChannelAccess access, HttpContext http,
-        Func<Actor, Task> change, InboxLookups lookups)
+    private static async Task<IResult> ChangeAsync(int id, ConversationDetails details, ChannelAccess access, InboxLookups lookups,
+        HttpContext http, Func<Actor, Task> change)
     {
         if (await VisibleAsync(id, details, access, http) is { } notFound)
         {
