@@ -321,7 +321,7 @@ public class ConversationApiTests(ConversationApiFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Contacts_SearchAndRead_FindTheContactByNameOrEmail()
+    public async Task Contacts_SearchAndRead_FindTheContactByPartOfItsName()
     {
         var name = $"Zeferino {Guid.NewGuid():N}"[..20];
         var id = await fixture.ReceiveAsync(fixture.Loja, fixture.LojaToken, "Oi", name: name);
