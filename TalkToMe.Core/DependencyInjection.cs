@@ -53,6 +53,8 @@ public static class DependencyInjection
         services.AddSingleton<MacroRunner>();
         services.AddSingleton<SnoozeService>();
         services.AddSingleton<InboxLookups>();
+        services.AddSingleton<ConversationDetails>();
+        services.AddSingleton<Contacts.ContactDirectory>();
         services.AddSingleton<InboxFeed>();
         services.AddSingleton<LabelService>();
         services.AddSingleton<CannedResponseService>();

@@ -230,7 +230,19 @@ internal sealed class InboundFastPath : IDisposable
         return (new InboundResult(InboundOutcome.Accepted, conversationId, messageId, StartedConversation: found is null),
         [
             new ConversationChanged(conversationId, channel.Id, status, assigneeId),
-            new MessageAdded(conversationId, channel.Id, messageId),
+            // What Message.Incoming and UnitChanges would say of the same row (the inbound tests compare both paths' events).
+            new MessageAdded(conversationId, channel.Id, messageId)
+            {
+                Text = message.Text,
+                Private = false,
+                Kind = MessageKind.Text,
+                Direction = MessageDirection.Incoming,
+                SenderType = SenderType.Contact,
+                SenderName = identity.ContactName,
+                DeliveryStatus = DeliveryStatus.None,
+                CreatedAt = now,
+                ConversationStatus = status,
+            },
         ]);
     }
 

@@ -66,11 +66,8 @@ internal sealed class UnitChanges
 
         foreach (var message in _added)
         {
-            // Only an activity line's data is news for hub clients: a rating question carries its mark in the same column.
-            yield return new MessageAdded(message.ConversationId, message.ChannelId, message.Id)
-            {
-                Activity = message.Kind == MessageKind.Activity ? message.ActivityData : null,
-            };
+            // A message added by ids alone (Keep Alive's batches) has no conversation loaded: its status stays unsaid.
+            yield return MessageAdded.Of(message, message.Id, message.Conversation?.Status);
         }
 
         foreach (var message in _updated)

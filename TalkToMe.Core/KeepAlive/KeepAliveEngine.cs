@@ -308,6 +308,8 @@ public sealed class KeepAliveEngine(
             claimedAfter = watch.Elapsed;
             var rows = new KeepAliveRows(unit.Connection, unit.Transaction);
             var inserted = new List<Message>();
+            // Each inserted row's conversation status after this pass, for its MessageAdded (hub clients show it).
+            var statuses = new List<ConversationStatus>();
             foreach (var item in claimed.Where(c => !c.IsOpen))
             {
                 // A snoozed or resolved conversation has no Keep Alive (normally cleared already; this is the safety net).
@@ -320,6 +322,7 @@ public sealed class KeepAliveEngine(
                 var (conversationId, channel) = (item.Due.ConversationId, item.Channel);
                 var inactivity = item.Due.Stage == KeepAliveStage.AwaitingInactivity;
                 var text = (inactivity ? channel.KeepAlive.InactivityMessage : channel.KeepAlive.FinalizationMessage)?.Trim();
+                var after = inactivity ? item.Status : ConversationStatus.Resolved;
                 if (!string.IsNullOrEmpty(text))
                 {
                     var message = Message.Outgoing(conversationId, channel.Id, text, SenderType.System, null, BotMessages.KeepAliveName, now);
@@ -327,22 +330,24 @@ public sealed class KeepAliveEngine(
                     pending |= message.DeliveryStatus == DeliveryStatus.Pending;
                     rows.Insert(message);
                     inserted.Add(message);
+                    statuses.Add(after);
                     rows.RecordOutgoingMessage(conversationId, text, now);
                 }
 
                 var activity = Message.Activity(conversationId, channel.Id, inactivity ? ActivityText.KeepAliveInactivitySent : ActivityText.KeepAliveClosed, now);
                 rows.Insert(activity);
                 inserted.Add(activity);
+                statuses.Add(after);
                 if (!inactivity)
                 {
                     rows.ResolveConversation(conversationId, now);
                 }
 
-                changed.Add(new ConversationChanged(conversationId, channel.Id, inactivity ? item.Status : ConversationStatus.Resolved, item.AssigneeId));
+                changed.Add(new ConversationChanged(conversationId, channel.Id, after, item.AssigneeId));
             }
 
             var insertedIds = await rows.FlushAsync(cancellationToken);
-            added.AddRange(inserted.Select((m, i) => new MessageAdded(m.ConversationId, m.ChannelId, insertedIds[i]) { Activity = m.ActivityData }));
+            added.AddRange(inserted.Select((m, i) => MessageAdded.Of(m, insertedIds[i], statuses[i])));
 
             writtenAfter = watch.Elapsed;
             // Finalization on a channel with an exit flow: resolve and run the flow through EF, as an agent's resolve does.

@@ -98,7 +98,10 @@ public static class WebServices
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, policy => policy.RequireRole(Roles.Admin))
             .AddPolicy(Endpoints.ChannelAdminEndpoints.ApiAdminPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.Admin));
+                .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            // The agent API: any active user's personal token, acting as that user (their channels only, see ChannelAccess).
+            .AddPolicy(Endpoints.ConversationApiEndpoints.ApiAgentPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.All));
         services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(
                 ApiTokenAuthenticationHandler.SchemeName, null);

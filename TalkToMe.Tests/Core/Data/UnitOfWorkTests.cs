@@ -63,7 +63,19 @@ public sealed class UnitOfWorkTests : IAsyncLifetime
         Assert.Equal(
             [
                 new ConversationChanged(_conversation.Id, _channel.Id, ConversationStatus.Open, null),
-                new MessageAdded(_conversation.Id, _channel.Id, reply.Id),
+                // With what hub clients need to show the message without reading it back.
+                new MessageAdded(_conversation.Id, _channel.Id, reply.Id)
+                {
+                    Text = "Já verifico",
+                    Private = false,
+                    Kind = MessageKind.Text,
+                    Direction = MessageDirection.Outgoing,
+                    SenderType = SenderType.Agent,
+                    SenderName = "Ana",
+                    DeliveryStatus = DeliveryStatus.Pending,
+                    CreatedAt = TestData.Now,
+                    ConversationStatus = ConversationStatus.Open,
+                },
                 new MessageUpdated(_conversation.Id, _channel.Id, 999),
             ],
             _heard.Select(h => h.Event));

@@ -18,7 +18,7 @@ namespace TalkToMe.Tests.Web.Realtime;
 /// <summary>
 /// Issue 15 item 2, "Teams", on the routes an agent's personal API token reaches: /hubs/inbox delivers a restricted agent
 /// only the events of their groups' channels (an unrestricted agent still gets all), an admin's change of the team closes
-/// the agent's connection so it reconnects into its new channels, and the REST API under /api/v1 stays admins-only.
+/// the agent's connection so it reconnects into its new channels, and the admin API under /api/v1 stays admins-only.
 /// </summary>
 public sealed class InboxHubTeamsTests : IAsyncLifetime
 {
@@ -133,7 +133,8 @@ public sealed class InboxHubTeamsTests : IAsyncLifetime
     [InlineData("/api/v1/reports")]
     public async Task RestApi_WithAnAgentsToken_IsForbidden(string path)
     {
-        // The REST API is the admin API: an agent's token, restricted or not, reaches no conversation through it.
+        // The admin API stays admins-only; an agent's token reaches conversations only through the agent API, scoped to their
+        // channels (ConversationApiTests).
         var (_, anaToken) = await AgentWithTokenAsync("Ana", restricted: true);
         using var http = _app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
