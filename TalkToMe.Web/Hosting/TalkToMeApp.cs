@@ -131,11 +131,8 @@ public static class TalkToMeApp
         app.MapSmsWebhookEndpoints();
         app.MapChannelAdminEndpoints();
         app.MapReportEndpoints();
-<<<<<<< HEAD
         app.MapMediaEndpoints();
-=======
         app.MapConversationApiEndpoints();
->>>>>>> helper-api
         app.MapOpenApi();
         app.MapEmailWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
