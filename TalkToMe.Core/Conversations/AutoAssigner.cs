@@ -285,7 +285,7 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         // Only constants go into the text (enum values, the engine's lock clause, channel ids read from the database): nothing from input.
         var skipChannels = blocked.Count == 0 ? "" : $"AND c.\"ChannelId\" NOT IN ({string.Join(",", blocked.Select(id => id.ToString(CultureInfo.InvariantCulture)))})";
         var sql = $"""
-            SELECT c."Id" AS "Value" FROM "Conversations" c
+            SELECT c."Id", c."ChannelId" FROM "Conversations" c
             JOIN "ChannelAssignments" a ON a."ChannelId" = c."ChannelId"
             JOIN "Channels" ch ON ch."Id" = c."ChannelId"
             WHERE c."Status" = {open} AND c."AssigneeId" IS NULL AND c."FlowId" IS NULL AND a."Mode" <> {off}
@@ -293,14 +293,14 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             ORDER BY c."CreatedAt", c."Id"
             LIMIT {BatchSize} {skipLocked}
             """;
-        var ids = await db.Database.SqlQueryRaw<int>(sql).ToListAsync(cancellationToken);
-        if (ids.Count == 0)
+        // Read with their channels, not loaded as entities: the batch is written without the change tracker (AutoAssignRows),
+        // and what a waiting conversation must be (open, nobody assigned) is the queue's own condition, held under the lock.
+        var conversations = await db.Database.SqlQueryRaw<Waiting>(sql).ToListAsync(cancellationToken);
+        if (conversations.Count == 0)
         {
             return (0, 0);
         }
 
-        var byId = await db.Conversations.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
-        var conversations = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
         var channelIds = conversations.Select(c => c.ChannelId).Distinct().Order().ToList();
         // The channels' turns: their round-robin cursors are read and moved by one unit at a time.
         foreach (var channelId in channelIds)
@@ -337,7 +337,7 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             }).ToListAsync(cancellationToken))
             .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations) { Open = a.Open });
 
-        var assigned = 0;
+        var assignments = new List<AutoAssignRows.Assignment>(conversations.Count);
         var at = Now;
         foreach (var conversation in conversations)
         {
@@ -358,14 +358,16 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
                 continue;
             }
 
-            unit.Record(conversation, conversation.AutoAssign(agent.Id, agent.Name), at);
+            assignments.Add(new AutoAssignRows.Assignment(conversation.Id, conversation.ChannelId, agent.Id, agent.Name));
             setting.Assigned(agent.Id, at);
             agents[agent.Id].Open++;
-            assigned++;
         }
 
+        // The conversations and their activity lines in one command; the cursors (a row per channel) through the tracker
+        // at the commit, which then counts the conversations named by these events into the report rollups.
+        unit.Publish(await AutoAssignRows.WriteAsync(unit.Connection, unit.Transaction, assignments, at, cancellationToken));
         await unit.CommitAsync(cancellationToken);
-        return (conversations.Count, assigned);
+        return (conversations.Count, assignments.Count);
     }
 
     /// <summary>
@@ -385,6 +387,9 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         return ids;
     }
 
+    /// <summary>A waiting conversation as the batch's query reads it.</summary>
+    private sealed record Waiting(int Id, int ChannelId);
+
     /// <summary>An agent's load while a batch is shared out.</summary>
     private sealed record Load(string Id, string Name, int? Max)
     {
@@ -403,9 +408,8 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             return null;
         }
 
-        var pool = setting.Mode == AutoAssignMode.LeastBusy
-            ? candidates.Where(c => c.Open == candidates.Min(m => m.Open)).ToList()
-            : candidates;
+        var fewest = setting.Mode == AutoAssignMode.LeastBusy ? candidates.Min(m => m.Open) : 0;
+        var pool = setting.Mode == AutoAssignMode.LeastBusy ? candidates.Where(c => c.Open == fewest).ToList() : candidates;
         var cursor = setting.LastAssigneeId;
         return (cursor is null ? null : pool.FirstOrDefault(c => string.CompareOrdinal(c.Id, cursor) > 0)) ?? pool[0];
     }
