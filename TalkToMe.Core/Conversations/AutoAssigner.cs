@@ -324,18 +324,19 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
                 $"""SELECT 1 FROM "AspNetUsers" WHERE "Id" = ANY({agentIds}) ORDER BY "Id" FOR NO KEY UPDATE""", cancellationToken);
         }
 
-        // Counted under the locks, then kept up to date as the batch is shared out.
+        // Counted under the locks (a statement after the lock's, so it sees what the node the lock waited for committed), then
+        // kept up to date as the batch is shared out. One grouped count by the assignee index rather than a count per agent.
+        var openCounts = await db.Conversations.AsNoTracking()
+            .Where(c => agentIds.Contains(c.AssigneeId!) && c.Status == ConversationStatus.Open)
+            .GroupBy(c => c.AssigneeId!).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         var agents = (await db.Users.AsNoTracking()
             .Where(u => agentIds.Contains(u.Id) && !u.IsDeactivated && u.Status == AgentStatus.Available)
-            .Select(u => new
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.MaxOpenConversations }).ToListAsync(cancellationToken))
+            .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations)
             {
-                u.Id,
-                u.DisplayName,
-                u.Email,
-                u.MaxOpenConversations,
-                Open = db.Conversations.Count(c => c.AssigneeId == u.Id && c.Status == ConversationStatus.Open),
-            }).ToListAsync(cancellationToken))
-            .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations) { Open = a.Open });
+                Open = openCounts.GetValueOrDefault(a.Id),
+            });
 
         var assignments = new List<AutoAssignRows.Assignment>(conversations.Count);
         var at = Now;
@@ -379,10 +380,9 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
     {
         var agents = db.Users.AsNoTracking().Where(u => !u.IsDeactivated && u.Status == AgentStatus.Available);
         var team = db.ChannelGroups.Where(g => g.Channels.Any(c => c.Id == channelId)).SelectMany(g => g.Agents.Select(a => a.Id));
-        agents = await team.AnyAsync(cancellationToken)
-            ? agents.Where(u => team.Contains(u.Id))
-            : ChannelAccess.WhoMaySee(db, agents, channelId);
-        var ids = await agents.Select(u => u.Id).ToListAsync(cancellationToken);
+        // One query, not "has a team?" then the agents: an agent of the channel's groups is always one who may see it.
+        var ids = await ChannelAccess.WhoMaySee(db, agents, channelId).Where(u => !team.Any() || team.Contains(u.Id))
+            .Select(u => u.Id).ToListAsync(cancellationToken);
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }
