@@ -37,11 +37,12 @@ public static class ReportRollups
                 cancellationToken);
         }
 
-        // Not tracked: the states that change are written back by one upsert (WriteStatesAsync), not a statement each.
+        // Not tracked: the states that change are written back by a multi-row statement (WriteStatesAsync), not one each.
         var states = await db.Set<ConversationReportState>().AsNoTracking().Where(s => ids.Contains(s.ConversationId))
             .ToDictionaryAsync(s => s.ConversationId, cancellationToken);
         var deltas = new List<ReportTimeline.Delta>();
         var changed = new HashSet<int>();
+        var added = new HashSet<int>();
         var missing = ids.Where(id => !states.ContainsKey(id)).ToArray();
         if (missing.Length > 0)
         {
@@ -51,7 +52,7 @@ public static class ReportRollups
             {
                 var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
                 states[conversation.Id] = state;
-                changed.Add(conversation.Id);
+                added.Add(conversation.Id);
                 ReportTimeline.Start(state, conversation.CreatedAt, deltas);
             }
         }
@@ -77,16 +78,21 @@ public static class ReportRollups
             }
         }
 
-        await WriteStatesAsync(unit, changed.Order().Select(id => states[id]), cancellationToken);
+        // New states are inserted (two units starting one conversation's count fail as they did through EF, instead of counting
+        // it twice); the others exist, locked on PostgreSQL, and are updated through the upsert's conflict.
+        await WriteStatesAsync(unit, added.Order().Select(id => states[id]), update: false, cancellationToken);
+        await WriteStatesAsync(unit, changed.Except(added).Order().Select(id => states[id]), update: true, cancellationToken);
         await AddAsync(unit, deltas, cancellationToken);
     }
 
     /// <summary>
-    /// Writes the conversations' states, new or changed, as one multi-row upsert per <see cref="UpsertRows"/> (the same
-    /// statement on SQLite and PostgreSQL), in conversation id order as they were locked. A batch of automatic assignments
-    /// changes 50 states at once: through the change tracker that was 50 single-row updates.
+    /// Writes the conversations' states, new (<paramref name="update"/> false: a plain insert) or changed (an upsert whose
+    /// conflict updates them), one multi-row statement per <see cref="UpsertRows"/> (the same on SQLite and PostgreSQL), in
+    /// conversation id order as they were locked. A batch of automatic assignments changes 50 states at once: through the
+    /// change tracker that was 50 single-row updates.
     /// </summary>
-    private static async Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, CancellationToken cancellationToken)
+    private static async Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, bool update,
+        CancellationToken cancellationToken)
     {
         const int columns = 10;
         foreach (var chunk in states.Chunk(UpsertRows))
@@ -120,7 +126,7 @@ public static class ReportRollups
                 parameters[p + 9] = state.AgentReplies;
             }
 
-            sql.Append("""
+            sql.Append(!update ? "" : """
 
                 ON CONFLICT ("ConversationId") DO UPDATE SET "LastMessageId" = excluded."LastMessageId",
                     "IsResolved" = excluded."IsResolved", "EpisodeStartedAt" = excluded."EpisodeStartedAt",
