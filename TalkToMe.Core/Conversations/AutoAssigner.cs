@@ -58,8 +58,9 @@ public sealed class AutoAssignSignal : WakeSignal
 /// decisions is one unit of work that takes the oldest waiting conversations with <c>FOR UPDATE SKIP LOCKED</c> (PostgreSQL;
 /// another node takes the next ones instead of waiting), locks their channels' <see cref="ChannelAssignment"/> rows (the
 /// round-robin cursors), then the candidate agents' rows, each in id order, and counts the agents' open conversations under
-/// those locks before sharing the batch out. SQLite's single writer does all of that by holding the database. The activity
-/// lines and the events go out with the commit, through the same unit of work as a manual assignment.
+/// those locks before sharing the batch out. SQLite's single writer does all of that by holding the database. The batch's
+/// assignees and activity lines are written in plain SQL (<see cref="AutoAssignRows"/>) inside that unit of work, which commits
+/// them, counts them into the report rollups and publishes their events after the commit, as for a manual assignment.
 /// </para>
 /// </summary>
 public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, AutoAssignSignal signal,
