@@ -61,7 +61,8 @@ internal static class AutoAssignRows
                 .Append(", 0, $at, $d").Append(n).Append(')');
         }
 
-        // The statement's text depends only on the batch's size, so a full batch's command is prepared once per size.
+        // The text depends only on the batch's size: PostgreSQL's automatic preparation (MaxAutoPrepare) knows a full batch's
+        // statements again from batch to batch; SQLite compiles them each time, which costs less than a round trip would.
         var sql = $"""
             UPDATE "Conversations" SET "AssigneeId" = CASE "Id"{cases} END
             WHERE "Id" IN ({ids}) AND "AssigneeId" IS NULL AND "Status" = {open}
