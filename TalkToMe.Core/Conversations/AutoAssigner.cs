@@ -58,8 +58,9 @@ public sealed class AutoAssignSignal : WakeSignal
 /// decisions is one unit of work that takes the oldest waiting conversations with <c>FOR UPDATE SKIP LOCKED</c> (PostgreSQL;
 /// another node takes the next ones instead of waiting), locks their channels' <see cref="ChannelAssignment"/> rows (the
 /// round-robin cursors), then the candidate agents' rows, each in id order, and counts the agents' open conversations under
-/// those locks before sharing the batch out. SQLite's single writer does all of that by holding the database. The activity
-/// lines and the events go out with the commit, through the same unit of work as a manual assignment.
+/// those locks before sharing the batch out. SQLite's single writer does all of that by holding the database. The batch's
+/// assignees and activity lines are written in plain SQL (<see cref="AutoAssignRows"/>) inside that unit of work, which commits
+/// them, counts them into the report rollups and publishes their events after the commit, as for a manual assignment.
 /// </para>
 /// </summary>
 public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, AutoAssignSignal signal,
@@ -285,7 +286,7 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
         // Only constants go into the text (enum values, the engine's lock clause, channel ids read from the database): nothing from input.
         var skipChannels = blocked.Count == 0 ? "" : $"AND c.\"ChannelId\" NOT IN ({string.Join(",", blocked.Select(id => id.ToString(CultureInfo.InvariantCulture)))})";
         var sql = $"""
-            SELECT c."Id" AS "Value" FROM "Conversations" c
+            SELECT c."Id", c."ChannelId" FROM "Conversations" c
             JOIN "ChannelAssignments" a ON a."ChannelId" = c."ChannelId"
             JOIN "Channels" ch ON ch."Id" = c."ChannelId"
             WHERE c."Status" = {open} AND c."AssigneeId" IS NULL AND c."FlowId" IS NULL AND a."Mode" <> {off}
@@ -293,14 +294,14 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             ORDER BY c."CreatedAt", c."Id"
             LIMIT {BatchSize} {skipLocked}
             """;
-        var ids = await db.Database.SqlQueryRaw<int>(sql).ToListAsync(cancellationToken);
-        if (ids.Count == 0)
+        // Read with their channels, not loaded as entities: the batch is written without the change tracker (AutoAssignRows),
+        // and what a waiting conversation must be (open, nobody assigned) is the queue's own condition, held under the lock.
+        var conversations = await db.Database.SqlQueryRaw<Waiting>(sql).ToListAsync(cancellationToken);
+        if (conversations.Count == 0)
         {
             return (0, 0);
         }
 
-        var byId = await db.Conversations.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
-        var conversations = ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
         var channelIds = conversations.Select(c => c.ChannelId).Distinct().Order().ToList();
         // The channels' turns: their round-robin cursors are read and moved by one unit at a time.
         foreach (var channelId in channelIds)
@@ -324,20 +325,21 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
                 $"""SELECT 1 FROM "AspNetUsers" WHERE "Id" = ANY({agentIds}) ORDER BY "Id" FOR NO KEY UPDATE""", cancellationToken);
         }
 
-        // Counted under the locks, then kept up to date as the batch is shared out.
+        // Counted under the locks (a statement after the lock's, so it sees what the node the lock waited for committed), then
+        // kept up to date as the batch is shared out. One grouped count by the assignee index rather than a count per agent.
+        var openCounts = await db.Conversations.AsNoTracking()
+            .Where(c => agentIds.Contains(c.AssigneeId!) && c.Status == ConversationStatus.Open)
+            .GroupBy(c => c.AssigneeId!).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         var agents = (await db.Users.AsNoTracking()
             .Where(u => agentIds.Contains(u.Id) && !u.IsDeactivated && u.Status == AgentStatus.Available)
-            .Select(u => new
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.MaxOpenConversations }).ToListAsync(cancellationToken))
+            .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations)
             {
-                u.Id,
-                u.DisplayName,
-                u.Email,
-                u.MaxOpenConversations,
-                Open = db.Conversations.Count(c => c.AssigneeId == u.Id && c.Status == ConversationStatus.Open),
-            }).ToListAsync(cancellationToken))
-            .ToDictionary(a => a.Id, a => new Load(a.Id, Name(a.DisplayName, a.Email, a.Id), a.MaxOpenConversations) { Open = a.Open });
+                Open = openCounts.GetValueOrDefault(a.Id),
+            });
 
-        var assigned = 0;
+        var assignments = new List<AutoAssignRows.Assignment>(conversations.Count);
         var at = Now;
         foreach (var conversation in conversations)
         {
@@ -358,14 +360,16 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
                 continue;
             }
 
-            unit.Record(conversation, conversation.AutoAssign(agent.Id, agent.Name), at);
+            assignments.Add(new AutoAssignRows.Assignment(conversation.Id, conversation.ChannelId, agent.Id, agent.Name));
             setting.Assigned(agent.Id, at);
             agents[agent.Id].Open++;
-            assigned++;
         }
 
+        // The conversations and their activity lines in one command; the cursors (a row per channel) through the tracker
+        // at the commit, which then counts the conversations named by these events into the report rollups.
+        unit.Publish(await AutoAssignRows.WriteAsync(unit.Connection, unit.Transaction, assignments, at, cancellationToken));
         await unit.CommitAsync(cancellationToken);
-        return (conversations.Count, assigned);
+        return (conversations.Count, assignments.Count);
     }
 
     /// <summary>
@@ -377,13 +381,15 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
     {
         var agents = db.Users.AsNoTracking().Where(u => !u.IsDeactivated && u.Status == AgentStatus.Available);
         var team = db.ChannelGroups.Where(g => g.Channels.Any(c => c.Id == channelId)).SelectMany(g => g.Agents.Select(a => a.Id));
-        agents = await team.AnyAsync(cancellationToken)
-            ? agents.Where(u => team.Contains(u.Id))
-            : ChannelAccess.WhoMaySee(db, agents, channelId);
-        var ids = await agents.Select(u => u.Id).ToListAsync(cancellationToken);
+        // One query, not "has a team?" then the agents: an agent of the channel's groups is always one who may see it.
+        var ids = await ChannelAccess.WhoMaySee(db, agents, channelId).Where(u => !team.Any() || team.Contains(u.Id))
+            .Select(u => u.Id).ToListAsync(cancellationToken);
         ids.Sort(StringComparer.Ordinal);
         return ids;
     }
+
+    /// <summary>A waiting conversation as the batch's query reads it.</summary>
+    private sealed record Waiting(int Id, int ChannelId);
 
     /// <summary>An agent's load while a batch is shared out.</summary>
     private sealed record Load(string Id, string Name, int? Max)
@@ -403,9 +409,8 @@ public sealed class AutoAssigner(IDbContextFactory<TalkToMeDbContext> factory, U
             return null;
         }
 
-        var pool = setting.Mode == AutoAssignMode.LeastBusy
-            ? candidates.Where(c => c.Open == candidates.Min(m => m.Open)).ToList()
-            : candidates;
+        var fewest = setting.Mode == AutoAssignMode.LeastBusy ? candidates.Min(m => m.Open) : 0;
+        var pool = setting.Mode == AutoAssignMode.LeastBusy ? candidates.Where(c => c.Open == fewest).ToList() : candidates;
         var cursor = setting.LastAssigneeId;
         return (cursor is null ? null : pool.FirstOrDefault(c => string.CompareOrdinal(c.Id, cursor) > 0)) ?? pool[0];
     }

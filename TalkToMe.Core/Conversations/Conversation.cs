@@ -122,18 +122,6 @@ public class Conversation
         return ActivityText.Assigned(agentName, by);
     }
 
-    /// <summary>Automatic assignment gives the waiting conversation to an agent; null (nothing changes) when someone has it already.</summary>
-    public ActivityData? AutoAssign(string agentId, string agentName)
-    {
-        if (AssigneeId is not null || Status != ConversationStatus.Open)
-        {
-            return null;
-        }
-
-        AssigneeId = agentId;
-        return ActivityText.AutoAssigned(agentName);
-    }
-
     /// <summary>Its assignee went Offline: back to the channel's queue for the next available agent.</summary>
     public ActivityData? ReturnToQueue(string assigneeName)
     {

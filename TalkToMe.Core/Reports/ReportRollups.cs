@@ -37,9 +37,12 @@ public static class ReportRollups
                 cancellationToken);
         }
 
-        var states = await db.Set<ConversationReportState>().Where(s => ids.Contains(s.ConversationId))
+        // Not tracked: the states that change are written back by a multi-row statement (WriteStatesAsync), not one each.
+        var states = await db.Set<ConversationReportState>().AsNoTracking().Where(s => ids.Contains(s.ConversationId))
             .ToDictionaryAsync(s => s.ConversationId, cancellationToken);
         var deltas = new List<ReportTimeline.Delta>();
+        var changed = new HashSet<int>();
+        var added = new HashSet<int>();
         var missing = ids.Where(id => !states.ContainsKey(id)).ToArray();
         if (missing.Length > 0)
         {
@@ -48,8 +51,8 @@ public static class ReportRollups
             foreach (var conversation in created)
             {
                 var state = new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt);
-                db.Add(state);
                 states[conversation.Id] = state;
+                added.Add(conversation.Id);
                 ReportTimeline.Start(state, conversation.CreatedAt, deltas);
             }
         }
@@ -71,11 +74,68 @@ public static class ReportRollups
             if (states.TryGetValue(row.ConversationId, out var state) && row.Message.Id > state.LastMessageId)
             {
                 ReportTimeline.Apply(state, row.Message, deltas, business);
+                changed.Add(row.ConversationId);
             }
         }
 
-        await unit.SaveChangesAsync(cancellationToken);
+        // New states are inserted (two units starting one conversation's count fail as they did through EF, instead of counting
+        // it twice); the others exist, locked on PostgreSQL, and are updated through the upsert's conflict.
+        await WriteStatesAsync(unit, added.Order().Select(id => states[id]), update: false, cancellationToken);
+        await WriteStatesAsync(unit, changed.Except(added).Order().Select(id => states[id]), update: true, cancellationToken);
         await AddAsync(unit, deltas, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the conversations' states, new (<paramref name="update"/> false: a plain insert) or changed (an upsert whose
+    /// conflict updates them), one multi-row statement per <see cref="UpsertRows"/> (the same on SQLite and PostgreSQL), in
+    /// conversation id order as they were locked. A batch of automatic assignments changes 50 states at once: through the
+    /// change tracker that was 50 single-row updates.
+    /// </summary>
+    private static async Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, bool update,
+        CancellationToken cancellationToken)
+    {
+        const int columns = 10;
+        foreach (var chunk in states.Chunk(UpsertRows))
+        {
+            var sql = new System.Text.StringBuilder("""
+                INSERT INTO "ConversationReportStates" ("ConversationId", "ChannelId", "LastMessageId", "IsResolved", "EpisodeStartedAt",
+                    "FirstCustomerMessageAt", "AgentResponded", "BotResponded", "LastAgentId", "AgentReplies") VALUES
+                """);
+            var parameters = new object?[chunk.Length * columns];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var state = chunk[i];
+                var p = i * columns;
+                sql.Append(i == 0 ? "\n(" : ",\n(");
+                for (var column = 0; column < columns; column++)
+                {
+                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
+                }
+
+                sql.Append(')');
+                // As EF stores them: times as UTC ticks (UtcTicksConverter), booleans as the engine's own.
+                parameters[p] = state.ConversationId;
+                parameters[p + 1] = state.ChannelId;
+                parameters[p + 2] = state.LastMessageId;
+                parameters[p + 3] = state.IsResolved;
+                parameters[p + 4] = state.EpisodeStartedAt.Ticks;
+                parameters[p + 5] = state.FirstCustomerMessageAt?.Ticks;
+                parameters[p + 6] = state.AgentResponded;
+                parameters[p + 7] = state.BotResponded;
+                parameters[p + 8] = state.LastAgentId;
+                parameters[p + 9] = state.AgentReplies;
+            }
+
+            sql.Append(!update ? "" : """
+
+                ON CONFLICT ("ConversationId") DO UPDATE SET "LastMessageId" = excluded."LastMessageId",
+                    "IsResolved" = excluded."IsResolved", "EpisodeStartedAt" = excluded."EpisodeStartedAt",
+                    "FirstCustomerMessageAt" = excluded."FirstCustomerMessageAt", "AgentResponded" = excluded."AgentResponded",
+                    "BotResponded" = excluded."BotResponded", "LastAgentId" = excluded."LastAgentId",
+                    "AgentReplies" = excluded."AgentReplies"
+                """);
+            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
+        }
     }
 
     /// <summary>Business time on the given channels, from their "Horário de atendimento" (calendar time where it is off).</summary>
