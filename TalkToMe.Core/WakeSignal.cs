@@ -30,6 +30,31 @@ public abstract class WakeSignal
     /// <summary>Waits for a notification at most <paramref name="timeout"/>; false when none came.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
 
+    /// <summary>
+    /// A worker's sleep between passes: until a notification comes or <paramref name="sleep"/> has passed on
+    /// <paramref name="time"/>'s clock (a test's fake clock included), whichever is first; at once for zero.
+    /// </summary>
+    public async Task SleepAsync(TimeSpan sleep, TimeProvider time, CancellationToken stoppingToken)
+    {
+        if (sleep == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var notified = WaitAsync(wake.Token);
+        var due = Task.Delay(sleep, time, wake.Token);
+        await Task.WhenAny(notified, due);
+        await wake.CancelAsync();
+        try
+        {
+            await Task.WhenAll(notified, due);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>Takes a pending notification, if any: a pass about to read the database covers it.</summary>
     public bool TryTake() => _signal.Wait(0);
 }

@@ -94,7 +94,7 @@ public sealed class ContactProfileService(IDbContextFactory<TalkToMeDbContext> f
                 sleep = TimeSpan.FromSeconds(5);
             }
 
-            await SleepAsync(sleep, stoppingToken);
+            await signal.SleepAsync(sleep, time, stoppingToken);
         }
     }
 
@@ -224,27 +224,6 @@ public sealed class ContactProfileService(IDbContextFactory<TalkToMeDbContext> f
 
         await contacts.RenameIfStillExternalIdAsync(channelId, externalId, result.Name, cancellationToken);
         return null;
-    }
-
-    private async Task SleepAsync(TimeSpan sleep, CancellationToken stoppingToken)
-    {
-        if (sleep == TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var queued = signal.WaitAsync(wake.Token);
-        var due = Task.Delay(sleep, time, wake.Token);
-        await Task.WhenAny(queued, due);
-        await wake.CancelAsync();
-        try
-        {
-            await Task.WhenAll(queued, due);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private sealed record Claim(int ChannelId, string ExternalId, int Attempts, DateTime Lease);

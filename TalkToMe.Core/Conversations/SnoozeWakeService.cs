@@ -41,28 +41,7 @@ public sealed class SnoozeWakeService(SnoozeService snoozes, SnoozeSignal signal
                 sleep = TimeSpan.FromSeconds(5);
             }
 
-            await SleepAsync(sleep, stoppingToken);
-        }
-    }
-
-    private async Task SleepAsync(TimeSpan sleep, CancellationToken stoppingToken)
-    {
-        if (sleep == TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var changed = signal.WaitAsync(wake.Token);
-        var due = Task.Delay(sleep, time, wake.Token);
-        await Task.WhenAny(changed, due);
-        await wake.CancelAsync();
-        try
-        {
-            await Task.WhenAll(changed, due);
-        }
-        catch (OperationCanceledException)
-        {
+            await signal.SleepAsync(sleep, time, stoppingToken);
         }
     }
 }

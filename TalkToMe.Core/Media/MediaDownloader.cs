@@ -40,6 +40,8 @@ public sealed class MediaDownloader(IDbContextFactory<TalkToMeDbContext> factory
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        // A download cut short by a crash left a partial file under tmp/; nothing will finish it.
+        store.RemoveAbandoned(ClaimLease);
         while (!stoppingToken.IsCancellationRequested)
         {
             var sleep = MaxIdle;
@@ -64,7 +66,7 @@ public sealed class MediaDownloader(IDbContextFactory<TalkToMeDbContext> factory
                 sleep = TimeSpan.FromSeconds(5);
             }
 
-            await SleepAsync(sleep, stoppingToken);
+            await signal.SleepAsync(sleep, time, stoppingToken);
         }
     }
 
@@ -242,27 +244,6 @@ public sealed class MediaDownloader(IDbContextFactory<TalkToMeDbContext> factory
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
             return (await store.SaveAsync(body, timeout.Token), null, false);
-        }
-    }
-
-    private async Task SleepAsync(TimeSpan sleep, CancellationToken stoppingToken)
-    {
-        if (sleep == TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var queued = signal.WaitAsync(wake.Token);
-        var due = Task.Delay(sleep, time, wake.Token);
-        await Task.WhenAny(queued, due);
-        await wake.CancelAsync();
-        try
-        {
-            await Task.WhenAll(queued, due);
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

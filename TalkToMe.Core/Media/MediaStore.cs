@@ -39,6 +39,9 @@ public interface IMediaStore
 
     /// <summary>The stored file, or null when the store has no such file.</summary>
     Stream? OpenRead(string sha256);
+
+    /// <summary>Removes what writes cut short left behind (a crash mid-download) once older than <paramref name="age"/>.</summary>
+    void RemoveAbandoned(TimeSpan age);
 }
 
 /// <summary>
@@ -118,6 +121,27 @@ public sealed class LocalMediaStore(IOptions<MediaOptions> options) : IMediaStor
 
         var path = PathOf(sha256);
         return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true) : null;
+    }
+
+    public void RemoveAbandoned(TimeSpan age)
+    {
+        var temporary = new DirectoryInfo(Path.Combine(Root, "tmp"));
+        if (!temporary.Exists)
+        {
+            return;
+        }
+
+        foreach (var file in temporary.EnumerateFiles().Where(f => f.LastWriteTimeUtc < DateTime.UtcNow - age))
+        {
+            try
+            {
+                file.Delete();
+            }
+            catch (IOException)
+            {
+                // Still being written after all: the next start removes it.
+            }
+        }
     }
 
     private string PathOf(string sha256) => Path.Combine(Root, sha256[..2], sha256);

@@ -342,6 +342,15 @@ public class DataCopyTests
         sent.MarkSent("tg-991", TestData.Now.AddMinutes(-26));
         db.Messages.Add(sent);
         await db.SaveChangesAsync();
+        // A customer's place (its details are JSON) and a photo still to fetch (its claim time is a tick count).
+        var photo = Message.Incoming(labelled, "📷 Foto", "wamid.photo", TestData.Now.AddMinutes(-25));
+        db.Messages.Add(photo);
+        await db.SaveChangesAsync();
+        db.Attachments.Add(new TalkToMe.Core.Media.Attachment(photo.Id, labelled.Id, labelled.ChannelId,
+            new TalkToMe.Core.Media.InboundMedia(TalkToMe.Core.Media.MediaKind.Image, "media-id-1", "image/jpeg"), TestData.Now.AddMinutes(-25)));
+        db.Attachments.Add(new TalkToMe.Core.Media.Attachment(photo.Id, labelled.Id, labelled.ChannelId,
+            TalkToMe.Core.Media.InboundMedia.Place(-23.56, -46.65, "Loja", "Av. Paulista"), TestData.Now.AddMinutes(-25)));
+        await db.SaveChangesAsync();
 
         var resolved = await db.AddConversationAsync(api, "João", TestData.Now.AddDays(-1), "Obrigado");
         resolved.Resolve(TestData.Now.AddHours(-20));
