@@ -15,6 +15,9 @@ public sealed class MediaOptions
     /// <summary>The first retry's wait after a failed download; later ones are longer (<see cref="MediaDownloader"/>).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether an API channel's attachment URL may point into this server's own network (tests on loopback).</summary>
+    public bool AllowPrivateUrls { get; set; }
+
     /// <summary>How long one download from a provider may take, look-ups included.</summary>
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -34,6 +34,8 @@ public sealed class MediaFixture : IAsyncLifetime
         {
             ["TalkToMe:Storage:RetryBaseDelay"] = "00:00:00.200",
             ["TalkToMe:Storage:MaxBytes"] = MaxBytes.ToString(),
+            // The fake provider is on loopback; ApiChannel_AttachmentUrlIntoThisNetwork_IsRefused checks the default.
+            ["TalkToMe:Storage:AllowPrivateUrls"] = "true",
         });
     }
 
@@ -453,6 +455,23 @@ public class MediaInboundTests(MediaFixture fixture) : IClassFixture<MediaFixtur
         Assert.Equal("application/pdf", pdf.ContentType);
         await using var db = await fixture.Db.CreateDbContextAsync();
         Assert.Equal("📄 boleto.pdf", (await db.Messages.AsNoTracking().SingleAsync(m => m.ChannelId == channel.Id)).Content);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/x.jpg")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://10.0.0.5/interno.pdf")]
+    [InlineData("http://[::1]/x.png")]
+    [InlineData("http://localhost/x.png")]
+    public async Task ApiChannel_AttachmentUrlIntoThisNetwork_IsRefusedByDefault(string url)
+    {
+        var source = new ApiChannelMediaSource(Microsoft.Extensions.Options.Options.Create(new MediaOptions()));
+
+        var request = await source.RequestAsync(new ApiChannelSettings(), url, CancellationToken.None);
+
+        Assert.Null(request.Request);
+        Assert.True(request.Permanent);
+        Assert.Contains("endereço interno", request.Failure);
     }
 
     private async Task<string> ApiTokenAsync(Channel channel)
