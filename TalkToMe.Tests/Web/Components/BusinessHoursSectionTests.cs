@@ -103,8 +103,9 @@ public sealed class BusinessHoursSectionTests : IAsyncLifetime
         var section = Render();
         section.WaitForAssertion(() => Assert.Equal("Horário de atendimento", section.Find("h2").TextContent));
 
-        // The form starts from Monday to Friday 08:00–18:00, switched off.
-        section.Find("#hours-Monday-0-start").Change("18:00");
+        // The form starts from Monday to Friday 08:00–18:00, switched off (the heading shows before the schedule has loaded:
+        // seen in CI, a busy machine found no Monday field yet).
+        section.WaitForElement("#hours-Monday-0-start").Change("18:00");
         section.Find("#hours-Monday-0-end").Change("08:00");
         await section.Find("[aria-label='Adicionar intervalo: Terça-feira']").ClickAsync(new());
         section.Find("#hours-Tuesday-5-start").Change("12:00");

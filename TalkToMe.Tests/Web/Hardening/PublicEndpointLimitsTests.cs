@@ -106,7 +106,7 @@ public class PublicEndpointLimitsTests(ProviderFixture fixture) : IClassFixture<
         { "line", 256 * 1024 + 1 },
         { "sms", 256 * 1024 + 1 },
         { "mailgun", 10 * 1024 * 1024 + 1 },
-        { "api", 64 * 1024 + 1 },
+        { "api", TalkToMe.Web.Endpoints.ApiChannelEndpoints.MaxBodyBytes + 1 },
     };
 
     [Theory]
