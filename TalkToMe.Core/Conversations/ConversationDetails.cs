@@ -72,10 +72,8 @@ public sealed class ConversationDetails(IDbContextFactory<TalkToMeDbContext> fac
             return null;
         }
 
-        var rows = await db.Messages.AsNoTracking().Where(m => m.ConversationId == conversationId && m.Id > afterId)
-            .OrderBy(m => m.Id).Take(limit + 1)
-            .Select(m => new ThreadMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.SenderName, m.Content, m.DeliveryStatus,
-                m.FailureReason, m.CreatedAt, m.Template, m.ActivityData))
+        var rows = await InboxLookups.Project(db, db.Messages.Where(m => m.ConversationId == conversationId && m.Id > afterId)
+                .OrderBy(m => m.Id).Take(limit + 1))
             .ToListAsync(cancellationToken);
         var hasMore = rows.Count > limit;
         return new ThreadPage(hasMore ? rows[..limit] : rows, hasMore);

@@ -247,7 +247,8 @@ public sealed class InboxLookups(IDbContextFactory<TalkToMeDbContext> factory)
         return new ContactPanel(contact.Id, contact.Name, contact.Email, contact.Phone, identities, conversations);
     }
 
-    private static IQueryable<ThreadMessage> Project(TalkToMeDbContext db, IQueryable<Message> messages) =>
+    /// <summary>Messages as the thread shows them, each with its attachments (the agent API reads the same).</summary>
+    internal static IQueryable<ThreadMessage> Project(TalkToMeDbContext db, IQueryable<Message> messages) =>
         messages.AsNoTracking().Select(m => new ThreadMessage(m.Id, m.Direction, m.Kind, m.SenderType, m.SenderId, m.SenderName,
             m.Content, m.DeliveryStatus, m.FailureReason, m.CreatedAt, m.Template, m.ActivityData)
         {

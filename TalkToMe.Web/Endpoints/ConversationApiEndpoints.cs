@@ -44,7 +44,18 @@ public sealed record ConversationDto(int Id, int ChannelId, string ChannelName, 
 
 /// <param name="Private">True for a private note (agents only; never sent to the customer).</param>
 public sealed record MessageDto(long Id, string Direction, string Kind, bool Private, string SenderType, string? SenderId,
-    string? SenderName, string Text, string DeliveryStatus, string? FailureReason, DateTime CreatedAt);
+    string? SenderName, string Text, string DeliveryStatus, string? FailureReason, DateTime CreatedAt)
+{
+    /// <summary>The message's files, places and contact cards (empty for plain text).</summary>
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; } = [];
+}
+
+/// <summary>
+/// A file, place or contact card of a message. <paramref name="Url"/> (<c>/media/{id}</c>, readable with the same personal
+/// token) once the file is stored; null while it is being fetched, when fetching failed, and for places and contact cards.
+/// </summary>
+public sealed record AttachmentDto(long Id, string Kind, string State, string? ContentType, string? FileName, long? Size,
+    int? DurationSeconds, double? Latitude, double? Longitude, string? Name, IReadOnlyList<string>? Phones, string? Url);
 
 public sealed record MessageListDto(IReadOnlyList<MessageDto> Items, string? NextCursor);
 
@@ -423,7 +434,13 @@ public static class ConversationApiEndpoints
 
     private static MessageDto ToDto(ThreadMessage m) => new(m.Id, m.Direction.ToString(), m.Kind.ToString(),
         m.Kind == MessageKind.PrivateNote, m.SenderType.ToString(), m.SenderId, m.SenderName, m.Content, m.DeliveryStatus.ToString(),
-        m.FailureReason, m.CreatedAt);
+        m.FailureReason, m.CreatedAt)
+    {
+        Attachments = m.Attachments.Select(a => new AttachmentDto(a.Id, a.Kind.ToString(), a.State.ToString(), a.ContentType, a.FileName,
+            a.Size, a.DurationSeconds, a.Details?.Latitude, a.Details?.Longitude, a.Details?.Name, a.Details?.Phones,
+            a.State == Core.Media.MediaState.Ready && a.Kind is not (Core.Media.MediaKind.Location or Core.Media.MediaKind.Contact)
+                ? $"/media/{a.Id}" : null)).ToList(),
+    };
 
     private static MessageDto ToDto(Message m) => new(m.Id, m.Direction.ToString(), m.Kind.ToString(),
         m.Kind == MessageKind.PrivateNote, m.SenderType.ToString(), m.SenderId, m.SenderName, m.Content, m.DeliveryStatus.ToString(),

@@ -14,8 +14,11 @@ namespace TalkToMe.Web.Endpoints;
 /// </summary>
 public static class MediaEndpoints
 {
+    /// <summary>The signed-in page's cookie, or a personal API token (an integration that read the message through the API).</summary>
+    public const string ReaderPolicy = "MediaReader";
+
     public static void MapMediaEndpoints(this IEndpointRouteBuilder app) =>
-        app.MapGet("/media/{id:long}", ServeAsync).RequireAuthorization().ExcludeFromDescription();
+        app.MapGet("/media/{id:long}", ServeAsync).RequireAuthorization(ReaderPolicy).ExcludeFromDescription();
 
     private static async Task<IResult> ServeAsync(long id, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
         ChannelAccess access, IMediaStore store, CancellationToken cancellationToken)

@@ -100,6 +100,8 @@ public static class WebServices
             .AddPolicy(Endpoints.ChannelAdminEndpoints.ApiAdminPolicy, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.Admin))
             // The agent API: any active user's personal token, acting as that user (their channels only, see ChannelAccess).
+            .AddPolicy(Endpoints.MediaEndpoints.ReaderPolicy, policy => policy
+                .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme, ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(Endpoints.ConversationApiEndpoints.ApiAgentPolicy, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(Roles.All));
         services.AddAuthentication()

@@ -408,6 +408,27 @@ public class MediaInboundTests(MediaFixture fixture) : IClassFixture<MediaFixtur
         Assert.Equal(HttpStatusCode.NotFound, (await restricted.GetAsync($"media/{photo.Id}")).StatusCode);
         using var admin = await fixture.SignedInAsync();
         Assert.Equal(Jpeg, await admin.GetByteArrayAsync($"media/{photo.Id}"));
+
+        // An integration reads the message through the agent API and the file with the same personal token.
+        string personal;
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>();
+            var adminUser = (await users.FindByEmailAsync(TestApp.AdminEmail))!;
+            personal = (await fixture.App.Services.GetRequiredService<ApiTokenService>().CreateAsync(adminUser.Id, "mídia")).Value!;
+        }
+
+        using var integration = fixture.App.CreateClient();
+        integration.DefaultRequestHeaders.Authorization = new("Bearer", personal);
+        using var thread = JsonDocument.Parse(await integration.GetStringAsync($"api/v1/conversations/{photo.ConversationId}/messages"));
+        var attachment = thread.RootElement.GetProperty("items")[0].GetProperty("attachments")[0];
+        Assert.Equal("Image", attachment.GetProperty("kind").GetString());
+        Assert.Equal("nota.jpg", attachment.GetProperty("fileName").GetString());
+        Assert.Equal($"/media/{photo.Id}", attachment.GetProperty("url").GetString());
+        Assert.Equal(Jpeg, await integration.GetByteArrayAsync(attachment.GetProperty("url").GetString()!.TrimStart('/')));
+        using var stranger = fixture.App.CreateClient();
+        stranger.DefaultRequestHeaders.Authorization = new("Bearer", "ttm_not-a-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.GetAsync($"media/{photo.Id}")).StatusCode);
     }
 
     [Fact]
