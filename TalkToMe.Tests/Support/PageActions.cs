@@ -18,13 +18,15 @@ public static class PageActions
             await button.ClickAsync();
             try
             {
-                await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = attempt == 1 ? 8_000 : 15_000 });
+                // Polls page.Url rather than waiting for a navigation event: Blazor's NavigateTo is a pushState that can land
+                // while the click is still being acknowledged, and a missed event must not read as a page that went nowhere.
+                await Assertions.Expect(page).ToHaveURLAsync(url, new() { Timeout = attempt == 1 ? 8_000 : 15_000 });
                 return;
             }
-            catch (TimeoutException) when (attempt == 1 && !url.IsMatch(page.Url))
+            catch (PlaywrightException) when (attempt == 1 && !url.IsMatch(page.Url))
             {
             }
-            catch (TimeoutException ex)
+            catch (PlaywrightException ex)
             {
                 var said = await page.Locator("[role=alert], [id^='error-'], .mud-input-error .mud-input-helper-text").AllInnerTextsAsync();
                 throw new TimeoutException($"Still at {page.Url} after clicking twice; the page says: [{string.Join(" | ", said.Where(s => s.Trim().Length > 0))}]", ex);
