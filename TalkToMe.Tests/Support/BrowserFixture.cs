@@ -49,15 +49,41 @@ public class BrowserFixture : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    public async Task<IPage> NewPageAsync(string? storageState = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = App.BaseUrl, Locale = "pt-BR" });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = App.BaseUrl, Locale = "pt-BR", StorageState = storageState,
+        });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
     }
 
+    // The admin's cookies after this fixture's first sign-in through the form: later tests start from them, so the suite
+    // does not pay a login page, a password hash and a redirect for each of its many admin pages.
+    private string? _adminState;
+
+    /// <summary>
+    /// A new browser context signed in and at the inbox, its circuit live. The admin signs in through the form once per
+    /// fixture and later contexts reuse the cookie (a rejected cookie falls back to the form); any other user always
+    /// signs in through the form, since tests deactivate, demote or change the password of their own users.
+    /// </summary>
     public async Task<IPage> SignedInPageAsync(string email = TestApp.AdminEmail, string password = TestApp.AdminPassword)
     {
+        var admin = email == TestApp.AdminEmail && password == TestApp.AdminPassword;
+        if (admin && _adminState is { } state)
+        {
+            var signedIn = await NewPageAsync(state);
+            await signedIn.GotoAsync("/");
+            if (!signedIn.Url.Contains("/account/login", StringComparison.Ordinal))
+            {
+                await WaitForCircuitAsync(signedIn);
+                return signedIn;
+            }
+
+            await signedIn.Context.CloseAsync();
+        }
+
         var page = await NewPageAsync();
         await page.GotoAsync("/account/login");
         await page.GetByLabel("E-mail").FillAsync(email);
@@ -66,6 +92,11 @@ public class BrowserFixture : IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
         // The circuit is live once Blazor has attached; waiting here keeps clicks from landing on prerendered markup.
         await WaitForCircuitAsync(page);
+        if (admin)
+        {
+            _adminState = await page.Context.StorageStateAsync();
+        }
+
         return page;
     }
 
