@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
 
 namespace TalkToMe.Core.Messaging;
 
@@ -337,7 +338,26 @@ public sealed class OutboundDispatcher(
             message.CreatedAt, message.DeliveryAttempts + 1, row.Channel.Id, row.Channel.Name, row.Channel.Type, row.Channel.GetSettings(),
             row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt, message.Template, row.Channel.PublicKey,
             message.RatingQuestion);
-        return (delivery, null);
+        var attachments = await db.Attachments.AsNoTracking()
+            .Where(a => a.MessageId == messageId && a.State == MediaState.Ready && a.Sha256 != null)
+            .OrderBy(a => a.Id)
+            .Select(a => new OutboundAttachment(a.Id, a.Kind, a.ContentType ?? MediaSniffer.Binary, a.FileName ?? "", a.Size ?? 0, a.Sha256!))
+            .ToListAsync(cancellationToken);
+        if (attachments.Count == 0)
+        {
+            return (delivery, null);
+        }
+
+        if (!MediaLimits.CanSend(row.Channel.Type))
+        {
+            // The reply command refuses files for these channels; a row that has some anyway must not go out as bare text.
+            return (null, ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
+        }
+
+        // A reply without a caption stands as its first file's label ("📷 Foto"), as the thread reads it: nothing to send as text.
+        var first = attachments[0];
+        var caption = message.Content == MediaLabel.For(first.Kind, first.FileName, null, null) ? "" : message.Content;
+        return (delivery with { Text = caption, Attachments = attachments }, null);
     }
 
     private async Task FinishAsync(DueMessage due, DateTime lease, SendResult result, SendMode mode, TimeSpan retryIn,
