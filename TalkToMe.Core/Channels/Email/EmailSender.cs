@@ -69,8 +69,10 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, Un
                 attachment.ContentType = new System.Net.Mime.ContentType(MediaSniffer.Binary) { Name = file.FileName };
             }
 
-            // RFC 2047 words for a name like "orçamento.pdf", which mail clients show as written.
+            // RFC 2047 words for a name like "orçamento.pdf", which mail clients show as written; the disposition names it
+            // too, as most clients read the name there.
             attachment.NameEncoding = Encoding.UTF8;
+            attachment.ContentDisposition!.FileName = file.FileName;
         }
 
         var timeout = options.Value.SendTimeout;
