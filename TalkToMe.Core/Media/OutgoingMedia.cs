@@ -25,7 +25,8 @@ public static class MediaLimits
     /// <summary>One kind's limit on one channel: the largest file, and the types it takes (null: any).</summary>
     private sealed record Limit(long MaxBytes, string[]? Types = null, string? TypesLabel = null);
 
-    private sealed record Provider(string Name, Limit Image, Limit Audio, Limit Video, Limit Document)
+    /// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
+    private sealed record Provider(string Name, Limit Image, Limit Audio, Limit Video, Limit Document, long MaxTotalBytes = long.MaxValue)
     {
         public Limit For(MediaKind kind) => kind switch
         {
@@ -55,7 +56,7 @@ public static class MediaLimits
         [ChannelType.Telegram] = new("Telegram", new(10 * Mb), new(50 * Mb), new(50 * Mb), new(50 * Mb)),
         // Most mail servers refuse a message over 25 MB (Gmail, Outlook); the attachment is that plus base64's third, so a
         // file of 18 MB is what reliably arrives.
-        [ChannelType.Email] = new("e-mail", new(18 * Mb), new(18 * Mb), new(18 * Mb), new(18 * Mb)),
+        [ChannelType.Email] = new("e-mail", new(18 * Mb), new(18 * Mb), new(18 * Mb), new(18 * Mb), MaxTotalBytes: 18 * Mb),
         // The receiver fetches /media/{id} itself: only the store's own limit applies.
         [ChannelType.Api] = new("canal de API", new(long.MaxValue), new(long.MaxValue), new(long.MaxValue), new(long.MaxValue)),
     };
@@ -126,6 +127,13 @@ public static class MediaLimits
             var kind = KindOf(contentType);
             Require(type, kind, contentType, file.Stored.Size);
             media.Add(new InboundMedia(kind, null, contentType, FileNameOf(file.FileName, contentType)) { Stored = file.Stored });
+        }
+
+        var provider = Providers[type];
+        if (files.Sum(f => f.Stored.Size) > provider.MaxTotalBytes)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.MediaTotalTooLarge", "O {0} aceita até {1} de anexos por mensagem.",
+                provider.Name, MediaSize.Format(provider.MaxTotalBytes)));
         }
 
         return media;

@@ -223,6 +223,19 @@ public sealed class OutboundDispatcher(
         }
     }
 
+    /// <summary>Moves this pass's claim to a later end, only while it is still this pass's (the due time it set).</summary>
+    private async Task<bool> ExtendClaimAsync(long messageId, DateTime lease, DateTime longer, CancellationToken cancellationToken)
+    {
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var rows = await db.Messages
+                .Where(m => m.Id == messageId && m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt == lease)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, (DateTime?)longer), cancellationToken);
+            return rows == 1;
+        }
+    }
+
     private async Task SendThenReleaseAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
     {
         try
@@ -249,6 +262,22 @@ public sealed class OutboundDispatcher(
             if (delivery is null && refusal is null)
             {
                 return;
+            }
+
+            if (delivery is { Attachments.Count: > 0 })
+            {
+                // Each file may take up to FileSendTimeout to upload: the claim is held that long, so no other pass takes the
+                // message for abandoned and sends its files a second time meanwhile.
+                var longer = time.GetUtcNow().UtcDateTime + _options.ClaimLease + _options.FileSendTimeout * (delivery.Attachments.Count + 1);
+                if (longer > lease)
+                {
+                    if (!await ExtendClaimAsync(due.Id, lease, longer, cancellationToken))
+                    {
+                        return;
+                    }
+
+                    lease = longer;
+                }
             }
 
             SendResult result;

@@ -445,6 +445,36 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Email_FilesOverTheMailsTotal_AreRefusedByTheCommand()
+    {
+        var channel = await ChannelAsync(ChannelType.Email, new EmailSettings { EmailAddress = "suporte@loja.example", SmtpHost = "127.0.0.1" });
+        var conversationId = await ConversationAsync(channel, "cliente@exemplo.com.br");
+        OutgoingFile Large(char c) => new($"parte-{c}.pdf", "application/pdf", new StoredFile(new string(c, 64), 10 * 1024 * 1024, Pdf[..64]));
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() =>
+            _service.Commands.ReplyAsync(conversationId, _ana, "Anexos", [Large('a'), Large('b')]));
+
+        Assert.Equal("O e-mail aceita até 18 MB de anexos por mensagem.", refused.Message);
+    }
+
+    [Theory]
+    [InlineData(MediaKind.Image, "image/jpeg", "sendPhoto", "photo")]
+    [InlineData(MediaKind.Image, "image/png", "sendPhoto", "photo")]
+    [InlineData(MediaKind.Image, "image/gif", "sendDocument", "document")]
+    [InlineData(MediaKind.Video, "video/mp4", "sendVideo", "video")]
+    [InlineData(MediaKind.Video, "video/quicktime", "sendDocument", "document")]
+    [InlineData(MediaKind.Voice, "audio/ogg", "sendVoice", "voice")]
+    [InlineData(MediaKind.Audio, "audio/mpeg", "sendAudio", "audio")]
+    [InlineData(MediaKind.Audio, "audio/wav", "sendDocument", "document")]
+    [InlineData(MediaKind.Document, "application/pdf", "sendDocument", "document")]
+    public void Telegram_MethodFor_PicksWhatTelegramShowsBest_ElseADocument(MediaKind kind, string contentType, string method, string field)
+    {
+        var file = new OutboundAttachment(1, kind, contentType, "f", 1, new string('f', 64));
+
+        Assert.Equal((method, field), TelegramSender.MethodFor(file));
+    }
+
+    [Fact]
     public async Task Website_ReplyWithFiles_IsRefused_AndItsAttachButtonHidden()
     {
         var channel = await ChannelAsync(ChannelType.Website, new WebsiteSettings { WebsiteUrl = "https://loja.example" });
