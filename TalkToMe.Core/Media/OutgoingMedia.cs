@@ -157,6 +157,14 @@ public static class MediaLimits
             };
         }
 
-        return clean.Length <= 200 ? clean : TalkToMe.Core.Channels.TextParts.Prefix(clean, 200);
+        if (clean.Length <= 200)
+        {
+            return clean;
+        }
+
+        // Shortened before its extension, which tells the customer's phone what opens it.
+        var extension = Path.GetExtension(clean);
+        extension = extension.Length <= 20 ? extension : "";
+        return TextParts.Prefix(clean[..^extension.Length], 200 - extension.Length) + extension;
     }
 }

@@ -231,6 +231,15 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "  ", [await FileAsync(Pdf, "contrato.pdf", "application/pdf")]);
 
         Assert.Equal("📄 contrato.pdf", reply.Content);
+        // A browser may send a path; a very long name keeps its extension.
+        var named = await _service.Commands.ReplyAsync(conversationId, _ana, "",
+            [await FileAsync(Pdf, @"C:\Users\ana\" + new string('x', 300) + ".pdf", "application/pdf")]);
+        await using (var db = _database.NewContext())
+        {
+            var name = await db.Attachments.Where(a => a.MessageId == named.Id).Select(a => a.FileName).SingleAsync();
+            Assert.Equal(new string('x', 196) + ".pdf", name);
+        }
+
         var thread = await new InboxLookups(_database.Factory).MessageAsync(reply.Id);
         Assert.Null(thread!.Caption);
         // Without files, an empty text is still refused, by either overload.
