@@ -76,11 +76,7 @@ public static class MediaLimits
     /// </summary>
     public static void Require(ChannelType type, MediaKind kind, string contentType, long size)
     {
-        if (!Providers.TryGetValue(type, out var provider))
-        {
-            throw new ConversationRuleException(ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
-        }
-
+        var provider = ProviderFor(type);
         var limit = provider.For(kind);
         if (size > limit.MaxBytes)
         {
@@ -115,6 +111,7 @@ public static class MediaLimits
     /// </summary>
     public static IReadOnlyList<InboundMedia> Check(ChannelType type, IReadOnlyList<OutgoingFile> files)
     {
+        var provider = ProviderFor(type);
         if (files.Count > MaxFilesPerReply)
         {
             throw new ConversationRuleException(ServerText.Get("Error.MediaTooMany", "Envie até {0} arquivos por resposta.", MaxFilesPerReply));
@@ -129,7 +126,6 @@ public static class MediaLimits
             media.Add(new InboundMedia(kind, null, contentType, FileNameOf(file.FileName, contentType)) { Stored = file.Stored });
         }
 
-        var provider = Providers[type];
         if (files.Sum(f => f.Stored.Size) > provider.MaxTotalBytes)
         {
             throw new ConversationRuleException(ServerText.Get("Error.MediaTotalTooLarge", "O {0} aceita até {1} de anexos por mensagem.",
@@ -138,6 +134,10 @@ public static class MediaLimits
 
         return media;
     }
+
+    private static Provider ProviderFor(ChannelType type) => Providers.TryGetValue(type, out var provider)
+        ? provider
+        : throw new ConversationRuleException(ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
 
     /// <summary>The name the customer sees: no folders (a browser may send a path), at most 200 characters, never empty.</summary>
     private static string FileNameOf(string? name, string contentType)
