@@ -3,6 +3,7 @@ using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Conversations;
@@ -30,6 +31,41 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
             }
 
             return Task.FromResult(Reply(unit, conversation, agent, content));
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// An agent's reply with files (already in the media store, see <see cref="OutgoingFile"/>). The text is the caption and
+    /// may be empty when there is a file: the message then stands as its first file's label ("📷 Foto"), which the thread
+    /// and the senders recognise as no caption. Each file is checked against the channel's limits (<see cref="MediaLimits"/>)
+    /// before anything is stored: a refusal names the limit and leaves the conversation as it was.
+    /// </summary>
+    public Task<Message> ReplyAsync(int conversationId, Actor agent, string text, IReadOnlyList<OutgoingFile> files,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0)
+        {
+            return ReplyAsync(conversationId, agent, text, cancellationToken);
+        }
+
+        var caption = string.IsNullOrWhiteSpace(text) ? null : MessageText.Require(text);
+        return units.ChangeConversationAsync(conversationId, agent, (unit, conversation) =>
+        {
+            conversation.Channel.RequireCanSend();
+            var media = MediaLimits.Check(conversation.Channel.Type, files);
+            if (!ReplyWindow.IsOpen(conversation, Now))
+            {
+                throw new ConversationRuleException(ReplyWindow.ClosedMessage);
+            }
+
+            var reply = Reply(unit, conversation, agent, caption ?? MediaLabel.For(media));
+            foreach (var file in media)
+            {
+                unit.Db.Attachments.Add(new Attachment(reply, file, Now));
+            }
+
+            return Task.FromResult(reply);
         }, cancellationToken);
     }
 

@@ -23,7 +23,17 @@ public sealed record OutboundDelivery(
     DateTime? LastCustomerMessageAt = null,
     MessageTemplate? Template = null,
     string ChannelPublicKey = "",
-    string? RatingQuestion = null);
+    string? RatingQuestion = null)
+{
+    /// <summary>
+    /// The reply's files, in the order the agent attached them (empty for a text). <see cref="Text"/> is then their caption,
+    /// empty when the agent wrote none. Only the channel types <see cref="Media.MediaLimits.CanSend"/> names ever get any.
+    /// </summary>
+    public IReadOnlyList<OutboundAttachment> Attachments { get; init; } = [];
+}
+
+/// <summary>One file of an outgoing message: its bytes are <see cref="Media.IMediaStore.OpenRead"/>(<see cref="Sha256"/>).</summary>
+public sealed record OutboundAttachment(long Id, Media.MediaKind Kind, string ContentType, string FileName, long Size, string Sha256);
 
 /// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>
 public sealed record SendResult(bool Succeeded, string? ProviderMessageId, string? Error, bool Permanent = false)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
 
 namespace TalkToMe.Core.Messaging;
 
@@ -222,6 +223,19 @@ public sealed class OutboundDispatcher(
         }
     }
 
+    /// <summary>Moves this pass's claim to a later end, only while it is still this pass's (the due time it set).</summary>
+    private async Task<bool> ExtendClaimAsync(long messageId, DateTime lease, DateTime longer, CancellationToken cancellationToken)
+    {
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            var rows = await db.Messages
+                .Where(m => m.Id == messageId && m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt == lease)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, (DateTime?)longer), cancellationToken);
+            return rows == 1;
+        }
+    }
+
     private async Task SendThenReleaseAsync(DueMessage due, DateTime lease, SendMode mode, CancellationToken cancellationToken)
     {
         try
@@ -248,6 +262,22 @@ public sealed class OutboundDispatcher(
             if (delivery is null && refusal is null)
             {
                 return;
+            }
+
+            if (delivery is { Attachments.Count: > 0 })
+            {
+                // Each file may take up to FileSendTimeout to upload: the claim is held that long, so no other pass takes the
+                // message for abandoned and sends its files a second time meanwhile.
+                var longer = time.GetUtcNow().UtcDateTime + _options.ClaimLease + _options.FileSendTimeout * (delivery.Attachments.Count + 1);
+                if (longer > lease)
+                {
+                    if (!await ExtendClaimAsync(due.Id, lease, longer, cancellationToken))
+                    {
+                        return;
+                    }
+
+                    lease = longer;
+                }
             }
 
             SendResult result;
@@ -337,7 +367,26 @@ public sealed class OutboundDispatcher(
             message.CreatedAt, message.DeliveryAttempts + 1, row.Channel.Id, row.Channel.Name, row.Channel.Type, row.Channel.GetSettings(),
             row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt, message.Template, row.Channel.PublicKey,
             message.RatingQuestion);
-        return (delivery, null);
+        var attachments = await db.Attachments.AsNoTracking()
+            .Where(a => a.MessageId == messageId && a.State == MediaState.Ready && a.Sha256 != null)
+            .OrderBy(a => a.Id)
+            .Select(a => new OutboundAttachment(a.Id, a.Kind, a.ContentType ?? MediaSniffer.Binary, a.FileName ?? "", a.Size ?? 0, a.Sha256!))
+            .ToListAsync(cancellationToken);
+        if (attachments.Count == 0)
+        {
+            return (delivery, null);
+        }
+
+        if (!MediaLimits.CanSend(row.Channel.Type))
+        {
+            // The reply command refuses files for these channels; a row that has some anyway must not go out as bare text.
+            return (null, ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
+        }
+
+        // A reply without a caption stands as its first file's label ("📷 Foto"), as the thread reads it: nothing to send as text.
+        var first = attachments[0];
+        var caption = message.Content == MediaLabel.For(first.Kind, first.FileName, null, null) ? "" : message.Content;
+        return (delivery with { Text = caption, Attachments = attachments }, null);
     }
 
     private async Task FinishAsync(DueMessage due, DateTime lease, SendResult result, SendMode mode, TimeSpan retryIn,

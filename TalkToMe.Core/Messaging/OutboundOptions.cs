@@ -32,6 +32,12 @@ public sealed class OutboundOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long one file upload to a provider may take (Telegram's and WhatsApp's multipart uploads): a 16 MB video needs
+    /// longer than a text. Kept under <see cref="ClaimLease"/> so one file never outlives its message's claim.
+    /// </summary>
+    public TimeSpan FileSendTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
     /// A claimed message is due again after this long: if the process dies mid-send, another pass (or the next start)
     /// sends it again with the same delivery id. Must exceed <see cref="SendTimeout"/>.
     /// </summary>

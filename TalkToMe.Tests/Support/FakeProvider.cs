@@ -12,7 +12,11 @@ namespace TalkToMe.Tests.Support;
 
 /// <summary>One request the fake provider received, as it came over the wire.</summary>
 public sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body,
-    string? ContentType, DateTime ReceivedAt);
+    string? ContentType, DateTime ReceivedAt)
+{
+    /// <summary>The body's bytes as sent (a multipart upload's file is not text: <see cref="Body"/> would mangle it).</summary>
+    public byte[] BodyBytes { get; init; } = [];
+}
 
 /// <summary>What the fake answers.</summary>
 public sealed record FakeReply(int Status, string Body, string ContentType = "application/json")
@@ -136,11 +140,14 @@ public sealed class FakeProvider : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var bytes = buffer.ToArray();
+        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
         var request = new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body,
-            context.Request.ContentType, DateTime.UtcNow);
+            context.Request.ContentType, DateTime.UtcNow) { BodyBytes = bytes };
         Func<RecordedRequest, FakeReply>? route;
         lock (_routes)
         {

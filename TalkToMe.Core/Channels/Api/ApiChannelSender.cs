@@ -11,8 +11,12 @@ namespace TalkToMe.Core.Channels.Api;
 /// Outgoing messages of API channels: a signed JSON POST to the channel's webhook URL (PROTOCOLS "Generic API channel").
 /// The receiver checks <c>X-TalkToMe-Signature</c> = sha256=hex(HMAC-SHA256(secret, "{timestamp}.{raw body}")) and drops
 /// repeats by <c>X-TalkToMe-Delivery</c>, which is the same on every attempt.
+/// A reply's files are listed in <c>message.attachments</c> with their <c>/media/{id}</c> address under TalkToMe:PublicUrl
+/// (relative when none is configured), which the receiver reads with a personal API token: the webhook stays small, and
+/// a receiver that wants no file never downloads one.
 /// </summary>
-public sealed class ApiChannelSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class ApiChannelSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options,
+    IOptions<PublicUrlOptions>? publicUrl = null) : IChannelSender
 {
     public const string HttpClientName = "TalkToMe.Webhooks";
     public const string SignatureHeader = "X-TalkToMe-Signature";
@@ -36,7 +40,7 @@ public sealed class ApiChannelSender(IHttpClientFactory clients, TimeProvider ti
             return SendResult.Rejected("Segredo do webhook não configurado");
         }
 
-        var body = Payload(delivery);
+        var body = Payload(delivery, publicUrl?.Value.BaseUrl);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -72,7 +76,8 @@ public sealed class ApiChannelSender(IHttpClientFactory clients, TimeProvider ti
         Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")))
             .ToLowerInvariant();
 
-    public static string Payload(OutboundDelivery delivery)
+    /// <param name="publicBaseUrl">TalkToMe:PublicUrl without its trailing slash, or null: the files' addresses are then relative.</param>
+    public static string Payload(OutboundDelivery delivery, string? publicBaseUrl = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
@@ -84,6 +89,20 @@ public sealed class ApiChannelSender(IHttpClientFactory clients, TimeProvider ti
             json.WriteNumber("conversationId", delivery.ConversationId);
             json.WriteString("text", delivery.Text);
             json.WriteString("createdAt", DateTime.SpecifyKind(delivery.CreatedAt, DateTimeKind.Utc));
+            // camelCase as the rest of this payload and the channel's own POST (contentType, fileName).
+            json.WriteStartArray("attachments");
+            foreach (var file in delivery.Attachments)
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", file.Kind.ToString());
+                json.WriteString("contentType", file.ContentType);
+                json.WriteString("fileName", file.FileName);
+                json.WriteNumber("size", file.Size);
+                json.WriteString("url", $"{publicBaseUrl?.TrimEnd('/')}/media/{file.Id}");
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
             json.WriteStartObject("contact");
             json.WriteString("id", delivery.ContactExternalId);

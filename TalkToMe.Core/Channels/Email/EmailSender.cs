@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Email;
@@ -14,9 +15,10 @@ namespace TalkToMe.Core.Channels.Email;
 /// threads back), <c>In-Reply-To</c> = the customer's latest mail in the conversation, <c>References</c> = the conversation's
 /// mails in order (first and latest ones when long), and the subject "Re: &lt;the conversation's subject&gt;".
 /// A conversation an agent started (Contato ativo) gets its subject from the first line of the first message.
+/// A reply's files are the mail's MIME attachments, read from the media store as the mail is written to the server.
 /// </summary>
-public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, IOptions<OutboundOptions> options)
-    : IChannelSender
+public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, UnitOfWorkFactory units, IOptions<OutboundOptions> options,
+    IMediaStore store) : IChannelSender
 {
     private const int MaxReferences = 20;
 
@@ -46,6 +48,31 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, Un
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
             return SendResult.Rejected($"Não foi possível montar o e-mail: {ex.Message}");
+        }
+
+        foreach (var file in delivery.Attachments)
+        {
+            if (store.OpenRead(file.Sha256) is not { } bytes)
+            {
+                return SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia");
+            }
+
+            // Added at once so disposing the mail closes the stream, whatever happens next.
+            var attachment = new System.Net.Mail.Attachment(bytes, file.FileName);
+            mail.Attachments.Add(attachment);
+            try
+            {
+                attachment.ContentType = new System.Net.Mime.ContentType(file.ContentType) { Name = file.FileName };
+            }
+            catch (FormatException)
+            {
+                attachment.ContentType = new System.Net.Mime.ContentType(MediaSniffer.Binary) { Name = file.FileName };
+            }
+
+            // RFC 2047 words for a name like "orçamento.pdf", which mail clients show as written; the disposition names it
+            // too, as most clients read the name there.
+            attachment.NameEncoding = Encoding.UTF8;
+            attachment.ContentDisposition!.FileName = file.FileName;
         }
 
         var timeout = options.Value.SendTimeout;

@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Telegram;
@@ -11,10 +13,16 @@ namespace TalkToMe.Core.Channels.Telegram;
 /// Texts over 4096 characters are split into several messages (decision: the customer gets the whole answer rather than
 /// a refusal); the first part's <c>message_id</c> is stored. If a later part fails, the retry sends all parts again, so
 /// after a provider outage the customer may see the first parts twice (Telegram has no idempotency key).
+/// <para>
+/// Files go one message each as multipart uploads (<c>sendPhoto</c>, <c>sendVideo</c>, <c>sendVoice</c>, <c>sendAudio</c>,
+/// else <c>sendDocument</c>), streamed from the media store; the text is the first file's <c>caption</c>, or, past
+/// Telegram's 1024 characters, a message of its own before the files. The same repeat-on-retry caveat holds for files.
+/// </para>
 /// </summary>
-public sealed class TelegramSender(IHttpClientFactory clients, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class TelegramSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IMediaStore store) : IChannelSender
 {
     public const int MaxTextLength = 4096;
+    public const int MaxCaptionLength = 1024;
 
     public ChannelType Type => ChannelType.Telegram;
 
@@ -38,10 +46,27 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
             return SendResult.Rejected($"Chat do Telegram inválido: {delivery.ContactExternalId}");
         }
 
+        var text = delivery.Text.Trim();
+        var caption = delivery.Attachments.Count > 0 && text.Length <= MaxCaptionLength ? text : null;
         string? firstId = null;
-        foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
+        if (caption is null && (text.Length > 0 || delivery.Attachments.Count == 0))
         {
-            var result = await SendPartAsync(url, chatId, part, cancellationToken);
+            foreach (var part in TextParts.Split(text, MaxTextLength))
+            {
+                var result = await SendPartAsync(url, chatId, part, cancellationToken);
+                if (!result.Succeeded)
+                {
+                    return result;
+                }
+
+                firstId ??= result.ProviderMessageId;
+            }
+        }
+
+        foreach (var file in delivery.Attachments)
+        {
+            var result = await SendFileAsync(settings, chatId, file, firstId is null && caption is { Length: > 0 } ? caption : null,
+                cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -53,6 +78,49 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
         return SendResult.Sent(firstId);
     }
 
+    /// <summary>The Bot API method (and its file field) for a file: what Telegram shows best, a document when unsure.</summary>
+    public static (string Method, string Field) MethodFor(OutboundAttachment file) => (file.Kind, file.ContentType) switch
+    {
+        (MediaKind.Image, "image/jpeg" or "image/png") => ("sendPhoto", "photo"),
+        (MediaKind.Video, "video/mp4") => ("sendVideo", "video"),
+        // sendVoice plays OGG/Opus as a voice note; MP3 and M4A go as music with sendAudio.
+        (MediaKind.Voice, "audio/ogg") => ("sendVoice", "voice"),
+        (MediaKind.Audio, "audio/mpeg" or "audio/mp4") => ("sendAudio", "audio"),
+        _ => ("sendDocument", "document"),
+    };
+
+    private async Task<SendResult> SendFileAsync(TelegramSettings settings, long chatId, OutboundAttachment file, string? caption,
+        CancellationToken cancellationToken)
+    {
+        var (method, field) = MethodFor(file);
+        var url = ProviderHttp.Url(settings.ApiBaseUrl, $"bot{settings.BotToken!.Trim()}/{method}");
+        if (url is null)
+        {
+            return SendResult.Rejected("URL da API do Telegram inválida");
+        }
+
+        if (store.OpenRead(file.Sha256) is not { } bytes)
+        {
+            return SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia");
+        }
+
+        // The form owns the file's stream: disposing the request closes it, whatever the answer.
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent(chatId.ToString(CultureInfo.InvariantCulture)), "chat_id" },
+        };
+        if (caption is not null)
+        {
+            form.Add(new StringContent(caption), "caption");
+        }
+
+        var content = new StreamContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(file.ContentType);
+        form.Add(content, field, file.FileName);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = form };
+        return await PostAsync(request, options.Value.FileSendTimeout, cancellationToken);
+    }
+
     private async Task<SendResult> SendPartAsync(Uri url, long chatId, string text, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(new { chat_id = chatId, text });
@@ -60,7 +128,12 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.SendTimeout, "Telegram", cancellationToken);
+        return await PostAsync(request, options.Value.SendTimeout, cancellationToken);
+    }
+
+    private async Task<SendResult> PostAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (response, failure) = await ProviderHttp.SendAsync(clients, request, timeout, "Telegram", cancellationToken);
         if (failure is not null)
         {
             return failure;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TalkToMe.Core.Flows;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.WhatsApp;
@@ -15,10 +16,19 @@ namespace TalkToMe.Core.Channels.WhatsApp;
 /// go out as <c>"type":"template"</c> at any time: they are how a business writes first or after the window closed.
 /// An "Avaliação" question (<see cref="OutboundDelivery.RatingQuestion"/>) goes out as an interactive list (<see cref="RatingListBody"/>),
 /// which, like free text, only the window allows.
+/// <para>
+/// Files: each is uploaded to <c>/{phone-number-id}/media</c> (multipart, streamed from the media store) and then sent by
+/// the returned id as an image, audio, video or document message, one message per file in order. The text is the first
+/// file's caption; audio takes none, and a text past 1024 characters does not fit one, so it goes as a text message first.
+/// </para>
 /// </summary>
-public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options, IMediaStore store)
+    : IChannelSender
 {
     public const int MaxTextLength = 4096;
+
+    /// <summary>Cloud API: a media message's caption, at most 1024 characters.</summary>
+    public const int MaxCaptionLength = 1024;
 
     /// <summary>Meta's limits for an interactive list message: the body text and each row's title.</summary>
     public const int MaxListBodyLength = 1024;
@@ -64,18 +74,28 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             return await PostAsync(url, settings.AccessToken.Trim(), list, cancellationToken);
         }
 
+        if (delivery.Attachments.Count > 0)
+        {
+            return await SendFilesAsync(settings, url, delivery, cancellationToken);
+        }
+
+        return await SendTextAsync(url, settings.AccessToken.Trim(), delivery.ContactExternalId, delivery.Text, cancellationToken);
+    }
+
+    private async Task<SendResult> SendTextAsync(Uri url, string token, string to, string text, CancellationToken cancellationToken)
+    {
         string? firstId = null;
-        foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
+        foreach (var part in TextParts.Split(text, MaxTextLength))
         {
             var body = JsonSerializer.Serialize(new
             {
                 messaging_product = "whatsapp",
                 recipient_type = "individual",
-                to = delivery.ContactExternalId,
+                to,
                 type = "text",
                 text = new { body = part },
             });
-            var result = await PostAsync(url, settings.AccessToken.Trim(), body, cancellationToken);
+            var result = await PostAsync(url, token, body, cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -85,6 +105,119 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         }
 
         return SendResult.Sent(firstId);
+    }
+
+    private async Task<SendResult> SendFilesAsync(WhatsAppSettings settings, Uri messagesUrl, OutboundDelivery delivery,
+        CancellationToken cancellationToken)
+    {
+        var token = settings.AccessToken!.Trim();
+        var mediaUrl = ProviderHttp.Url(settings.ApiBaseUrl,
+            $"{Uri.EscapeDataString(settings.ApiVersion.Trim())}/{Uri.EscapeDataString(settings.PhoneNumberId!.Trim())}/media");
+        if (mediaUrl is null)
+        {
+            return SendResult.Rejected("URL da API do WhatsApp inválida");
+        }
+
+        var text = delivery.Text.Trim();
+        var captionFits = text.Length <= MaxCaptionLength && !IsAudio(delivery.Attachments[0]);
+        string? firstId = null;
+        if (text.Length > 0 && !captionFits)
+        {
+            var sent = await SendTextAsync(messagesUrl, token, delivery.ContactExternalId, text, cancellationToken);
+            if (!sent.Succeeded)
+            {
+                return sent;
+            }
+
+            firstId = sent.ProviderMessageId;
+        }
+
+        for (var i = 0; i < delivery.Attachments.Count; i++)
+        {
+            var file = delivery.Attachments[i];
+            var (mediaId, failure) = await UploadAsync(mediaUrl, token, file, cancellationToken);
+            if (failure is not null)
+            {
+                return failure;
+            }
+
+            var caption = i == 0 && captionFits && text.Length > 0 ? text : null;
+            var result = await PostAsync(messagesUrl, token, MediaBody(delivery.ContactExternalId, file, mediaId!, caption), cancellationToken);
+            if (!result.Succeeded)
+            {
+                return result;
+            }
+
+            firstId ??= result.ProviderMessageId;
+        }
+
+        return SendResult.Sent(firstId);
+    }
+
+    private static bool IsAudio(OutboundAttachment file) => file.Kind is MediaKind.Audio or MediaKind.Voice;
+
+    /// <summary>
+    /// A media message by the uploaded file's id: <c>image</c>, <c>video</c> and <c>document</c> (which also names the file)
+    /// carry the caption; <c>audio</c> cannot (a voice note recorded as OGG/Opus plays as one).
+    /// </summary>
+    public static string MediaBody(string to, OutboundAttachment file, string mediaId, string? caption)
+    {
+        var (type, media) = file.Kind switch
+        {
+            MediaKind.Image => ("image", (object)new { id = mediaId, caption }),
+            MediaKind.Video => ("video", new { id = mediaId, caption }),
+            MediaKind.Audio or MediaKind.Voice => ("audio", new { id = mediaId }),
+            _ => ("document", (object)new { id = mediaId, caption, filename = file.FileName }),
+        };
+        var body = new Dictionary<string, object?>
+        {
+            ["messaging_product"] = "whatsapp",
+            ["recipient_type"] = "individual",
+            ["to"] = to,
+            ["type"] = type,
+            [type] = media,
+        };
+        return JsonSerializer.Serialize(body, CaptionlessJson);
+    }
+
+    /// <summary>No <c>"caption": null</c>: Meta refuses unknown nulls in a media object.</summary>
+    private static readonly JsonSerializerOptions CaptionlessJson =
+        new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Uploads one file (multipart <c>file</c>, <c>type</c>, <c>messaging_product</c>); its media id, or why not.</summary>
+    private async Task<(string? MediaId, SendResult? Failure)> UploadAsync(Uri url, string token, OutboundAttachment file,
+        CancellationToken cancellationToken)
+    {
+        if (store.OpenRead(file.Sha256) is not { } bytes)
+        {
+            return (null, SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia"));
+        }
+
+        // The form owns the file's stream: disposing the request closes it.
+        var content = new StreamContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue(file.ContentType);
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("whatsapp"), "messaging_product" },
+            { new StringContent(file.ContentType), "type" },
+            { content, "file", file.FileName },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var (response, failure) = await ProviderHttp.SendAsync(clients, request, options.Value.FileSendTimeout, "WhatsApp", cancellationToken);
+        if (failure is not null)
+        {
+            return (null, failure);
+        }
+
+        using var json = response!.Json();
+        if (response.IsSuccess && json?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("id", out var id)
+            && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } mediaId)
+        {
+            return (mediaId, null);
+        }
+
+        return (null, Failure(response, json));
     }
 
     /// <summary>
@@ -170,6 +303,13 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             return SendResult.Sent(id.GetString());
         }
 
+        return Failure(response, json);
+    }
+
+    /// <summary>A Graph API answer that is not the expected success: rate limits retried, other 4xx refused, 5xx retried.</summary>
+    private static SendResult Failure(ProviderResponse response, JsonDocument? json)
+    {
+        var root = json?.RootElement;
         int? code = null;
         string? message = null;
         if (root is { ValueKind: JsonValueKind.Object } failed && failed.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)

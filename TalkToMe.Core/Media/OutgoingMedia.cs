@@ -1,0 +1,170 @@
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Conversations;
+
+namespace TalkToMe.Core.Media;
+
+/// <summary>
+/// A file an agent attaches to a reply: already in the <see cref="IMediaStore"/> (the UI saves each upload with
+/// <see cref="IMediaStore.SaveAsync"/> first), with the name and type the browser declared.
+/// </summary>
+public sealed record OutgoingFile(string FileName, string ContentType, StoredFile Stored);
+
+/// <summary>
+/// What each channel type can send as a file, and each provider's size and type limits per kind (PROTOCOLS "Media").
+/// Checked by the reply command before anything is stored, so an agent reads "O WhatsApp aceita imagens de até 5 MB." at
+/// once instead of a message that fails minutes later. Channels not listed cannot send files yet (Website widget,
+/// Messenger, Instagram, LINE, Twilio SMS): their senders know nothing of attachments.
+/// </summary>
+public static class MediaLimits
+{
+    /// <summary>At most this many files in one reply (each goes out as its own provider message on most channels).</summary>
+    public const int MaxFilesPerReply = 10;
+
+    private const long Mb = 1024 * 1024;
+
+    /// <summary>One kind's limit on one channel: the largest file, and the types it takes (null: any).</summary>
+    private sealed record Limit(long MaxBytes, string[]? Types = null, string? TypesLabel = null);
+
+    /// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
+    private sealed record Provider(string Name, Limit Image, Limit Audio, Limit Video, Limit Document, long MaxTotalBytes = long.MaxValue)
+    {
+        public Limit For(MediaKind kind) => kind switch
+        {
+            MediaKind.Image => Image,
+            MediaKind.Audio or MediaKind.Voice => Audio,
+            MediaKind.Video => Video,
+            _ => Document,
+        };
+    }
+
+    private static readonly Dictionary<ChannelType, Provider> Providers = new()
+    {
+        // Cloud API "Supported media types": only these types, or the upload is refused.
+        [ChannelType.WhatsApp] = new("WhatsApp",
+            new(5 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"),
+            new(16 * Mb, ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"], "AAC/AMR/MP3/M4A/OGG"),
+            new(16 * Mb, ["video/mp4", "video/3gpp"], "MP4/3GPP"),
+            new(100 * Mb,
+            [
+                "application/pdf", "text/plain", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ], "PDF/TXT/Word/Excel/PowerPoint")),
+        // Bot API uploads: sendPhoto up to 10 MB, every other method up to 50 MB; a type sendPhoto/sendVideo would not
+        // take goes as a document (TelegramSender), so no type is refused.
+        [ChannelType.Telegram] = new("Telegram", new(10 * Mb), new(50 * Mb), new(50 * Mb), new(50 * Mb)),
+        // Most mail servers refuse a message over 25 MB (Gmail, Outlook); the attachment is that plus base64's third, so a
+        // file of 18 MB is what reliably arrives.
+        [ChannelType.Email] = new("e-mail", new(18 * Mb), new(18 * Mb), new(18 * Mb), new(18 * Mb), MaxTotalBytes: 18 * Mb),
+        // The receiver fetches /media/{id} itself: only the store's own limit applies.
+        [ChannelType.Api] = new("canal de API", new(long.MaxValue), new(long.MaxValue), new(long.MaxValue), new(long.MaxValue)),
+    };
+
+    /// <summary>Whether an agent can attach files to a reply on this channel type (the UI hides the attach button otherwise).</summary>
+    public static bool CanSend(ChannelType type) => Providers.ContainsKey(type);
+
+    /// <summary>
+    /// The kind a file goes out as, from the type its bytes bear out (<see cref="MediaSniffer.Decide"/>): the same rule as a
+    /// file posted to an API channel, so an OGG is a voice note (what browsers record, what Telegram's sendVoice takes).
+    /// </summary>
+    public static MediaKind KindOf(string contentType) => Channels.Api.ApiChannelMediaSource.KindOf(contentType);
+
+    /// <summary>
+    /// Throws <see cref="ConversationRuleException"/> naming the limit when <paramref name="type"/> cannot send this file as
+    /// it is (too large, a type the provider refuses, a channel that sends no files).
+    /// </summary>
+    public static void Require(ChannelType type, MediaKind kind, string contentType, long size)
+    {
+        var provider = ProviderFor(type);
+        var limit = provider.For(kind);
+        if (size > limit.MaxBytes)
+        {
+            var max = MediaSize.Format(limit.MaxBytes);
+            throw new ConversationRuleException(kind switch
+            {
+                MediaKind.Image => ServerText.Get("Error.MediaImageTooLarge", "O {0} aceita imagens de até {1}.", provider.Name, max),
+                MediaKind.Audio or MediaKind.Voice => ServerText.Get("Error.MediaAudioTooLarge", "O {0} aceita áudios de até {1}.", provider.Name, max),
+                MediaKind.Video => ServerText.Get("Error.MediaVideoTooLarge", "O {0} aceita vídeos de até {1}.", provider.Name, max),
+                _ => ServerText.Get("Error.MediaDocumentTooLarge", "O {0} aceita documentos de até {1}.", provider.Name, max),
+            });
+        }
+
+        if (limit.Types is { } types && !types.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+        {
+            var accepted = limit.TypesLabel;
+            throw new ConversationRuleException(kind switch
+            {
+                MediaKind.Image => ServerText.Get("Error.MediaImageType", "O {0} aceita imagens só em {1}.", provider.Name, accepted),
+                MediaKind.Audio or MediaKind.Voice => ServerText.Get("Error.MediaAudioType", "O {0} aceita áudios só em {1}.", provider.Name, accepted),
+                MediaKind.Video => ServerText.Get("Error.MediaVideoType", "O {0} aceita vídeos só em {1}.", provider.Name, accepted),
+                _ => ServerText.Get("Error.MediaDocumentType", "O {0} aceita documentos só em {1}.", provider.Name, accepted),
+            });
+        }
+    }
+
+    /// <summary>
+    /// The agent's files as the attachments of their reply, each checked against <paramref name="type"/>'s limits. Built as
+    /// <see cref="InboundMedia"/> with <see cref="InboundMedia.Stored"/> set because that is exactly the case the
+    /// <see cref="Attachment"/> constructor already handles for bytes that came with a request (an API post, a widget upload):
+    /// Ready at once, its SHA-256 set, its type decided from its bytes; nothing for the downloader to fetch.
+    /// </summary>
+    public static IReadOnlyList<InboundMedia> Check(ChannelType type, IReadOnlyList<OutgoingFile> files)
+    {
+        var provider = ProviderFor(type);
+        if (files.Count > MaxFilesPerReply)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.MediaTooMany", "Envie até {0} arquivos por resposta.", MaxFilesPerReply));
+        }
+
+        var media = new List<InboundMedia>(files.Count);
+        foreach (var file in files)
+        {
+            var contentType = MediaSniffer.Decide(file.ContentType, file.Stored.Head);
+            var kind = KindOf(contentType);
+            Require(type, kind, contentType, file.Stored.Size);
+            media.Add(new InboundMedia(kind, null, contentType, FileNameOf(file.FileName, contentType)) { Stored = file.Stored });
+        }
+
+        if (files.Sum(f => f.Stored.Size) > provider.MaxTotalBytes)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.MediaTotalTooLarge", "O {0} aceita até {1} de anexos por mensagem.",
+                provider.Name, MediaSize.Format(provider.MaxTotalBytes)));
+        }
+
+        return media;
+    }
+
+    private static Provider ProviderFor(ChannelType type) => Providers.TryGetValue(type, out var provider)
+        ? provider
+        : throw new ConversationRuleException(ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
+
+    /// <summary>The name the customer sees: no folders (a browser may send a path), at most 200 characters, never empty.</summary>
+    private static string FileNameOf(string? name, string contentType)
+    {
+        var clean = Path.GetFileName((name ?? "").Replace('\\', '/').Trim());
+        clean = new string(clean.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (clean.Length == 0)
+        {
+            clean = "arquivo" + contentType switch
+            {
+                "image/jpeg" => ".jpg",
+                "image/png" => ".png",
+                "application/pdf" => ".pdf",
+                "audio/ogg" => ".ogg",
+                "video/mp4" => ".mp4",
+                _ => "",
+            };
+        }
+
+        if (clean.Length <= 200)
+        {
+            return clean;
+        }
+
+        // Shortened before its extension, which tells the customer's phone what opens it.
+        var extension = Path.GetExtension(clean);
+        extension = extension.Length <= 20 ? extension : "";
+        return TextParts.Prefix(clean[..^extension.Length], 200 - extension.Length) + extension;
+    }
+}

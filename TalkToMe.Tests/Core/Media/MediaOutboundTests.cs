@@ -1,0 +1,622 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using TalkToMe.Core;
+using TalkToMe.Core.Channels;
+using TalkToMe.Core.Channels.Api;
+using TalkToMe.Core.Channels.Email;
+using TalkToMe.Core.Channels.Telegram;
+using TalkToMe.Core.Channels.Website;
+using TalkToMe.Core.Channels.WhatsApp;
+using TalkToMe.Core.Conversations;
+using TalkToMe.Core.Media;
+using TalkToMe.Core.Messaging;
+using TalkToMe.Core.Realtime;
+using TalkToMe.Tests.Support;
+using Opts = Microsoft.Extensions.Options.Options;
+
+namespace TalkToMe.Tests.Core.Media;
+
+/// <summary>
+/// An agent's reply with files (issue 14 item 2): the command's limits, then each sender against its provider's fake on
+/// loopback (Telegram, WhatsApp Cloud, SMTP, the API channel's webhook), through the real dispatcher and database.
+/// </summary>
+public sealed class MediaOutboundTests : IAsyncLifetime
+{
+    private const string BotToken = "777:outbound-bot-token";
+    private const string WhatsAppToken = "EAAG-outbound-token";
+    private const string PublicUrl = "https://chat.exemplo.com.br";
+
+    /// <summary>A real JPEG's first bytes, then every byte value (a file is not text).</summary>
+    private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, .. "JFIF"u8, 0x00, .. Enumerable.Range(0, 3000).Select(i => (byte)i)];
+
+    private static readonly byte[] Pdf = [.. "%PDF-1.7\n"u8, .. Enumerable.Range(0, 2000).Select(i => (byte)(255 - i % 256))];
+
+    private static readonly byte[] Ogg = [.. "OggS"u8, 0x00, 0x02, .. Enumerable.Range(0, 1500).Select(i => (byte)(i * 7))];
+
+    private static readonly byte[] Gif = [.. "GIF89a"u8, .. Enumerable.Range(0, 500).Select(i => (byte)i)];
+
+    private readonly Actor _ana = new(null, "Ana");
+    private readonly string _mediaFolder = Path.Combine(Path.GetTempPath(), $"talktome-media-out-{Guid.NewGuid():N}");
+    private TestDatabase _database = null!;
+    private FakeProvider _provider = null!;
+    private WebhookReceiver _receiver = null!;
+    private SmtpSink _smtp = null!;
+    private ServiceProvider _http = null!;
+    private InboxEventHub _hub = null!;
+    private OutboxSignal _outbox = null!;
+    private TestConversations _service = null!;
+    private LocalMediaStore _store = null!;
+    private int _providerIds;
+
+    private OutboundOptions Options { get; } = new()
+    {
+        RetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        MaxProbeDelay = TimeSpan.FromMilliseconds(100),
+        SendTimeout = TimeSpan.FromSeconds(5),
+        FileSendTimeout = TimeSpan.FromSeconds(5),
+        ClaimLease = TimeSpan.FromSeconds(30),
+    };
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _provider = await FakeProvider.StartAsync();
+        _receiver = await WebhookReceiver.StartAsync();
+        _smtp = new SmtpSink();
+        _http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        _hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
+        _outbox = new OutboxSignal();
+        _service = new TestConversations(_database, _hub, outbox: _outbox);
+        _store = new LocalMediaStore(Opts.Create(new MediaOptions { Folder = _mediaFolder }));
+        // As Telegram and WhatsApp answer a send; the media upload answers with the file's id.
+        _provider.DefaultReply = request =>
+        {
+            var n = Interlocked.Increment(ref _providerIds);
+            if (request.PathAndQuery.Contains("/bot"))
+            {
+                return new FakeReply(200, $$$"""{"ok":true,"result":{"message_id":{{{1000 + n}}}}}""");
+            }
+
+            return request.PathAndQuery.EndsWith("/media", StringComparison.Ordinal)
+                ? new FakeReply(200, $$"""{"id":"media-{{n}}"}""")
+                : new FakeReply(200, $$$"""{"messages":[{"id":"wamid.{{{n}}}"}]}""");
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _provider.DisposeAsync();
+        await _receiver.DisposeAsync();
+        await _smtp.DisposeAsync();
+        await _http.DisposeAsync();
+        await _database.DisposeAsync();
+        if (Directory.Exists(_mediaFolder))
+        {
+            Directory.Delete(_mediaFolder, recursive: true);
+        }
+    }
+
+    private OutboundDispatcher NewDispatcher()
+    {
+        var options = Opts.Create(Options);
+        var clients = _http.GetRequiredService<IHttpClientFactory>();
+        var time = TimeProvider.System;
+        var units = _database.Units(_hub, _outbox);
+        IChannelSender[] senders =
+        [
+            new TelegramSender(clients, options, _store),
+            new WhatsAppSender(clients, time, options, _store),
+            new EmailSender(_database.Factory, units, options, _store),
+            new ApiChannelSender(clients, time, options, Opts.Create(new PublicUrlOptions { PublicUrl = PublicUrl })),
+        ];
+        return new OutboundDispatcher(_database.Factory, units, _database.Gate, senders, _outbox, time, options,
+            NullLogger<OutboundDispatcher>.Instance);
+    }
+
+    private async Task<Channel> ChannelAsync(ChannelType type, ChannelSettings settings)
+    {
+        var channel = new Channel($"{type} {Guid.NewGuid():N}"[..20], type, Secrets.NewKey(), DateTime.UtcNow);
+        channel.SetSettings(settings);
+        channel.SetSwitches(true, allowsActiveContact: false);
+        await using var db = _database.NewContext();
+        db.Channels.Add(channel);
+        await db.SaveChangesAsync();
+        return channel;
+    }
+
+    private Task<Channel> TelegramAsync() => ChannelAsync(ChannelType.Telegram,
+        new TelegramSettings { BotToken = BotToken, WebhookSecretToken = "s", ApiBaseUrl = _provider.BaseUrl });
+
+    private Task<Channel> WhatsAppAsync() => ChannelAsync(ChannelType.WhatsApp, new WhatsAppSettings
+    {
+        PhoneNumberId = "1001",
+        AccessToken = WhatsAppToken,
+        AppSecret = "app-secret",
+        VerifyToken = "verify",
+        ApiBaseUrl = _provider.BaseUrl,
+    });
+
+    private async Task<int> ConversationAsync(Channel channel, string contact)
+    {
+        var result = await _service.Inbound.ReceiveAsync(new InboundMessage(channel.Id, contact, "Maria Silva", null, "Oi"));
+        return result.ConversationId!.Value;
+    }
+
+    private async Task<OutgoingFile> FileAsync(byte[] bytes, string name, string declaredType) =>
+        new(name, declaredType, await _store.SaveAsync(new MemoryStream(bytes), CancellationToken.None));
+
+    /// <summary>Runs the dispatcher until the message is sent or failed.</summary>
+    private async Task<Message> SendAsync(long messageId)
+    {
+        var dispatcher = NewDispatcher();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            await dispatcher.DispatchDueAsync(waitForSends: true, CancellationToken.None);
+            await using (var db = _database.NewContext())
+            {
+                var message = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == messageId);
+                if (message.DeliveryStatus is DeliveryStatus.Sent or DeliveryStatus.Failed)
+                {
+                    return message;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The message was neither sent nor failed in time.");
+            await Task.Delay(30);
+        }
+    }
+
+    private static async Task<Dictionary<string, (string? FileName, string? ContentType, byte[] Bytes)>> FormAsync(RecordedRequest request)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value!;
+        var reader = new MultipartReader(boundary, new MemoryStream(request.BodyBytes));
+        var fields = new Dictionary<string, (string?, string?, byte[])>();
+        while (await reader.ReadNextSectionAsync() is { } section)
+        {
+            var disposition = ContentDispositionHeaderValue.Parse(section.ContentDisposition);
+            using var body = new MemoryStream();
+            await section.Body.CopyToAsync(body);
+            var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            fields[HeaderUtilities.RemoveQuotes(disposition.Name).Value!] = (fileName, section.ContentType, body.ToArray());
+        }
+
+        return fields;
+    }
+
+    private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    private async Task<int> MessageCountAsync(int conversationId)
+    {
+        await using var db = _database.NewContext();
+        return await db.Messages.CountAsync(m => m.ConversationId == conversationId);
+    }
+
+    [Fact]
+    public async Task ReplyWithFiles_StoresOneReadyAttachmentPerFile_ShownInTheThreadWithItsCaption()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var photo = await FileAsync(Jpeg, "foto.jpg", "image/jpeg");
+        var voice = await FileAsync(Ogg, "nota.ogg", "audio/ogg; codecs=opus");
+
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Veja a foto", [photo, voice]);
+
+        var thread = await new InboxLookups(_database.Factory).MessageAsync(reply.Id);
+        Assert.NotNull(thread);
+        Assert.Equal("Veja a foto", thread.Caption);
+        Assert.Equal([MediaKind.Image, MediaKind.Voice], thread.Attachments.Select(a => a.Kind));
+        Assert.All(thread.Attachments, a => Assert.Equal(MediaState.Ready, a.State));
+        Assert.Equal(["image/jpeg", "audio/ogg"], thread.Attachments.Select(a => a.ContentType));
+        Assert.Equal(["foto.jpg", "nota.ogg"], thread.Attachments.Select(a => a.FileName));
+        await using var db = _database.NewContext();
+        var rows = await db.Attachments.AsNoTracking().Where(a => a.MessageId == reply.Id).OrderBy(a => a.Id).ToListAsync();
+        Assert.Equal([photo.Stored.Sha256, voice.Stored.Sha256], rows.Select(a => a.Sha256));
+        Assert.Equal([(long?)Jpeg.Length, Ogg.Length], rows.Select(a => a.Size));
+    }
+
+    [Fact]
+    public async Task ReplyWithFileAndNoText_StandsAsItsLabel_AndHasNoCaption()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "  ", [await FileAsync(Pdf, "contrato.pdf", "application/pdf")]);
+
+        Assert.Equal("📄 contrato.pdf", reply.Content);
+        // A browser may send a path; a very long name keeps its extension.
+        var named = await _service.Commands.ReplyAsync(conversationId, _ana, "",
+            [await FileAsync(Pdf, @"C:\Users\ana\" + new string('x', 300) + ".pdf", "application/pdf")]);
+        await using (var db = _database.NewContext())
+        {
+            var name = await db.Attachments.Where(a => a.MessageId == named.Id).Select(a => a.FileName).SingleAsync();
+            Assert.Equal(new string('x', 196) + ".pdf", name);
+        }
+
+        var thread = await new InboxLookups(_database.Factory).MessageAsync(reply.Id);
+        Assert.Null(thread!.Caption);
+        // Without files, an empty text is still refused, by either overload.
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, " ", []));
+        Assert.Equal("Escreva uma mensagem.", refused.Message);
+    }
+
+    [Fact]
+    public async Task Telegram_PhotoAndDocument_AreMultipartUploads_WithTheCaptionOnTheFirst()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Segue o orçamento",
+            [await FileAsync(Jpeg, "foto.jpg", "image/jpeg"), await FileAsync(Pdf, "orçamento.pdf", "application/pdf")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal([$"/bot{BotToken}/sendPhoto", $"/bot{BotToken}/sendDocument"], requests.Select(r => r.PathAndQuery));
+        Assert.All(requests, r => Assert.StartsWith("multipart/form-data", r.ContentType));
+        var photo = await FormAsync(requests[0]);
+        Assert.Equal("4242", Text(photo["chat_id"].Bytes));
+        Assert.Equal("Segue o orçamento", Text(photo["caption"].Bytes));
+        Assert.Equal(Jpeg, photo["photo"].Bytes);
+        Assert.Equal("foto.jpg", photo["photo"].FileName);
+        Assert.Equal("image/jpeg", photo["photo"].ContentType);
+        var document = await FormAsync(requests[1]);
+        Assert.Equal("4242", Text(document["chat_id"].Bytes));
+        Assert.False(document.ContainsKey("caption"));
+        Assert.Equal(Pdf, document["document"].Bytes);
+        Assert.Equal("orçamento.pdf", document["document"].FileName);
+        // The first part's id is the message's.
+        Assert.Equal("1001", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Telegram_VoiceNote_GoesWithSendVoice_AndATextPastTheCaptionLimit_GoesFirst()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var text = string.Join(' ', Enumerable.Repeat("palavra", 200));
+        Assert.True(text.Length > TelegramSender.MaxCaptionLength);
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, text, [await FileAsync(Ogg, "nota.ogg", "audio/ogg")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal([$"/bot{BotToken}/sendMessage", $"/bot{BotToken}/sendVoice"], requests.Select(r => r.PathAndQuery));
+        Assert.Equal(text, JsonDocument.Parse(requests[0].Body).RootElement.GetProperty("text").GetString());
+        var voice = await FormAsync(requests[1]);
+        Assert.False(voice.ContainsKey("caption"));
+        Assert.Equal(Ogg, voice["voice"].Bytes);
+    }
+
+    [Fact]
+    public async Task Telegram_FileTooBig_IsRejectedWithTheProvidersReason_AndResendSendsTheFileAgain()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "", [await FileAsync(Pdf, "grande.pdf", "application/pdf")]);
+        _provider.Enqueue(new FakeReply(400, """{"ok":false,"error_code":400,"description":"Bad Request: file is too big"}"""));
+
+        var failed = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(1, failed.DeliveryAttempts);
+        Assert.Equal("Telegram respondeu HTTP 400: Bad Request: file is too big", failed.FailureReason);
+        Assert.DoesNotContain(BotToken, failed.FailureReason);
+
+        // "Reenviar": the file goes again, whole.
+        await _service.Commands.RetryAsync(reply.Id, _ana);
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal(2, requests.Count);
+        var again = await FormAsync(requests[1]);
+        Assert.Equal(Pdf, again["document"].Bytes);
+        Assert.False(again.ContainsKey("caption"));
+    }
+
+    [Fact]
+    public async Task Telegram_ServerError_IsRetried_AndTheFileIsDeliveredOnce()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Foto", [await FileAsync(Jpeg, "foto.jpg", "image/jpeg")]);
+        _provider.Enqueue(new FakeReply(500, """{"ok":false,"description":"Internal Server Error"}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal(2, sent.DeliveryAttempts);
+        var requests = _provider.Requests;
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, r => Assert.Equal($"/bot{BotToken}/sendPhoto", r.PathAndQuery));
+        Assert.Equal(Jpeg, (await FormAsync(requests[1]))["photo"].Bytes);
+    }
+
+    [Fact]
+    public async Task WhatsApp_Image_IsUploadedThenSentByItsId_WithTheCaption()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Seu pedido", [await FileAsync(Jpeg, "pedido.jpg", "image/jpeg")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal(["/v21.0/1001/media", "/v21.0/1001/messages"], requests.Select(r => r.PathAndQuery));
+        Assert.All(requests, r => Assert.Equal($"Bearer {WhatsAppToken}", r.Headers["Authorization"]));
+        var upload = await FormAsync(requests[0]);
+        Assert.Equal("whatsapp", Text(upload["messaging_product"].Bytes));
+        Assert.Equal("image/jpeg", Text(upload["type"].Bytes));
+        Assert.Equal(Jpeg, upload["file"].Bytes);
+        Assert.Equal("pedido.jpg", upload["file"].FileName);
+        using var message = JsonDocument.Parse(requests[1].Body);
+        var root = message.RootElement;
+        Assert.Equal("whatsapp", root.GetProperty("messaging_product").GetString());
+        Assert.Equal("5511987650000", root.GetProperty("to").GetString());
+        Assert.Equal("image", root.GetProperty("type").GetString());
+        Assert.Equal("media-1", root.GetProperty("image").GetProperty("id").GetString());
+        Assert.Equal("Seu pedido", root.GetProperty("image").GetProperty("caption").GetString());
+        Assert.Equal("wamid.2", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_AudioThenDocument_TextGoesFirst_AudioHasNoCaption_DocumentIsNamed()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Ouça e leia",
+            [await FileAsync(Ogg, "nota.ogg", "audio/ogg"), await FileAsync(Pdf, "contrato.pdf", "application/pdf")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal(["/v21.0/1001/messages", "/v21.0/1001/media", "/v21.0/1001/messages", "/v21.0/1001/media", "/v21.0/1001/messages"],
+            requests.Select(r => r.PathAndQuery));
+        Assert.Equal("Ouça e leia", JsonDocument.Parse(requests[0].Body).RootElement.GetProperty("text").GetProperty("body").GetString());
+        Assert.Equal(Ogg, (await FormAsync(requests[1]))["file"].Bytes);
+        var audio = JsonDocument.Parse(requests[2].Body).RootElement;
+        Assert.Equal("audio", audio.GetProperty("type").GetString());
+        Assert.Equal(["id"], audio.GetProperty("audio").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Pdf, (await FormAsync(requests[3]))["file"].Bytes);
+        var document = JsonDocument.Parse(requests[4].Body).RootElement.GetProperty("document");
+        Assert.Equal("media-4", document.GetProperty("id").GetString());
+        Assert.Equal("contrato.pdf", document.GetProperty("filename").GetString());
+        Assert.False(document.TryGetProperty("caption", out _));
+        Assert.Equal("wamid.1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_RefusedUpload_IsRejectedWithMetasReason()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "", [await FileAsync(Jpeg, "foto.jpg", "image/jpeg")]);
+        _provider.Enqueue(new FakeReply(400, """{"error":{"message":"(#131053) Media upload error","type":"OAuthException","code":131053}}"""));
+
+        var failed = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal("WhatsApp respondeu HTTP 400: (#131053) Media upload error (131053)", failed.FailureReason);
+        Assert.Single(_provider.Requests);
+    }
+
+    [Fact]
+    public async Task WhatsApp_ImageOverFiveMegabytes_IsRefusedByTheCommand_AndNothingIsStored()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var big = new OutgoingFile("grande.jpg", "image/jpeg", new StoredFile(new string('a', 64), 5 * 1024 * 1024 + 1, Jpeg[..64]));
+        var before = await MessageCountAsync(conversationId);
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "Foto", [big]));
+
+        Assert.Equal("O WhatsApp aceita imagens de até 5 MB.", refused.Message);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+        await using var db = _database.NewContext();
+        Assert.False(await db.Attachments.AnyAsync(a => a.ConversationId == conversationId));
+    }
+
+    [Fact]
+    public async Task WhatsApp_GifImage_IsRefusedByTheCommand_NamingTheTypesItTakes()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var before = await MessageCountAsync(conversationId);
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() =>
+            _service.Commands.ReplyAsync(conversationId, _ana, "", [new OutgoingFile("anim.gif", "image/gif", new StoredFile(new string('b', 64), Gif.Length, Gif[..64]))]));
+
+        Assert.Equal("O WhatsApp aceita imagens só em JPEG/PNG.", refused.Message);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+    }
+
+    [Fact]
+    public async Task Telegram_PhotoOverTenMegabytes_IsRefusedByTheCommand()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var big = new OutgoingFile("grande.jpg", "image/jpeg", new StoredFile(new string('c', 64), 10 * 1024 * 1024 + 1, Jpeg[..64]));
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "", [big]));
+
+        Assert.Equal("O Telegram aceita imagens de até 10 MB.", refused.Message);
+    }
+
+    [Fact]
+    public async Task Email_FilesOverTheMailsTotal_AreRefusedByTheCommand()
+    {
+        var channel = await ChannelAsync(ChannelType.Email, new EmailSettings { EmailAddress = "suporte@loja.example", SmtpHost = "127.0.0.1" });
+        var conversationId = await ConversationAsync(channel, "cliente@exemplo.com.br");
+        OutgoingFile Large(char c) => new($"parte-{c}.pdf", "application/pdf", new StoredFile(new string(c, 64), 10 * 1024 * 1024, Pdf[..64]));
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() =>
+            _service.Commands.ReplyAsync(conversationId, _ana, "Anexos", [Large('a'), Large('b')]));
+
+        Assert.Equal("O e-mail aceita até 18 MB de anexos por mensagem.", refused.Message);
+    }
+
+    [Theory]
+    [InlineData(MediaKind.Image, "image/jpeg", "sendPhoto", "photo")]
+    [InlineData(MediaKind.Image, "image/png", "sendPhoto", "photo")]
+    [InlineData(MediaKind.Image, "image/gif", "sendDocument", "document")]
+    [InlineData(MediaKind.Video, "video/mp4", "sendVideo", "video")]
+    [InlineData(MediaKind.Video, "video/quicktime", "sendDocument", "document")]
+    [InlineData(MediaKind.Voice, "audio/ogg", "sendVoice", "voice")]
+    [InlineData(MediaKind.Audio, "audio/mpeg", "sendAudio", "audio")]
+    [InlineData(MediaKind.Audio, "audio/wav", "sendDocument", "document")]
+    [InlineData(MediaKind.Document, "application/pdf", "sendDocument", "document")]
+    public void Telegram_MethodFor_PicksWhatTelegramShowsBest_ElseADocument(MediaKind kind, string contentType, string method, string field)
+    {
+        var file = new OutboundAttachment(1, kind, contentType, "f", 1, new string('f', 64));
+
+        Assert.Equal((method, field), TelegramSender.MethodFor(file));
+    }
+
+    [Fact]
+    public async Task Website_ReplyWithFiles_IsRefused_AndItsAttachButtonHidden()
+    {
+        var channel = await ChannelAsync(ChannelType.Website, new WebsiteSettings { WebsiteUrl = "https://loja.example" });
+        var conversationId = await ConversationAsync(channel, "visitante-1");
+        var before = await MessageCountAsync(conversationId);
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() =>
+            _service.Commands.ReplyAsync(conversationId, _ana, "Foto", [new OutgoingFile("foto.jpg", "image/jpeg", new StoredFile(new string('d', 64), Jpeg.Length, Jpeg[..64]))]));
+
+        Assert.Equal("Este canal ainda não envia anexos.", refused.Message);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+        Assert.False(MediaLimits.CanSend(ChannelType.Website));
+        Assert.All(new[] { ChannelType.WhatsApp, ChannelType.Telegram, ChannelType.Email, ChannelType.Api },
+            type => Assert.True(MediaLimits.CanSend(type)));
+        Assert.All(new[] { ChannelType.Facebook, ChannelType.Instagram, ChannelType.Line, ChannelType.Sms },
+            type => Assert.False(MediaLimits.CanSend(type)));
+    }
+
+    [Fact]
+    public async Task Email_Files_AreMimeAttachmentsOfTheMail()
+    {
+        var channel = await ChannelAsync(ChannelType.Email, new EmailSettings
+        {
+            EmailAddress = "suporte@loja.example",
+            FromName = "Loja",
+            SmtpHost = "127.0.0.1",
+            SmtpPort = _smtp.Port,
+            SmtpUseTls = false,
+            InboundProvider = InboundEmailProvider.Postmark,
+            InboundWebhookPassword = "p",
+        });
+        var conversationId = await ConversationAsync(channel, "cliente@exemplo.com.br");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Segue o contrato e a foto.",
+            [await FileAsync(Pdf, "orçamento.pdf", "application/pdf"), await FileAsync(Jpeg, "foto.jpg", "image/jpeg")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var mail = Assert.Single(await _smtp.WaitForMailsAsync(1));
+        Assert.StartsWith("multipart/mixed", mail.Header("Content-Type"));
+        var parts = MimeParts(mail);
+        Assert.Contains(parts, p => p.FileName is null && Encoding.UTF8.GetString(p.Bytes).Contains("Segue o contrato e a foto."));
+        // System.Net.Mail names a non-ASCII file with an RFC 2047 word, which mail clients decode.
+        var pdf = Assert.Single(parts, p => p.FileName == "orçamento.pdf");
+        Assert.StartsWith("application/pdf", pdf.ContentType);
+        Assert.Equal(Pdf, pdf.Bytes);
+        var jpeg = Assert.Single(parts, p => p.FileName == "foto.jpg");
+        Assert.StartsWith("image/jpeg", jpeg.ContentType);
+        Assert.Equal(Jpeg, jpeg.Bytes);
+    }
+
+    [Fact]
+    public async Task Api_Webhook_ListsTheFilesWithTheirMediaAddress()
+    {
+        var channel = await ChannelAsync(ChannelType.Api, new ApiChannelSettings { WebhookUrl = _receiver.Url, WebhookSecret = "segredo" });
+        var conversationId = await ConversationAsync(channel, "cliente-42");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "",
+            [await FileAsync(Jpeg, "foto.jpg", "image/jpeg"), await FileAsync(Pdf, "nota.pdf", "application/pdf")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var webhook = Assert.Single(await _receiver.WaitForAsync(1));
+        Assert.Equal("sha256=" + ApiChannelSender.Sign("segredo", webhook.Timestamp, webhook.Body), webhook.Signature);
+        using var json = JsonDocument.Parse(webhook.Body);
+        var message = json.RootElement.GetProperty("message");
+        Assert.Equal("", message.GetProperty("text").GetString());
+        await using var db = _database.NewContext();
+        var ids = await db.Attachments.Where(a => a.MessageId == reply.Id).OrderBy(a => a.Id).Select(a => a.Id).ToListAsync();
+        var files = message.GetProperty("attachments").EnumerateArray().ToList();
+        Assert.Equal(2, files.Count);
+        Assert.Equal("Image", files[0].GetProperty("kind").GetString());
+        Assert.Equal("image/jpeg", files[0].GetProperty("contentType").GetString());
+        Assert.Equal("foto.jpg", files[0].GetProperty("fileName").GetString());
+        Assert.Equal(Jpeg.Length, files[0].GetProperty("size").GetInt64());
+        Assert.Equal($"{PublicUrl}/media/{ids[0]}", files[0].GetProperty("url").GetString());
+        Assert.Equal("Document", files[1].GetProperty("kind").GetString());
+        Assert.Equal($"{PublicUrl}/media/{ids[1]}", files[1].GetProperty("url").GetString());
+        // Without a public URL the address is relative to wherever the receiver reaches the app.
+        var relative = ApiChannelSender.Payload(new OutboundDelivery(1, Guid.NewGuid(), 1, "", DateTime.UtcNow, 1, 1, "API", ChannelType.Api,
+            new ApiChannelSettings(), "c", "C")
+        {
+            Attachments = [new OutboundAttachment(77, MediaKind.Image, "image/jpeg", "a.jpg", 10, new string('e', 64))],
+        });
+        Assert.Equal("/media/77", JsonDocument.Parse(relative).RootElement.GetProperty("message").GetProperty("attachments")[0]
+            .GetProperty("url").GetString());
+    }
+
+    private sealed record MimePart(string? FileName, string? ContentType, byte[] Bytes);
+
+    /// <summary>The leaf parts of a multipart mail, each decoded (base64 or quoted-printable or as is).</summary>
+    private static List<MimePart> MimeParts(ReceivedMail mail)
+    {
+        var parts = new List<MimePart>();
+        Collect(mail.Raw, parts);
+        return parts;
+    }
+
+    private static void Collect(string entity, List<MimePart> parts)
+    {
+        var split = entity.Split("\r\n\r\n", 2);
+        var head = Regex.Replace(split[0], @"\r\n[ \t]+", " ");
+        var body = split.Length > 1 ? split[1] : "";
+        string? Header(string name) => head.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2
+            && p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p[1].Trim()).FirstOrDefault();
+        var contentType = Header("Content-Type");
+        var boundary = contentType is null ? null : Regex.Match(contentType, "boundary=\"?([^\";]+)\"?").Groups[1].Value;
+        if (contentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true && !string.IsNullOrEmpty(boundary))
+        {
+            foreach (var part in body.Split("--" + boundary).Skip(1))
+            {
+                if (part.StartsWith("--", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                Collect(part.TrimStart('\r', '\n'), parts);
+            }
+
+            return;
+        }
+
+        var disposition = Header("Content-Disposition");
+        var fileName = disposition is null ? null : Regex.Match(disposition, "filename=\"?([^\";]+)\"?").Groups[1].Value;
+        if (fileName is not null && Regex.Match(fileName, @"^=\?utf-8\?B\?([^?]*)\?=$", RegexOptions.IgnoreCase) is { Success: true } word)
+        {
+            fileName = Encoding.UTF8.GetString(Convert.FromBase64String(word.Groups[1].Value));
+        }
+
+        var encoding = Header("Content-Transfer-Encoding")?.ToLowerInvariant();
+        var bytes = encoding == "base64"
+            ? Convert.FromBase64String(body.Replace("\r\n", "").Trim())
+            : Encoding.UTF8.GetBytes(body);
+        parts.Add(new MimePart(string.IsNullOrEmpty(fileName) ? null : fileName, contentType, bytes));
+    }
+}
