@@ -68,4 +68,71 @@ public sealed class MediaBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(photo).ToBeVisibleAsync();
         await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(page, "a thread with a photo and a PDF at 390 px");
     }
+
+    /// <summary>
+    /// The agent attaches a photo with the button and pastes a PDF into the text (as a screenshot would be pasted), sees both
+    /// as chips with the photo's preview, takes one out and puts it back, writes a caption and sends: the API channel's
+    /// webhook receives the caption and both files as /media addresses, and the thread shows them as sent.
+    /// </summary>
+    [Fact]
+    public async Task AgentSendsAPhotoAndAPdfFromTheReplyBox_TheWebhookGetsBoth_AndTheThreadShowsThem()
+    {
+        await using var webhook = await WebhookReceiver.StartAsync();
+        var (channelId, token) = await ApiChannels.CreateAsync(fixture.App.Services, "API Envio de arquivos", webhookUrl: webhook.Url);
+        var conversationId = await PostAsync(channelId, token, new { contact = new { id = "envio-arquivos", name = "Rita Prado" }, text = "Pode mandar o boleto?" });
+        var page = await fixture.SignedInPageAsync();
+        await page.GotoAsync($"/conversations/{conversationId}");
+        await BrowserFixture.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("message-text").Last).ToHaveTextAsync("Pode mandar o boleto?");
+
+        var attach = page.GetByRole(AriaRole.Button, new() { Name = "Anexar arquivos" });
+        await Expect(attach).ToBeVisibleAsync();
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => attach.ClickAsync());
+        await chooser.SetFilesAsync(new FilePayload { Name = "foto-produto.png", MimeType = "image/png", Buffer = Convert.FromBase64String(Png) });
+        var chips = page.GetByTestId("reply-file");
+        await Expect(chips).ToHaveCountAsync(1);
+        await Expect(chips.First.Locator("img")).ToBeVisibleAsync();
+
+        var pdf = Convert.ToBase64String("%PDF-1.4 boleto de teste"u8.ToArray());
+        await page.EvaluateAsync("""
+            b64 => {
+                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                const data = new DataTransfer();
+                data.items.add(new File([bytes], "boleto.pdf", { type: "application/pdf" }));
+                document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """, pdf);
+        await Expect(chips).ToHaveCountAsync(2);
+        await Expect(chips.Nth(1)).ToContainTextAsync("boleto.pdf");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remover boleto.pdf" }).ClickAsync();
+        await Expect(chips).ToHaveCountAsync(1);
+        await page.EvaluateAsync("""
+            b64 => {
+                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                const data = new DataTransfer();
+                data.items.add(new File([bytes], "boleto.pdf", { type: "application/pdf" }));
+                document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """, pdf);
+        await Expect(chips).ToHaveCountAsync(2);
+        await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(page, "the reply box with two files chosen");
+
+        await page.Locator("#reply-text").FillAsync("Segue o boleto e a foto");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enviar" }).ClickAsync();
+        await Expect(chips).ToHaveCountAsync(0);
+
+        var sent = (await webhook.WaitForAsync(1))[0];
+        using var json = System.Text.Json.JsonDocument.Parse(sent.Body);
+        var body = json.RootElement.GetRawText();
+        Assert.Contains("Segue o boleto e a foto", body);
+        Assert.Contains("foto-produto.png", body);
+        Assert.Contains("boleto.pdf", body);
+        Assert.Matches(@"/media/\d+", body);
+
+        var outgoing = page.GetByTestId("message").Last;
+        await Expect(outgoing.GetByTestId("attachment-image").Locator("img")).ToBeVisibleAsync();
+        await Expect(outgoing.GetByTestId("attachment-file")).ToContainTextAsync("boleto.pdf");
+        await Expect(outgoing.GetByTestId("message-text")).ToHaveTextAsync("Segue o boleto e a foto");
+    }
 }

@@ -15,6 +15,32 @@ window.ttmInbox = (() => {
                 dotnet.invokeMethodAsync("CloseCanned");
             }
         });
+        // A file pasted into the text (a screenshot) or dropped on the reply box goes to the attach input, present only
+        // where the channel sends files; anything else pastes and drops as usual.
+        const form = textarea.closest("form");
+        const attach = files => {
+            const input = document.getElementById("reply-files");
+            if (!input || !files || files.length === 0) return false;
+            const transfer = new DataTransfer();
+            for (const file of files) transfer.items.add(file);
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change", { bubbles: true }));
+            return true;
+        };
+        textarea.addEventListener("paste", e => { if (e.clipboardData?.files?.length && attach(e.clipboardData.files)) e.preventDefault(); });
+        if (form) {
+            const carriesFiles = e => e.dataTransfer?.types?.includes("Files") && document.getElementById("reply-files");
+            form.addEventListener("dragover", e => { if (carriesFiles(e)) { e.preventDefault(); form.classList.add("is-dropping"); } });
+            form.addEventListener("dragleave", () => form.classList.remove("is-dropping"));
+            form.addEventListener("drop", e => {
+                form.classList.remove("is-dropping");
+                if (e.dataTransfer?.files?.length && attach(e.dataTransfer.files)) e.preventDefault();
+            });
+        }
+    }
+
+    function pickFiles(id) {
+        document.getElementById(id)?.click();
     }
 
     // The open thread: it opens on the newest message and follows new ones while the agent is at the bottom. Scrolled up
@@ -94,5 +120,5 @@ window.ttmInbox = (() => {
         } catch { /* no audio device: stay silent */ }
     }
 
-    return { attachReply, followThread, scrollThreadToEnd, focus, escapeCloses, watchVisibility, soundEnabled, setSound, playSound };
+    return { attachReply, pickFiles, followThread, scrollThreadToEnd, focus, escapeCloses, watchVisibility, soundEnabled, setSound, playSound };
 })();
