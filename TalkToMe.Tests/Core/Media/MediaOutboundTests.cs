@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -19,6 +20,8 @@ using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
 using TalkToMe.Tests.Support;
+using TalkToMe.Web;
+using TalkToMe.Web.Hosting;
 using Opts = Microsoft.Extensions.Options.Options;
 
 namespace TalkToMe.Tests.Core.Media;
@@ -464,6 +467,22 @@ public sealed class MediaOutboundTests : IAsyncLifetime
             _service.Commands.ReplyAsync(conversationId, _ana, "Anexos", [Large('a'), Large('b')]));
 
         Assert.Equal("O e-mail aceita até 18 MB de anexos por mensagem.", refused.Message);
+    }
+
+    [Theory]
+    [InlineData(ComponentTestContext.English, "WhatsApp accepts images up to 5 MB.", "This channel cannot send attachments yet.")]
+    [InlineData(ComponentTestContext.PortugueseBrazil, "O WhatsApp aceita imagens de até 5 MB.", "Este canal ainda não envia anexos.")]
+    public async Task LimitRefusals_AreInTheReadersLanguage(string culture, string tooLarge, string cannotSend)
+    {
+        await using var context = new ComponentTestContext(culture);
+        // As the app does at startup: the translator reads the app's resource files.
+        ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
+
+        var large = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.WhatsApp, MediaKind.Image, "image/jpeg", 6 * 1024 * 1024));
+        var none = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.Line, MediaKind.Image, "image/jpeg", 10));
+
+        Assert.Equal(tooLarge, large.Message);
+        Assert.Equal(cannotSend, none.Message);
     }
 
     [Theory]
