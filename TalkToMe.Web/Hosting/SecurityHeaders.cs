@@ -3,13 +3,15 @@ namespace TalkToMe.Web.Hosting;
 /// <summary>
 /// The browser-side defences every response carries. The policy was found by loading every page in Chromium with it and
 /// watching for violations (TalkToMe.Tests/Browser/Security): Blazor Server and MudBlazor need no eval and no inline
-/// script; MudBlazor sets style attributes from C#, hence style-src 'unsafe-inline' (styles cannot run code).
+/// script; MudBlazor sets style attributes from C#, hence style-src 'unsafe-inline' (styles cannot run code). img-src takes
+/// blob: because Blazor scales an image the agent attaches down in the browser (RequestImageFileAsync draws a blob: URL)
+/// for the reply box's preview; only the page's own scripts can make a blob: URL.
 /// </summary>
 public static class SecurityHeaders
 {
     /// <summary>The Content-Security-Policy, with who may frame the page (decided per page by UseWidgetFraming).</summary>
     public static string ContentSecurityPolicy(string frameAncestors) =>
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
         + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         + $"frame-ancestors {frameAncestors}";
 
