@@ -111,6 +111,8 @@ public static class DependencyInjection
         // Inbound media: stored at once as a reference, fetched by the downloader into the content-addressed store.
         services.AddOptions<Media.MediaOptions>();
         services.AddSingleton<Media.IMediaStore, Media.LocalMediaStore>();
+        // The web host replaces this with links it signs (/media/public/{token}).
+        services.AddSingleton<Media.IMediaLinks, Media.NoMediaLinks>();
         services.AddSingleton<Media.MediaSignal>();
         services.AddSingleton<Media.IMediaSource, TelegramMediaSource>();
         services.AddSingleton<Media.IMediaSource, WhatsAppMediaSource>();

@@ -14,7 +14,7 @@ namespace TalkToMe.Core.Conversations;
 /// and wakes the dispatcher, Keep Alive or the snooze service after the commit. Outgoing messages are stored as pending for
 /// the dispatcher (DESIGN "Outbound").
 /// </summary>
-public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time)
+public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationFlows flows, TimeProvider time, IMediaLinks? links = null)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -54,6 +54,7 @@ public sealed class ConversationCommands(UnitOfWorkFactory units, IConversationF
         {
             conversation.Channel.RequireCanSend();
             var media = MediaLimits.Check(conversation.Channel.Type, files);
+            MediaLimits.RequireLinks(conversation.Channel.Type, links ?? new NoMediaLinks());
             if (!ReplyWindow.IsOpen(conversation, Now))
             {
                 throw new ConversationRuleException(ReplyWindow.ClosedMessage);

@@ -20,6 +20,12 @@ public sealed class MediaOptions
 
     /// <summary>How long one download from a provider may take, look-ups included.</summary>
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a signed public link to an agent's file stays valid (<see cref="IMediaLinks"/>): a day, since LINE and Meta
+    /// may fetch a file again some time after it was sent, while a leaked link still stops working.
+    /// </summary>
+    public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>A file now in the store: its name there (the SHA-256 of its bytes), its size and its first bytes (for sniffing).</summary>

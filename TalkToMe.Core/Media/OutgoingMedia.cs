@@ -26,9 +26,11 @@ public static class MediaLimits
     private sealed record Limit(long MaxBytes, string[]? Types = null, string? TypesLabel = null);
 
     /// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
-    private sealed record Provider(string Name, Limit Image, Limit Audio, Limit Video, Limit Document, long MaxTotalBytes = long.MaxValue)
+    /// <param name="Accepts">The image types a provider that takes only images accepts, named when it refuses another kind.</param>
+    private sealed record Provider(string Name, Limit? Image, Limit? Audio, Limit? Video, Limit? Document, long MaxTotalBytes = long.MaxValue,
+        string? Accepts = null)
     {
-        public Limit For(MediaKind kind) => kind switch
+        public Limit? For(MediaKind kind) => kind switch
         {
             MediaKind.Image => Image,
             MediaKind.Audio or MediaKind.Voice => Audio,
@@ -57,12 +59,45 @@ public static class MediaLimits
         // Most mail servers refuse a message over 25 MB (Gmail, Outlook); the attachment is that plus base64's third, so a
         // file of 18 MB is what reliably arrives.
         [ChannelType.Email] = new("e-mail", new(18 * Mb), new(18 * Mb), new(18 * Mb), new(18 * Mb), MaxTotalBytes: 18 * Mb),
+        // Twilio MMS fetches each MediaUrl itself: 5 MB for the whole message, the types it passes on to phones.
+        [ChannelType.Sms] = new("SMS",
+            new(5 * Mb, ["image/jpeg", "image/png", "image/gif"], "JPEG/PNG/GIF"),
+            new(5 * Mb, ["audio/mpeg", "audio/mp4", "audio/ogg", "audio/amr"], "MP3/M4A/OGG/AMR"),
+            new(5 * Mb, ["video/mp4", "video/3gpp"], "MP4/3GPP"),
+            new(5 * Mb, ["application/pdf", "text/vcard", "text/x-vcard"], "PDF/vCard"), MaxTotalBytes: 5 * Mb),
+        // Send API attachments by URL: 25 MB each, any type as a file.
+        [ChannelType.Facebook] = new("Messenger", new(25 * Mb), new(25 * Mb), new(25 * Mb), new(25 * Mb)),
+        // Instagram's attachment formats (Attachment Upload API): documents only as PDF.
+        [ChannelType.Instagram] = new("Instagram",
+            new(8 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"),
+            new(25 * Mb, ["audio/aac", "audio/mp4", "audio/wav", "audio/x-wav"], "AAC/M4A/WAV"),
+            new(25 * Mb, ["video/mp4", "video/ogg", "video/quicktime", "video/webm"], "MP4/OGG/MOV/WEBM"),
+            new(25 * Mb, ["application/pdf"], "PDF")),
+        // LINE's image message (original and preview by HTTPS URL, JPEG or PNG up to 10 MB). Its audio and video messages need
+        // a length and a preview image TalkToMe does not have, and it has no file message: those kinds are refused.
+        [ChannelType.Line] = new("LINE", new(10 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"), null, null, null,
+            Accepts: "JPEG/PNG"),
         // The receiver fetches /media/{id} itself: only the store's own limit applies.
         [ChannelType.Api] = new("canal de API", new(long.MaxValue), new(long.MaxValue), new(long.MaxValue), new(long.MaxValue)),
     };
 
     /// <summary>Whether an agent can attach files to a reply on this channel type (the UI hides the attach button otherwise).</summary>
     public static bool CanSend(ChannelType type) => Providers.ContainsKey(type);
+
+    /// <summary>The providers that fetch each file from a public link (LINE, Twilio, Messenger, Instagram), not an upload.</summary>
+    public static bool FetchesByUrl(ChannelType type) => type is ChannelType.Sms or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Line;
+
+    /// <summary>Whether files can go on this channel here: its provider takes them, and one that fetches by URL has an address to fetch.</summary>
+    public static bool CanSend(ChannelType type, IMediaLinks links) => CanSend(type) && (!FetchesByUrl(type) || links.Available);
+
+    /// <summary>Throws when <paramref name="type"/> fetches files by URL and this server has no public address to give.</summary>
+    public static void RequireLinks(ChannelType type, IMediaLinks links)
+    {
+        if (CanSend(type) && FetchesByUrl(type) && !links.Available)
+        {
+            throw new ConversationRuleException(MediaLinkText.NoPublicUrl(ProviderFor(type).Name));
+        }
+    }
 
     /// <summary>
     /// The kind a file goes out as, from the type its bytes bear out (<see cref="MediaSniffer.Decide"/>): the same rule as a
@@ -77,7 +112,11 @@ public static class MediaLimits
     public static void Require(ChannelType type, MediaKind kind, string contentType, long size)
     {
         var provider = ProviderFor(type);
-        var limit = provider.For(kind);
+        if (provider.For(kind) is not { } limit)
+        {
+            throw new ConversationRuleException(ServerText.Get("Error.MediaOnlyImages", "O {0} só recebe imagens ({1}) enviadas por aqui.", provider.Name, provider.Accepts));
+        }
+
         if (size > limit.MaxBytes)
         {
             var max = MediaSize.Format(limit.MaxBytes);

@@ -128,7 +128,7 @@ public sealed class OutboundDispatcher(
                 bool claimed;
                 try
                 {
-                    claimed = await ClaimAsync(message, lease, cancellationToken);
+                    claimed = await ClaimAsync(message.Id, message.DueAt, lease, cancellationToken);
                 }
                 catch
                 {
@@ -209,29 +209,20 @@ public sealed class OutboundDispatcher(
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait > MaxIdle ? MaxIdle : wait;
     }
 
-    private async Task<bool> ClaimAsync(DueMessage message, DateTime lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves a pending message's due time from <paramref name="dueAt"/> to <paramref name="lease"/>: a claim of a due message,
+    /// or the longer hold of a claim this pass already has (a message with files). Only the pass that still sees the due time
+    /// it read wins; everyone else updates zero rows.
+    /// </summary>
+    private async Task<bool> ClaimAsync(long messageId, DateTime dueAt, DateTime lease, CancellationToken cancellationToken)
     {
         // One conditional UPDATE, its own transaction: no unit of work needed (nothing to publish), only the writer's turn.
         using (await gate.EnterAsync(cancellationToken))
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            // Only the pass that still sees the due time it read wins; everyone else updates zero rows.
             var rows = await db.Messages
-                .Where(m => m.Id == message.Id && m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt == message.DueAt)
+                .Where(m => m.Id == messageId && m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt == dueAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, (DateTime?)lease), cancellationToken);
-            return rows == 1;
-        }
-    }
-
-    /// <summary>Moves this pass's claim to a later end, only while it is still this pass's (the due time it set).</summary>
-    private async Task<bool> ExtendClaimAsync(long messageId, DateTime lease, DateTime longer, CancellationToken cancellationToken)
-    {
-        using (await gate.EnterAsync(cancellationToken))
-        {
-            await using var db = await factory.CreateDbContextAsync(cancellationToken);
-            var rows = await db.Messages
-                .Where(m => m.Id == messageId && m.DeliveryStatus == DeliveryStatus.Pending && m.NextAttemptAt == lease)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, (DateTime?)longer), cancellationToken);
             return rows == 1;
         }
     }
@@ -271,7 +262,7 @@ public sealed class OutboundDispatcher(
                 var longer = time.GetUtcNow().UtcDateTime + _options.ClaimLease + _options.FileSendTimeout * (delivery.Attachments.Count + 1);
                 if (longer > lease)
                 {
-                    if (!await ExtendClaimAsync(due.Id, lease, longer, cancellationToken))
+                    if (!await ClaimAsync(due.Id, lease, longer, cancellationToken))
                     {
                         return;
                     }

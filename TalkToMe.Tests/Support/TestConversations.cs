@@ -15,13 +15,13 @@ namespace TalkToMe.Tests.Support;
 public sealed class TestConversations
 {
     public TestConversations(TestDatabase database, InboxEventHub events, TimeProvider? time = null, IConversationFlows? flows = null,
-        OutboxSignal? outbox = null, KeepAliveSignal? keepAlive = null, SnoozeSignal? snooze = null)
+        OutboxSignal? outbox = null, KeepAliveSignal? keepAlive = null, SnoozeSignal? snooze = null, TalkToMe.Core.Media.IMediaLinks? links = null)
     {
         time ??= TimeProvider.System;
         flows ??= new NoConversationFlows();
         Units = database.Units(events, outbox, keepAlive, snooze);
         Inbound = new InboundWriter(Units, flows, time);
-        Commands = new ConversationCommands(Units, flows, time);
+        Commands = new ConversationCommands(Units, flows, time, links);
         Starter = new ConversationStarter(Units, time);
         Macros = new MacroRunner(Units, Commands, time);
         Snoozes = new SnoozeService(database.Factory, Units, time);

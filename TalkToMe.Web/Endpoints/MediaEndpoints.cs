@@ -17,8 +17,34 @@ public static class MediaEndpoints
     /// <summary>The signed-in page's cookie, or a personal API token (an integration that read the message through the API).</summary>
     public const string ReaderPolicy = "MediaReader";
 
-    public static void MapMediaEndpoints(this IEndpointRouteBuilder app) =>
+    public static void MapMediaEndpoints(this IEndpointRouteBuilder app)
+    {
         app.MapGet("/media/{id:long}", ServeAsync).RequireAuthorization(ReaderPolicy).ExcludeFromDescription();
+        // What LINE, Twilio and Meta fetch an agent's file from: no sign-in, the signed link is the permission.
+        app.MapGet("/media/public/{token}", ServePublicAsync).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> ServePublicAsync(string token, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
+        SignedMediaLinks links, IMediaStore store, CancellationToken cancellationToken)
+    {
+        if (links.Read(token) is not { } id)
+        {
+            return Results.NotFound();
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // Only files agents sent: a link never opens what a customer sent, even if one were made for it.
+        var attachment = await db.Attachments.AsNoTracking()
+            .Where(a => a.Id == id && a.State == MediaState.Ready && a.Sha256 != null
+                && a.Message.Direction == TalkToMe.Core.Messaging.MessageDirection.Outgoing)
+            .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
+        if (attachment is null || store.OpenRead(attachment.Sha256!) is not { } file)
+        {
+            return Results.NotFound();
+        }
+
+        return Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind);
+    }
 
     private static async Task<IResult> ServeAsync(long id, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
         ChannelAccess access, IMediaStore store, CancellationToken cancellationToken)

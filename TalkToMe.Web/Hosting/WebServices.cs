@@ -60,6 +60,9 @@ public static class WebServices
             .PostConfigure(options => options.Folder = configuration["TalkToMe:Storage:Folder"] is { Length: > 0 } folder
                 ? Path.GetFullPath(folder, dataFolder)
                 : Path.Combine(dataFolder, "media"));
+        // Public links to agents' files for the providers that fetch them by URL, signed with the shared key ring.
+        services.AddSingleton<Endpoints.SignedMediaLinks>();
+        services.AddSingleton<Core.Media.IMediaLinks>(sp => sp.GetRequiredService<Endpoints.SignedMediaLinks>());
         services.AddSingleton<UserAccessCheck>();
         services.AddSingleton<UserAccessSignal>();
         // Checked now, so a typo stops the start with a clear message instead of failing the first request.

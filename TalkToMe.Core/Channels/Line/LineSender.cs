@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Line;
@@ -10,8 +11,10 @@ namespace TalkToMe.Core.Channels.Line;
 /// Sends replies with the push API: <c>POST {base}/v2/bot/message/push</c>, Bearer channel access token (PROTOCOLS "LINE
 /// Messaging API"); reply tokens are single-use and expire, so the outbox never relies on them. A text over 5000 UTF-16 code
 /// units is split and the parts go in as few pushes as possible (up to 5 messages per push); the first message's id is stored.
+/// An agent's images follow the text as image messages whose original and preview are the same signed public link LINE
+/// fetches (<see cref="IMediaLinks"/>; LINE wants HTTPS, so <c>TalkToMe:PublicUrl</c> must be https in production).
 /// </summary>
-public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOptions> options) : IChannelSender
+public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IMediaLinks links) : IChannelSender
 {
     public const int MaxTextLength = 5000;
     public const int MaxMessagesPerPush = 5;
@@ -32,8 +35,22 @@ public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOpti
             return SendResult.Rejected("URL da API do LINE inválida");
         }
 
+        var images = new List<string>();
+        foreach (var file in delivery.Attachments)
+        {
+            if (links.For(file.Id) is not { } link)
+            {
+                return SendResult.Rejected(MediaLinkText.NoPublicUrl("LINE"));
+            }
+
+            images.Add(link);
+        }
+
+        var texts = delivery.Text.Length == 0 && images.Count > 0 ? [] : TextParts.Split(delivery.Text, MaxTextLength);
+        var messages = texts.Select(text => (object)new { type = "text", text })
+            .Concat(images.Select(link => (object)new { type = "image", originalContentUrl = link, previewImageUrl = link }));
         string? firstId = null;
-        foreach (var batch in TextParts.Split(delivery.Text, MaxTextLength).Chunk(MaxMessagesPerPush))
+        foreach (var batch in messages.Chunk(MaxMessagesPerPush))
         {
             var result = await PushAsync(url, settings.ChannelAccessToken.Trim(), delivery.ContactExternalId, batch, cancellationToken);
             if (!result.Succeeded)
@@ -47,13 +64,9 @@ public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOpti
         return SendResult.Sent(firstId);
     }
 
-    private async Task<SendResult> PushAsync(Uri url, string token, string to, string[] texts, CancellationToken cancellationToken)
+    private async Task<SendResult> PushAsync(Uri url, string token, string to, object[] messages, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new
-        {
-            to,
-            messages = texts.Select(text => new { type = "text", text }),
-        });
+        var body = JsonSerializer.Serialize(new { to, messages });
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),

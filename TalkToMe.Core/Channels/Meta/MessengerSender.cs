@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Meta;
@@ -10,8 +11,11 @@ namespace TalkToMe.Core.Channels.Meta;
 /// <c>messaging_type: RESPONSE</c> (PROTOCOLS "Facebook Messenger and Instagram"). Free text only inside the 24-hour window
 /// (<see cref="ReplyWindow"/>); long texts are split (the first part's message_id is stored). The token travels in the query
 /// string, so the URL is never logged (the provider client has no request logging) nor put in a failure reason.
+/// An agent's files follow the text, one message each: an <c>attachment</c> of type image, audio, video or file whose
+/// <c>payload.url</c> is a signed public link Meta fetches (<see cref="IMediaLinks"/>); Meta has no captions.
 /// </summary>
-public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options) : IChannelSender
+public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options, IMediaLinks links)
+    : IChannelSender
 {
     /// <summary>Meta's "outside the allowed window" send errors (code 10, subcode 2018278) and throttling codes.</summary>
     private const int WindowClosedSubcode = 2018278;
@@ -45,10 +49,24 @@ public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider t
             return SendResult.Rejected($"URL da API do {ProviderName} inválida");
         }
 
-        string? firstId = null;
-        foreach (var part in Split(delivery.Text))
+        var files = new List<(string Type, string Url)>();
+        foreach (var file in delivery.Attachments)
         {
-            var result = await SendPartAsync(url, delivery.ContactExternalId, part, cancellationToken);
+            if (links.For(file.Id) is not { } link)
+            {
+                return SendResult.Rejected(MediaLinkText.NoPublicUrl(ProviderName));
+            }
+
+            files.Add((AttachmentType(file.Kind), link));
+        }
+
+        string? firstId = null;
+        var texts = delivery.Text.Length == 0 && files.Count > 0 ? [] : Split(delivery.Text);
+        var messages = texts.Select(text => (object)new { text })
+            .Concat(files.Select(file => (object)new { attachment = new { type = file.Type, payload = new { url = file.Url, is_reusable = true } } }));
+        foreach (var message in messages)
+        {
+            var result = await SendPartAsync(url, delivery.ContactExternalId, message, cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -60,13 +78,22 @@ public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider t
         return SendResult.Sent(firstId);
     }
 
-    private async Task<SendResult> SendPartAsync(Uri url, string recipient, string text, CancellationToken cancellationToken)
+    /// <summary>The Send API's attachment types; a sticker or anything unsure goes as a file.</summary>
+    public static string AttachmentType(MediaKind kind) => kind switch
+    {
+        MediaKind.Image => "image",
+        MediaKind.Audio or MediaKind.Voice => "audio",
+        MediaKind.Video => "video",
+        _ => "file",
+    };
+
+    private async Task<SendResult> SendPartAsync(Uri url, string recipient, object content, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(new
         {
             recipient = new { id = recipient },
             messaging_type = "RESPONSE",
-            message = new { text },
+            message = content,
         });
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -112,8 +139,8 @@ public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider t
 }
 
 /// <summary>Facebook Messenger: text up to 2000 characters per message, longer replies split.</summary>
-public sealed class FacebookSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options)
-    : MessengerSender(clients, time, options)
+public sealed class FacebookSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options, IMediaLinks links)
+    : MessengerSender(clients, time, options, links)
 {
     public const int MaxTextLength = 2000;
 
@@ -125,8 +152,8 @@ public sealed class FacebookSender(IHttpClientFactory clients, TimeProvider time
 }
 
 /// <summary>Instagram Direct: text up to 1000 bytes of UTF-8 per message, longer replies split without cutting a character.</summary>
-public sealed class InstagramSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options)
-    : MessengerSender(clients, time, options)
+public sealed class InstagramSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options, IMediaLinks links)
+    : MessengerSender(clients, time, options, links)
 {
     public const int MaxTextBytes = 1000;
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 
 namespace TalkToMe.Core.Channels.Sms;
@@ -9,10 +10,11 @@ namespace TalkToMe.Core.Channels.Sms;
 /// <summary>
 /// Sends replies with Twilio's Messages resource (PROTOCOLS "Twilio SMS"): form POST to
 /// <c>/2010-04-01/Accounts/{AccountSid}/Messages.json</c> with Basic auth AccountSid:AuthToken. Twilio itself joins segments
-/// up to 1600 characters; longer texts are split into several messages (the first sid is stored).
+/// up to 1600 characters; longer texts are split into several messages (the first sid is stored). An agent's files go as MMS:
+/// one <c>MediaUrl</c> per file on the first message, a signed public link Twilio fetches (<see cref="IMediaLinks"/>).
 /// </summary>
-public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IOptions<PublicUrlOptions> publicUrl)
-    : IChannelSender
+public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IOptions<PublicUrlOptions> publicUrl,
+    IMediaLinks links) : IChannelSender
 {
     public const int MaxTextLength = 1600;
 
@@ -35,15 +37,37 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
 
         var statusCallback = StatusCallback(settings, delivery.ChannelPublicKey);
         var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid.Trim()}:{settings.AuthToken.Trim()}"));
+        var mediaUrls = new List<string>();
+        foreach (var file in delivery.Attachments)
+        {
+            if (links.For(file.Id) is not { } link)
+            {
+                return SendResult.Rejected(MediaLinkText.NoPublicUrl("Twilio"));
+            }
+
+            mediaUrls.Add(link);
+        }
+
         string? firstSid = null;
-        foreach (var part in TextParts.Split(delivery.Text, MaxTextLength))
+        // Files without a caption: one MMS with only its MediaUrls (Twilio takes Body or MediaUrl).
+        IReadOnlyList<string> parts = delivery.Text.Length == 0 && mediaUrls.Count > 0 ? [""] : TextParts.Split(delivery.Text, MaxTextLength);
+        foreach (var part in parts)
         {
             var fields = new List<KeyValuePair<string, string>>
             {
                 new("To", delivery.ContactExternalId),
                 new("From", settings.FromNumber.Trim()),
-                new("Body", part),
             };
+            if (part.Length > 0)
+            {
+                fields.Add(new("Body", part));
+            }
+
+            if (firstSid is null)
+            {
+                fields.AddRange(mediaUrls.Select(url => new KeyValuePair<string, string>("MediaUrl", url)));
+            }
+
             if (statusCallback is not null)
             {
                 fields.Add(new("StatusCallback", statusCallback));

@@ -12,6 +12,9 @@ using TalkToMe.Core;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Channels.Email;
+using TalkToMe.Core.Channels.Line;
+using TalkToMe.Core.Channels.Meta;
+using TalkToMe.Core.Channels.Sms;
 using TalkToMe.Core.Channels.Telegram;
 using TalkToMe.Core.Channels.Website;
 using TalkToMe.Core.Channels.WhatsApp;
@@ -23,6 +26,8 @@ using TalkToMe.Tests.Support;
 using TalkToMe.Web;
 using TalkToMe.Web.Hosting;
 using Opts = Microsoft.Extensions.Options.Options;
+
+using TalkToMe.Web.Endpoints;
 
 namespace TalkToMe.Tests.Core.Media;
 
@@ -58,6 +63,10 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     private LocalMediaStore _store = null!;
     private int _providerIds;
 
+    /// <summary>The web host's signed links, on a key ring of this test's own, under the public URL.</summary>
+    private readonly SignedMediaLinks _links = new(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider(),
+        Opts.Create(new PublicUrlOptions { PublicUrl = PublicUrl }), Opts.Create(new MediaOptions()), TimeProvider.System);
+
     private OutboundOptions Options { get; } = new()
     {
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
@@ -76,12 +85,27 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         _http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         _hub = new InboxEventHub(NullLogger<InboxEventHub>.Instance);
         _outbox = new OutboxSignal();
-        _service = new TestConversations(_database, _hub, outbox: _outbox);
+        _service = new TestConversations(_database, _hub, outbox: _outbox, links: _links);
         _store = new LocalMediaStore(Opts.Create(new MediaOptions { Folder = _mediaFolder }));
         // As Telegram and WhatsApp answer a send; the media upload answers with the file's id.
         _provider.DefaultReply = request =>
         {
             var n = Interlocked.Increment(ref _providerIds);
+            if (request.PathAndQuery.Contains("/Messages.json"))
+            {
+                return new FakeReply(201, $$"""{"sid":"SM{{n}}"}""");
+            }
+
+            if (request.PathAndQuery.StartsWith("/v2/bot/message/push", StringComparison.Ordinal))
+            {
+                return new FakeReply(200, $$"""{"sentMessages":[{"id":"line-{{n}}","quoteToken":"q"}]}""");
+            }
+
+            if (request.PathAndQuery.Contains("/messages?access_token="))
+            {
+                return new FakeReply(200, $$"""{"recipient_id":"psid","message_id":"m_{{n}}"}""");
+            }
+
             if (request.PathAndQuery.Contains("/bot"))
             {
                 return new FakeReply(200, $$$"""{"ok":true,"result":{"message_id":{{{1000 + n}}}}}""");
@@ -118,6 +142,10 @@ public sealed class MediaOutboundTests : IAsyncLifetime
             new WhatsAppSender(clients, time, options, _store),
             new EmailSender(_database.Factory, units, options, _store),
             new ApiChannelSender(clients, time, options, Opts.Create(new PublicUrlOptions { PublicUrl = PublicUrl })),
+            new TwilioSmsSender(clients, options, Opts.Create(new PublicUrlOptions()), _links),
+            new FacebookSender(clients, time, options, _links),
+            new InstagramSender(clients, time, options, _links),
+            new LineSender(clients, options, _links),
         ];
         return new OutboundDispatcher(_database.Factory, units, _database.Gate, senders, _outbox, time, options,
             NullLogger<OutboundDispatcher>.Instance);
@@ -479,7 +507,7 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
 
         var large = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.WhatsApp, MediaKind.Image, "image/jpeg", 6 * 1024 * 1024));
-        var none = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.Line, MediaKind.Image, "image/jpeg", 10));
+        var none = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.Website, MediaKind.Image, "image/jpeg", 10));
 
         Assert.Equal(tooLarge, large.Message);
         Assert.Equal(cannotSend, none.Message);
@@ -517,8 +545,12 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         Assert.False(MediaLimits.CanSend(ChannelType.Website));
         Assert.All(new[] { ChannelType.WhatsApp, ChannelType.Telegram, ChannelType.Email, ChannelType.Api },
             type => Assert.True(MediaLimits.CanSend(type)));
-        Assert.All(new[] { ChannelType.Facebook, ChannelType.Instagram, ChannelType.Line, ChannelType.Sms },
-            type => Assert.False(MediaLimits.CanSend(type)));
+        // The providers that fetch files by a public link send them only where TalkToMe:PublicUrl gives one.
+        Assert.All(new[] { ChannelType.Facebook, ChannelType.Instagram, ChannelType.Line, ChannelType.Sms }, type =>
+        {
+            Assert.True(MediaLimits.CanSend(type));
+            Assert.False(MediaLimits.CanSend(type, new NoMediaLinks()));
+        });
     }
 
     [Fact]
@@ -637,5 +669,154 @@ public sealed class MediaOutboundTests : IAsyncLifetime
             ? Convert.FromBase64String(body.Replace("\r\n", "").Trim())
             : Encoding.UTF8.GetBytes(body);
         parts.Add(new MimePart(string.IsNullOrEmpty(fileName) ? null : fileName, contentType, bytes));
+    }
+
+    /// <summary>The attachment a signed link names, read back as /media/public/{token} would read it.</summary>
+    private long? LinkedAttachment(string url)
+    {
+        Assert.StartsWith($"{PublicUrl}/media/public/", url);
+        return _links.Read(url[$"{PublicUrl}/media/public/".Length..]);
+    }
+
+    private async Task<List<long>> AttachmentIdsAsync(long messageId)
+    {
+        await using var db = _database.NewContext();
+        return await db.Attachments.Where(a => a.MessageId == messageId).OrderBy(a => a.Id).Select(a => a.Id).ToListAsync();
+    }
+
+    [Fact]
+    public async Task Twilio_FilesGoAsOneMms_EachAMediaUrlTwilioFetches_WithTheCaptionAsBody()
+    {
+        var channel = await ChannelAsync(ChannelType.Sms, new TwilioSmsSettings
+        {
+            AccountSid = "AC123", AuthToken = "twilio-secret", FromNumber = "+15550001111", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "+15551234567");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Seu comprovante",
+            [await FileAsync(Jpeg, "foto.jpg", "image/jpeg"), await FileAsync(Pdf, "recibo.pdf", "application/pdf")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var request = Assert.Single(_provider.Requests);
+        Assert.Equal("/2010-04-01/Accounts/AC123/Messages.json", request.PathAndQuery);
+        var form = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(request.Body);
+        Assert.Equal("+15551234567", form["To"].ToString());
+        Assert.Equal("Seu comprovante", form["Body"].ToString());
+        Assert.Equal(await AttachmentIdsAsync(reply.Id), form["MediaUrl"].Select(url => LinkedAttachment(url!)!.Value));
+        Assert.DoesNotContain("twilio-secret", request.Body);
+        Assert.Equal("SM1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Messenger_TextThenEachFileAsAnAttachmentByUrl()
+    {
+        var channel = await ChannelAsync(ChannelType.Facebook, new FacebookSettings
+        {
+            PageId = "PAGE1", PageAccessToken = "page-token", AppSecret = "s", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "psid-77");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Segue o manual",
+            [await FileAsync(Jpeg, "foto.jpg", "image/jpeg"), await FileAsync(Pdf, "manual.pdf", "application/pdf")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var bodies = _provider.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message")).ToList();
+        Assert.Equal(3, bodies.Count);
+        Assert.Equal("Segue o manual", bodies[0].GetProperty("text").GetString());
+        var ids = await AttachmentIdsAsync(reply.Id);
+        for (var i = 0; i < 2; i++)
+        {
+            var attachment = bodies[i + 1].GetProperty("attachment");
+            Assert.Equal(i == 0 ? "image" : "file", attachment.GetProperty("type").GetString());
+            Assert.Equal(ids[i], LinkedAttachment(attachment.GetProperty("payload").GetProperty("url").GetString()!));
+            Assert.True(attachment.GetProperty("payload").GetProperty("is_reusable").GetBoolean());
+        }
+
+        Assert.Equal("m_1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Instagram_RefusesADocumentThatIsNotAPdf_NamingWhatItTakes()
+    {
+        var channel = await ChannelAsync(ChannelType.Instagram, new InstagramSettings
+        {
+            PageId = "PAGE2", PageAccessToken = "page-token", AppSecret = "s", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "igsid-1");
+        var before = await MessageCountAsync(conversationId);
+
+        var zip = await FileAsync([.. "PK\u0003\u0004"u8, 1, 2, 3], "dados.zip", "application/zip");
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "Planilha", [zip]));
+
+        Assert.Equal("O Instagram aceita documentos só em PDF.", refused.Message);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+    }
+
+    [Fact]
+    public async Task Line_ImagesAreImageMessagesByLink_AfterTheText_AndOtherKindsAreRefused()
+    {
+        var channel = await ChannelAsync(ChannelType.Line, new LineSettings
+        {
+            ChannelSecret = "s", ChannelAccessToken = "line-token", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "U1234");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Fotos do pedido",
+            [await FileAsync(Jpeg, "a.jpg", "image/jpeg"), await FileAsync(Jpeg, "b.jpg", "image/jpeg")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var request = Assert.Single(_provider.Requests);
+        Assert.Equal("Bearer line-token", request.Headers["Authorization"]);
+        var messages = JsonDocument.Parse(request.Body).RootElement.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["text", "image", "image"], messages.Select(m => m.GetProperty("type").GetString()));
+        var ids = await AttachmentIdsAsync(reply.Id);
+        Assert.Equal(ids, messages.Skip(1).Select(m => LinkedAttachment(m.GetProperty("originalContentUrl").GetString()!)!.Value));
+        Assert.All(messages.Skip(1), m => Assert.Equal(m.GetProperty("originalContentUrl").GetString(), m.GetProperty("previewImageUrl").GetString()));
+
+        var document = await FileAsync(Pdf, "a.pdf", "application/pdf");
+        var pdf = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "", [document]));
+        Assert.Equal("O LINE só recebe imagens (JPEG/PNG) enviadas por aqui.", pdf.Message);
+    }
+
+    [Fact]
+    public async Task WithoutAPublicUrl_TheChannelsThatFetchByLink_RefuseFiles_SayingWhatToSet()
+    {
+        var channel = await ChannelAsync(ChannelType.Sms, new TwilioSmsSettings
+        {
+            AccountSid = "AC123", AuthToken = "t", FromNumber = "+15550001111", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "+15557654321");
+        var withoutUrl = new TestConversations(_database, _hub, outbox: _outbox);
+        var photo = await FileAsync(Jpeg, "a.jpg", "image/jpeg");
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => withoutUrl.Commands.ReplyAsync(conversationId, _ana, "Foto", [photo]));
+
+        Assert.Equal("Defina TalkToMe:PublicUrl para enviar arquivos pelo SMS: ele busca cada arquivo por um endereço público.", refused.Message);
+        // Text still goes.
+        await withoutUrl.Commands.ReplyAsync(conversationId, _ana, "Sem anexo");
+    }
+
+    [Fact]
+    public void SignedLinks_AreRefusedWhenTamperedWithOrExpired()
+    {
+        var link = _links.For(42)!;
+        Assert.Equal(42, LinkedAttachment(link));
+        var token = link[(link.LastIndexOf('/') + 1)..];
+        Assert.Null(_links.Read(token[..^2] + (token[^2] == 'A' ? "BB" : "AA")));
+        Assert.Null(_links.Read("not-a-token"));
+
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var protection = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
+        var shortLived = new SignedMediaLinks(protection, Opts.Create(new PublicUrlOptions { PublicUrl = PublicUrl }),
+            Opts.Create(new MediaOptions { LinkLifetime = TimeSpan.FromMinutes(10) }), clock);
+        var fresh = shortLived.For(7)!;
+        var freshToken = fresh[(fresh.LastIndexOf('/') + 1)..];
+        Assert.Equal(7, shortLived.Read(freshToken));
+        clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.Null(shortLived.Read(freshToken));
     }
 }

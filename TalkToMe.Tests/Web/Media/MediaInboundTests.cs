@@ -36,6 +36,8 @@ public sealed class MediaFixture : IAsyncLifetime
             ["TalkToMe:Storage:MaxBytes"] = MaxBytes.ToString(),
             // The fake provider is on loopback; ApiChannel_AttachmentUrlIntoThisNetwork_IsRefused checks the default.
             ["TalkToMe:Storage:AllowPrivateUrls"] = "true",
+            // Signed public links to agents' files (MediaPublicLinkTests) are made under it.
+            ["TalkToMe:PublicUrl"] = MediaPublicLinkTests.PublicUrl,
         });
     }
 
