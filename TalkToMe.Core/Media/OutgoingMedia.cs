@@ -12,8 +12,7 @@ public sealed record OutgoingFile(string FileName, string ContentType, StoredFil
 /// <summary>
 /// What each channel type can send as a file, and each provider's size and type limits per kind (PROTOCOLS "Media").
 /// Checked by the reply command before anything is stored, so an agent reads "O WhatsApp aceita imagens de até 5 MB." at
-/// once instead of a message that fails minutes later. Channels not listed cannot send files yet (Website widget,
-/// Messenger, Instagram, LINE, Twilio SMS): their senders know nothing of attachments.
+/// once instead of a message that fails minutes later. The Chatbot test chat is the one type that takes no files.
 /// </summary>
 public static class MediaLimits
 {
@@ -77,6 +76,8 @@ public static class MediaLimits
         // a length and a preview image TalkToMe does not have, and it has no file message: those kinds are refused.
         [ChannelType.Line] = new("LINE", new(10 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"), null, null, null,
             Accepts: "JPEG/PNG"),
+        // The website widget shows the file from this app's own store (a visitor's link to their conversation's files).
+        [ChannelType.Website] = new("chat do site", new(25 * Mb), new(25 * Mb), new(25 * Mb), new(25 * Mb)),
         // The receiver fetches /media/{id} itself: only the store's own limit applies.
         [ChannelType.Api] = new("canal de API", new(long.MaxValue), new(long.MaxValue), new(long.MaxValue), new(long.MaxValue)),
     };

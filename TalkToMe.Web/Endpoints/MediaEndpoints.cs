@@ -22,6 +22,28 @@ public static class MediaEndpoints
         app.MapGet("/media/{id:long}", ServeAsync).RequireAuthorization(ReaderPolicy).ExcludeFromDescription();
         // What LINE, Twilio and Meta fetch an agent's file from: no sign-in, the signed link is the permission.
         app.MapGet("/media/public/{token}", ServePublicAsync).AllowAnonymous().ExcludeFromDescription();
+        // What the website widget shows a visitor: any file of their own conversation, by a link the widget page made.
+        app.MapGet("/media/visitor/{token}", ServeVisitorAsync).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> ServeVisitorAsync(string token, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
+        SignedMediaLinks links, IMediaStore store, CancellationToken cancellationToken)
+    {
+        if (links.ReadVisitor(token) is not var (id, conversationId))
+        {
+            return Results.NotFound();
+        }
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var attachment = await db.Attachments.AsNoTracking()
+            .Where(a => a.Id == id && a.ConversationId == conversationId && a.State == MediaState.Ready && a.Sha256 != null)
+            .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
+        if (attachment is null || store.OpenRead(attachment.Sha256!) is not { } file)
+        {
+            return Results.NotFound();
+        }
+
+        return Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind);
     }
 
     private static async Task<IResult> ServePublicAsync(string token, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,

@@ -17,6 +17,9 @@ public sealed class SignedMediaLinks(IDataProtectionProvider protection, IOption
 {
     private readonly IDataProtector _protector = protection.CreateProtector("TalkToMe.Media.PublicLinks");
 
+    // A purpose of its own: a visitor's link can never be read as a provider's one, nor the other way round.
+    private readonly IDataProtector _visitors = protection.CreateProtector("TalkToMe.Media.VisitorLinks");
+
     public bool Available => publicUrl.Value.BaseUrl is not null;
 
     public string? For(long attachmentId)
@@ -32,12 +35,29 @@ public sealed class SignedMediaLinks(IDataProtectionProvider protection, IOption
     }
 
     /// <summary>The attachment a link names, or null for a link that is forged, damaged or expired.</summary>
-    public long? Read(string token)
+    public long? Read(string token) => Unseal(_protector, token, 2) is [var id, _] ? id : null;
+
+    /// <summary>
+    /// The website widget's address for a file of the visitor's own conversation (theirs or an agent's), relative to the app
+    /// the widget's frame is served from, for as long as <see cref="MediaOptions.LinkLifetime"/>.
+    /// </summary>
+    public string ForVisitor(long attachmentId, int conversationId)
+    {
+        var expires = time.GetUtcNow().Add(options.Value.LinkLifetime).ToUnixTimeSeconds();
+        return $"/media/visitor/{_visitors.Protect(string.Create(CultureInfo.InvariantCulture, $"{attachmentId}:{conversationId}:{expires}"))}";
+    }
+
+    /// <summary>The attachment and conversation a visitor's link names, or null for a forged, damaged or expired one.</summary>
+    public (long AttachmentId, int ConversationId)? ReadVisitor(string token) =>
+        Unseal(_visitors, token, 3) is [var id, var conversation, _] && conversation <= int.MaxValue ? (id, (int)conversation) : null;
+
+    /// <summary>The numbers a token seals, the last being its expiry in Unix seconds; null when it is not one or has expired.</summary>
+    private long[]? Unseal(IDataProtector protector, string token, int count)
     {
         string plain;
         try
         {
-            plain = _protector.Unprotect(token);
+            plain = protector.Unprotect(token);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
@@ -45,10 +65,15 @@ public sealed class SignedMediaLinks(IDataProtectionProvider protection, IOption
         }
 
         var parts = plain.Split(':');
-        return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
-            && time.GetUtcNow().ToUnixTimeSeconds() <= expires
-            ? id
-            : null;
+        var numbers = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out numbers[i]))
+            {
+                return null;
+            }
+        }
+
+        return numbers.Length == count && time.GetUtcNow().ToUnixTimeSeconds() <= numbers[^1] ? numbers : null;
     }
 }

@@ -181,4 +181,62 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         var (_, forged) = await OpenWidgetAsync();
         await Expect(forged.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Não foi possível confirmar sua identidade neste site.");
     }
+
+    /// <summary>
+    /// Files both ways through the widget: the visitor attaches a photo, which the agent sees in the thread; the agent answers
+    /// with a voice note and a PDF from the reply box, which the visitor gets as a player and a download from links that open
+    /// only for their own conversation.
+    /// </summary>
+    [Fact]
+    public async Task Visitor_SendsAPhoto_AndGetsTheAgentsVoiceNoteAndPdf_AsAPlayerAndADownload()
+    {
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGO44GCAFTEMLQkAaplQARqfGIQAAAAASUVORK5CYII=");
+        byte[] ogg = [.. "OggS"u8, 0x00, 0x02, .. Enumerable.Range(0, 800).Select(i => (byte)(i * 7))];
+        byte[] pdf = [.. "%PDF-1.4 recibo"u8];
+        var channel = await AddWebsiteChannelAsync("Chat com arquivos");
+        var (visitor, chat) = await OpenWidgetAsync();
+        await Expect(chat.GetByText("Loja Exemplo")).ToBeVisibleAsync();
+
+        await chat.GetByLabel("Anexar arquivo").SetInputFilesAsync(new FilePayload { Name = "defeito.png", MimeType = "image/png", Buffer = png });
+        var photo = chat.GetByTestId("widget-file").Locator("img");
+        await Expect(photo).ToBeVisibleAsync();
+        await Expect(photo).ToHaveAttributeAsync("alt", "defeito.png");
+
+        int conversationId;
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TalkToMeDbContext>();
+            conversationId = await db.Conversations.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).SingleAsync();
+        }
+
+        var agent = await fixture.SignedInPageAsync();
+        await agent.GotoAsync($"/conversations/{conversationId}");
+        await BrowserFixture.WaitForCircuitAsync(agent);
+        await Expect(agent.GetByTestId("attachment-image").Locator("img")).ToBeVisibleAsync();
+
+        var chooser = await agent.RunAndWaitForFileChooserAsync(() => agent.GetByRole(AriaRole.Button, new() { Name = "Anexar arquivos" }).ClickAsync());
+        await chooser.SetFilesAsync(new[]
+        {
+            new FilePayload { Name = "resposta.ogg", MimeType = "audio/ogg", Buffer = ogg },
+            new FilePayload { Name = "recibo.pdf", MimeType = "application/pdf", Buffer = pdf },
+        });
+        await Expect(agent.GetByTestId("reply-file")).ToHaveCountAsync(2);
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Enviar" }).ClickAsync();
+
+        // In the widget, live: the voice note as a player, the PDF as a download, each from the visitor's own link.
+        var voice = chat.Locator("audio[data-testid=widget-file]");
+        await Expect(voice).ToHaveCountAsync(1);
+        await Expect(voice).ToHaveAttributeAsync("aria-label", "Mensagem de voz");
+        var download = chat.Locator("a[data-testid=widget-file]").Filter(new() { HasText = "recibo.pdf" });
+        await Expect(download).ToBeVisibleAsync();
+        var voiceUrl = fixture.App.BaseUrl + await voice.GetAttributeAsync("src");
+        var heard = await visitor.APIRequest.GetAsync(voiceUrl);
+        Assert.Equal(200, heard.Status);
+        Assert.Equal("audio/ogg", heard.Headers["content-type"]);
+        Assert.Equal(ogg, await heard.BodyAsync());
+        var pdfResponse = await visitor.APIRequest.GetAsync(fixture.App.BaseUrl + await download.GetAttributeAsync("href"));
+        Assert.Equal(pdf, await pdfResponse.BodyAsync());
+        // A link that was changed opens nothing.
+        Assert.Equal(404, (await visitor.APIRequest.GetAsync(voiceUrl[..^4] + "abcd")).Status);
+    }
 }

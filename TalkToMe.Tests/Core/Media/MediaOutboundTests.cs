@@ -507,7 +507,7 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
 
         var large = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.WhatsApp, MediaKind.Image, "image/jpeg", 6 * 1024 * 1024));
-        var none = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.Website, MediaKind.Image, "image/jpeg", 10));
+        var none = Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.Chatbot, MediaKind.Image, "image/jpeg", 10));
 
         Assert.Equal(tooLarge, large.Message);
         Assert.Equal(cannotSend, none.Message);
@@ -531,10 +531,15 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Website_ReplyWithFiles_IsRefused_AndItsAttachButtonHidden()
+    public async Task ChatbotTestChat_ReplyWithFiles_IsRefused_AndItsAttachButtonHidden()
     {
-        var channel = await ChannelAsync(ChannelType.Website, new WebsiteSettings { WebsiteUrl = "https://loja.example" });
-        var conversationId = await ConversationAsync(channel, "visitante-1");
+        int conversationId;
+        await using (var db = _database.NewContext())
+        {
+            var chatbot = await db.AddChannelAsync("Chatbot Loja", ChannelType.Chatbot);
+            conversationId = (await db.AddConversationAsync(chatbot, "Admin (teste)", DateTime.UtcNow, "Olá")).Id;
+        }
+
         var before = await MessageCountAsync(conversationId);
 
         var refused = await Assert.ThrowsAsync<ConversationRuleException>(() =>
@@ -542,8 +547,8 @@ public sealed class MediaOutboundTests : IAsyncLifetime
 
         Assert.Equal("Este canal ainda não envia anexos.", refused.Message);
         Assert.Equal(before, await MessageCountAsync(conversationId));
-        Assert.False(MediaLimits.CanSend(ChannelType.Website));
-        Assert.All(new[] { ChannelType.WhatsApp, ChannelType.Telegram, ChannelType.Email, ChannelType.Api },
+        Assert.False(MediaLimits.CanSend(ChannelType.Chatbot));
+        Assert.All(new[] { ChannelType.WhatsApp, ChannelType.Telegram, ChannelType.Email, ChannelType.Api, ChannelType.Website },
             type => Assert.True(MediaLimits.CanSend(type)));
         // The providers that fetch files by a public link send them only where TalkToMe:PublicUrl gives one.
         Assert.All(new[] { ChannelType.Facebook, ChannelType.Instagram, ChannelType.Line, ChannelType.Sms }, type =>

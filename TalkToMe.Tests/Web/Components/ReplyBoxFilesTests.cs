@@ -26,7 +26,8 @@ public sealed class ReplyBoxFilesTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private async Task<(IRenderedComponent<ReplyBox> Cut, int ConversationId)> OpenAsync(ComponentTestContext context, ChannelType type)
+    private async Task<(IRenderedComponent<ReplyBox> Cut, int ConversationId)> OpenAsync(ComponentTestContext context, ChannelType type,
+        ChannelType? shownAs = null)
     {
         var database = await context.AddCoreAsync();
         context.Services.Configure<MediaOptions>(o => o.Folder = _folder);
@@ -43,7 +44,7 @@ public sealed class ReplyBoxFilesTests : IDisposable
             .Add(c => c.ConversationId, conversationId)
             .Add(c => c.Actor, new Actor(null, "Ana"))
             .Add(c => c.ChannelId, channelId)
-            .Add(c => c.ChannelType, type));
+            .Add(c => c.ChannelType, shownAs ?? type));
         return (cut, conversationId);
     }
 
@@ -107,7 +108,8 @@ public sealed class ReplyBoxFilesTests : IDisposable
     public async Task AChannelThatSendsNoFiles_OffersNoAttachButton()
     {
         await using var context = new ComponentTestContext();
-        var (cut, _) = await OpenAsync(context, ChannelType.Website);
+        // The Chatbot test chat is the one channel type that takes no files.
+        var (cut, _) = await OpenAsync(context, ChannelType.Api, shownAs: ChannelType.Chatbot);
 
         Assert.Empty(cut.FindAll("[data-testid=attach-button]"));
         Assert.Empty(cut.FindComponents<InputFile>());

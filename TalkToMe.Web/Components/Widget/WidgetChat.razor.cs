@@ -1,12 +1,15 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.JSInterop;
 using TalkToMe.Core.Channels.Website;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
+using TalkToMe.Core.Media;
 using TalkToMe.Core.Messaging;
 using TalkToMe.Core.Realtime;
+using TalkToMe.Web.Endpoints;
 using TalkToMe.Web.Widget;
 
 namespace TalkToMe.Web.Components.Widget;
@@ -18,6 +21,12 @@ namespace TalkToMe.Web.Components.Widget;
 public partial class WidgetChat
 {
     public const int MaxLength = 5000;
+
+    /// <summary>The largest file a visitor may send (the store's own limit, if lower, wins).</summary>
+    public const long MaxFileBytes = 25L * 1024 * 1024;
+
+    /// <summary>Files a visitor picks at once; each goes as a message of its own.</summary>
+    public const int MaxFilesAtOnce = 5;
 
     private enum WidgetState
     {
@@ -36,6 +45,10 @@ public partial class WidgetChat
     private Visitor? _visitor;
     private string? _verifiedIdentifier;
     private List<Message> _messages = [];
+
+    // The files of the visitor's messages and of the agents' replies, by message; each with its link for this visitor.
+    private Dictionary<long, List<WidgetFile>> _files = [];
+    private readonly Dictionary<long, string> _links = [];
     private HashSet<int> _conversationIds = [];
     private string _draft = "";
     private string? _error;
@@ -83,6 +96,9 @@ public partial class WidgetChat
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ConversationPresence Presence { get; set; } = default!;
+    [Inject] private SignedMediaLinks MediaLinks { get; set; } = default!;
+    [Inject] private IMediaStore MediaStore { get; set; } = default!;
+    [Inject] private Microsoft.Extensions.Options.IOptions<MediaOptions> MediaOptions { get; set; } = default!;
 
     private string StorageKey => $"ttm_visitor_{PublicKey}";
 
@@ -178,6 +194,15 @@ public partial class WidgetChat
             .OrderBy(m => m.Id)
             .ToListAsync();
         _conversationIds = _messages.Select(m => m.ConversationId).ToHashSet();
+        var messageIds = _messages.Select(m => m.Id).ToList();
+        var files = await db.Attachments.AsNoTracking()
+            .Where(a => messageIds.Contains(a.MessageId) && a.State == MediaState.Ready && a.Sha256 != null)
+            .OrderBy(a => a.Id)
+            .Select(a => new { a.Id, a.MessageId, a.ConversationId, a.Kind, a.ContentType, a.FileName, a.Size })
+            .ToListAsync();
+        // A link is made once per file for this page: a re-render keeps the same address, so nothing loads twice.
+        _files = files.GroupBy(f => f.MessageId).ToDictionary(g => g.Key, g => g.Select(f => new WidgetFile(f.Kind, f.ContentType, f.FileName, f.Size,
+            _links.TryGetValue(f.Id, out var link) ? link : _links[f.Id] = MediaLinks.ForVisitor(f.Id, f.ConversationId))).ToList());
         WatchPresence();
         var waiting = await db.Conversations.AsNoTracking()
             .Where(c => c.ChannelId == _channelId && c.ContactIdentity.ExternalId == _visitor.ExternalId && c.FlowId != null && c.FlowStepIndex >= 0)
@@ -297,32 +322,12 @@ public partial class WidgetChat
         _error = null;
         try
         {
-            var isNew = _visitor is null;
-            _visitor ??= new Visitor(_channelId, VisitorTokens.NewVisitorId());
-            var result = await Inbound.ReceiveAsync(new InboundMessage(
-                _channelId,
-                _visitor.ExternalId,
-                VisitorDisplayName,
-                "widget-" + Guid.NewGuid().ToString("N"),
-                text,
-                ContactEmail: VisitorEmail));
-            switch (result.Outcome)
+            if (await ReceiveAsync(text, []))
             {
-                case InboundOutcome.Accepted or InboundOutcome.Duplicate:
-                    if (isNew && _verifiedIdentifier is null)
-                    {
-                        await JS.InvokeVoidAsync("localStorage.setItem", StorageKey, Tokens.Issue(_visitor));
-                    }
-
-                    // Only if nothing was typed meanwhile (the Enter's newline may already have arrived: same text).
-                    _justSent = text;
-                    _draft = "";
-                    StopTyping();
-                    await LoadAsync();
-                    break;
-                case InboundOutcome.ChannelInactive or InboundOutcome.ChannelNotFound:
-                    _state = WidgetState.Unavailable;
-                    break;
+                // Only if nothing was typed meanwhile (the Enter's newline may already have arrived: same text).
+                _justSent = text;
+                _draft = "";
+                StopTyping();
             }
         }
         finally
@@ -331,6 +336,97 @@ public partial class WidgetChat
         }
     }
 
+    /// <summary>
+    /// Files the visitor picked: each is stored and goes to the agents as a message of its own, shown in the chat at once.
+    /// A file over the limit is named and left out; the others still go.
+    /// </summary>
+    private async Task SendFilesAsync(InputFileChangeEventArgs e)
+    {
+        if (!_ready || _sending)
+        {
+            return;
+        }
+
+        if (!RateLimiter.TryAcquire(_visitor?.ExternalId ?? _circuitKey))
+        {
+            _error = "Muitas mensagens em pouco tempo. Aguarde alguns segundos.";
+            return;
+        }
+
+        _sending = true;
+        _error = e.FileCount > MaxFilesAtOnce ? $"Envie até {MaxFilesAtOnce} arquivos de cada vez." : null;
+        try
+        {
+            var max = Math.Min(MaxFileBytes, MediaOptions.Value.MaxBytes);
+            foreach (var file in e.GetMultipleFiles(int.MaxValue).Take(MaxFilesAtOnce))
+            {
+                if (file.Size > max)
+                {
+                    _error = $"“{file.Name}” passa do limite de {MediaSize.Format(max)}.";
+                    continue;
+                }
+
+                StoredFile stored;
+                await using (var stream = file.OpenReadStream(max))
+                {
+                    stored = await MediaStore.SaveAsync(stream, CancellationToken.None);
+                }
+
+                var type = MediaSniffer.Decide(string.IsNullOrWhiteSpace(file.ContentType) ? MediaSniffer.Binary : file.ContentType, stored.Head);
+                var name = Path.GetFileName(file.Name.Replace('\\', '/'));
+                var media = new InboundMedia(MediaLimits.KindOf(type), null, type, name.Length == 0 ? null : name) { Stored = stored };
+                if (!await ReceiveAsync(MediaLabel.For([media]), [media]))
+                {
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            _error = "Não foi possível enviar o arquivo. Tente de novo.";
+        }
+        finally
+        {
+            _sending = false;
+        }
+    }
+
+    /// <summary>Hands the visitor's message to the inbound pipeline, as any channel's webhook does; false if the chat went away.</summary>
+    private async Task<bool> ReceiveAsync(string text, IReadOnlyList<InboundMedia> media)
+    {
+        var isNew = _visitor is null;
+        _visitor ??= new Visitor(_channelId, VisitorTokens.NewVisitorId());
+        var result = await Inbound.ReceiveAsync(new InboundMessage(
+            _channelId,
+            _visitor.ExternalId,
+            VisitorDisplayName,
+            "widget-" + Guid.NewGuid().ToString("N"),
+            text,
+            ContactEmail: VisitorEmail) { Media = media });
+        switch (result.Outcome)
+        {
+            case InboundOutcome.Accepted or InboundOutcome.Duplicate:
+                if (isNew && _verifiedIdentifier is null)
+                {
+                    await JS.InvokeVoidAsync("localStorage.setItem", StorageKey, Tokens.Issue(_visitor));
+                }
+
+                await LoadAsync();
+                return true;
+            case InboundOutcome.ChannelInactive or InboundOutcome.ChannelNotFound:
+                _state = WidgetState.Unavailable;
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The text of a message with files, unless it is only the first file's label ("📷 Foto"): the file says that itself.</summary>
+    private string? TextOf(Message message) =>
+        _files.TryGetValue(message.Id, out var files) && message.Content == MediaLabel.For(files[0].Kind, files[0].FileName, null, null)
+            ? null
+            : message.Content;
+
     public void Dispose()
     {
         StopTyping();
@@ -338,3 +434,6 @@ public partial class WidgetChat
         _presenceWatch?.Dispose();
     }
 }
+
+/// <summary>A file as the widget shows it: what it is, and the visitor's own link to it.</summary>
+public sealed record WidgetFile(MediaKind Kind, string? ContentType, string? FileName, long? Size, string Url);
