@@ -196,8 +196,11 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         var channel = await AddWebsiteChannelAsync("Chat com arquivos");
         var (visitor, chat) = await OpenWidgetAsync();
         await Expect(chat.GetByText("Loja Exemplo")).ToBeVisibleAsync();
+        // Live once the visitor is known: until then the input is disabled, as for a person.
+        var attach = chat.GetByLabel("Anexar arquivo");
+        await Expect(attach).ToBeEnabledAsync();
 
-        await chat.GetByLabel("Anexar arquivo").SetInputFilesAsync(new FilePayload { Name = "defeito.png", MimeType = "image/png", Buffer = png });
+        await attach.SetInputFilesAsync(new FilePayload { Name = "defeito.png", MimeType = "image/png", Buffer = png });
         var photo = chat.GetByTestId("widget-file").Locator("img");
         await Expect(photo).ToBeVisibleAsync();
         await Expect(photo).ToHaveAttributeAsync("alt", "defeito.png");
