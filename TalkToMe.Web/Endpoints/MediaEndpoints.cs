@@ -35,15 +35,7 @@ public static class MediaEndpoints
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var attachment = await db.Attachments.AsNoTracking()
-            .Where(a => a.Id == id && a.ConversationId == conversationId && a.State == MediaState.Ready && a.Sha256 != null)
-            .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
-        if (attachment is null || store.OpenRead(attachment.Sha256!) is not { } file)
-        {
-            return Results.NotFound();
-        }
-
-        return Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind);
+        return await ServeStoredAsync(http, store, db.Attachments.Where(a => a.Id == id && a.ConversationId == conversationId), cancellationToken);
     }
 
     private static async Task<IResult> ServePublicAsync(string token, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,
@@ -56,16 +48,19 @@ public static class MediaEndpoints
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // Only files agents sent: a link never opens what a customer sent, even if one were made for it.
-        var attachment = await db.Attachments.AsNoTracking()
-            .Where(a => a.Id == id && a.State == MediaState.Ready && a.Sha256 != null
-                && a.Message.Direction == TalkToMe.Core.Messaging.MessageDirection.Outgoing)
-            .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
-        if (attachment is null || store.OpenRead(attachment.Sha256!) is not { } file)
-        {
-            return Results.NotFound();
-        }
+        return await ServeStoredAsync(http, store,
+            db.Attachments.Where(a => a.Id == id && a.Message.Direction == TalkToMe.Core.Messaging.MessageDirection.Outgoing), cancellationToken);
+    }
 
-        return Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind);
+    /// <summary>The one stored, ready file <paramref name="attachments"/> narrows to, or 404 (a link's scope checked by the caller's filter).</summary>
+    private static async Task<IResult> ServeStoredAsync(HttpContext http, IMediaStore store, IQueryable<Attachment> attachments,
+        CancellationToken cancellationToken)
+    {
+        var attachment = await attachments.AsNoTracking().Where(a => a.State == MediaState.Ready && a.Sha256 != null)
+            .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
+        return attachment is not null && store.OpenRead(attachment.Sha256!) is { } file
+            ? Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind)
+            : Results.NotFound();
     }
 
     private static async Task<IResult> ServeAsync(long id, HttpContext http, IDbContextFactory<TalkToMeDbContext> factory,

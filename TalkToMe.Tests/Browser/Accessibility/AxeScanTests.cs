@@ -201,13 +201,18 @@ public class AxeScanTests(BrowserFixture fixture) : IClassFixture<BrowserFixture
         }
     }
 
-    internal static async Task AssertNoSeriousViolationsAsync(IPage page, string what)
+    internal static Task AssertNoSeriousViolationsAsync(IPage page, string what) => AssertNoSeriousViolationsAsync(page.MainFrame, what);
+
+    /// <summary>A frame of its own (the website widget's iframe): axe scans the document the frame shows.</summary>
+    internal static async Task AssertNoSeriousViolationsAsync(IFrame frame, string what)
     {
-        var violations = await SeriousViolationsAsync(page);
+        var violations = await SeriousViolationsAsync(frame);
         Assert.True(violations.Count == 0, $"axe-core on {what}:\n{string.Join("\n", violations)}");
     }
 
-    private static async Task<List<string>> SeriousViolationsAsync(IPage page)
+    private static async Task<List<string>> SeriousViolationsAsync(IPage page) => await SeriousViolationsAsync(page.MainFrame);
+
+    private static async Task<List<string>> SeriousViolationsAsync(IFrame page)
     {
         // Evaluated through the DevTools protocol, not added as a <script>: the app's Content-Security-Policy
         // (script-src 'self') rightly refuses an inline script, and the scan must not weaken it.

@@ -94,27 +94,13 @@ public sealed class MediaBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(chips.First.Locator("img")).ToBeVisibleAsync();
 
         var pdf = Convert.ToBase64String("%PDF-1.4 boleto de teste"u8.ToArray());
-        await page.EvaluateAsync("""
-            b64 => {
-                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-                const data = new DataTransfer();
-                data.items.add(new File([bytes], "boleto.pdf", { type: "application/pdf" }));
-                document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
-            }
-            """, pdf);
+        await PastePdfAsync(page, pdf);
         await Expect(chips).ToHaveCountAsync(2);
         await Expect(chips.Nth(1)).ToContainTextAsync("boleto.pdf");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Remover boleto.pdf" }).ClickAsync();
         await Expect(chips).ToHaveCountAsync(1);
-        await page.EvaluateAsync("""
-            b64 => {
-                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-                const data = new DataTransfer();
-                data.items.add(new File([bytes], "boleto.pdf", { type: "application/pdf" }));
-                document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
-            }
-            """, pdf);
+        await PastePdfAsync(page, pdf);
         await Expect(chips).ToHaveCountAsync(2);
         await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(page, "the reply box with two files chosen");
 
@@ -135,4 +121,14 @@ public sealed class MediaBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(outgoing.GetByTestId("attachment-file")).ToContainTextAsync("boleto.pdf");
         await Expect(outgoing.GetByTestId("message-text")).ToHaveTextAsync("Segue o boleto e a foto");
     }
+
+    /// <summary>What the browser does when a file is pasted into the reply's text: a paste event carrying it.</summary>
+    private static Task PastePdfAsync(IPage page, string base64) => page.EvaluateAsync("""
+        b64 => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const data = new DataTransfer();
+            data.items.add(new File([bytes], "boleto.pdf", { type: "application/pdf" }));
+            document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+        }
+        """, base64);
 }

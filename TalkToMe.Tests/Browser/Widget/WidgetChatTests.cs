@@ -183,7 +183,7 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
     }
 
     /// <summary>
-    /// Files both ways through the widget: the visitor attaches a photo, which the agent sees in the thread; the agent answers
+    /// Files both ways through the widget: the visitor attaches a photo and pastes a PDF, which the agent sees in the thread; the agent answers
     /// with a voice note and a PDF from the reply box, which the visitor gets as a player and a download from links that open
     /// only for their own conversation.
     /// </summary>
@@ -204,6 +204,17 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         var photo = chat.GetByTestId("widget-file").Locator("img");
         await Expect(photo).ToBeVisibleAsync();
         await Expect(photo).ToHaveAttributeAsync("alt", "defeito.png");
+
+        // A file pasted into the message box goes too, as a message of its own.
+        var frame = visitor.Frames.Single(f => f.Url.Contains("/widget/", StringComparison.Ordinal));
+        await frame.EvaluateAsync("""
+            () => {
+                const data = new DataTransfer();
+                data.items.add(new File([new TextEncoder().encode("%PDF-1.4 nota")], "nota.pdf", { type: "application/pdf" }));
+                document.getElementById("ttm-widget-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+            }
+            """);
+        await Expect(chat.Locator("a[data-testid=widget-file]").Filter(new() { HasText = "nota.pdf" })).ToBeVisibleAsync();
 
         int conversationId;
         await using (var scope = fixture.App.Services.CreateAsyncScope())
@@ -241,5 +252,6 @@ public class WidgetChatTests(BrowserFixture fixture) : IClassFixture<BrowserFixt
         Assert.Equal(pdf, await pdfResponse.BodyAsync());
         // A link that was changed opens nothing.
         Assert.Equal(404, (await visitor.APIRequest.GetAsync(voiceUrl[..^4] + "abcd")).Status);
+        await Accessibility.AxeScanTests.AssertNoSeriousViolationsAsync(frame, "the widget with files both ways");
     }
 }

@@ -49,6 +49,7 @@ public partial class WidgetChat
     // The files of the visitor's messages and of the agents' replies, by message; each with its link for this visitor.
     private Dictionary<long, List<WidgetFile>> _files = [];
     private readonly Dictionary<long, string> _links = [];
+    private ElementReference _input;
     private HashSet<int> _conversationIds = [];
     private string _draft = "";
     private string? _error;
@@ -164,6 +165,7 @@ public partial class WidgetChat
         await LoadAsync();
         _ready = true;
         StateHasChanged();
+        await JS.InvokeVoidAsync("ttmInbox.forwardFiles", _input, "ttm-widget-file");
     }
 
     private void OnEvent(InboxEvent inboxEvent)

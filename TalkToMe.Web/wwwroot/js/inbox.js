@@ -15,12 +15,18 @@ window.ttmInbox = (() => {
                 dotnet.invokeMethodAsync("CloseCanned");
             }
         });
-        // A file pasted into the text (a screenshot) or dropped on the reply box goes to the attach input, present only
-        // where the channel sends files; anything else pastes and drops as usual.
+        forwardFiles(textarea, "reply-files");
+    }
+
+    // A file pasted into the text (a screenshot) or dropped on its form goes to the page's file input (the reply box's, the
+    // widget's), present only where files may be sent; anything else pastes and drops as usual.
+    function forwardFiles(textarea, inputId) {
+        if (!textarea || textarea.dataset.ttmFiles) return;
+        textarea.dataset.ttmFiles = "1";
         const form = textarea.closest("form");
         const attach = files => {
-            const input = document.getElementById("reply-files");
-            if (!input || !files || files.length === 0) return false;
+            const input = document.getElementById(inputId);
+            if (!input || input.disabled || !files || files.length === 0) return false;
             const transfer = new DataTransfer();
             for (const file of files) transfer.items.add(file);
             input.files = transfer.files;
@@ -29,7 +35,7 @@ window.ttmInbox = (() => {
         };
         textarea.addEventListener("paste", e => { if (e.clipboardData?.files?.length && attach(e.clipboardData.files)) e.preventDefault(); });
         if (form) {
-            const carriesFiles = e => e.dataTransfer?.types?.includes("Files") && document.getElementById("reply-files");
+            const carriesFiles = e => e.dataTransfer?.types?.includes("Files") && document.getElementById(inputId);
             form.addEventListener("dragover", e => { if (carriesFiles(e)) { e.preventDefault(); form.classList.add("is-dropping"); } });
             form.addEventListener("dragleave", () => form.classList.remove("is-dropping"));
             form.addEventListener("drop", e => {
@@ -120,5 +126,5 @@ window.ttmInbox = (() => {
         } catch { /* no audio device: stay silent */ }
     }
 
-    return { attachReply, pickFiles, followThread, scrollThreadToEnd, focus, escapeCloses, watchVisibility, soundEnabled, setSound, playSound };
+    return { attachReply, forwardFiles, pickFiles, followThread, scrollThreadToEnd, focus, escapeCloses, watchVisibility, soundEnabled, setSound, playSound };
 })();
