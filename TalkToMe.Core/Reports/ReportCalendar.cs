@@ -19,6 +19,9 @@ public static class ReportCalendar
 
     public static int DayOf(DateTime utc) => DateOnly.FromDateTime(Local(utc)).DayNumber;
 
+    /// <summary>The Monday of <paramref name="day"/>'s week, as a day number (day 0, 1 January 0001, was a Monday).</summary>
+    public static int WeekOf(int day) => day - day % 7;
+
     public static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(Local(time.GetUtcNow().UtcDateTime));
 
     public static int BucketOf(long seconds) => (int)Math.Floor(Math.Log(Math.Max(0, seconds) + 1) * BucketsPerE);

@@ -114,7 +114,7 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         IQueryable<ReportCount> Read(ReportGrain grain, int from, int to)
         {
             var query = counts.Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
-            if (channels is not null && grain != ReportGrain.Agent)
+            if (channels is not null && grain is not (ReportGrain.Agent or ReportGrain.AgentWeek))
             {
                 query = query.Where(r => channels.Contains(r.ChannelId));
             }
@@ -136,9 +136,14 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
                 .GroupBy(r => new { r.ChannelId, r.Metric, r.Bucket })
                 .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))),
                 cancellationToken);
-        var agentCells = await ListAsync(Read(agentsGrain, start, end)
-            .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
-            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken);
+        // An agent's cells may come from two or three reads (whole weeks, edge days): the table sums them per agent anyway.
+        var agentCells = new List<Cell>();
+        foreach (var (grain, from, to) in AgentRanges(agentsGrain, start, end))
+        {
+            agentCells.AddRange(await ListAsync(Read(grain, from, to)
+                .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
+                .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken));
+        }
 
         var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
@@ -178,6 +183,33 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
 
         return new ReportResult(filter, Totals(current, business), Totals(previousCells, business), days,
             channelNames, heat, csat, byAgent, byChannel);
+    }
+
+    /// <summary>
+    /// What the agents' table reads for days <paramref name="start"/> to <paramref name="end"/>: over every channel, the
+    /// range's whole weeks (Monday to Sunday) from the week grain and the days before and after them from the day grain,
+    /// about a quarter of the rows of a 30-day range; otherwise <paramref name="grain"/>'s days.
+    /// </summary>
+    private static IEnumerable<(ReportGrain Grain, int From, int To)> AgentRanges(ReportGrain grain, int start, int end)
+    {
+        // The first Monday on or after the start, and the last whose week ends by the end.
+        int firstWeek = ReportCalendar.WeekOf(start + 6), lastWeek = ReportCalendar.WeekOf(end - 6);
+        if (grain != ReportGrain.Agent || firstWeek > lastWeek)
+        {
+            yield return (grain, start, end);
+            yield break;
+        }
+
+        if (start < firstWeek)
+        {
+            yield return (ReportGrain.Agent, start, firstWeek - 1);
+        }
+
+        yield return (ReportGrain.AgentWeek, firstWeek, lastWeek);
+        if (lastWeek + 6 < end)
+        {
+            yield return (ReportGrain.Agent, lastWeek + 7, end);
+        }
     }
 
     /// <summary>

@@ -344,16 +344,22 @@ public sealed class ReportRollupTests : IAsyncLifetime
             fine.GroupBy(r => (r.Day, r.AgentId, r.Metric, r.Bucket)).Select(g => Cell(g.Key.Day, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket,
                 g.Sum(r => r.Count), g.Sum(r => r.Sum))).Order(StringComparer.Ordinal).ToList(),
             Cells(agentGrain));
+        // The week grain is the agent grain summed Monday to Sunday.
+        Assert.Equal(
+            agentGrain.GroupBy(r => (Week: r.Day - r.Day % 7, r.AgentId, r.Metric, r.Bucket)).Select(g => Cell(g.Key.Week, 0, g.Key.AgentId, g.Key.Metric,
+                g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))).Order(StringComparer.Ordinal).ToList(),
+            Cells(rows.Where(r => r.Grain == ReportGrain.AgentWeek)));
+        Assert.All(rows.Where(r => r.Grain == ReportGrain.AgentWeek), r => Assert.Equal(DayOfWeek.Monday, DateOnly.FromDayNumber(r.Day).DayOfWeek));
         Assert.Contains(rows, r => r.Grain == ReportGrain.Channel && r.Metric == ReportMetric.Opened);
         Assert.DoesNotContain(rows, r => r.Grain != ReportGrain.Channel && r.Metric == ReportMetric.Opened);
     }
 
     public static TheoryData<string, ReportGrain[]> Filters => new()
     {
-        { "all", [ReportGrain.Channel, ReportGrain.Agent] },
+        { "all", [ReportGrain.Channel, ReportGrain.Agent, ReportGrain.AgentWeek] },
         { "channel", [ReportGrain.Channel, ReportGrain.ChannelAgent] },
         { "group", [ReportGrain.Channel, ReportGrain.ChannelAgent] },
-        { "agent", [ReportGrain.Agent, ReportGrain.ChannelAgent] },
+        { "agent", [ReportGrain.Agent, ReportGrain.AgentWeek, ReportGrain.ChannelAgent] },
         { "agent+channel", [ReportGrain.ChannelAgent] },
         { "agent+group", [ReportGrain.ChannelAgent] },
     };
