@@ -5,7 +5,16 @@ namespace TalkToMe.Core.Media;
 /// <summary>TalkToMe:Storage: where media files live and how large one may be.</summary>
 public sealed class MediaOptions
 {
-    /// <summary>The local folder (default: <c>media/</c> in the data folder, set by the web host).</summary>
+    /// <summary>Where files are kept: the local <see cref="Folder"/>, or a bucket several nodes share (<see cref="S3"/>).</summary>
+    public MediaStoreKind Kind { get; set; } = MediaStoreKind.Local;
+
+    /// <summary>TalkToMe:Storage:S3: the bucket, when <see cref="Kind"/> is <see cref="MediaStoreKind.S3"/>.</summary>
+    public S3StorageOptions S3 { get; set; } = new();
+
+    /// <summary>
+    /// The local folder (default: <c>media/</c> in the data folder, set by the web host); with an S3 bucket, only what an
+    /// upload is spooled to on its way there.
+    /// </summary>
     public string Folder { get; set; } = Path.Combine("App_Data", "media");
 
     /// <summary>A file larger than this is refused (WhatsApp's own largest documents are 100 MB).</summary>
@@ -25,6 +34,16 @@ public sealed class MediaOptions
     /// may fetch a file again some time after it was sent, while a leaked link still stops working.
     /// </summary>
     public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>Which <see cref="IMediaStore"/> keeps the files.</summary>
+public enum MediaStoreKind
+{
+    /// <summary><see cref="LocalMediaStore"/>: a folder on this node.</summary>
+    Local,
+
+    /// <summary><see cref="S3MediaStore"/>: an S3-compatible bucket, which several nodes can share.</summary>
+    S3,
 }
 
 /// <summary>A file now in the store: its name there (the SHA-256 of its bytes), its size and its first bytes (for sniffing).</summary>
