@@ -2,8 +2,8 @@
 # Runs every TalkToMe test — unit, SQLite integration, component and browser (headless Chromium) — then the Core and
 # Web (endpoint, webhook, component) suites again on PostgreSQL, and ends with the count of both passes in xunit's
 # format. Installs what it needs first: Debian's Chromium when /usr/bin/chromium is missing, axe-core (npm) for the
-# accessibility scans, Debian's postgresql and redis-server, of which it runs private servers on free loopback ports
-# (tools/test-postgres.sh, tools/test-redis.sh) and stops them at the end.
+# accessibility scans, s3rver (npm) for the S3 media store tests, Debian's postgresql and redis-server, of which it runs
+# private servers on free loopback ports (tools/test-postgres.sh, tools/test-redis.sh) and stops them at the end.
 #
 # Extra arguments go to `dotnet test` in the first pass only (e.g. ./test.sh --filter Inbox); then the PostgreSQL pass
 # is left out unless TALKTOME_TEST_PROVIDER=PostgreSql, which runs that one filtered pass on PostgreSQL instead.
@@ -31,6 +31,16 @@ if [ ! -f TalkToMe.Tests/Accessibility/node_modules/axe-core/axe.min.js ]; then
   fi
   echo "== Installing axe-core for the accessibility tests"
   npm install --prefix TalkToMe.Tests/Accessibility --no-save --no-package-lock --no-audit --no-fund --loglevel=error
+fi
+
+# s3rver, the npm package the S3 media store tests run as a local S3-protocol server (version pinned in its package.json).
+if [ ! -f TalkToMe.Tests/S3/node_modules/s3rver/package.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "== Installing Debian's npm for s3rver"
+    apt_install npm
+  fi
+  echo "== Installing s3rver for the S3 media store tests"
+  npm install --prefix TalkToMe.Tests/S3 --no-save --no-package-lock --no-audit --no-fund --loglevel=error
 fi
 
 # shellcheck source=tools/test-postgres.sh

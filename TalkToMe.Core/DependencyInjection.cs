@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using TalkToMe.Core.Channels;
 using TalkToMe.Core.Channels.Api;
 using TalkToMe.Core.Channels.Email;
@@ -109,8 +110,12 @@ public static class DependencyInjection
         services.AddSingleton<KeepAliveService>();
         services.AddSingleton<Data.Sqlite.SearchIndexMerger>();
         // Inbound media: stored at once as a reference, fetched by the downloader into the content-addressed store.
-        services.AddOptions<Media.MediaOptions>();
-        services.AddSingleton<Media.IMediaStore, Media.LocalMediaStore>();
+        // The store TalkToMe:Storage:Kind names; S3 settings without a bucket or URL stop the start, not the first file.
+        services.AddOptions<Media.MediaOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Media.MediaOptions>, Media.MediaOptionsValidation>();
+        services.AddSingleton<Media.IMediaStore>(sp => sp.GetRequiredService<IOptions<Media.MediaOptions>>().Value.Kind == Media.MediaStoreKind.S3
+            ? ActivatorUtilities.CreateInstance<Media.S3MediaStore>(sp)
+            : ActivatorUtilities.CreateInstance<Media.LocalMediaStore>(sp));
         // The web host replaces this with links it signs (/media/public/{token}).
         services.AddSingleton<Media.IMediaLinks, Media.NoMediaLinks>();
         services.AddSingleton<Media.MediaSignal>();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
 namespace TalkToMe.Core.Media;
@@ -6,7 +5,16 @@ namespace TalkToMe.Core.Media;
 /// <summary>TalkToMe:Storage: where media files live and how large one may be.</summary>
 public sealed class MediaOptions
 {
-    /// <summary>The local folder (default: <c>media/</c> in the data folder, set by the web host).</summary>
+    /// <summary>Where files are kept: the local <see cref="Folder"/>, or a bucket several nodes share (<see cref="S3"/>).</summary>
+    public MediaStoreKind Kind { get; set; } = MediaStoreKind.Local;
+
+    /// <summary>TalkToMe:Storage:S3: the bucket, when <see cref="Kind"/> is <see cref="MediaStoreKind.S3"/>.</summary>
+    public S3StorageOptions S3 { get; set; } = new();
+
+    /// <summary>
+    /// The local folder (default: <c>media/</c> in the data folder, set by the web host); with an S3 bucket, only what an
+    /// upload is spooled to on its way there.
+    /// </summary>
     public string Folder { get; set; } = Path.Combine("App_Data", "media");
 
     /// <summary>A file larger than this is refused (WhatsApp's own largest documents are 100 MB).</summary>
@@ -28,6 +36,16 @@ public sealed class MediaOptions
     public TimeSpan LinkLifetime { get; set; } = TimeSpan.FromDays(1);
 }
 
+/// <summary>Which <see cref="IMediaStore"/> keeps the files.</summary>
+public enum MediaStoreKind
+{
+    /// <summary><see cref="LocalMediaStore"/>: a folder on this node.</summary>
+    Local,
+
+    /// <summary><see cref="S3MediaStore"/>: an S3-compatible bucket, which several nodes can share.</summary>
+    S3,
+}
+
 /// <summary>A file now in the store: its name there (the SHA-256 of its bytes), its size and its first bytes (for sniffing).</summary>
 public sealed record StoredFile(string Sha256, long Size, byte[] Head);
 
@@ -46,8 +64,8 @@ public interface IMediaStore
     /// <summary>Copies <paramref name="content"/> into the store; throws <see cref="MediaTooLargeException"/> past the limit (nothing kept).</summary>
     Task<StoredFile> SaveAsync(Stream content, CancellationToken cancellationToken);
 
-    /// <summary>The stored file, or null when the store has no such file.</summary>
-    Stream? OpenRead(string sha256);
+    /// <summary>The stored file, or null when the store has no such file (or <paramref name="sha256"/> is no SHA-256).</summary>
+    Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken);
 
     /// <summary>Removes what writes cut short left behind (a crash mid-download) once older than <paramref name="age"/>.</summary>
     void RemoveAbandoned(TimeSpan age);
@@ -55,103 +73,51 @@ public interface IMediaStore
 
 /// <summary>
 /// The local-folder store: <c>ab/abcdef…</c> under <see cref="MediaOptions.Folder"/>. A file is written to <c>tmp/</c> while it
-/// is hashed, then moved into place in one rename, so a reader (or a crash) never sees half a file under a final name.
+/// is hashed (<see cref="MediaSpool"/>), then moved into place in one rename, so a reader (or a crash) never sees half a file
+/// under a final name.
 /// </summary>
 public sealed class LocalMediaStore(IOptions<MediaOptions> options) : IMediaStore
 {
-    private const int HeadLength = 64;
-
     private string Root => Path.GetFullPath(options.Value.Folder);
 
     public async Task<StoredFile> SaveAsync(Stream content, CancellationToken cancellationToken)
     {
-        var maxBytes = options.Value.MaxBytes;
-        var temporary = Path.Combine(Root, "tmp");
-        Directory.CreateDirectory(temporary);
-        var partial = Path.Combine(temporary, Guid.NewGuid().ToString("N"));
+        var spooled = await MediaSpool.WriteAsync(Root, content, options.Value.MaxBytes, cancellationToken);
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var head = new List<byte>(HeadLength);
-            long size = 0;
-            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
-            {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    size += read;
-                    if (size > maxBytes)
-                    {
-                        throw new MediaTooLargeException(maxBytes);
-                    }
-
-                    if (head.Count < HeadLength)
-                    {
-                        head.AddRange(buffer.Take(Math.Min(read, HeadLength - head.Count)));
-                    }
-
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-
-            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var final = PathOf(sha256);
+            var final = PathOf(spooled.File.Sha256);
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
             if (File.Exists(final))
             {
                 // The same bytes are stored already (the same photo sent twice): keep the one copy.
-                File.Delete(partial);
+                File.Delete(spooled.Path);
             }
             else
             {
-                File.Move(partial, final, overwrite: true);
+                File.Move(spooled.Path, final, overwrite: true);
             }
 
-            return new StoredFile(sha256, size, [.. head]);
+            return spooled.File;
         }
         catch
         {
-            File.Delete(partial);
+            File.Delete(spooled.Path);
             throw;
         }
     }
 
-    public Stream? OpenRead(string sha256)
+    public Task<Stream?> OpenReadAsync(string sha256, CancellationToken cancellationToken)
     {
-        if (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit))
+        if (!MediaSpool.IsSha256(sha256))
         {
-            return null;
+            return Task.FromResult<Stream?>(null);
         }
 
         var path = PathOf(sha256);
-        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true) : null;
+        return Task.FromResult<Stream?>(File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true) : null);
     }
 
-    public void RemoveAbandoned(TimeSpan age)
-    {
-        var temporary = new DirectoryInfo(Path.Combine(Root, "tmp"));
-        if (!temporary.Exists)
-        {
-            return;
-        }
-
-        foreach (var file in temporary.EnumerateFiles().Where(f => f.LastWriteTimeUtc < DateTime.UtcNow - age))
-        {
-            try
-            {
-                file.Delete();
-            }
-            catch (IOException)
-            {
-                // Still being written after all: the next start removes it.
-            }
-        }
-    }
+    public void RemoveAbandoned(TimeSpan age) => MediaSpool.RemoveAbandoned(Root, age);
 
     private string PathOf(string sha256) => Path.Combine(Root, sha256[..2], sha256);
 }

@@ -32,7 +32,7 @@ public sealed record OutboundDelivery(
     public IReadOnlyList<OutboundAttachment> Attachments { get; init; } = [];
 }
 
-/// <summary>One file of an outgoing message: its bytes are <see cref="Media.IMediaStore.OpenRead"/>(<see cref="Sha256"/>).</summary>
+/// <summary>One file of an outgoing message: its bytes are <see cref="Media.IMediaStore.OpenReadAsync"/>(<see cref="Sha256"/>).</summary>
 public sealed record OutboundAttachment(long Id, Media.MediaKind Kind, string ContentType, string FileName, long Size, string Sha256);
 
 /// <summary>What a send attempt came to. <see cref="Permanent"/> failures are not retried (bad configuration, refused recipient).</summary>

@@ -58,7 +58,7 @@ public static class MediaEndpoints
     {
         var attachment = await attachments.AsNoTracking().Where(a => a.State == MediaState.Ready && a.Sha256 != null)
             .Select(a => new { a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
-        return attachment is not null && store.OpenRead(attachment.Sha256!) is { } file
+        return attachment is not null && await store.OpenReadAsync(attachment.Sha256!, cancellationToken) is { } file
             ? Serve(http, file, attachment.ContentType, attachment.FileName, attachment.Kind)
             : Results.NotFound();
     }
@@ -71,7 +71,7 @@ public static class MediaEndpoints
             .Select(a => new { a.ChannelId, a.Sha256, a.ContentType, a.FileName, a.Kind }).FirstOrDefaultAsync(cancellationToken);
         // Not found and not allowed answer alike: an agent learns nothing of another team's files.
         if (attachment is null || !(await access.ForUserAsync(http.User.FindFirstValue(ClaimTypes.NameIdentifier), cancellationToken)).Allows(attachment.ChannelId)
-            || store.OpenRead(attachment.Sha256!) is not { } file)
+            || await store.OpenReadAsync(attachment.Sha256!, cancellationToken) is not { } file)
         {
             return Results.NotFound();
         }

@@ -34,7 +34,7 @@ public static class TalkToMeApp
             await app.RunAsync();
             return 0;
         }
-        catch (StartupException ex)
+        catch (Exception ex) when (ex is StartupException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"TalkToMe cannot start: {ex.Message}");
             return 1;

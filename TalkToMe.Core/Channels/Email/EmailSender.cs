@@ -52,7 +52,7 @@ public sealed class EmailSender(IDbContextFactory<TalkToMeDbContext> factory, Un
 
         foreach (var file in delivery.Attachments)
         {
-            if (store.OpenRead(file.Sha256) is not { } bytes)
+            if (await store.OpenReadAsync(file.Sha256, cancellationToken) is not { } bytes)
             {
                 return SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia");
             }

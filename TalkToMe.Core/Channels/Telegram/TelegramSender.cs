@@ -99,7 +99,7 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
             return SendResult.Rejected("URL da API do Telegram inválida");
         }
 
-        if (store.OpenRead(file.Sha256) is not { } bytes)
+        if (await store.OpenReadAsync(file.Sha256, cancellationToken) is not { } bytes)
         {
             return SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia");
         }

@@ -188,7 +188,7 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
     private async Task<(string? MediaId, SendResult? Failure)> UploadAsync(Uri url, string token, OutboundAttachment file,
         CancellationToken cancellationToken)
     {
-        if (store.OpenRead(file.Sha256) is not { } bytes)
+        if (await store.OpenReadAsync(file.Sha256, cancellationToken) is not { } bytes)
         {
             return (null, SendResult.Rejected($"O arquivo {file.FileName} não está mais no armazenamento de mídia"));
         }

@@ -77,7 +77,7 @@ public sealed class ReplyBoxFilesTests : IDisposable
         Assert.All(files, f => Assert.Equal(MediaState.Ready, f.State));
         // The bytes sent are the bytes chosen.
         var store = context.Services.GetRequiredService<IMediaStore>();
-        await using var stored = store.OpenRead(files[1].Sha256!)!;
+        await using var stored = (await store.OpenReadAsync(files[1].Sha256!, CancellationToken.None))!;
         using var copy = new MemoryStream();
         await stored.CopyToAsync(copy);
         Assert.Equal(Pdf, copy.ToArray());
