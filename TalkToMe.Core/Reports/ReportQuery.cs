@@ -102,16 +102,16 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         // Each part reads the coarsest grain that still has its breakdown (see ReportGrain): an admin's report reads the
         // channel grain for everything but the agents' table, an agent's report the agent grain; the channel × agent grain
         // only when one splits or filters by the other.
-        var counts = filter.LabelId is { } labelId
+        var labelled = filter.LabelId is { } labelId
             ? await LabelledCountsAsync(db, labelId, channels, filter, cancellationToken)
-            : db.ReportCounts.AsNoTracking();
+            : null;
         var agentId = filter.AgentId;
         var scope = agentId is null ? ReportGrain.Channel : channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var agentsGrain = channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var channelsGrain = agentId is null ? ReportGrain.Channel : ReportGrain.ChannelAgent;
         var business = filter.BusinessHours;
         var unread = ReportMetrics.Unread(business);
-        IQueryable<ReportCount> Read(ReportGrain grain, int from, int to)
+        Func<IQueryable<ReportCount>, IQueryable<ReportCount>> Read(ReportGrain grain, int from, int to) => counts =>
         {
             var query = counts.Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
             if (channels is not null && grain is not (ReportGrain.Agent or ReportGrain.AgentWeek))
@@ -120,30 +120,48 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             }
 
             return agentId is not null && grain != ReportGrain.Channel ? query.Where(r => r.AgentId == agentId) : query;
+        };
+
+        // The reads below do not depend on each other: each runs on a context of its own, all at once (SQLite's readers do
+        // not wait for each other; PostgreSQL answers each on its own connection), so the report takes about its longest read.
+        async Task<List<Cell>> ListAsync(Func<IQueryable<ReportCount>, IQueryable<ReportCount>> read, Func<IQueryable<ReportCount>, IQueryable<Cell>> shape)
+        {
+            if (labelled is not null)
+            {
+                return shape(read(labelled)).ToList();
+            }
+
+            await using var own = await contexts.CreateDbContextAsync(cancellationToken);
+            return await shape(read(own.ReportCounts.AsNoTracking())).ToListAsync(cancellationToken);
         }
 
-        // The previous period only needs its totals, summed by the database. The current one's cells are read as kept:
-        // at the scope's grain they are already one per (day, channel, metric, bucket), what the days and heat map need.
+        // The database sums what each part needs: the previous period's totals; the period per channel (the channels' table
+        // and, summed, the KPI cards and CSAT); per day, the openings by channel and hour (days and heat map) and the first
+        // responses' buckets (their median and p90 a day). The raw day cells of a month at the channel grain are ~40,000.
         int start = filter.From.DayNumber, end = filter.To.DayNumber;
-        var previousCells = await ListAsync(Read(scope, filter.Previous.From.DayNumber, start - 1)
+        var firstResponse = ReportMetrics.Read(ReportMetric.FirstResponse, business);
+        var previousRead = ListAsync(Read(scope, filter.Previous.From.DayNumber, start - 1), cells => cells
             .GroupBy(r => new { r.Metric, r.Bucket })
-            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken);
-        var current = await ListAsync(Read(scope, start, end)
-            .Select(r => new Cell(r.Day, r.ChannelId, NoAgentKey, r.Metric, r.Bucket, r.Count, r.Sum)), cancellationToken);
-        var channelCells = channelsGrain == scope
-            ? current
-            : await ListAsync(Read(channelsGrain, start, end)
-                .GroupBy(r => new { r.ChannelId, r.Metric, r.Bucket })
-                .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))),
-                cancellationToken);
+            .Select(g => new Cell(0, 0, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))));
+        var channelsRead = ListAsync(Read(channelsGrain, start, end), cells => cells
+            .GroupBy(r => new { r.ChannelId, r.Metric, r.Bucket })
+            .Select(g => new Cell(0, g.Key.ChannelId, NoAgentKey, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))));
+        var openedRead = ListAsync(Read(scope, start, end), cells => cells
+            .Where(r => r.Metric == ReportMetric.Opened)
+            .Select(r => new Cell(r.Day, r.ChannelId, NoAgentKey, r.Metric, r.Bucket, r.Count, r.Sum)));
+        var firstResponseRead = ListAsync(Read(scope, start, end), cells => cells
+            .Where(r => r.Metric == firstResponse)
+            .GroupBy(r => new { r.Day, r.Bucket })
+            .Select(g => new Cell(g.Key.Day, 0, NoAgentKey, firstResponse, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))));
         // An agent's cells may come from two or three reads (whole weeks, edge days): the table sums them per agent anyway.
-        var agentCells = new List<Cell>();
-        foreach (var (grain, from, to) in AgentRanges(agentsGrain, start, end))
-        {
-            agentCells.AddRange(await ListAsync(Read(grain, from, to)
-                .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
-                .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))), cancellationToken));
-        }
+        var agentReads = AgentRanges(agentsGrain, start, end).Select(range => ListAsync(Read(range.Grain, range.From, range.To), cells => cells
+            .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
+            .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))))).ToList();
+        var previousCells = await previousRead;
+        var channelCells = await channelsRead;
+        var openedCells = await openedRead;
+        var firstResponseCells = (await firstResponseRead).ToLookup(c => c.Day);
+        var agentCells = (await Task.WhenAll(agentReads)).SelectMany(cells => cells).ToList();
 
         var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
@@ -151,23 +169,22 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             .ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
 
         var days = new List<ReportDay>();
-        var byDay = current.ToLookup(r => r.Day);
+        var openedByDay = openedCells.ToLookup(r => r.Day);
         for (var day = filter.From.DayNumber; day <= filter.To.DayNumber; day++)
         {
-            var cells = byDay[day].ToList();
-            var opened = cells.Where(c => c.Metric == ReportMetric.Opened).GroupBy(c => c.ChannelId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
-            var first = Durations(cells, ReportMetrics.Read(ReportMetric.FirstResponse, business));
+            var opened = openedByDay[day].GroupBy(c => c.ChannelId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+            var first = Durations(firstResponseCells[day], firstResponse);
             days.Add(new ReportDay(DateOnly.FromDayNumber(day), opened, first.Median, first.P90));
         }
 
         var heat = Enumerable.Range(0, 7).Select(_ => new long[24]).ToArray();
-        foreach (var cell in current.Where(c => c.Metric == ReportMetric.Opened && c.Bucket is >= 0 and < 24))
+        foreach (var cell in openedCells.Where(c => c.Bucket is >= 0 and < 24))
         {
             heat[(int)DateOnly.FromDayNumber(cell.Day).DayOfWeek][cell.Bucket] += cell.Count;
         }
 
         var csat = new long[5];
-        foreach (var cell in current.Where(c => c.Metric == ReportMetric.Csat && c.Bucket is >= 1 and <= 5))
+        foreach (var cell in channelCells.Where(c => c.Metric == ReportMetric.Csat && c.Bucket is >= 1 and <= 5))
         {
             csat[cell.Bucket - 1] += cell.Count;
         }
@@ -181,7 +198,8 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
                 channelNames.GetValueOrDefault(g.Key, $"#{g.Key}"), Totals(g, business)))
             .OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ToList();
 
-        return new ReportResult(filter, Totals(current, business), Totals(previousCells, business), days,
+        // Every channel of the report is in its table (an agent's report: the channels they worked in), so the table summed is the total.
+        return new ReportResult(filter, Totals(channelCells, business), Totals(previousCells, business), days,
             channelNames, heat, csat, byAgent, byChannel);
     }
 
@@ -235,16 +253,22 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         return (await ReportRollups.CountAsync(db, conversations, channels, cancellationToken)).AsQueryable();
     }
 
-    // The label's cells are in memory, where EF's async operators do not run.
-    private static Task<List<T>> ListAsync<T>(IQueryable<T> query, CancellationToken cancellationToken) =>
-        query is IAsyncEnumerable<T> ? query.ToListAsync(cancellationToken) : Task.FromResult(query.ToList());
-
     private static ReportTotals Totals(IEnumerable<Cell> cells, bool business)
     {
-        var list = cells as IReadOnlyCollection<Cell> ?? cells.ToList();
+        // One pass over the cells (tens of thousands for an admin's month) into a few hundred (metric, bucket) sums; every
+        // figure below is read from those.
+        var sums = new Dictionary<(ReportMetric Metric, int Bucket), (long Count, long Sum)>();
+        foreach (var cell in cells)
+        {
+            ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(sums, (cell.Metric, cell.Bucket), out _);
+            sum = (sum.Count + cell.Count, sum.Sum + cell.Sum);
+        }
+
         long Count(ReportMetric metric, int? bucket = null) =>
-            list.Where(c => c.Metric == metric && (bucket is null || c.Bucket == bucket)).Sum(c => c.Count);
-        long Sum(ReportMetric metric) => list.Where(c => c.Metric == metric).Sum(c => c.Sum);
+            sums.Where(c => c.Key.Metric == metric && (bucket is null || c.Key.Bucket == bucket)).Sum(c => c.Value.Count);
+        long Sum(ReportMetric metric) => sums.Where(c => c.Key.Metric == metric).Sum(c => c.Value.Sum);
+        DurationStats DurationsOf(ReportMetric metric) => Durations(sums
+            .Where(c => c.Key.Metric == ReportMetrics.Read(metric, business)).Select(c => (c.Key.Bucket, c.Value.Count, c.Value.Sum)));
 
         var resolved = Count(ReportMetric.Resolved);
         var csatCount = Count(ReportMetric.Csat);
@@ -254,21 +278,24 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             Count(ReportMetric.Resolved, ReportTimeline.BotResolution),
             Count(ReportMetric.KeepAliveClosed),
             Count(ReportMetric.Reopened),
-            Durations(list, ReportMetrics.Read(ReportMetric.FirstResponse, business)),
-            Durations(list, ReportMetrics.Read(ReportMetric.BotFirstResponse, business)),
-            Durations(list, ReportMetrics.Read(ReportMetric.ResolutionTime, business)),
+            DurationsOf(ReportMetric.FirstResponse),
+            DurationsOf(ReportMetric.BotFirstResponse),
+            DurationsOf(ReportMetric.ResolutionTime),
             Count(ReportMetric.Replies),
             Count(ReportMetric.BotReplies),
             resolved == 0 ? null : (double)Sum(ReportMetric.Resolved) / resolved,
             csatCount,
             csatCount == 0 ? null : (double)Sum(ReportMetric.Csat) / csatCount,
-            csatCount == 0 ? null : (double)list.Where(c => c.Metric == ReportMetric.Csat && c.Bucket >= 4).Sum(c => c.Count) / csatCount);
+            csatCount == 0 ? null : (double)sums.Where(c => c.Key.Metric == ReportMetric.Csat && c.Key.Bucket >= 4).Sum(c => c.Value.Count) / csatCount);
     }
 
+    private static DurationStats Durations(IEnumerable<Cell> cells, ReportMetric metric) =>
+        Durations(cells.Where(c => c.Metric == metric).Select(c => (c.Bucket, c.Count, c.Sum)));
+
     /// <summary>Mean from the exact sums; median and p90 from the buckets (within one bucket, ±5 %).</summary>
-    private static DurationStats Durations(IEnumerable<Cell> cells, ReportMetric metric)
+    private static DurationStats Durations(IEnumerable<(int Bucket, long Count, long Sum)> cells)
     {
-        var histogram = cells.Where(c => c.Metric == metric).GroupBy(c => c.Bucket)
+        var histogram = cells.GroupBy(c => c.Bucket)
             .Select(g => (Bucket: g.Key, Count: g.Sum(c => c.Count), Sum: g.Sum(c => c.Sum))).OrderBy(b => b.Bucket).ToList();
         var count = histogram.Sum(b => b.Count);
         if (count == 0)
