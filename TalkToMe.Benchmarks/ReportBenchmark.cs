@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using TalkToMe.Core.Agents;
 using TalkToMe.Core.Channels;
+using TalkToMe.Core.Contacts;
 using TalkToMe.Core.Conversations;
 using TalkToMe.Core.Data;
 using TalkToMe.Core.Messaging;
@@ -22,6 +23,9 @@ public static class ReportBenchmark
 {
     private const int Channels = 10, Agents = 50, Days = 60, Runs = 20;
 
+    // One conversation in this many carries the label "VIP", and is written as real conversation and message rows.
+    private const int LabelEvery = 100;
+
     public static async Task<int> RunAsync(int conversations)
     {
         var path = Stats.TempDatabase("reports");
@@ -30,7 +34,7 @@ public static class ReportBenchmark
             var factory = new Factory($"Data Source={path}");
             await new DatabaseMigrator(factory, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
             var fill = Stopwatch.StartNew();
-            var (cells, channelIds, agentIds) = await FillAsync(factory, path, conversations);
+            var (cells, channelIds, agentIds, labelId) = await FillAsync(factory, path, conversations);
             Console.WriteLine($"Sqlite: rollups of {conversations:N0} conversations over {Days} days: {cells:N0} cells, seeded in {fill.Elapsed.TotalSeconds:0.0} s");
 
             var query = new ReportQuery(factory);
@@ -42,6 +46,8 @@ public static class ReportBenchmark
                          ("30 days, one channel", month with { ChannelId = channelIds[0] }),
                          ("30 days, one agent (an agent's own page)", month with { AgentId = agentIds[0] }),
                          ("7 days, all", month with { From = today.AddDays(-6) }),
+                         // A label is recounted from its conversations' messages (ReportQuery.LabelledCountsAsync), not read from rollups.
+                         ($"30 days, one label (1 in {LabelEvery} conversations)", month with { LabelId = labelId }),
                      })
             {
                 for (var i = 0; i < 3; i++)
@@ -79,17 +85,21 @@ public static class ReportBenchmark
 
     private static readonly DateTime TestNow = new(2026, 12, 2, 12, 0, 0, DateTimeKind.Utc);
 
-    private static async Task<(int Cells, int[] ChannelIds, string[] AgentIds)> FillAsync(Factory factory, string path, int conversations)
+    private static async Task<(int Cells, int[] ChannelIds, string[] AgentIds, int LabelId)> FillAsync(Factory factory, string path, int conversations)
     {
         int[] channelIds;
         string[] agentIds;
+        int labelId;
         await using (var db = factory.CreateDbContext())
         {
             var channels = Enumerable.Range(1, Channels).Select(i => new Channel($"Canal {i}", ChannelType.Api, TalkToMe.Core.Secrets.NewKey(), TestNow)).ToList();
             db.Channels.AddRange(channels);
             var agents = Enumerable.Range(1, Agents).Select(i => new AppUser { UserName = $"a{i}@x", Email = $"a{i}@x", DisplayName = $"Agente {i}" }).ToList();
             db.Users.AddRange(agents);
+            var label = new Label("VIP", "#7B1FA2");
+            db.Labels.Add(label);
             await db.SaveChangesAsync();
+            labelId = label.Id;
             channelIds = channels.Select(c => c.Id).ToArray();
             agentIds = agents.Select(a => a.Id).ToArray();
         }
@@ -97,18 +107,24 @@ public static class ReportBenchmark
         var random = new Random(16);
         var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
         var deltas = new List<ReportTimeline.Delta>();
+        var labelled = new List<(int Channel, DateTime Created, List<ReportMessage> Messages)>();
         long id = 0;
         for (var n = 0; n < conversations; n++)
         {
             deltas.Clear();
+            List<ReportMessage>? story = n % LabelEvery == 0 ? [] : null;
             var created = TestNow.AddDays(-Days).AddSeconds(random.NextDouble() * Days * 86400);
             var channel = channelIds[random.Next(Channels)];
             var agent = agentIds[random.Next(Agents)];
             var state = new ConversationReportState(n + 1, channel, created);
             ReportTimeline.Start(state, created, deltas);
             var at = created;
-            void Add(MessageDirection direction, MessageKind kind, SenderType sender, string? senderId, ActivityData? activity = null) =>
-                ReportTimeline.Apply(state, new ReportMessage(++id, direction, kind, sender, senderId, at, activity), deltas);
+            void Add(MessageDirection direction, MessageKind kind, SenderType sender, string? senderId, ActivityData? activity = null)
+            {
+                var message = new ReportMessage(++id, direction, kind, sender, senderId, at, activity);
+                ReportTimeline.Apply(state, message, deltas);
+                story?.Add(message);
+            }
 
             Add(MessageDirection.Incoming, MessageKind.Text, SenderType.Contact, null);
             if (channel % 2 == 0)
@@ -149,6 +165,11 @@ public static class ReportBenchmark
                 Add(MessageDirection.Outgoing, MessageKind.Activity, SenderType.System, null, ActivityText.KeepAliveClosed);
             }
 
+            if (story is not null)
+            {
+                labelled.Add((channel, created, story));
+            }
+
             // Every grain, as the units of work keep them.
             foreach (var d in deltas)
             {
@@ -185,6 +206,7 @@ public static class ReportBenchmark
         }
 
         await transaction.CommitAsync();
+        await WriteLabelledAsync(factory, labelId, labelled);
         await using (var analyze = connection.CreateCommand())
         {
             analyze.CommandText = "ANALYZE";
@@ -192,7 +214,37 @@ public static class ReportBenchmark
         }
 
         Console.WriteLine("  cells per grain: " + string.Join(", ", totals.Keys.GroupBy(k => k.Item1).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}")));
-        return (totals.Count, channelIds, agentIds);
+        Console.WriteLine($"  labelled conversations written as rows: {labelled.Count:N0} with {labelled.Sum(l => l.Messages.Count):N0} messages");
+        return (totals.Count, channelIds, agentIds, labelId);
+    }
+
+    /// <summary>The labelled conversations as the app stores them (contact, conversation, label, messages), 1,000 per save.</summary>
+    private static async Task WriteLabelledAsync(Factory factory, int labelId, List<(int Channel, DateTime Created, List<ReportMessage> Messages)> labelled)
+    {
+        foreach (var batch in labelled.Chunk(1000))
+        {
+            await using var db = factory.CreateDbContext();
+            var channels = await db.Channels.ToDictionaryAsync(c => c.Id);
+            var label = await db.Labels.SingleAsync(l => l.Id == labelId);
+            foreach (var (channel, created, messages) in batch)
+            {
+                var contact = new Contact("Cliente VIP", created);
+                var conversation = new Conversation(channels[channel], contact.AddIdentity(channel, Guid.NewGuid().ToString("N")), created);
+                conversation.AddLabel(label);
+                db.Add(conversation);
+                foreach (var m in messages)
+                {
+                    db.Add(m switch
+                    {
+                        { Kind: MessageKind.Activity } => Message.Activity(conversation, m.Activity!, m.CreatedAt),
+                        { Direction: MessageDirection.Incoming } => Message.Incoming(conversation, "Olá, meu pedido atrasou", null, m.CreatedAt),
+                        _ => Message.Outgoing(conversation, "Vou verificar", m.SenderType, m.SenderId, m.SenderType == SenderType.Bot ? "Bot" : "A", m.CreatedAt),
+                    });
+                }
+            }
+
+            await db.SaveChangesAsync();
+        }
     }
 
     private sealed class Factory(string connectionString) : IDbContextFactory<TalkToMeDbContext>
