@@ -115,6 +115,7 @@ public sealed class TwoNodesTests : IAsyncLifetime
         await Expect(page.GetByTestId("thread").GetByText("Olá, cheguei pelo nó A")).ToBeVisibleAsync();
 
         var reply = page.GetByLabel("Responder");
+        await PageActions.WaitForReplyBoxAsync(page);
         await reply.FillAsync("Resposta do nó B");
         await reply.PressAsync("Enter");
         var sent = page.GetByTestId("thread").Locator("[data-testid=message]", new() { HasText = "Resposta do nó B" });

@@ -7,6 +7,13 @@ namespace TalkToMe.Tests.Support;
 public static class PageActions
 {
     /// <summary>
+    /// Waits until the reply box's Enter-to-send is wired (inbox.js marks the textarea once it is). Typing before that, as a
+    /// test can within milliseconds of opening a conversation, makes Enter a line break instead of a send.
+    /// </summary>
+    public static Task WaitForReplyBoxAsync(IPage page) =>
+        Assertions.Expect(page.Locator("#reply-text[data-ttm-attached]")).ToBeAttachedAsync();
+
+    /// <summary>
     /// Clicks a submit button and waits for the page it leads to. On a loaded machine Blazor Server can drop a click that
     /// arrives while a re-render replaces the button's handler; a person clicks again, and so does this, once (the pages
     /// ignore a second submit while one is saving). A click that still leads nowhere fails with what the page says.

@@ -135,6 +135,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         await OpenAsync(agentA, $"/conversations/{conversationId}");
         var reply = agentA.GetByLabel("Responder");
 
+        await PageActions.WaitForReplyBoxAsync(agentA);
         await reply.FillAsync("Chega amanhã!");
         await reply.PressAsync("Enter");
 
@@ -459,6 +460,7 @@ public sealed class InboxLiveTests(BrowserFixture fixture) : IClassFixture<Brows
         // What the agent sends is shown even if they had scrolled up.
         await scroller.EvaluateAsync("el => el.scrollTop = 0");
         var reply = page.GetByLabel("Responder");
+        await PageActions.WaitForReplyBoxAsync(page);
         await reply.FillAsync("Resposta do agente no fim da conversa");
         await reply.PressAsync("Enter");
         await Expect(page.GetByTestId("thread").GetByText("Resposta do agente no fim da conversa")).ToBeInViewportAsync();

@@ -123,6 +123,7 @@ public sealed class WhoIsHereTests(WhoIsHereTests.Fixture fixture) : IClassFixtu
         await Expect(typingOnB).ToHaveTextAsync("");
 
         var reply = agentA.GetByLabel("Responder");
+        await PageActions.WaitForReplyBoxAsync(agentA);
         await reply.PressSequentiallyAsync("Olá Rafael");
 
         await Expect(typingOnB).ToHaveTextAsync("Admin está digitando…");
