@@ -28,14 +28,30 @@ public static class ReportBenchmark
 
     public static async Task<int> RunAsync(int conversations)
     {
-        var path = Stats.TempDatabase("reports");
+        // TALKTOME_BENCH_REUSE=<file> reads a database an earlier run kept (TALKTOME_BENCH_KEEP=1) instead of seeding one.
+        var reuse = Environment.GetEnvironmentVariable("TALKTOME_BENCH_REUSE");
+        var path = reuse ?? Stats.TempDatabase("reports");
         try
         {
             var factory = new Factory($"Data Source={path}");
             await new DatabaseMigrator(factory, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
-            var fill = Stopwatch.StartNew();
-            var (cells, channelIds, agentIds, labelId) = await FillAsync(factory, path, conversations);
-            Console.WriteLine($"Sqlite: rollups of {conversations:N0} conversations over {Days} days: {cells:N0} cells, seeded in {fill.Elapsed.TotalSeconds:0.0} s");
+            int cells, labelId;
+            int[] channelIds;
+            string[] agentIds;
+            if (reuse is null)
+            {
+                var fill = Stopwatch.StartNew();
+                (cells, channelIds, agentIds, labelId) = await FillAsync(factory, path, conversations);
+                Console.WriteLine($"Sqlite: rollups of {conversations:N0} conversations over {Days} days: {cells:N0} cells, seeded in {fill.Elapsed.TotalSeconds:0.0} s");
+            }
+            else
+            {
+                await using var db = factory.CreateDbContext();
+                channelIds = await db.Channels.OrderBy(c => c.Id).Select(c => c.Id).ToArrayAsync();
+                agentIds = await db.Users.OrderBy(u => u.UserName).Select(u => u.Id).ToArrayAsync();
+                labelId = await db.Labels.Select(l => l.Id).SingleAsync();
+                Console.WriteLine($"Sqlite: the rollups kept in {path}: {await db.ReportCounts.CountAsync():N0} cells");
+            }
 
             var query = new ReportQuery(factory);
             var today = DateOnly.FromDateTime(TestNow).AddDays(-1);
@@ -72,7 +88,7 @@ public static class ReportBenchmark
         finally
         {
             // TALKTOME_BENCH_KEEP=1 leaves the seeded file behind, to look at a query plan with sqlite3.
-            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_KEEP") == "1")
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_KEEP") == "1" || reuse is not null)
             {
                 Console.WriteLine($"Kept {path}");
             }
@@ -103,6 +119,19 @@ public static class ReportBenchmark
             channelIds = channels.Select(c => c.Id).ToArray();
             agentIds = agents.Select(a => a.Id).ToArray();
         }
+
+        // The other conversations' events (ReportEvent), as the units of work keep them, under ids no written conversation has:
+        // a label's report reads its own conversations' events by conversation, among all of theirs.
+        await using var connection = new SqliteConnection($"Data Source={path};Foreign Keys=False");
+        await connection.OpenAsync();
+        await using var transaction = connection.BeginTransaction();
+        await using var insertEvent = connection.CreateCommand();
+        insertEvent.Transaction = transaction;
+        insertEvent.CommandText = """
+            INSERT INTO "ReportEvents" ("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum") VALUES ($c, $d, $ch, $a, $m, $b, $s)
+            """;
+        var eventParameters = new[] { "$c", "$d", "$ch", "$a", "$m", "$b", "$s" }.Select(p => insertEvent.Parameters.Add(new SqliteParameter { ParameterName = p })).ToArray();
+        long events = 0;
 
         var random = new Random(16);
         var totals = new Dictionary<(ReportGrain, int, int, string, ReportMetric, int), (long Count, long Sum)>();
@@ -169,6 +198,21 @@ public static class ReportBenchmark
             {
                 labelled.Add((channel, created, story));
             }
+            else
+            {
+                foreach (var d in deltas)
+                {
+                    eventParameters[0].Value = 1_000_000 + n;
+                    eventParameters[1].Value = d.Day;
+                    eventParameters[2].Value = d.ChannelId;
+                    eventParameters[3].Value = d.AgentId;
+                    eventParameters[4].Value = (int)d.Metric;
+                    eventParameters[5].Value = d.Bucket;
+                    eventParameters[6].Value = d.Sum;
+                    await insertEvent.ExecuteNonQueryAsync();
+                    events++;
+                }
+            }
 
             // Every grain, as the units of work keep them.
             foreach (var d in deltas)
@@ -182,9 +226,6 @@ public static class ReportBenchmark
         }
 
         // One transaction, one prepared statement: the seed, not what is measured.
-        await using var connection = new SqliteConnection($"Data Source={path}");
-        await connection.OpenAsync();
-        await using var transaction = connection.BeginTransaction();
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
@@ -215,6 +256,7 @@ public static class ReportBenchmark
 
         Console.WriteLine("  cells per grain: " + string.Join(", ", totals.Keys.GroupBy(k => k.Item1).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}")));
         Console.WriteLine($"  labelled conversations written as rows: {labelled.Count:N0} with {labelled.Sum(l => l.Messages.Count):N0} messages");
+        Console.WriteLine($"  report events of the other conversations: {events:N0}");
         return (totals.Count, channelIds, agentIds, labelId);
     }
 
@@ -226,12 +268,14 @@ public static class ReportBenchmark
             await using var db = factory.CreateDbContext();
             var channels = await db.Channels.ToDictionaryAsync(c => c.Id);
             var label = await db.Labels.SingleAsync(l => l.Id == labelId);
+            var written = new List<(Conversation Conversation, int Channel, DateTime Created, List<ReportMessage> Messages)>();
             foreach (var (channel, created, messages) in batch)
             {
                 var contact = new Contact("Cliente VIP", created);
                 var conversation = new Conversation(channels[channel], contact.AddIdentity(channel, Guid.NewGuid().ToString("N")), created);
                 conversation.AddLabel(label);
                 db.Add(conversation);
+                written.Add((conversation, channel, created, messages));
                 foreach (var m in messages)
                 {
                     db.Add(m switch
@@ -241,6 +285,23 @@ public static class ReportBenchmark
                         _ => Message.Outgoing(conversation, "Vou verificar", m.SenderType, m.SenderId, m.SenderType == SenderType.Bot ? "Bot" : "A", m.CreatedAt),
                     });
                 }
+            }
+
+            await db.SaveChangesAsync();
+
+            // Their rollup states and events, as a unit of work keeps them from each conversation's start.
+            foreach (var (conversation, channel, created, messages) in written)
+            {
+                var state = new ConversationReportState(conversation.Id, channel, created);
+                var deltas = new List<ReportTimeline.Delta>();
+                ReportTimeline.Start(state, created, deltas);
+                foreach (var message in messages)
+                {
+                    ReportTimeline.Apply(state, message, deltas);
+                }
+
+                db.Add(state);
+                db.AddRange(deltas.Select(d => new ReportEvent(d)));
             }
 
             await db.SaveChangesAsync();

@@ -31,6 +31,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<ChannelAssignment> ChannelAssignments => Set<ChannelAssignment>();
     public DbSet<Reports.ReportCount> ReportCounts => Set<Reports.ReportCount>();
     public DbSet<Reports.ConversationReportState> ConversationReportStates => Set<Reports.ConversationReportState>();
+    public DbSet<Reports.ReportEvent> ReportEvents => Set<Reports.ReportEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

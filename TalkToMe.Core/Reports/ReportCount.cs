@@ -71,6 +71,37 @@ public class ReportCount
 }
 
 /// <summary>
+/// One conversation's share of the rollups: each <see cref="ReportTimeline.Delta"/> the units of work add to the cells, kept
+/// with its conversation. What the cells cannot split by, because it changes after the events were counted (the labels a
+/// conversation carries now), is summed from these: a label's conversations' events of the period, read by conversation.
+/// Kept for conversations counted since they came in (<see cref="ConversationReportState.EventsKept"/>).
+/// </summary>
+public class ReportEvent
+{
+    private ReportEvent() { }
+
+    public ReportEvent(ReportTimeline.Delta delta)
+    {
+        ConversationId = delta.ConversationId;
+        Day = delta.Day;
+        ChannelId = delta.ChannelId;
+        AgentId = delta.AgentId;
+        Metric = delta.Metric;
+        Bucket = delta.Bucket;
+        Sum = delta.Sum;
+    }
+
+    public long Id { get; private set; }
+    public int ConversationId { get; private set; }
+    public int Day { get; private set; }
+    public int ChannelId { get; private set; }
+    public string AgentId { get; private set; } = "";
+    public ReportMetric Metric { get; private set; }
+    public int Bucket { get; private set; }
+    public long Sum { get; private set; }
+}
+
+/// <summary>
 /// Where the rollups stand for one conversation: the last message already counted and what the count needs to go on
 /// from there (resolved or not, when the customer first wrote, who answered last…).
 /// </summary>
@@ -83,6 +114,7 @@ public class ConversationReportState
         ConversationId = conversationId;
         ChannelId = channelId;
         EpisodeStartedAt = createdAt;
+        EventsKept = true;
     }
 
     public int ConversationId { get; private set; }
@@ -95,4 +127,10 @@ public class ConversationReportState
     public bool BotResponded { get; internal set; }
     public string? LastAgentId { get; internal set; }
     public int AgentReplies { get; internal set; }
+
+    /// <summary>
+    /// Whether every <see cref="ReportEvent"/> of the conversation is kept: true for a conversation counted from its start,
+    /// false for one counted before events were kept (its label reports recount it from its messages).
+    /// </summary>
+    public bool EventsKept { get; private set; }
 }

@@ -74,7 +74,7 @@ public sealed record ReportResult(
 
 /// <summary>
 /// Reads reports from the per-day rollups (<see cref="ReportCount"/>): a few indexed range reads, each at the smallest grain
-/// its filter allows. A label filter is the exception: see <see cref="LabelledCountsAsync"/>.
+/// its filter allows. A label filter is the exception: see <see cref="ReportRollups.LabelledAsync"/>.
 /// </summary>
 public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
 {
@@ -102,15 +102,17 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         // Each part reads the coarsest grain that still has its breakdown (see ReportGrain): an admin's report reads the
         // channel grain for everything but the agents' table, an agent's report the agent grain; the channel × agent grain
         // only when one splits or filters by the other.
-        var labelled = filter.LabelId is { } labelId
-            ? await LabelledCountsAsync(db, labelId, channels, filter, cancellationToken)
-            : null;
         var agentId = filter.AgentId;
         var scope = agentId is null ? ReportGrain.Channel : channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var agentsGrain = channels is null ? ReportGrain.Agent : ReportGrain.ChannelAgent;
         var channelsGrain = agentId is null ? ReportGrain.Channel : ReportGrain.ChannelAgent;
         var business = filter.BusinessHours;
         var unread = ReportMetrics.Unread(business);
+        // A label's cells are summed here from its conversations' events (ReportRollups.LabelledAsync), at the grains read below.
+        var labelled = filter.LabelId is { } labelId
+            ? (await ReportRollups.LabelledAsync(db, labelId, channels, filter.Previous.From, filter.To,
+                new HashSet<ReportGrain> { scope, agentsGrain, channelsGrain }, unread, cancellationToken)).AsQueryable()
+            : null;
         Func<IQueryable<ReportCount>, IQueryable<ReportCount>> Read(ReportGrain grain, int from, int to) => counts =>
         {
             var query = counts.Where(r => r.Grain == grain && r.Day >= from && r.Day <= to && !unread.Contains(r.Metric));
@@ -154,7 +156,8 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
             .GroupBy(r => new { r.Day, r.Bucket })
             .Select(g => new Cell(g.Key.Day, 0, NoAgentKey, firstResponse, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))));
         // An agent's cells may come from two or three reads (whole weeks, edge days): the table sums them per agent anyway.
-        var agentReads = AgentRanges(agentsGrain, start, end).Select(range => ListAsync(Read(range.Grain, range.From, range.To), cells => cells
+        IEnumerable<(ReportGrain Grain, int From, int To)> agentRanges = labelled is null ? AgentRanges(agentsGrain, start, end) : [(agentsGrain, start, end)];
+        var agentReads = agentRanges.Select(range => ListAsync(Read(range.Grain, range.From, range.To), cells => cells
             .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
             .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))))).ToList();
         var previousCells = await previousRead;
@@ -228,29 +231,6 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         {
             yield return (ReportGrain.Agent, lastWeek + 7, end);
         }
-    }
-
-    /// <summary>
-    /// The cells of the conversations that carry the label now, recounted from their messages. A label is put on and taken
-    /// off at any time, after the events the rollups counted as they happened, so no kept cell can say which conversations
-    /// carry it today; recounting them with the rollups' own walk (<see cref="ReportTimeline"/>) gives the same definitions,
-    /// and the same reads below. Only the label's conversations that began, or had a message, in the period or the one
-    /// before are walked. Business-hours durations use each channel's current hours.
-    /// </summary>
-    private static async Task<IQueryable<ReportCount>> LabelledCountsAsync(TalkToMeDbContext db, int labelId, int[]? channels,
-        ReportFilter filter, CancellationToken cancellationToken)
-    {
-        // A day wider on each side than the local days asked for: Read cuts the cells to the exact days.
-        var from = filter.Previous.From.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var to = filter.To.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        var conversations = db.Conversations.Where(c => c.Labels.Any(l => l.Id == labelId) && c.CreatedAt < to
-            && (c.CreatedAt >= from || db.Messages.Any(m => m.ConversationId == c.Id && m.CreatedAt >= from)));
-        if (channels is not null)
-        {
-            conversations = conversations.Where(c => channels.Contains(c.ChannelId));
-        }
-
-        return (await ReportRollups.CountAsync(db, conversations, channels, cancellationToken)).AsQueryable();
     }
 
     private static ReportTotals Totals(IEnumerable<Cell> cells, bool business)

@@ -83,6 +83,41 @@ public static class ReportRollups
         await WriteStatesAsync(unit, added.Order().Select(id => states[id]), update: false, cancellationToken);
         await WriteStatesAsync(unit, changed.Except(added).Order().Select(id => states[id]), update: true, cancellationToken);
         await AddAsync(unit, deltas, cancellationToken);
+        await AddEventsAsync(unit, deltas.Where(d => states[d.ConversationId].EventsKept), cancellationToken);
+    }
+
+    /// <summary>Keeps each delta with its conversation (<see cref="ReportEvent"/>): one multi-row insert per <see cref="UpsertRows"/>.</summary>
+    private static async Task AddEventsAsync(UnitOfWork unit, IEnumerable<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
+    {
+        const int columns = 7;
+        foreach (var chunk in deltas.Chunk(UpsertRows))
+        {
+            var sql = new System.Text.StringBuilder("""
+                INSERT INTO "ReportEvents" ("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum") VALUES
+                """);
+            var parameters = new object[chunk.Length * columns];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var delta = chunk[i];
+                var p = i * columns;
+                sql.Append(i == 0 ? "\n(" : ",\n(");
+                for (var column = 0; column < columns; column++)
+                {
+                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
+                }
+
+                sql.Append(')');
+                parameters[p] = delta.ConversationId;
+                parameters[p + 1] = delta.Day;
+                parameters[p + 2] = delta.ChannelId;
+                parameters[p + 3] = delta.AgentId;
+                parameters[p + 4] = (int)delta.Metric;
+                parameters[p + 5] = delta.Bucket;
+                parameters[p + 6] = delta.Sum;
+            }
+
+            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -94,12 +129,12 @@ public static class ReportRollups
     private static async Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, bool update,
         CancellationToken cancellationToken)
     {
-        const int columns = 10;
+        const int columns = 11;
         foreach (var chunk in states.Chunk(UpsertRows))
         {
             var sql = new System.Text.StringBuilder("""
                 INSERT INTO "ConversationReportStates" ("ConversationId", "ChannelId", "LastMessageId", "IsResolved", "EpisodeStartedAt",
-                    "FirstCustomerMessageAt", "AgentResponded", "BotResponded", "LastAgentId", "AgentReplies") VALUES
+                    "FirstCustomerMessageAt", "AgentResponded", "BotResponded", "LastAgentId", "AgentReplies", "EventsKept") VALUES
                 """);
             var parameters = new object?[chunk.Length * columns];
             for (var i = 0; i < chunk.Length; i++)
@@ -124,6 +159,7 @@ public static class ReportRollups
                 parameters[p + 7] = state.BotResponded;
                 parameters[p + 8] = state.LastAgentId;
                 parameters[p + 9] = state.AgentReplies;
+                parameters[p + 10] = state.EventsKept;
             }
 
             sql.Append(!update ? "" : """
@@ -216,6 +252,7 @@ public static class ReportRollups
             var db = unit.Db;
             await db.Set<ReportCount>().ExecuteDeleteAsync(cancellationToken);
             await db.Set<ConversationReportState>().ExecuteDeleteAsync(cancellationToken);
+            await db.Set<ReportEvent>().ExecuteDeleteAsync(cancellationToken);
             var totals = new Dictionary<CellKey, (long Count, long Sum)>();
             var business = await BusinessClockAsync(db, null, cancellationToken);
             var counted = 0;
@@ -223,6 +260,7 @@ public static class ReportRollups
             {
                 Accumulate(deltas, totals);
                 db.AddRange(states);
+                db.AddRange(deltas.Select(d => new ReportEvent(d)));
                 await unit.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
                 counted += states.Count;
@@ -240,18 +278,89 @@ public static class ReportRollups
         }, cancellationToken);
 
     /// <summary>
-    /// The cells, at every grain, that the rollups would hold if <paramref name="conversations"/> were the only ones: each is
-    /// recounted from its messages by the same walk as <see cref="RebuildAsync"/>, with each channel's current business
-    /// hours. For what the kept rollups cannot split by, such as the labels a conversation carries now.
+    /// The cells at <paramref name="grains"/>, days <paramref name="from"/> to <paramref name="to"/>, that the rollups would
+    /// hold if the conversations carrying the label now were the only ones (on <paramref name="channels"/>, or all): summed
+    /// from their kept events (<see cref="ReportEvent"/>), read by conversation from the label's, but for the metrics
+    /// <paramref name="skipped"/> (the durations the report does not show). A conversation counted before events were kept
+    /// is recounted from its messages by the rollups' own walk, with its channel's current hours.
     /// </summary>
-    internal static async Task<List<ReportCount>> CountAsync(TalkToMeDbContext db, IQueryable<Conversation> conversations,
-        IEnumerable<int>? channelIds, CancellationToken cancellationToken)
+    internal static async Task<List<ReportCount>> LabelledAsync(TalkToMeDbContext db, int labelId, int[]? channels, DateOnly from, DateOnly to,
+        IReadOnlySet<ReportGrain> grains, IReadOnlyCollection<ReportMetric> skipped, CancellationToken cancellationToken)
     {
         var totals = new Dictionary<CellKey, (long Count, long Sum)>();
-        var business = await BusinessClockAsync(db, channelIds, cancellationToken);
-        await foreach (var (_, deltas) in ReplayAsync(db, conversations, everyConversation: false, business, cancellationToken))
+        // Read with a plain data reader: ~100,000 events for a label on 1 in 100 of 1,000,000 conversations, where EF's
+        // materializer cost several times the query itself. Agents' ids repeat: each is kept once.
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            Accumulate(deltas, totals);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT e."Day", e."ChannelId", e."AgentId", e."Metric", e."Bucket", e."Sum"
+                FROM "ConversationLabels" AS l
+                JOIN "ConversationReportStates" AS s ON s."ConversationId" = l."ConversationId"
+                JOIN "ReportEvents" AS e ON e."ConversationId" = l."ConversationId"
+                WHERE l."LabelId" = @label AND s."EventsKept" AND e."Day" >= @from AND e."Day" <= @to
+                    AND e."Metric" NOT IN ({string.Join(", ", skipped.Select(m => (int)m).DefaultIfEmpty(-1))})
+                """;
+            foreach (var (name, value) in new[] { ("@label", labelId), ("@from", from.DayNumber), ("@to", to.DayNumber) })
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+
+            var agents = new Dictionary<string, string>(StringComparer.Ordinal);
+            var channelSet = channels?.ToHashSet();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var channelId = reader.GetInt32(1);
+                if (channelSet is not null && !channelSet.Contains(channelId))
+                {
+                    continue;
+                }
+
+                var agentId = reader.GetString(2);
+                if (!agents.TryGetValue(agentId, out var agent))
+                {
+                    agents[agentId] = agent = agentId;
+                }
+
+                Accumulate(new ReportTimeline.Delta(0, reader.GetInt32(0), channelId, agent, (ReportMetric)reader.GetInt32(3), reader.GetInt32(4),
+                    reader.GetInt64(5)), totals, grains);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        var labelled = db.Set<Dictionary<string, object>>("ConversationLabels")
+            .Where(l => EF.Property<int>(l, "LabelId") == labelId).Select(l => EF.Property<int>(l, "ConversationId"));
+        var states = db.Set<ConversationReportState>();
+        var recount = await labelled.Where(id => !states.Any(s => s.ConversationId == id && s.EventsKept)).ToArrayAsync(cancellationToken);
+        if (recount.Length > 0)
+        {
+            // A day wider on each side than the local days asked for: the report's reads cut the cells to the exact days.
+            var fromUtc = from.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var toUtc = to.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            var conversations = db.Conversations.Where(c => recount.Contains(c.Id) && c.CreatedAt < toUtc
+                && (c.CreatedAt >= fromUtc || db.Messages.Any(m => m.ConversationId == c.Id && m.CreatedAt >= fromUtc)));
+            if (channels is not null)
+            {
+                conversations = conversations.Where(c => channels.Contains(c.ChannelId));
+            }
+
+            var business = await BusinessClockAsync(db, channels, cancellationToken);
+            await foreach (var (_, deltas) in ReplayAsync(db, conversations, everyConversation: false, business, cancellationToken))
+            {
+                foreach (var delta in deltas)
+                {
+                    Accumulate(delta, totals, grains);
+                }
+            }
         }
 
         return totals.Select(t => new ReportCount(t.Key.Grain, t.Key.Day, t.Key.ChannelId, t.Key.AgentId, t.Key.Metric, t.Key.Bucket,
@@ -310,11 +419,20 @@ public static class ReportRollups
     {
         foreach (var delta in deltas)
         {
-            foreach (var key in ReportCount.CellsOf(delta))
+            Accumulate(delta, cells, null);
+        }
+    }
+
+    /// <summary>Adds the delta to its cell at every grain it is kept at, or only those of <paramref name="grains"/>.</summary>
+    private static void Accumulate(ReportTimeline.Delta delta, Dictionary<CellKey, (long Count, long Sum)> cells, IReadOnlySet<ReportGrain>? grains)
+    {
+        foreach (var key in ReportCount.CellsOf(delta))
+        {
+            if (grains is null || grains.Contains(key.Grain))
             {
-                var cell = new CellKey(key.Grain, key.Day, key.ChannelId, key.AgentId, key.Metric, key.Bucket);
-                var (count, sum) = cells.GetValueOrDefault(cell);
-                cells[cell] = (count + 1, sum + delta.Sum);
+                ref var cell = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(cells,
+                    new CellKey(key.Grain, key.Day, key.ChannelId, key.AgentId, key.Metric, key.Bucket), out _);
+                cell = (cell.Count + 1, cell.Sum + delta.Sum);
             }
         }
     }

@@ -36,10 +36,10 @@ public static class ReportTimeline
     public const int BotResolution = 1;
 
     /// <summary>A rollup delta: one more event (and its value) in a cell.</summary>
-    public readonly record struct Delta(int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket, long Sum);
+    public readonly record struct Delta(int ConversationId, int Day, int ChannelId, string AgentId, ReportMetric Metric, int Bucket, long Sum);
 
     public static void Start(ConversationReportState state, DateTime createdAt, ICollection<Delta> sink) =>
-        sink.Add(new Delta(ReportCalendar.DayOf(createdAt), state.ChannelId, "", ReportMetric.Opened, ReportCalendar.Local(createdAt).Hour, 0));
+        sink.Add(new Delta(state.ConversationId, ReportCalendar.DayOf(createdAt), state.ChannelId, "", ReportMetric.Opened, ReportCalendar.Local(createdAt).Hour, 0));
 
     public static void Apply(ConversationReportState state, ReportMessage message, ICollection<Delta> sink, BusinessSeconds? business = null)
     {
@@ -57,7 +57,7 @@ public static class ReportTimeline
                 var agent = message.SenderId ?? "";
                 state.AgentReplies++;
                 state.LastAgentId = message.SenderId ?? state.LastAgentId;
-                sink.Add(new Delta(day, state.ChannelId, agent, ReportMetric.Replies, 0, 1));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, agent, ReportMetric.Replies, 0, 1));
                 if (state.FirstCustomerMessageAt is { } asked && !state.AgentResponded)
                 {
                     state.AgentResponded = true;
@@ -67,7 +67,7 @@ public static class ReportTimeline
                 break;
 
             case MessageKind.Text when message.SenderType == SenderType.Bot:
-                sink.Add(new Delta(day, state.ChannelId, "", ReportMetric.BotReplies, 0, 1));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, "", ReportMetric.BotReplies, 0, 1));
                 if (state.FirstCustomerMessageAt is { } botAsked && !state.BotResponded)
                 {
                     state.BotResponded = true;
@@ -90,23 +90,23 @@ public static class ReportTimeline
             case ActivityKind.Resolved or ActivityKind.BotResolved when !state.IsResolved:
                 state.IsResolved = true;
                 var by = activity.Kind == ActivityKind.BotResolved ? BotResolution : AgentResolution;
-                sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.Resolved, by, state.AgentReplies));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, lastAgent, ReportMetric.Resolved, by, state.AgentReplies));
                 AddDuration(state, state.EpisodeStartedAt, at, day, lastAgent, ReportMetric.ResolutionTime, business, sink);
                 break;
 
             case ActivityKind.KeepAliveClosed when !state.IsResolved:
                 state.IsResolved = true;
-                sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.KeepAliveClosed, 0, 0));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, lastAgent, ReportMetric.KeepAliveClosed, 0, 0));
                 break;
 
             case ActivityKind.Reopened or ActivityKind.BotHandedOff when state.IsResolved:
                 state.IsResolved = false;
                 state.EpisodeStartedAt = at;
-                sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.Reopened, 0, 0));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, lastAgent, ReportMetric.Reopened, 0, 0));
                 break;
 
             case ActivityKind.Rated when activity.Score is >= 1 and <= 5:
-                sink.Add(new Delta(day, state.ChannelId, lastAgent, ReportMetric.Csat, activity.Score.Value, activity.Score.Value));
+                sink.Add(new Delta(state.ConversationId, day, state.ChannelId, lastAgent, ReportMetric.Csat, activity.Score.Value, activity.Score.Value));
                 break;
         }
     }
@@ -115,8 +115,8 @@ public static class ReportTimeline
         BusinessSeconds? business, ICollection<Delta> sink)
     {
         var seconds = ReportCalendar.Seconds(from, to);
-        sink.Add(new Delta(day, state.ChannelId, agent, metric, ReportCalendar.BucketOf(seconds), seconds));
+        sink.Add(new Delta(state.ConversationId, day, state.ChannelId, agent, metric, ReportCalendar.BucketOf(seconds), seconds));
         var within = business is null ? seconds : Math.Clamp(business(state.ChannelId, from, to), 0, seconds);
-        sink.Add(new Delta(day, state.ChannelId, agent, ReportMetrics.Read(metric, businessHours: true), ReportCalendar.BucketOf(within), within));
+        sink.Add(new Delta(state.ConversationId, day, state.ChannelId, agent, ReportMetrics.Read(metric, businessHours: true), ReportCalendar.BucketOf(within), within));
     }
 }

@@ -1098,6 +1098,11 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.Property<long>("EpisodeStartedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<bool>("EventsKept")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false);
+
                     b.Property<long?>("FirstCustomerMessageAt")
                         .HasColumnType("bigint");
 
@@ -1155,6 +1160,45 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ConversationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Sum")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum")
+                        .HasDatabaseName("IX_ReportEvents_ConversationDays");
+
+                    b.ToTable("ReportEvents");
                 });
 
             modelBuilder.Entity("ChannelGroupAgents", b =>
@@ -1460,6 +1504,15 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .IsRequired();
 
                     b.Navigation("Conversation");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportEvent", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Contacts.Contact", b =>

@@ -33,5 +33,21 @@ public class ConversationReportStateConfiguration : IEntityTypeConfiguration<Con
         builder.HasKey(s => s.ConversationId);
         builder.Property(s => s.ConversationId).ValueGeneratedNever();
         builder.Property(s => s.LastAgentId).HasMaxLength(450);
+        // False for the states an installation kept before events were (ReportEvent); every state written since says true.
+        builder.Property(s => s.EventsKept).HasDefaultValue(false);
+    }
+}
+
+public class ReportEventConfiguration : IEntityTypeConfiguration<ReportEvent>
+{
+    public void Configure(EntityTypeBuilder<ReportEvent> builder)
+    {
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.AgentId).HasMaxLength(450);
+        builder.HasOne<TalkToMe.Core.Conversations.Conversation>().WithMany().HasForeignKey(e => e.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        // A label's report reads its conversations' events of a range of days: by conversation, from an index that holds the
+        // whole event (as the cells' indexes do, so SQLite does not look each row up in the table).
+        builder.HasIndex(e => new { e.ConversationId, e.Day, e.ChannelId, e.AgentId, e.Metric, e.Bucket, e.Sum })
+            .HasDatabaseName("IX_ReportEvents_ConversationDays");
     }
 }

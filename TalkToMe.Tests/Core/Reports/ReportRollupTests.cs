@@ -244,6 +244,7 @@ public sealed class ReportRollupTests : IAsyncLifetime
     {
         var ids = await RandomStoryAsync();
         var kept = await CountsAsync();
+        var keptEvents = await EventsAsync();
         var report = await ReportAsync(from: Today.AddDays(-60), to: Today);
 
         await ReportRollups.RebuildAsync(_conversations.Units);
@@ -251,6 +252,9 @@ public sealed class ReportRollupTests : IAsyncLifetime
         var rebuilt = await CountsAsync();
         Assert.True(kept.Count > 20, $"only {kept.Count} cells");
         Assert.Equal(rebuilt, kept);
+        // Each conversation's events, kept by the units as its messages came, are what the rebuild walks out of them.
+        Assert.Equal(await EventsAsync(), keptEvents);
+        Assert.Equal(ids.Order(), keptEvents.Select(e => int.Parse(e.Split(' ')[0])).Distinct().Order());
         Assert.True(report.Totals.Resolved > 0 && report.Totals.Reopened > 0 && report.Totals.KeepAliveClosed > 0,
             "the random story resolves, reopens and closes conversations");
         Assert.Equal(ids.Count, report.Totals.Opened);
@@ -536,7 +540,12 @@ public sealed class ReportRollupTests : IAsyncLifetime
         Assert.Equal(20 * 60, business.Totals.FirstResponse.Average);
     }
 
-    public static TheoryData<string> LabelledFilters => new() { "all", "channel", "agent", "agent+channel", "business hours" };
+    public static TheoryData<string> LabelledFilters => new()
+    {
+        "all", "channel", "agent", "agent+channel", "business hours",
+        // Conversations counted before events were kept (an upgraded installation) are recounted from their messages.
+        "all, half counted before events", "agent+channel, half counted before events",
+    };
 
     [Theory]
     [MemberData(nameof(LabelledFilters))]
@@ -548,6 +557,16 @@ public sealed class ReportRollupTests : IAsyncLifetime
         foreach (var id in ids)
         {
             await _conversations.Commands.AddLabelAsync(id, _ana, everywhere);
+        }
+
+        if (filter.EndsWith(", half counted before events", StringComparison.Ordinal))
+        {
+            filter = filter[..filter.IndexOf(',', StringComparison.Ordinal)];
+            var before = ids.Where((_, i) => i % 2 == 0).ToArray();
+            await using var db = _database.NewContext();
+            Assert.Equal(before.Length, await db.ConversationReportStates.Where(s => before.Contains(s.ConversationId))
+                .ExecuteUpdateAsync(s => s.SetProperty(state => state.EventsKept, false)));
+            await db.ReportEvents.Where(e => before.Contains(e.ConversationId)).ExecuteDeleteAsync();
         }
 
         var all = new ReportFilter(Today.AddDays(-20), Today);
@@ -577,6 +596,31 @@ public sealed class ReportRollupTests : IAsyncLifetime
             $"{d.Date} {d.FirstResponseMedian} {d.FirstResponseP90} {string.Join(",", d.OpenedByChannel.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))}"));
         Assert.Equal(Days(kept), Days(labelled));
         Assert.Equal(0, none.Totals.AgentReplies + none.Totals.Opened + none.PreviousTotals.AgentReplies);
+    }
+
+    private async Task<List<string>> EventsAsync()
+    {
+        await using var db = _database.NewContext();
+        return (await db.ReportEvents.AsNoTracking().ToListAsync())
+            .Select(e => $"{e.ConversationId} {e.Day} {e.ChannelId} {e.AgentId} {e.Metric} {e.Bucket} {e.Sum}").Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
+    public async Task Rollups_EventsSummedAtEachGrain_AreTheKeptCells_OnRandomData()
+    {
+        await RandomStoryAsync();
+        await using var db = _database.NewContext();
+        var events = await db.ReportEvents.AsNoTracking().ToListAsync();
+
+        var summed = events
+            .SelectMany(e => ReportCount.CellsOf(new ReportTimeline.Delta(e.ConversationId, e.Day, e.ChannelId, e.AgentId, e.Metric, e.Bucket, e.Sum))
+                .Select(cell => (Cell: cell, e.Sum)))
+            .GroupBy(c => c.Cell)
+            .Select(g => $"{g.Key.Grain} {g.Key.Day} {g.Key.ChannelId} {g.Key.AgentId} {g.Key.Metric} {g.Key.Bucket}: {g.Count()} {g.Sum(c => c.Sum)}")
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.True(events.Count > 100, $"only {events.Count} events");
+        Assert.Equal(await CountsAsync(), summed);
     }
 
     private async Task<List<string>> CountsAsync()

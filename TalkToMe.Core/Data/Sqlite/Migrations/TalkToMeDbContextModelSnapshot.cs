@@ -1057,6 +1057,11 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.Property<long>("EpisodeStartedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("EventsKept")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(false);
+
                     b.Property<long?>("FirstCustomerMessageAt")
                         .HasColumnType("INTEGER");
 
@@ -1114,6 +1119,43 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .HasDatabaseName("IX_ReportCounts_Days");
 
                     b.ToTable("ReportCounts");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgentId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Bucket")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ConversationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Sum")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum")
+                        .HasDatabaseName("IX_ReportEvents_ConversationDays");
+
+                    b.ToTable("ReportEvents");
                 });
 
             modelBuilder.Entity("ChannelGroupAgents", b =>
@@ -1419,6 +1461,15 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Conversation");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Reports.ReportEvent", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Contacts.Contact", b =>
