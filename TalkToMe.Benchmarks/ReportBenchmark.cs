@@ -200,7 +200,7 @@ public static class ReportBenchmark
             }
             else
             {
-                foreach (var d in deltas)
+                foreach (var d in deltas.Where(ReportEvent.Keeps))
                 {
                     eventParameters[0].Value = 1_000_000 + n;
                     eventParameters[1].Value = d.Day;
@@ -301,7 +301,7 @@ public static class ReportBenchmark
                 }
 
                 db.Add(state);
-                db.AddRange(deltas.Select(d => new ReportEvent(d)));
+                db.AddRange(deltas.Where(ReportEvent.Keeps).Select(d => new ReportEvent(d)));
             }
 
             await db.SaveChangesAsync();

@@ -72,13 +72,20 @@ public class ReportCount
 
 /// <summary>
 /// One conversation's share of the rollups: each <see cref="ReportTimeline.Delta"/> the units of work add to the cells, kept
-/// with its conversation. What the cells cannot split by, because it changes after the events were counted (the labels a
-/// conversation carries now), is summed from these: a label's conversations' events of the period, read by conversation.
-/// Kept for conversations counted since they came in (<see cref="ConversationReportState.EventsKept"/>).
+/// with its conversation, but its opening (<see cref="Keeps"/>). What the cells cannot split by, because it changes after
+/// the events were counted (the labels a conversation carries now), is summed from these: a label's conversations' events
+/// of the period, read by conversation. Kept for conversations counted since they came in
+/// (<see cref="ConversationReportState.EventsKept"/>).
 /// </summary>
 public class ReportEvent
 {
     private ReportEvent() { }
+
+    /// <summary>
+    /// Whether the delta is kept as an event: all but the opening, which the conversation's own channel and creation time
+    /// give (<see cref="ReportTimeline.Start"/>). A customer starting a conversation, the busiest write, so writes no event.
+    /// </summary>
+    public static bool Keeps(ReportTimeline.Delta delta) => delta.Metric != ReportMetric.Opened;
 
     public ReportEvent(ReportTimeline.Delta delta)
     {

@@ -83,7 +83,7 @@ public static class ReportRollups
         await WriteStatesAsync(unit, added.Order().Select(id => states[id]), update: false, cancellationToken);
         await WriteStatesAsync(unit, changed.Except(added).Order().Select(id => states[id]), update: true, cancellationToken);
         await AddAsync(unit, deltas, cancellationToken);
-        await AddEventsAsync(unit, deltas.Where(d => states[d.ConversationId].EventsKept), cancellationToken);
+        await AddEventsAsync(unit, deltas.Where(d => ReportEvent.Keeps(d) && states[d.ConversationId].EventsKept), cancellationToken);
     }
 
     /// <summary>Keeps each delta with its conversation (<see cref="ReportEvent"/>): one multi-row insert per <see cref="UpsertRows"/>.</summary>
@@ -260,7 +260,7 @@ public static class ReportRollups
             {
                 Accumulate(deltas, totals);
                 db.AddRange(states);
-                db.AddRange(deltas.Select(d => new ReportEvent(d)));
+                db.AddRange(deltas.Where(ReportEvent.Keeps).Select(d => new ReportEvent(d)));
                 await unit.SaveChangesAsync(cancellationToken);
                 db.ChangeTracker.Clear();
                 counted += states.Count;
@@ -337,15 +337,31 @@ public static class ReportRollups
             await db.Database.CloseConnectionAsync();
         }
 
+        // Their openings, from the conversations themselves (no event keeps them: ReportEvent.Keeps).
+        // A day wider on each side than the local days asked for: the report's reads cut the cells to the exact days.
+        var fromUtc = from.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var toUtc = to.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var labelled = db.Set<Dictionary<string, object>>("ConversationLabels")
             .Where(l => EF.Property<int>(l, "LabelId") == labelId).Select(l => EF.Property<int>(l, "ConversationId"));
         var states = db.Set<ConversationReportState>();
+        var opened = await db.Conversations.AsNoTracking()
+            .Where(c => labelled.Contains(c.Id) && states.Any(s => s.ConversationId == c.Id && s.EventsKept)
+                && c.CreatedAt >= fromUtc && c.CreatedAt < toUtc && (channels == null || channels.Contains(c.ChannelId)))
+            .Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync(cancellationToken);
+        var openings = new List<ReportTimeline.Delta>(opened.Count);
+        foreach (var conversation in opened)
+        {
+            ReportTimeline.Start(new ConversationReportState(conversation.Id, conversation.ChannelId, conversation.CreatedAt), conversation.CreatedAt, openings);
+        }
+
+        foreach (var delta in openings)
+        {
+            Accumulate(delta, totals, grains);
+        }
+
         var recount = await labelled.Where(id => !states.Any(s => s.ConversationId == id && s.EventsKept)).ToArrayAsync(cancellationToken);
         if (recount.Length > 0)
         {
-            // A day wider on each side than the local days asked for: the report's reads cut the cells to the exact days.
-            var fromUtc = from.AddDays(-1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            var toUtc = to.AddDays(2).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
             var conversations = db.Conversations.Where(c => recount.Contains(c.Id) && c.CreatedAt < toUtc
                 && (c.CreatedAt >= fromUtc || db.Messages.Any(m => m.ConversationId == c.Id && m.CreatedAt >= fromUtc)));
             if (channels is not null)

@@ -254,7 +254,7 @@ public sealed class ReportRollupTests : IAsyncLifetime
         Assert.Equal(rebuilt, kept);
         // Each conversation's events, kept by the units as its messages came, are what the rebuild walks out of them.
         Assert.Equal(await EventsAsync(), keptEvents);
-        Assert.Equal(ids.Order(), keptEvents.Select(e => int.Parse(e.Split(' ')[0])).Distinct().Order());
+        Assert.True(keptEvents.Select(e => e.Split(' ')[0]).Distinct().Count() > ids.Count / 2, "most conversations have events");
         Assert.True(report.Totals.Resolved > 0 && report.Totals.Reopened > 0 && report.Totals.KeepAliveClosed > 0,
             "the random story resolves, reopens and closes conversations");
         Assert.Equal(ids.Count, report.Totals.Opened);
@@ -611,15 +611,23 @@ public sealed class ReportRollupTests : IAsyncLifetime
         await RandomStoryAsync();
         await using var db = _database.NewContext();
         var events = await db.ReportEvents.AsNoTracking().ToListAsync();
+        // The openings are not kept as events: each conversation's channel and creation time give them.
+        var openings = new List<ReportTimeline.Delta>();
+        foreach (var c in await db.Conversations.AsNoTracking().Select(c => new { c.Id, c.ChannelId, c.CreatedAt }).ToListAsync())
+        {
+            ReportTimeline.Start(new ConversationReportState(c.Id, c.ChannelId, c.CreatedAt), c.CreatedAt, openings);
+        }
 
         var summed = events
-            .SelectMany(e => ReportCount.CellsOf(new ReportTimeline.Delta(e.ConversationId, e.Day, e.ChannelId, e.AgentId, e.Metric, e.Bucket, e.Sum))
-                .Select(cell => (Cell: cell, e.Sum)))
+            .Select(e => new ReportTimeline.Delta(e.ConversationId, e.Day, e.ChannelId, e.AgentId, e.Metric, e.Bucket, e.Sum))
+            .Concat(openings)
+            .SelectMany(d => ReportCount.CellsOf(d).Select(cell => (Cell: cell, d.Sum)))
             .GroupBy(c => c.Cell)
             .Select(g => $"{g.Key.Grain} {g.Key.Day} {g.Key.ChannelId} {g.Key.AgentId} {g.Key.Metric} {g.Key.Bucket}: {g.Count()} {g.Sum(c => c.Sum)}")
             .Order(StringComparer.Ordinal).ToList();
 
-        Assert.True(events.Count > 100, $"only {events.Count} events");
+        Assert.True(events.Count > 100 && openings.Count > 20, $"only {events.Count} events, {openings.Count} openings");
+        Assert.DoesNotContain(events, e => e.Metric == ReportMetric.Opened);
         Assert.Equal(await CountsAsync(), summed);
     }
 
