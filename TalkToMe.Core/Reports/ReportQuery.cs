@@ -160,11 +160,14 @@ public sealed class ReportQuery(IDbContextFactory<TalkToMeDbContext> contexts)
         var agentReads = agentRanges.Select(range => ListAsync(Read(range.Grain, range.From, range.To), cells => cells
             .GroupBy(r => new { r.AgentId, r.Metric, r.Bucket })
             .Select(g => new Cell(0, 0, g.Key.AgentId, g.Key.Metric, g.Key.Bucket, g.Sum(r => r.Count), g.Sum(r => r.Sum))))).ToList();
+        // All of them awaited together: one that fails does not leave the others running unobserved.
+        var agentsRead = Task.WhenAll(agentReads);
+        await Task.WhenAll(previousRead, channelsRead, openedRead, firstResponseRead, agentsRead);
         var previousCells = await previousRead;
         var channelCells = await channelsRead;
         var openedCells = await openedRead;
         var firstResponseCells = (await firstResponseRead).ToLookup(c => c.Day);
-        var agentCells = (await Task.WhenAll(agentReads)).SelectMany(cells => cells).ToList();
+        var agentCells = (await agentsRead).SelectMany(cells => cells).ToList();
 
         var channelNames = await db.Channels.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var agentIds = agentCells.Select(r => r.AgentId).Where(a => a != NoAgentKey).Distinct().ToArray();
