@@ -86,92 +86,65 @@ public static class ReportRollups
         await AddEventsAsync(unit, deltas.Where(d => ReportEvent.Keeps(d) && states[d.ConversationId].EventsKept), cancellationToken);
     }
 
-    /// <summary>Keeps each delta with its conversation (<see cref="ReportEvent"/>): one multi-row insert per <see cref="UpsertRows"/>.</summary>
-    private static async Task AddEventsAsync(UnitOfWork unit, IEnumerable<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
+    /// <summary>Keeps each delta with its conversation (<see cref="ReportEvent"/>).</summary>
+    private static Task AddEventsAsync(UnitOfWork unit, IEnumerable<ReportTimeline.Delta> deltas, CancellationToken cancellationToken) =>
+        InsertRowsAsync(unit, """
+            INSERT INTO "ReportEvents" ("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum") VALUES
+            """, deltas, d => [d.ConversationId, d.Day, d.ChannelId, d.AgentId, (int)d.Metric, d.Bucket, d.Sum], "", cancellationToken);
+
+    /// <summary>
+    /// Inserts the rows, one multi-row statement per <see cref="UpsertRows"/> (the same on SQLite and PostgreSQL):
+    /// <paramref name="insert"/> (up to VALUES), each row's <paramref name="values"/> as parameters, then
+    /// <paramref name="onConflict"/>.
+    /// </summary>
+    private static async Task InsertRowsAsync<T>(UnitOfWork unit, string insert, IEnumerable<T> rows, Func<T, object?[]> values,
+        string onConflict, CancellationToken cancellationToken)
     {
-        const int columns = 7;
-        foreach (var chunk in deltas.Chunk(UpsertRows))
+        foreach (var chunk in rows.Chunk(UpsertRows))
         {
-            var sql = new System.Text.StringBuilder("""
-                INSERT INTO "ReportEvents" ("ConversationId", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Sum") VALUES
-                """);
-            var parameters = new object[chunk.Length * columns];
+            var sql = new System.Text.StringBuilder(insert);
+            var parameters = new List<object?>();
             for (var i = 0; i < chunk.Length; i++)
             {
-                var delta = chunk[i];
-                var p = i * columns;
                 sql.Append(i == 0 ? "\n(" : ",\n(");
-                for (var column = 0; column < columns; column++)
+                var row = values(chunk[i]);
+                for (var column = 0; column < row.Length; column++)
                 {
-                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
+                    sql.Append(column == 0 ? "{" : ", {").Append(parameters.Count).Append('}');
+                    parameters.Add(row[column]);
                 }
 
                 sql.Append(')');
-                parameters[p] = delta.ConversationId;
-                parameters[p + 1] = delta.Day;
-                parameters[p + 2] = delta.ChannelId;
-                parameters[p + 3] = delta.AgentId;
-                parameters[p + 4] = (int)delta.Metric;
-                parameters[p + 5] = delta.Bucket;
-                parameters[p + 6] = delta.Sum;
             }
 
-            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
+            sql.Append(onConflict);
+            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
         }
     }
 
     /// <summary>
     /// Writes the conversations' states, new (<paramref name="update"/> false: a plain insert) or changed (an upsert whose
-    /// conflict updates them), one multi-row statement per <see cref="UpsertRows"/> (the same on SQLite and PostgreSQL), in
-    /// conversation id order as they were locked. A batch of automatic assignments changes 50 states at once: through the
-    /// change tracker that was 50 single-row updates.
+    /// conflict updates them), by multi-row statements (<see cref="InsertRowsAsync"/>), in conversation id order as they
+    /// were locked. A batch of automatic assignments changes 50 states at once: through the change tracker that was 50
+    /// single-row updates.
     /// </summary>
-    private static async Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, bool update,
+    private static Task WriteStatesAsync(UnitOfWork unit, IEnumerable<ConversationReportState> states, bool update,
         CancellationToken cancellationToken)
     {
-        const int columns = 11;
-        foreach (var chunk in states.Chunk(UpsertRows))
-        {
-            var sql = new System.Text.StringBuilder("""
-                INSERT INTO "ConversationReportStates" ("ConversationId", "ChannelId", "LastMessageId", "IsResolved", "EpisodeStartedAt",
-                    "FirstCustomerMessageAt", "AgentResponded", "BotResponded", "LastAgentId", "AgentReplies", "EventsKept") VALUES
-                """);
-            var parameters = new object?[chunk.Length * columns];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var state = chunk[i];
-                var p = i * columns;
-                sql.Append(i == 0 ? "\n(" : ",\n(");
-                for (var column = 0; column < columns; column++)
-                {
-                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
-                }
-
-                sql.Append(')');
-                // As EF stores them: times as UTC ticks (UtcTicksConverter), booleans as the engine's own.
-                parameters[p] = state.ConversationId;
-                parameters[p + 1] = state.ChannelId;
-                parameters[p + 2] = state.LastMessageId;
-                parameters[p + 3] = state.IsResolved;
-                parameters[p + 4] = state.EpisodeStartedAt.Ticks;
-                parameters[p + 5] = state.FirstCustomerMessageAt?.Ticks;
-                parameters[p + 6] = state.AgentResponded;
-                parameters[p + 7] = state.BotResponded;
-                parameters[p + 8] = state.LastAgentId;
-                parameters[p + 9] = state.AgentReplies;
-                parameters[p + 10] = state.EventsKept;
-            }
-
-            sql.Append(!update ? "" : """
+        // As EF stores them: times as UTC ticks (UtcTicksConverter), booleans as the engine's own.
+        return InsertRowsAsync(unit, """
+            INSERT INTO "ConversationReportStates" ("ConversationId", "ChannelId", "LastMessageId", "IsResolved", "EpisodeStartedAt",
+                "FirstCustomerMessageAt", "AgentResponded", "BotResponded", "LastAgentId", "AgentReplies", "EventsKept") VALUES
+            """, states, s => [s.ConversationId, s.ChannelId, s.LastMessageId, s.IsResolved, s.EpisodeStartedAt.Ticks,
+                s.FirstCustomerMessageAt?.Ticks, s.AgentResponded, s.BotResponded, s.LastAgentId, s.AgentReplies, s.EventsKept],
+            !update ? "" : """
 
                 ON CONFLICT ("ConversationId") DO UPDATE SET "LastMessageId" = excluded."LastMessageId",
                     "IsResolved" = excluded."IsResolved", "EpisodeStartedAt" = excluded."EpisodeStartedAt",
                     "FirstCustomerMessageAt" = excluded."FirstCustomerMessageAt", "AgentResponded" = excluded."AgentResponded",
                     "BotResponded" = excluded."BotResponded", "LastAgentId" = excluded."LastAgentId",
                     "AgentReplies" = excluded."AgentReplies"
-                """);
-            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters!, cancellationToken);
-        }
+                """, cancellationToken);
     }
 
     /// <summary>Business time on the given channels, from their "Horário de atendimento" (calendar time where it is off).</summary>
@@ -195,9 +168,9 @@ public static class ReportRollups
     }
 
     /// <summary>
-    /// Adds the deltas to their cells at every grain (<see cref="ReportCount.CellsOf"/>): one multi-row upsert per
-    /// <see cref="UpsertRows"/> cells, the same statement on SQLite and PostgreSQL. Cells go in key order, so two units
-    /// on PostgreSQL lock shared cells in the same order and cannot deadlock on each other.
+    /// Adds the deltas to their cells at every grain (<see cref="ReportCount.CellsOf"/>) by multi-row upserts
+    /// (<see cref="InsertRowsAsync"/>). Cells go in key order, so two units on PostgreSQL lock shared cells in the same
+    /// order and cannot deadlock on each other.
     /// </summary>
     private static async Task AddAsync(UnitOfWork unit, List<ReportTimeline.Delta> deltas, CancellationToken cancellationToken)
     {
@@ -206,40 +179,14 @@ public static class ReportRollups
 
         var ordered = cells.OrderBy(c => c.Key.Grain).ThenBy(c => c.Key.Day).ThenBy(c => c.Key.ChannelId)
             .ThenBy(c => c.Key.AgentId, StringComparer.Ordinal).ThenBy(c => c.Key.Metric).ThenBy(c => c.Key.Bucket);
-        foreach (var chunk in ordered.Chunk(UpsertRows))
-        {
-            var sql = new System.Text.StringBuilder("""
-                INSERT INTO "ReportCounts" ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES
-                """);
-            var parameters = new object[chunk.Length * 8];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var ((grain, day, channelId, agentId, metric, bucket), (count, sum)) = chunk[i];
-                var p = i * 8;
-                sql.Append(i == 0 ? "\n(" : ",\n(");
-                for (var column = 0; column < 8; column++)
-                {
-                    sql.Append(column == 0 ? "{" : ", {").Append(p + column).Append('}');
-                }
+        await InsertRowsAsync(unit, """
+            INSERT INTO "ReportCounts" ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket", "Count", "Sum") VALUES
+            """, ordered, c => [(int)c.Key.Grain, c.Key.Day, c.Key.ChannelId, c.Key.AgentId, (int)c.Key.Metric, c.Key.Bucket, c.Value.Count, c.Value.Sum],
+            """
 
-                sql.Append(')');
-                parameters[p] = (int)grain;
-                parameters[p + 1] = day;
-                parameters[p + 2] = channelId;
-                parameters[p + 3] = agentId;
-                parameters[p + 4] = (int)metric;
-                parameters[p + 5] = bucket;
-                parameters[p + 6] = count;
-                parameters[p + 7] = sum;
-            }
-
-            sql.Append("""
-
-                ON CONFLICT ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket")
-                DO UPDATE SET "Count" = "ReportCounts"."Count" + excluded."Count", "Sum" = "ReportCounts"."Sum" + excluded."Sum"
-                """);
-            await unit.Db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, cancellationToken);
-        }
+            ON CONFLICT ("Grain", "Day", "ChannelId", "AgentId", "Metric", "Bucket")
+            DO UPDATE SET "Count" = "ReportCounts"."Count" + excluded."Count", "Sum" = "ReportCounts"."Sum" + excluded."Sum"
+            """, cancellationToken);
     }
 
     /// <summary>
@@ -289,7 +236,7 @@ public static class ReportRollups
     {
         var totals = new Dictionary<CellKey, (long Count, long Sum)>();
         // Read with a plain data reader: ~100,000 events for a label on 1 in 100 of 1,000,000 conversations, where EF's
-        // materializer cost several times the query itself. Agents' ids repeat: each is kept once.
+        // materializer cost several times the query itself.
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -311,7 +258,6 @@ public static class ReportRollups
                 command.Parameters.Add(parameter);
             }
 
-            var agents = new Dictionary<string, string>(StringComparer.Ordinal);
             var channelSet = channels?.ToHashSet();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -322,13 +268,7 @@ public static class ReportRollups
                     continue;
                 }
 
-                var agentId = reader.GetString(2);
-                if (!agents.TryGetValue(agentId, out var agent))
-                {
-                    agents[agentId] = agent = agentId;
-                }
-
-                Accumulate(new ReportTimeline.Delta(0, reader.GetInt32(0), channelId, agent, (ReportMetric)reader.GetInt32(3), reader.GetInt32(4),
+                Accumulate(new ReportTimeline.Delta(0, reader.GetInt32(0), channelId, reader.GetString(2), (ReportMetric)reader.GetInt32(3), reader.GetInt32(4),
                     reader.GetInt64(5)), totals, grains);
             }
         }
