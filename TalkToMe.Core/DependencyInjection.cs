@@ -62,7 +62,6 @@ public static class DependencyInjection
         services.AddSingleton<MacroService>();
         services.AddSingleton<IConversationFlows, FlowEngine>();
         services.TryAddSingleton<IConversationFlows, NoConversationFlows>();
-        services.AddSingleton<ApiChannelDirectory>();
         services.AddSingleton<Channels.ChannelAdminService>();
         services.AddSingleton<Channels.ChannelGroupService>();
         services.AddSingleton<Channels.UnprocessedDeliveryService>();
@@ -80,29 +79,21 @@ public static class DependencyInjection
         services.AddSingleton<AutoAssignService>();
         services.AddSingleton<Reports.ReportQuery>();
 
-        // Outbound: one sender per channel type; the dispatcher picks by ChannelType.
+        // Outbound: one sender per channel type, the dispatcher picks by ChannelType. Each kind registers the services that
+        // talk to its provider: sender, media source, profile source.
         services.AddOptions<OutboundOptions>();
         services.AddOptions<PublicUrlOptions>();
-        services.AddHttpClient(ApiChannelSender.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddSingleton<IChannelSender, ApiChannelSender>();
         // No request logging: Telegram puts the bot token in the URL path, and the default handler logs every URL.
         services.AddHttpClient(ProviderHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
-        services.AddSingleton<IChannelSender, TelegramSender>();
-        services.AddSingleton<IChannelSender, WhatsAppSender>();
-        services.AddSingleton<IChannelSender, FacebookSender>();
-        services.AddSingleton<IChannelSender, InstagramSender>();
-        services.AddSingleton<IChannelSender, LineSender>();
-        services.AddSingleton<IChannelSender, TwilioSmsSender>();
-        services.AddSingleton<IChannelSender, Channels.Website.WebsiteSender>();
-        services.AddSingleton<IChannelSender, EmailSender>();
-        services.AddSingleton<EmailThreads>();
+        foreach (var kind in ChannelKinds.All)
+        {
+            kind.AddServices(services);
+        }
+
         // Names for contacts whose webhooks carry none (Messenger, Instagram, LINE), looked up after the message is stored.
         services.AddSingleton<Contacts.ContactService>();
-        services.AddSingleton<Contacts.IContactProfileSource, MessengerProfileSource>();
-        services.AddSingleton<Contacts.IContactProfileSource, LineProfileSource>();
         services.AddSingleton<Contacts.ProfileLookupSignal>();
         services.AddSingleton<Contacts.ContactProfileService>();
-        services.AddSingleton<WhatsAppTemplateService>();
         services.AddSingleton<OutboundDispatcher>();
         services.AddSingleton<SnoozeWakeService>();
         services.AddSingleton<FlowAdminService>();
@@ -119,12 +110,6 @@ public static class DependencyInjection
         // The web host replaces this with links it signs (/media/public/{token}).
         services.AddSingleton<Media.IMediaLinks, Media.NoMediaLinks>();
         services.AddSingleton<Media.MediaSignal>();
-        services.AddSingleton<Media.IMediaSource, TelegramMediaSource>();
-        services.AddSingleton<Media.IMediaSource, WhatsAppMediaSource>();
-        services.AddSingleton<Media.IMediaSource, ApiChannelMediaSource>();
-        services.AddSingleton<Media.IMediaSource, MetaMediaSource>();
-        services.AddSingleton<Media.IMediaSource, LineMediaSource>();
-        services.AddSingleton<Media.IMediaSource, TwilioMediaSource>();
         services.AddSingleton<Media.MediaDownloader>();
         return services;
     }

@@ -70,7 +70,10 @@ public class Channel
     /// Whether the provider lets a business write first. A website visitor, a Messenger or Instagram user and the
     /// Chatbot test chat can only be answered; e-mail, SMS, WhatsApp, Telegram, LINE and the API channel can start.
     /// </summary>
-    public static bool SupportsActiveContact(ChannelType type) => ChannelSettings.SupportsActiveContactFor(type);
+    public static bool SupportsActiveContact(ChannelType type) => ChannelKinds.For(type).SupportsActiveContact;
+
+    /// <summary>What this channel's kind is and can do.</summary>
+    public ChannelKind Kind => ChannelKinds.For(Type);
 
     /// <summary>Whether inbound messages are accepted: "Ativo" off means the channel receives nothing.</summary>
     public bool CanReceive => IsActive && !IsDeleted;

@@ -33,10 +33,7 @@ public static class PublicUrls
     }
 
     /// <summary>The webhook a provider channel receives at: <c>{base}/webhooks/{type}/{publicKey}</c>; null for types without one.</summary>
-    public static string? Webhook(string baseUrl, ChannelType type, string publicKey) => type switch
-    {
-        ChannelType.WhatsApp or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Telegram or ChannelType.Sms
-            or ChannelType.Line or ChannelType.Email => $"{baseUrl.TrimEnd('/')}/webhooks/{type.ToString().ToLowerInvariant()}/{publicKey}",
-        _ => null,
-    };
+    public static string? Webhook(string baseUrl, ChannelType type, string publicKey) => ChannelKinds.For(type).HasProviderWebhook
+        ? $"{baseUrl.TrimEnd('/')}/webhooks/{type.ToString().ToLowerInvariant()}/{publicKey}"
+        : null;
 }

@@ -10,7 +10,7 @@ public static class ReplyWindow
 {
     public static readonly TimeSpan Length = TimeSpan.FromHours(24);
 
-    public static bool Applies(ChannelType type) => type is ChannelType.WhatsApp or ChannelType.Facebook or ChannelType.Instagram;
+    public static bool Applies(ChannelType type) => ChannelKinds.For(type).HasReplyWindow;
 
     public static bool IsOpen(ChannelType type, DateTime? lastCustomerMessageAt, DateTime now) =>
         !Applies(type) || (lastCustomerMessageAt is { } last && now - last < Length);

@@ -45,15 +45,13 @@ public sealed class ContactService(IDbContextFactory<TalkToMeDbContext> factory,
         }).ToList();
     }
 
-    /// <summary>The e-mail address the e-mail channel knows the contact by.</summary>
+    /// <summary>The e-mail address an identity is (the e-mail channel knows contacts by their address).</summary>
     public static string? EmailFrom(IEnumerable<ContactIdentityView> identities) =>
-        identities.FirstOrDefault(i => i.ChannelType == ChannelType.Email && i.ExternalId.Contains('@'))?.ExternalId;
+        identities.Select(i => ChannelKinds.For(i.ChannelType).ContactEmail(i.ExternalId)).FirstOrDefault(e => e is not null);
 
-    /// <summary>The phone number WhatsApp or SMS know the contact by (their ids are phone numbers).</summary>
+    /// <summary>The phone number an identity is (WhatsApp and SMS know contacts by their numbers).</summary>
     public static string? PhoneFrom(IEnumerable<ContactIdentityView> identities) =>
-        identities.FirstOrDefault(i => i.ChannelType is ChannelType.WhatsApp or ChannelType.Sms)?.ExternalId is { } phone
-            ? (phone.StartsWith('+') ? phone : "+" + phone)
-            : null;
+        identities.Select(i => ChannelKinds.For(i.ChannelType).ContactPhone(i.ExternalId)).FirstOrDefault(p => p is not null);
 
     /// <summary>Saves an agent's edit of name, e-mail and phone; returns field errors (empty when saved).</summary>
     public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(int contactId, ContactEdit edit, CancellationToken cancellationToken = default)

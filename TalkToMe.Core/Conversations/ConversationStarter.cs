@@ -8,7 +8,7 @@ namespace TalkToMe.Core.Conversations;
 /// <summary>
 /// "Nova conversa" (Contato ativo): an agent starts a conversation through a channel that is Ativo and Contato ativo, to an
 /// existing contact or a new identity, with a first message. What a channel type allows and how it names contacts is the
-/// type's own knowledge (<see cref="ChannelSettings.SupportsActiveContact"/>, <see cref="ChannelSettings.ContactIdentity"/>).
+/// kind's own knowledge (<see cref="ChannelKind.SupportsActiveContact"/>, <see cref="ChannelKind.ContactIdentity"/>).
 /// </summary>
 public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider time)
 {
@@ -54,8 +54,8 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
                 throw new ConversationRuleException(ServerText.Get("Error.ChannelNotFound", "Canal não encontrado."));
             }
 
-            var settings = channel.GetSettings();
-            if (!settings.SupportsActiveContact())
+            var kind = channel.Kind;
+            if (!kind.SupportsActiveContact)
             {
                 throw new ConversationRuleException(
                     ServerText.Get("Error.ChannelReplyOnly", "O canal {0} só responde: o provedor não permite que a empresa inicie a conversa.", channel.Name));
@@ -68,7 +68,7 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
             }
 
             var now = Now;
-            var identity = await FindOrCreateIdentityAsync(db, channel, settings, contactId, externalContactId, contactName, now, cancellationToken);
+            var identity = await FindOrCreateIdentityAsync(db, channel, kind, contactId, externalContactId, contactName, now, cancellationToken);
             var conversation = identity.Id == 0 ? null : await OpenConversationAsync(unit, identity.Id, cancellationToken);
             if (conversation is null)
             {
@@ -102,7 +102,7 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
         return await ConversationUnits.WithDetails(open).FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
     }
 
-    private static async Task<ContactIdentity> FindOrCreateIdentityAsync(TalkToMeDbContext db, Channel channel, ChannelSettings settings,
+    private static async Task<ContactIdentity> FindOrCreateIdentityAsync(TalkToMeDbContext db, Channel channel, ChannelKind kind,
         int? contactId, string? externalContactId, string? contactName, DateTime now, CancellationToken cancellationToken)
     {
         Contact? contact = null;
@@ -125,7 +125,7 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
             throw new ConversationRuleException(ServerText.Get("Error.ContactIdTooLong", "O identificador do contato é longo demais."));
         }
 
-        var external = settings.ContactIdentity(typed);
+        var external = kind.ContactIdentity(typed);
         var existing = await db.ContactIdentities.Include(i => i.Contact)
             .FirstOrDefaultAsync(i => i.ChannelId == channel.Id && i.ExternalId == external, cancellationToken);
         if (existing is not null)
@@ -141,7 +141,7 @@ public sealed class ConversationStarter(UnitOfWorkFactory units, TimeProvider ti
         if (contact is null)
         {
             contact = new Contact(string.IsNullOrWhiteSpace(contactName) ? external : contactName, now);
-            if (settings.ContactPhone(external) is { } phone)
+            if (kind.ContactPhone(external) is { } phone)
             {
                 contact.SetDetails(null, phone);
             }

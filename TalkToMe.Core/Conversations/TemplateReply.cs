@@ -15,7 +15,7 @@ internal static class TemplateReply
     public static async Task<Message> AddAsync(UnitOfWork unit, Conversation conversation, Channel channel, Actor agent, int templateId,
         IReadOnlyList<string> values, DateTime now, CancellationToken cancellationToken)
     {
-        if (!channel.GetSettings().SendsTemplates())
+        if (!channel.Kind.SendsTemplates)
         {
             throw new ConversationRuleException(ServerText.Get("Error.TemplatesOnlyWhatsApp", "Modelos de mensagem só são enviados por canais do WhatsApp; {0} não é um deles.", channel.Name));
         }

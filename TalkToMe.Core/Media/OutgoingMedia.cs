@@ -9,8 +9,33 @@ namespace TalkToMe.Core.Media;
 /// </summary>
 public sealed record OutgoingFile(string FileName, string ContentType, StoredFile Stored);
 
+/// <summary>One kind of file's limit on one provider: the largest file, and the types it takes (null: any).</summary>
+public sealed record MediaLimit(long MaxBytes, string[]? Types = null, string? TypesLabel = null)
+{
+    public const long Mb = 1024 * 1024;
+}
+
 /// <summary>
-/// What each channel type can send as a file, and each provider's size and type limits per kind (PROTOCOLS "Media").
+/// What a provider takes from an agent, per kind of file (PROTOCOLS "Media"); each <see cref="ChannelKind.Media"/> gives its own.
+/// A null kind is refused, naming <paramref name="Accepts"/>.
+/// </summary>
+/// <param name="Name">The provider as the agent reads it in a refusal ("O WhatsApp aceita imagens de até 5 MB.").</param>
+/// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
+/// <param name="Accepts">The image types a provider that takes only images accepts, named when it refuses another kind.</param>
+public sealed record MediaRules(string Name, MediaLimit? Image, MediaLimit? Audio, MediaLimit? Video, MediaLimit? Document,
+    long MaxTotalBytes = long.MaxValue, string? Accepts = null)
+{
+    public MediaLimit? For(MediaKind kind) => kind switch
+    {
+        MediaKind.Image => Image,
+        MediaKind.Audio or MediaKind.Voice => Audio,
+        MediaKind.Video => Video,
+        _ => Document,
+    };
+}
+
+/// <summary>
+/// Checks what an agent attaches against the channel kind's <see cref="MediaRules"/>.
 /// Checked by the reply command before anything is stored, so an agent reads "O WhatsApp aceita imagens de até 5 MB." at
 /// once instead of a message that fails minutes later. The Chatbot test chat is the one type that takes no files.
 /// </summary>
@@ -19,74 +44,11 @@ public static class MediaLimits
     /// <summary>At most this many files in one reply (each goes out as its own provider message on most channels).</summary>
     public const int MaxFilesPerReply = 10;
 
-    private const long Mb = 1024 * 1024;
-
-    /// <summary>One kind's limit on one channel: the largest file, and the types it takes (null: any).</summary>
-    private sealed record Limit(long MaxBytes, string[]? Types = null, string? TypesLabel = null);
-
-    /// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
-    /// <param name="Accepts">The image types a provider that takes only images accepts, named when it refuses another kind.</param>
-    private sealed record Provider(string Name, Limit? Image, Limit? Audio, Limit? Video, Limit? Document, long MaxTotalBytes = long.MaxValue,
-        string? Accepts = null)
-    {
-        public Limit? For(MediaKind kind) => kind switch
-        {
-            MediaKind.Image => Image,
-            MediaKind.Audio or MediaKind.Voice => Audio,
-            MediaKind.Video => Video,
-            _ => Document,
-        };
-    }
-
-    private static readonly Dictionary<ChannelType, Provider> Providers = new()
-    {
-        // Cloud API "Supported media types": only these types, or the upload is refused.
-        [ChannelType.WhatsApp] = new("WhatsApp",
-            new(5 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"),
-            new(16 * Mb, ["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"], "AAC/AMR/MP3/M4A/OGG"),
-            new(16 * Mb, ["video/mp4", "video/3gpp"], "MP4/3GPP"),
-            new(100 * Mb,
-            [
-                "application/pdf", "text/plain", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            ], "PDF/TXT/Word/Excel/PowerPoint")),
-        // Bot API uploads: sendPhoto up to 10 MB, every other method up to 50 MB; a type sendPhoto/sendVideo would not
-        // take goes as a document (TelegramSender), so no type is refused.
-        [ChannelType.Telegram] = new("Telegram", new(10 * Mb), new(50 * Mb), new(50 * Mb), new(50 * Mb)),
-        // Most mail servers refuse a message over 25 MB (Gmail, Outlook); the attachment is that plus base64's third, so a
-        // file of 18 MB is what reliably arrives.
-        [ChannelType.Email] = new("e-mail", new(18 * Mb), new(18 * Mb), new(18 * Mb), new(18 * Mb), MaxTotalBytes: 18 * Mb),
-        // Twilio MMS fetches each MediaUrl itself: 5 MB for the whole message, the types it passes on to phones.
-        [ChannelType.Sms] = new("SMS",
-            new(5 * Mb, ["image/jpeg", "image/png", "image/gif"], "JPEG/PNG/GIF"),
-            new(5 * Mb, ["audio/mpeg", "audio/mp4", "audio/ogg", "audio/amr"], "MP3/M4A/OGG/AMR"),
-            new(5 * Mb, ["video/mp4", "video/3gpp"], "MP4/3GPP"),
-            new(5 * Mb, ["application/pdf", "text/vcard", "text/x-vcard"], "PDF/vCard"), MaxTotalBytes: 5 * Mb),
-        // Send API attachments by URL: 25 MB each, any type as a file.
-        [ChannelType.Facebook] = new("Messenger", new(25 * Mb), new(25 * Mb), new(25 * Mb), new(25 * Mb)),
-        // Instagram's attachment formats (Attachment Upload API): documents only as PDF.
-        [ChannelType.Instagram] = new("Instagram",
-            new(8 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"),
-            new(25 * Mb, ["audio/aac", "audio/mp4", "audio/wav", "audio/x-wav"], "AAC/M4A/WAV"),
-            new(25 * Mb, ["video/mp4", "video/ogg", "video/quicktime", "video/webm"], "MP4/OGG/MOV/WEBM"),
-            new(25 * Mb, ["application/pdf"], "PDF")),
-        // LINE's image message (original and preview by HTTPS URL, JPEG or PNG up to 10 MB). Its audio and video messages need
-        // a length and a preview image TalkToMe does not have, and it has no file message: those kinds are refused.
-        [ChannelType.Line] = new("LINE", new(10 * Mb, ["image/jpeg", "image/png"], "JPEG/PNG"), null, null, null,
-            Accepts: "JPEG/PNG"),
-        // The website widget shows the file from this app's own store (a visitor's link to their conversation's files).
-        [ChannelType.Website] = new("chat do site", new(25 * Mb), new(25 * Mb), new(25 * Mb), new(25 * Mb)),
-        // The receiver fetches /media/{id} itself: only the store's own limit applies.
-        [ChannelType.Api] = new("canal de API", new(long.MaxValue), new(long.MaxValue), new(long.MaxValue), new(long.MaxValue)),
-    };
-
     /// <summary>Whether an agent can attach files to a reply on this channel type (the UI hides the attach button otherwise).</summary>
-    public static bool CanSend(ChannelType type) => Providers.ContainsKey(type);
+    public static bool CanSend(ChannelType type) => ChannelKinds.For(type).Media is not null;
 
     /// <summary>The providers that fetch each file from a public link (LINE, Twilio, Messenger, Instagram), not an upload.</summary>
-    public static bool FetchesByUrl(ChannelType type) => type is ChannelType.Sms or ChannelType.Facebook or ChannelType.Instagram or ChannelType.Line;
+    public static bool FetchesByUrl(ChannelType type) => ChannelKinds.For(type).FetchesMediaByUrl;
 
     /// <summary>Whether files can go on this channel here: its provider takes them, and one that fetches by URL has an address to fetch.</summary>
     public static bool CanSend(ChannelType type, IMediaLinks links) => CanSend(type) && (!FetchesByUrl(type) || links.Available);
@@ -175,7 +137,7 @@ public static class MediaLimits
         return media;
     }
 
-    private static Provider ProviderFor(ChannelType type) => Providers.TryGetValue(type, out var provider)
+    private static MediaRules ProviderFor(ChannelType type) => ChannelKinds.For(type).Media is { } provider
         ? provider
         : throw new ConversationRuleException(ServerText.Get("Error.MediaChannelCannotSend", "Este canal ainda não envia anexos."));
 

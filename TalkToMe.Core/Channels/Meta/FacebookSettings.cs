@@ -3,9 +3,6 @@ namespace TalkToMe.Core.Channels.Meta;
 /// <summary>Facebook Messenger through a Page.</summary>
 public class FacebookSettings : ChannelSettings
 {
-    /// <summary>Messenger (and Instagram) let a page answer, never write first.</summary>
-    public override bool SupportsActiveContact() => false;
-
     public string PageId { get; set; } = "";
 
     [Secret]

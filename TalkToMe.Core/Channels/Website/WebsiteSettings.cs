@@ -3,9 +3,6 @@ namespace TalkToMe.Core.Channels.Website;
 /// <summary>Website live chat: the widget's look and where it may run.</summary>
 public sealed class WebsiteSettings : ChannelSettings
 {
-    /// <summary>A visitor is only ever answered: there is no address to write to first.</summary>
-    public override bool SupportsActiveContact() => false;
-
     /// <summary>The site's address, e.g. https://www.example.com.</summary>
     public string WebsiteUrl { get; set; } = "";
     public string WidgetColor { get; set; } = "#3949ab";
