@@ -15,10 +15,13 @@ using TalkToMe.Web.Hosting;
 //           "push baseline": the same, on empty WebSocket pages fed after each POST is acknowledged (the floor).
 //           "push compare rounds=N": agent and empty pages alternately, N rounds of each, then the medians and their ratio
 //           (the floor moves from one run to the next on a shared machine: one pair of runs proves little).
+//           "push uploads rounds=N [files=10] [megabytes=20]": agent pages alone and while customers' files stream in,
+//           alternately (issue 14 item 7): each loaded run, `files` Telegram documents of `megabytes` MB are downloaded by the
+//           media downloader from a loopback file server paced to spread them over the run; medians and their ratio.
 //   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
 //   typing — agent A's keystroke in the reply box → "digitando…" in agent B's DOM, against an empty-page WebSocket relay
 //           in the same run (issue 15 item 7; see TypingLatency). Not part of "all".
-// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|typing|all] [baseline|compare] [rounds=3]
+// Usage: dotnet run -c Release --project TalkToMe.Benchmarks.Browser -- [push|memory|typing|all] [baseline|compare|uploads] [rounds=3]
 //        [pages=10] [rate=100] [seconds=10] [idle=20] [samples=200] [trace=file.json] [frames]
 var mode = args.FirstOrDefault(a => !a.Contains('=')) ?? "all";
 int Arg(string name, int fallback) =>
@@ -33,6 +36,7 @@ var census = args.Contains("census");
 // push only: the same pages on an empty WebSocket page instead of the inbox (the floor; see EmptyPageBaseline).
 var baselineMode = args.Contains("baseline");
 var compareMode = args.Contains("compare");
+var uploadsMode = args.Contains("uploads");
 var rounds = Arg("rounds", 3);
 var pushRuns = 0;
 long socketBytes = 0, socketFrames = 0;
@@ -42,13 +46,14 @@ var tracePath = args.Where(a => a.StartsWith("trace=", StringComparison.Ordinal)
 
 const string AdminEmail = "admin@talktome.local";
 var databasePath = Path.Combine(Path.GetTempPath(), $"ttm-bench-ui-{Guid.NewGuid():N}.db");
+var mediaFolder = Directory.CreateTempSubdirectory("ttm-bench-ui-media-").FullName;
 var webDir = FindWebProject();
 var app = TalkToMeApp.Build(
 [
     "--urls=http://127.0.0.1:0", "--environment=Development", $"--contentRoot={webDir}",
     $"--ConnectionStrings:TalkToMe=Data Source={databasePath}", "--TalkToMe:SeedDemoData=true",
     $"--TalkToMe:Admin:Email={AdminEmail}", $"--TalkToMe:Admin:Password={TalkToMeApp.DevelopmentAdminPassword}",
-    "--Logging:LogLevel:Default=Warning",
+    "--Logging:LogLevel:Default=Warning", $"--TalkToMe:Storage:Folder={mediaFolder}", "--TalkToMe:Storage:DownloadTimeout=00:10:00",
     // Idle keep-alive HTTP connections (a page loads its assets over several) close after 5 s instead of 130 s, so the
     // memory figure, taken after they closed, is what an idle page costs for the hours it stays open: its circuit.
     "--Kestrel:Limits:KeepAliveTimeout=00:00:05",
@@ -84,6 +89,10 @@ if (mode is "push" or "all")
     {
         await CompareAsync();
     }
+    else if (uploadsMode)
+    {
+        await UploadsCompareAsync();
+    }
     else
     {
         await PushLatencyAsync(baselineMode);
@@ -107,6 +116,8 @@ foreach (var suffix in new[] { "", "-wal", "-shm" })
 {
     File.Delete(databasePath + suffix);
 }
+
+Directory.Delete(mediaFolder, recursive: true);
 
 return;
 
@@ -164,12 +175,6 @@ async Task CompareAsync()
         floor.Add(await PushLatencyAsync(baselineMode: true));
     }
 
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
     var (agent50, agent99) = (Median(agent.Select(r => r.P50)), Median(agent.Select(r => r.P99)));
     var (floor50, floor99) = (Median(floor.Select(r => r.P50)), Median(floor.Select(r => r.P99)));
     Console.WriteLine("compare, each round (agent p50/p99 | floor p50/p99, ms): " + string.Join("; ",
@@ -178,7 +183,50 @@ async Task CompareAsync()
         $"ratio p50 {agent50 / floor50:0.0}x p99 {agent99 / floor99:0.0}x");
 }
 
-async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? runSeconds = null)
+async Task UploadsCompareAsync()
+{
+    var files = Arg("files", 10);
+    var size = Arg("megabytes", 20) * 1024L * 1024;
+    var factory = app.Services.GetRequiredService<IDbContextFactory<TalkToMeDbContext>>();
+    // The downloader fetches one file at a time: paced so the run's files take about the run's length, one after another.
+    await using var server = await TalkToMe.Benchmarks.TelegramFiles.StartAsync(size, bytesPerSecond: files * size / (double)secondsArg);
+    var channel = await server.AddChannelAsync(factory);
+    using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/") };
+    await TalkToMe.Benchmarks.TelegramFiles.PostDocumentAsync(client, channel, 0, "warmup");
+    await TalkToMe.Benchmarks.TelegramFiles.WaitReadyAsync(factory, channel.Id, 1);
+    var stored = 1;
+
+    Console.WriteLine("== warm-up run, not counted");
+    await PushLatencyAsync(baselineMode: false, runSeconds: 5);
+    var quiet = new List<(double P50, double P99)>();
+    var loaded = new List<(double P50, double P99)>();
+    for (var round = 1; round <= rounds; round++)
+    {
+        Console.WriteLine($"== round {round} of {rounds}: without files, then while {files} files of {size / 1024 / 1024} MB stream in");
+        quiet.Add(await PushLatencyAsync(baselineMode: false));
+        var batch = round;
+        var sent = new Stopwatch();
+        loaded.Add(await PushLatencyAsync(baselineMode: false, alongside: () =>
+        {
+            sent.Start();
+            return Task.WhenAll(Enumerable.Range(1, files)
+                .Select(i => TalkToMe.Benchmarks.TelegramFiles.PostDocumentAsync(client, channel, batch * 1000 + i, $"r{batch}-{i}")));
+        }));
+        stored += files;
+        await TalkToMe.Benchmarks.TelegramFiles.WaitReadyAsync(factory, channel.Id, stored);
+        Console.WriteLine($"uploads: all {files} files stored {sent.Elapsed.TotalSeconds:0.0} s after they were sent (the messages flowed for {secondsArg} s)");
+    }
+
+    var (quiet50, quiet99) = (Median(quiet.Select(r => r.P50)), Median(quiet.Select(r => r.P99)));
+    var (loaded50, loaded99) = (Median(loaded.Select(r => r.P50)), Median(loaded.Select(r => r.P99)));
+    Console.WriteLine("uploads, each round (alone p50/p99 | with files p50/p99, ms): " + string.Join("; ",
+        quiet.Zip(loaded, (q, l) => $"{q.P50:0}/{q.P99:0} | {l.P50:0}/{l.P99:0}")));
+    Console.WriteLine($"uploads medians over {rounds} rounds: alone p50 {quiet50:0.0} p99 {quiet99:0.0}; with files p50 {loaded50:0.0} p99 {loaded99:0.0}; " +
+        $"ratio p50 {loaded50 / quiet50:0.00}x p99 {loaded99 / quiet99:0.00}x (goal ≤ 1.5x)");
+    Console.WriteLine($"uploads: every stored file has its {size / 1024 / 1024} MB: {await TalkToMe.Benchmarks.TelegramFiles.AllSizesMatchAsync(factory, channel.Id, size)}");
+}
+
+async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? runSeconds = null, Func<Task>? alongside = null)
 {
     var seconds = runSeconds ?? secondsArg;
     // Each run has its own marker: rows left over from an earlier run move when new messages arrive, and their old
@@ -280,6 +328,8 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
     var poolSamples = new List<(int Threads, long Pending)>();
     using var poolTimer = new Timer(_ => { lock (poolSamples) { poolSamples.Add((ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount)); } }, null, 0, 50);
     var clock = Stopwatch.StartNew();
+    // What else the server does while the messages flow (push uploads: customers' files streaming in).
+    var side = alongside?.Invoke();
     for (var i = 0; i < total; i++)
     {
         var due = TimeSpan.FromSeconds((double)i / rate);
@@ -298,6 +348,11 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
     }
 
     await Task.WhenAll(tasks);
+    if (side is not null)
+    {
+        await side;
+    }
+
     lock (poolSamples)
     {
         Console.WriteLine($"push thread pool: threads max {poolSamples.Max(p => p.Threads)}, pending p50 {poolSamples.Select(p => p.Pending).Order().ElementAt(poolSamples.Count / 2)} max {poolSamples.Max(p => p.Pending)}");
@@ -579,6 +634,12 @@ async Task PostAsync(HttpClient client, string contactId, string text)
     using var response = await client.PostAsJsonAsync($"api/v1/channels/{channelId}/messages",
         new { contact = new { id = contactId, name = "Cliente " + contactId }, text, id = Guid.NewGuid().ToString("N") });
     response.EnsureSuccessStatusCode();
+}
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 static double UnixMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
