@@ -970,6 +970,29 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Messenger_ServerErrorOnTheSecondFile_RetrySendsOnlyTheFilesNotYetDelivered()
+    {
+        var channel = await ChannelAsync(ChannelType.Facebook, new FacebookSettings
+        {
+            PageId = "PAGE1", PageAccessToken = "page-token", AppSecret = "s", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "psid-77");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Segue", await ThreeFilesAsync());
+        // The text, file 1, then file 2 fails.
+        FailRequest(3, new FakeReply(500, """{"error":{"message":"An unknown error occurred","code":1}}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var ids = await AttachmentIdsAsync(reply.Id);
+        var bodies = _provider.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message")).ToList();
+        Assert.Equal("Segue", bodies[0].GetProperty("text").GetString());
+        Assert.Equal([ids[0], ids[1], ids[1], ids[2]],
+            bodies.Skip(1).Select(b => LinkedAttachment(b.GetProperty("attachment").GetProperty("payload").GetProperty("url").GetString()!)!.Value));
+        Assert.Equal("m_1", sent.ExternalId);
+    }
+
+    [Fact]
     public async Task WhatsApp_LongText_ServerErrorOnTheSecondPart_RetrySendsOnlyTheSecond()
     {
         var channel = await WhatsAppAsync();
