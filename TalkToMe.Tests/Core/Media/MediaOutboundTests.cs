@@ -524,6 +524,23 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(ComponentTestContext.English, "WhatsApp accepts stickers up to 500 KB.",
+        "WhatsApp accepts stickers without animation up to 100 KB (animated: up to 500 KB).", "The file a.webp is not what it claims to be (image/webp).")]
+    [InlineData(ComponentTestContext.PortugueseBrazil, "O WhatsApp aceita figurinhas de até 500 KB.",
+        "O WhatsApp aceita figurinhas sem animação de até 100 KB (animadas: até 500 KB).", "O arquivo a.webp não é o que diz ser (image/webp).")]
+    public async Task StickerRefusals_AreInTheReadersLanguage(string culture, string animated, string still, string disguised)
+    {
+        await using var context = new ComponentTestContext(culture);
+        ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
+        ConversationRuleException Refusal(byte[] head, long size) => Assert.Throws<ConversationRuleException>(() =>
+            MediaLimits.Check(ChannelType.WhatsApp, [new OutgoingFile("a.webp", "image/webp", new StoredFile(new string('a', 64), size, head))]));
+
+        Assert.Equal(animated, Refusal(AnimatedWebpHead, 600 * 1024).Message);
+        Assert.Equal(still, Refusal(Webp[..64], 101 * 1024).Message);
+        Assert.Equal(disguised, Refusal("<html><body>x</body></html>"u8.ToArray(), 30).Message);
+    }
+
+    [Theory]
     [InlineData(MediaKind.Image, "image/jpeg", "sendPhoto", "photo")]
     [InlineData(MediaKind.Image, "image/png", "sendPhoto", "photo")]
     [InlineData(MediaKind.Image, "image/gif", "sendDocument", "document")]
@@ -533,6 +550,7 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     [InlineData(MediaKind.Audio, "audio/mpeg", "sendAudio", "audio")]
     [InlineData(MediaKind.Audio, "audio/wav", "sendDocument", "document")]
     [InlineData(MediaKind.Document, "application/pdf", "sendDocument", "document")]
+    [InlineData(MediaKind.Sticker, "image/webp", "sendSticker", "sticker")]
     public void Telegram_MethodFor_PicksWhatTelegramShowsBest_ElseADocument(MediaKind kind, string contentType, string method, string field)
     {
         var file = new OutboundAttachment(1, kind, contentType, "f", 1, new string('f', 64));
