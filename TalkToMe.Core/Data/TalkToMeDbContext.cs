@@ -18,6 +18,7 @@ public class TalkToMeDbContext(DbContextOptions<TalkToMeDbContext> options) : Id
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<Media.Attachment> Attachments => Set<Media.Attachment>();
+    public DbSet<DeliveredPart> DeliveredParts => Set<DeliveredPart>();
     public DbSet<Label> Labels => Set<Label>();
     public DbSet<CannedResponse> CannedResponses => Set<CannedResponse>();
     public DbSet<Macro> Macros => Set<Macro>();

@@ -52,6 +52,21 @@ public static class MediaSniffer
         return declaredType is { Length: > 0 } && !IsPlayable(declaredType) && !IsMarkupType(declaredType) ? declaredType : Binary;
     }
 
+    /// <summary>
+    /// An animated WebP: an extended (<c>VP8X</c>) header with its animation flag. Providers allow animated stickers more bytes
+    /// (WhatsApp: 500 KB against 100 KB).
+    /// </summary>
+    public static bool IsAnimatedWebP(ReadOnlySpan<byte> head) =>
+        head.Length >= 21 && head.StartsWith("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8) && head[12..16].SequenceEqual("VP8X"u8)
+        && (head[20] & 0x02) != 0;
+
+    /// <summary>
+    /// A file declared as an image, audio or video whose bytes are markup (a <c>.webp</c> that is an HTML page): a spoof, not
+    /// a file to pass on to a customer under the name it claims.
+    /// </summary>
+    public static bool IsDisguisedMarkup(string? declared, string decided) =>
+        IsPlayable(declared?.Split(';')[0].Trim()) && IsMarkupType(decided);
+
     /// <summary>Images, audio and video the browser shows in the page (SVG never: it can carry script).</summary>
     public static bool IsPlayable(string? contentType) =>
         contentType is not null && !IsMarkupType(contentType)

@@ -75,6 +75,12 @@ public static class MediaLimits
     public static void Require(ChannelType type, MediaKind kind, string contentType, long size)
     {
         var provider = ProviderFor(type);
+        if (kind is MediaKind.Image or MediaKind.Sticker && Stickers.IsSticker(type, contentType))
+        {
+            Stickers.Require(type, size, animated: null);
+            return;
+        }
+
         if (provider.For(kind) is not { } limit)
         {
             throw new ConversationRuleException(ServerText.Get("Error.MediaOnlyImages", "O {0} só recebe imagens ({1}) enviadas por aqui.", provider.Name, provider.Accepts));
@@ -123,8 +129,22 @@ public static class MediaLimits
         foreach (var file in files)
         {
             var contentType = MediaSniffer.Decide(file.ContentType, file.Stored.Head);
-            var kind = KindOf(contentType);
-            Require(type, kind, contentType, file.Stored.Size);
+            if (MediaSniffer.IsDisguisedMarkup(file.ContentType, contentType))
+            {
+                throw new ConversationRuleException(ServerText.Get("Error.MediaDisguised", "O arquivo {0} não é o que diz ser ({1}).",
+                    FileNameOf(file.FileName, contentType), file.ContentType));
+            }
+
+            var kind = Stickers.KindOf(type, contentType);
+            if (kind == MediaKind.Sticker)
+            {
+                Stickers.Require(type, file.Stored.Size, MediaSniffer.IsAnimatedWebP(file.Stored.Head));
+            }
+            else
+            {
+                Require(type, kind, contentType, file.Stored.Size);
+            }
+
             media.Add(new InboundMedia(kind, null, contentType, FileNameOf(file.FileName, contentType)) { Stored = file.Stored });
         }
 

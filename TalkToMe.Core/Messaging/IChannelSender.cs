@@ -30,6 +30,12 @@ public sealed record OutboundDelivery(
     /// empty when the agent wrote none. Only the channel types <see cref="Media.MediaLimits.CanSend"/> names ever get any.
     /// </summary>
     public IReadOnlyList<OutboundAttachment> Attachments { get; init; } = [];
+
+    /// <summary>
+    /// The parts earlier attempts delivered and the recorder of new ones: a sender that sends this message as several provider
+    /// messages walks them through <see cref="DeliveryProgress.Plan"/> so a retry never repeats one the customer already has.
+    /// </summary>
+    public DeliveryProgress Progress { get; init; } = DeliveryProgress.None;
 }
 
 /// <summary>One file of an outgoing message: its bytes are <see cref="Media.IMediaStore.OpenReadAsync"/>(<see cref="Sha256"/>).</summary>

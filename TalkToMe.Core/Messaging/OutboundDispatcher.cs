@@ -358,6 +358,10 @@ public sealed class OutboundDispatcher(
             message.CreatedAt, message.DeliveryAttempts + 1, row.Channel.Id, row.Channel.Name, row.Channel.Type, row.Channel.GetSettings(),
             row.ContactExternalId, row.ContactName, row.LastCustomerMessageAt, message.Template, row.Channel.PublicKey,
             message.RatingQuestion);
+        // Parts an earlier attempt delivered (only messages sent as several provider messages have any): not sent again.
+        var delivered = await db.DeliveredParts.AsNoTracking().Where(p => p.MessageId == messageId)
+            .ToDictionaryAsync(p => p.Part, p => p.ExternalId, cancellationToken);
+        delivery = delivery with { Progress = new DeliveryProgress(delivered, (part, id, token) => RecordPartAsync(messageId, part, id, token)) };
         var attachments = await db.Attachments.AsNoTracking()
             .Where(a => a.MessageId == messageId && a.State == MediaState.Ready && a.Sha256 != null)
             .OrderBy(a => a.Id)
@@ -378,6 +382,26 @@ public sealed class OutboundDispatcher(
         var first = attachments[0];
         var caption = message.Content == MediaLabel.For(first.Kind, first.FileName, null, null) ? "" : message.Content;
         return (delivery with { Text = caption, Attachments = attachments }, null);
+    }
+
+    /// <summary>
+    /// Stores that the provider accepted one part, in its own unit before the sender goes on to the next, so a crash or a
+    /// failure after it still knows. Stored whoever holds the claim by now: the customer has the part either way.
+    /// </summary>
+    private async Task RecordPartAsync(long messageId, int part, string? externalId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await units.InTransactionAsync(unit =>
+            {
+                unit.Db.DeliveredParts.Add(new DeliveredPart(messageId, part, externalId, time.GetUtcNow().UtcDateTime));
+                return Task.CompletedTask;
+            }, cancellationToken);
+        }
+        catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
+        {
+            // A pass whose lease had run out delivered the same part too: it is recorded already.
+        }
     }
 
     private async Task FinishAsync(DueMessage due, DateTime lease, SendResult result, SendMode mode, TimeSpan retryIn,

@@ -989,6 +989,26 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                     b.ToTable("Attachments");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Messaging.DeliveredPart", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Part")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("SentAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("MessageId", "Part");
+
+                    b.ToTable("DeliveredParts");
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Messaging.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -1493,6 +1513,15 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .IsRequired();
 
                     b.Navigation("Message");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Messaging.DeliveredPart", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Messaging.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Messaging.Message", b =>

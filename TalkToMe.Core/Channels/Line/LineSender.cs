@@ -50,9 +50,14 @@ public sealed class LineSender(IHttpClientFactory clients, IOptions<OutboundOpti
         var messages = texts.Select(text => (object)new { type = "text", text })
             .Concat(images.Select(link => (object)new { type = "image", originalContentUrl = link, previewImageUrl = link }));
         string? firstId = null;
-        foreach (var batch in messages.Chunk(MaxMessagesPerPush))
+        // One push carries up to five messages at once; each push is a part, recorded once sent, so a retry resumes with
+        // the push that failed.
+        var batches = messages.Chunk(MaxMessagesPerPush).ToList();
+        var parts = delivery.Progress.Plan(batches.Count);
+        foreach (var batch in batches)
         {
-            var result = await PushAsync(url, settings.ChannelAccessToken.Trim(), delivery.ContactExternalId, batch, cancellationToken);
+            var result = await parts.NextAsync(() => PushAsync(url, settings.ChannelAccessToken.Trim(), delivery.ContactExternalId, batch,
+                cancellationToken), cancellationToken);
             if (!result.Succeeded)
             {
                 return result;

@@ -63,10 +63,13 @@ public abstract class MessengerSender(IHttpClientFactory clients, TimeProvider t
         string? firstId = null;
         var texts = delivery.Text.Length == 0 && files.Count > 0 ? [] : Split(delivery.Text);
         var messages = texts.Select(text => (object)new { text })
-            .Concat(files.Select(file => (object)new { attachment = new { type = file.Type, payload = new { url = file.Url, is_reusable = true } } }));
+            .Concat(files.Select(file => (object)new { attachment = new { type = file.Type, payload = new { url = file.Url, is_reusable = true } } }))
+            .ToList();
+        // Each part recorded once sent: a retry resumes with the one that failed.
+        var parts = delivery.Progress.Plan(messages.Count);
         foreach (var message in messages)
         {
-            var result = await SendPartAsync(url, delivery.ContactExternalId, message, cancellationToken);
+            var result = await parts.NextAsync(() => SendPartAsync(url, delivery.ContactExternalId, message, cancellationToken), cancellationToken);
             if (!result.Succeeded)
             {
                 return result;

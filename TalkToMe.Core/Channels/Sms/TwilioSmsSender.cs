@@ -51,6 +51,8 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
         string? firstSid = null;
         // Files without a caption: one MMS with only its MediaUrls (Twilio takes Body or MediaUrl).
         IReadOnlyList<string> parts = delivery.Text.Length == 0 && mediaUrls.Count > 0 ? [""] : TextParts.Split(delivery.Text, MaxTextLength);
+        // Each SMS recorded once Twilio accepts it: a retry resumes with the one that failed.
+        var progress = delivery.Progress.Plan(parts.Count);
         foreach (var part in parts)
         {
             var fields = new List<KeyValuePair<string, string>>
@@ -73,9 +75,12 @@ public sealed class TwilioSmsSender(IHttpClientFactory clients, IOptions<Outboun
                 fields.Add(new("StatusCallback", statusCallback));
             }
 
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
-            var result = await SendPartAsync(request, cancellationToken);
+            var result = await progress.NextAsync(async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+                return await SendPartAsync(request, cancellationToken);
+            }, cancellationToken);
             if (!result.Succeeded)
             {
                 return result;

@@ -11,12 +11,13 @@ namespace TalkToMe.Core.Channels.Telegram;
 /// <summary>
 /// Sends replies with the Bot API's <c>sendMessage</c> to the conversation's chat id (PROTOCOLS "Telegram Bot API").
 /// Texts over 4096 characters are split into several messages (decision: the customer gets the whole answer rather than
-/// a refusal); the first part's <c>message_id</c> is stored. If a later part fails, the retry sends all parts again, so
-/// after a provider outage the customer may see the first parts twice (Telegram has no idempotency key).
+/// a refusal); the first part's <c>message_id</c> is stored. Telegram has no idempotency key, so each part the Bot API
+/// accepts is recorded at once (<see cref="DeliveryProgress"/>): a retry after a later part failed resumes with that part.
 /// <para>
 /// Files go one message each as multipart uploads (<c>sendPhoto</c>, <c>sendVideo</c>, <c>sendVoice</c>, <c>sendAudio</c>,
 /// else <c>sendDocument</c>), streamed from the media store; the text is the first file's <c>caption</c>, or, past
-/// Telegram's 1024 characters, a message of its own before the files. The same repeat-on-retry caveat holds for files.
+/// Telegram's 1024 characters, a message of its own before the files. Files resume the same way as text parts.
+/// A WebP image goes with <c>sendSticker</c> as a sticker (<see cref="MediaKind.Sticker"/>, which takes no caption).
 /// </para>
 /// </summary>
 public sealed class TelegramSender(IHttpClientFactory clients, IOptions<OutboundOptions> options, IMediaStore store) : IChannelSender
@@ -47,26 +48,33 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
         }
 
         var text = delivery.Text.Trim();
-        var caption = delivery.Attachments.Count > 0 && text.Length <= MaxCaptionLength ? text : null;
+        // A sticker takes no caption: the text then goes first, as a message of its own.
+        var caption = delivery.Attachments.Count > 0 && text.Length <= MaxCaptionLength && delivery.Attachments[0].Kind != MediaKind.Sticker
+            ? text
+            : null;
+        IReadOnlyList<string> texts = caption is null && (text.Length > 0 || delivery.Attachments.Count == 0)
+            ? TextParts.Split(text, MaxTextLength)
+            : [];
+        // Text parts first, then each file: the same order every attempt, so a retry skips what the customer already has.
+        var parts = delivery.Progress.Plan(texts.Count + delivery.Attachments.Count);
         string? firstId = null;
-        if (caption is null && (text.Length > 0 || delivery.Attachments.Count == 0))
+        foreach (var part in texts)
         {
-            foreach (var part in TextParts.Split(text, MaxTextLength))
+            var result = await parts.NextAsync(() => SendPartAsync(url, chatId, part, cancellationToken), cancellationToken);
+            if (!result.Succeeded)
             {
-                var result = await SendPartAsync(url, chatId, part, cancellationToken);
-                if (!result.Succeeded)
-                {
-                    return result;
-                }
-
-                firstId ??= result.ProviderMessageId;
+                return result;
             }
+
+            firstId ??= result.ProviderMessageId;
         }
 
-        foreach (var file in delivery.Attachments)
+        for (var i = 0; i < delivery.Attachments.Count; i++)
         {
-            var result = await SendFileAsync(settings, chatId, file, firstId is null && caption is { Length: > 0 } ? caption : null,
-                cancellationToken);
+            var file = delivery.Attachments[i];
+            // The caption rides on the first file whatever an earlier attempt did: a delivered first file is skipped with it.
+            var fileCaption = i == 0 && caption is { Length: > 0 } ? caption : null;
+            var result = await parts.NextAsync(() => SendFileAsync(settings, chatId, file, fileCaption, cancellationToken), cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -82,6 +90,7 @@ public sealed class TelegramSender(IHttpClientFactory clients, IOptions<Outbound
     public static (string Method, string Field) MethodFor(OutboundAttachment file) => (file.Kind, file.ContentType) switch
     {
         (MediaKind.Image, "image/jpeg" or "image/png") => ("sendPhoto", "photo"),
+        (MediaKind.Sticker, "image/webp") => ("sendSticker", "sticker"),
         (MediaKind.Video, "video/mp4") => ("sendVideo", "video"),
         // sendVoice plays OGG/Opus as a voice note; MP3 and M4A go as music with sendAudio.
         (MediaKind.Voice, "audio/ogg") => ("sendVoice", "voice"),

@@ -12,14 +12,15 @@ namespace TalkToMe.Core.Channels.WhatsApp;
 /// Sends replies through the Cloud API's <c>/{phone-number-id}/messages</c> (PROTOCOLS "WhatsApp Business Cloud API").
 /// Free text only inside the 24-hour window (<see cref="ReplyWindow"/>): outside it the send is refused at once with the
 /// reason instead of asking Meta to refuse it. Texts over 4096 characters are split like Telegram's (the first part's wamid is
-/// stored; a retry after a partial failure may repeat earlier parts). Template messages (<see cref="OutboundDelivery.Template"/>)
+/// stored; each part Meta accepts is recorded, so a retry after a partial failure resumes with the part that failed). Template messages (<see cref="OutboundDelivery.Template"/>)
 /// go out as <c>"type":"template"</c> at any time: they are how a business writes first or after the window closed.
 /// An "Avaliação" question (<see cref="OutboundDelivery.RatingQuestion"/>) goes out as an interactive list (<see cref="RatingListBody"/>),
 /// which, like free text, only the window allows.
 /// <para>
 /// Files: each is uploaded to <c>/{phone-number-id}/media</c> (multipart, streamed from the media store) and then sent by
-/// the returned id as an image, audio, video or document message, one message per file in order. The text is the first
-/// file's caption; audio takes none, and a text past 1024 characters does not fit one, so it goes as a text message first.
+/// the returned id as an image, audio, video, sticker (a WebP) or document message, one message per file in order, each
+/// recorded once sent (<see cref="DeliveryProgress"/>). The text is the first file's caption; audio and stickers take none,
+/// and a text past 1024 characters does not fit one, so it goes as a text message first.
 /// </para>
 /// </summary>
 public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time, IOptions<OutboundOptions> options, IMediaStore store)
@@ -79,13 +80,16 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             return await SendFilesAsync(settings, url, delivery, cancellationToken);
         }
 
-        return await SendTextAsync(url, settings.AccessToken.Trim(), delivery.ContactExternalId, delivery.Text, cancellationToken);
+        var texts = TextParts.Split(delivery.Text, MaxTextLength);
+        return await SendTextAsync(url, settings.AccessToken.Trim(), delivery.ContactExternalId, texts, delivery.Progress.Plan(texts.Count),
+            cancellationToken);
     }
 
-    private async Task<SendResult> SendTextAsync(Uri url, string token, string to, string text, CancellationToken cancellationToken)
+    private async Task<SendResult> SendTextAsync(Uri url, string token, string to, IReadOnlyList<string> texts, DeliveryParts parts,
+        CancellationToken cancellationToken)
     {
         string? firstId = null;
-        foreach (var part in TextParts.Split(text, MaxTextLength))
+        foreach (var part in texts)
         {
             var body = JsonSerializer.Serialize(new
             {
@@ -95,7 +99,7 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
                 type = "text",
                 text = new { body = part },
             });
-            var result = await PostAsync(url, token, body, cancellationToken);
+            var result = await parts.NextAsync(() => PostAsync(url, token, body, cancellationToken), cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -119,11 +123,15 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         }
 
         var text = delivery.Text.Trim();
-        var captionFits = text.Length <= MaxCaptionLength && !IsAudio(delivery.Attachments[0]);
+        var captionFits = text.Length <= MaxCaptionLength && TakesCaption(delivery.Attachments[0]);
+        IReadOnlyList<string> texts = text.Length > 0 && !captionFits ? TextParts.Split(text, MaxTextLength) : [];
+        // Text parts, then each file (upload and message as one part): the same order every attempt, so a retry after a
+        // failed file uploads and sends only that file and the ones after it.
+        var parts = delivery.Progress.Plan(texts.Count + delivery.Attachments.Count);
         string? firstId = null;
-        if (text.Length > 0 && !captionFits)
+        if (texts.Count > 0)
         {
-            var sent = await SendTextAsync(messagesUrl, token, delivery.ContactExternalId, text, cancellationToken);
+            var sent = await SendTextAsync(messagesUrl, token, delivery.ContactExternalId, texts, parts, cancellationToken);
             if (!sent.Succeeded)
             {
                 return sent;
@@ -135,14 +143,13 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         for (var i = 0; i < delivery.Attachments.Count; i++)
         {
             var file = delivery.Attachments[i];
-            var (mediaId, failure) = await UploadAsync(mediaUrl, token, file, cancellationToken);
-            if (failure is not null)
-            {
-                return failure;
-            }
-
             var caption = i == 0 && captionFits && text.Length > 0 ? text : null;
-            var result = await PostAsync(messagesUrl, token, MediaBody(delivery.ContactExternalId, file, mediaId!, caption), cancellationToken);
+            var result = await parts.NextAsync(async () =>
+            {
+                var (mediaId, failure) = await UploadAsync(mediaUrl, token, file, cancellationToken);
+                return failure ?? await PostAsync(messagesUrl, token, MediaBody(delivery.ContactExternalId, file, mediaId!, caption),
+                    cancellationToken);
+            }, cancellationToken);
             if (!result.Succeeded)
             {
                 return result;
@@ -154,7 +161,8 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
         return SendResult.Sent(firstId);
     }
 
-    private static bool IsAudio(OutboundAttachment file) => file.Kind is MediaKind.Audio or MediaKind.Voice;
+    /// <summary>Audio and stickers carry no caption in the Cloud API.</summary>
+    private static bool TakesCaption(OutboundAttachment file) => file.Kind is not (MediaKind.Audio or MediaKind.Voice or MediaKind.Sticker);
 
     /// <summary>
     /// A media message by the uploaded file's id: <c>image</c>, <c>video</c> and <c>document</c> (which also names the file)
@@ -167,6 +175,8 @@ public sealed class WhatsAppSender(IHttpClientFactory clients, TimeProvider time
             MediaKind.Image => ("image", (object)new { id = mediaId, caption }),
             MediaKind.Video => ("video", new { id = mediaId, caption }),
             MediaKind.Audio or MediaKind.Voice => ("audio", new { id = mediaId }),
+            // WebP only (MediaLimits sends nothing else as a sticker); WhatsApp takes no WebP as an image at all.
+            MediaKind.Sticker => ("sticker", new { id = mediaId }),
             _ => ("document", (object)new { id = mediaId, caption, filename = file.FileName }),
         };
         var body = new Dictionary<string, object?>

@@ -342,6 +342,10 @@ public class DataCopyTests
         sent.MarkSent("tg-991", TestData.Now.AddMinutes(-26));
         db.Messages.Add(sent);
         await db.SaveChangesAsync();
+        // The parts of a reply that went out as two provider messages (a retry skips them).
+        db.DeliveredParts.Add(new DeliveredPart(sent.Id, 0, "tg-991", TestData.Now.AddMinutes(-26)));
+        db.DeliveredParts.Add(new DeliveredPart(sent.Id, 1, null, TestData.Now.AddMinutes(-26)));
+        await db.SaveChangesAsync();
         // A customer's place (its details are JSON) and a photo still to fetch (its claim time is a tick count).
         var photo = Message.Incoming(labelled, "📷 Foto", "wamid.photo", TestData.Now.AddMinutes(-25));
         db.Messages.Add(photo);

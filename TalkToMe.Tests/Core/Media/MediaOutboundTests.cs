@@ -50,6 +50,16 @@ public sealed class MediaOutboundTests : IAsyncLifetime
 
     private static readonly byte[] Gif = [.. "GIF89a"u8, .. Enumerable.Range(0, 500).Select(i => (byte)i)];
 
+    /// <summary>A static WebP's header (RIFF, WEBP, a lossy VP8 chunk), then bytes.</summary>
+    private static readonly byte[] Webp = [.. "RIFF"u8, 0x24, 0x08, 0x00, 0x00, .. "WEBPVP8 "u8, .. Enumerable.Range(0, 2000).Select(i => (byte)(i * 3))];
+
+    /// <summary>An animated WebP's header: the extended VP8X chunk with its animation flag (0x02).</summary>
+    private static readonly byte[] AnimatedWebpHead =
+        [.. "RIFF"u8, 0x00, 0x00, 0x09, 0x00, .. "WEBPVP8X"u8, 0x0A, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, .. Enumerable.Repeat((byte)0, 44)];
+
+    /// <summary>Three distinct files, so each upload tells which one it is.</summary>
+    private static byte[] Numbered(int n) => [.. "%PDF-1.7\n"u8, (byte)n, .. Enumerable.Range(0, 500).Select(i => (byte)(i + n))];
+
     private readonly Actor _ana = new(null, "Ana");
     private readonly string _mediaFolder = Path.Combine(Path.GetTempPath(), $"talktome-media-out-{Guid.NewGuid():N}");
     private TestDatabase _database = null!;
@@ -514,6 +524,23 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(ComponentTestContext.English, "WhatsApp accepts stickers up to 500 KB.",
+        "WhatsApp accepts stickers without animation up to 100 KB (animated: up to 500 KB).", "The file a.webp is not what it claims to be (image/webp).")]
+    [InlineData(ComponentTestContext.PortugueseBrazil, "O WhatsApp aceita figurinhas de até 500 KB.",
+        "O WhatsApp aceita figurinhas sem animação de até 100 KB (animadas: até 500 KB).", "O arquivo a.webp não é o que diz ser (image/webp).")]
+    public async Task StickerRefusals_AreInTheReadersLanguage(string culture, string animated, string still, string disguised)
+    {
+        await using var context = new ComponentTestContext(culture);
+        ServerText.Translator = new ServerTextTranslator(context.GetService<IStringLocalizer<SharedResource>>()).Translate;
+        ConversationRuleException Refusal(byte[] head, long size) => Assert.Throws<ConversationRuleException>(() =>
+            MediaLimits.Check(ChannelType.WhatsApp, [new OutgoingFile("a.webp", "image/webp", new StoredFile(new string('a', 64), size, head))]));
+
+        Assert.Equal(animated, Refusal(AnimatedWebpHead, 600 * 1024).Message);
+        Assert.Equal(still, Refusal(Webp[..64], 101 * 1024).Message);
+        Assert.Equal(disguised, Refusal("<html><body>x</body></html>"u8.ToArray(), 30).Message);
+    }
+
+    [Theory]
     [InlineData(MediaKind.Image, "image/jpeg", "sendPhoto", "photo")]
     [InlineData(MediaKind.Image, "image/png", "sendPhoto", "photo")]
     [InlineData(MediaKind.Image, "image/gif", "sendDocument", "document")]
@@ -523,6 +550,7 @@ public sealed class MediaOutboundTests : IAsyncLifetime
     [InlineData(MediaKind.Audio, "audio/mpeg", "sendAudio", "audio")]
     [InlineData(MediaKind.Audio, "audio/wav", "sendDocument", "document")]
     [InlineData(MediaKind.Document, "application/pdf", "sendDocument", "document")]
+    [InlineData(MediaKind.Sticker, "image/webp", "sendSticker", "sticker")]
     public void Telegram_MethodFor_PicksWhatTelegramShowsBest_ElseADocument(MediaKind kind, string contentType, string method, string field)
     {
         var file = new OutboundAttachment(1, kind, contentType, "f", 1, new string('f', 64));
@@ -823,5 +851,311 @@ public sealed class MediaOutboundTests : IAsyncLifetime
         Assert.Equal(7, shortLived.Read(freshToken));
         clock.Advance(TimeSpan.FromMinutes(11));
         Assert.Null(shortLived.Read(freshToken));
+    }
+
+    /// <summary>Answers <paramref name="failure"/> to the <paramref name="nth"/> request of the test (once), the usual reply to the rest.</summary>
+    private void FailRequest(int nth, FakeReply failure)
+    {
+        var usual = _provider.DefaultReply;
+        var count = 0;
+        _provider.DefaultReply = request => Interlocked.Increment(ref count) == nth ? failure : usual(request);
+    }
+
+    private async Task<List<byte[]>> UploadedFilesAsync(IEnumerable<RecordedRequest> requests, string field)
+    {
+        var files = new List<byte[]>();
+        foreach (var request in requests.Where(r => r.ContentType?.StartsWith("multipart/form-data", StringComparison.Ordinal) == true))
+        {
+            files.Add((await FormAsync(request))[field].Bytes);
+        }
+
+        return files;
+    }
+
+    private async Task<IReadOnlyList<OutgoingFile>> ThreeFilesAsync() =>
+        [await FileAsync(Numbered(1), "um.pdf", "application/pdf"), await FileAsync(Numbered(2), "dois.pdf", "application/pdf"),
+            await FileAsync(Numbered(3), "tres.pdf", "application/pdf")];
+
+    [Fact]
+    public async Task Telegram_ThreeFiles_ServerErrorOnTheSecond_RetryResumes_EachFileDeliveredOnce()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Os três", await ThreeFilesAsync());
+        FailRequest(2, new FakeReply(500, """{"ok":false,"description":"Internal Server Error"}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal(2, sent.DeliveryAttempts);
+        var requests = _provider.Requests;
+        // File 2 was refused once (500) and sent again; file 1 is not repeated.
+        Assert.Equal([Numbered(1), Numbered(2), Numbered(2), Numbered(3)], await UploadedFilesAsync(requests, "document"));
+        // The caption stays on file 1 only, and the message keeps file 1's id.
+        Assert.Equal("Os três", Text((await FormAsync(requests[0]))["caption"].Bytes));
+        Assert.False((await FormAsync(requests[2])).ContainsKey("caption"));
+        Assert.Equal("1001", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Telegram_Resend_AfterTheSecondFileIsRefused_SendsOnlyTheSecondAndThird()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "", await ThreeFilesAsync());
+        FailRequest(2, new FakeReply(400, """{"ok":false,"error_code":400,"description":"Bad Request: file is too big"}"""));
+
+        var failed = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(2, _provider.Requests.Count);
+
+        await _service.Commands.RetryAsync(reply.Id, _ana);
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal([Numbered(2), Numbered(3)], await UploadedFilesAsync(_provider.Requests.Skip(2), "document"));
+        Assert.Equal("1001", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Telegram_LongTextThenFile_ServerErrorOnTheFile_RetrySendsOnlyTheFile()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        // Two text parts (past 4096 characters), then the file.
+        var text = string.Join(' ', Enumerable.Repeat("palavra", 700));
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, text, [await FileAsync(Pdf, "a.pdf", "application/pdf")]);
+        FailRequest(3, new FakeReply(502, """{"ok":false,"description":"Bad Gateway"}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal([$"/bot{BotToken}/sendMessage", $"/bot{BotToken}/sendMessage", $"/bot{BotToken}/sendDocument", $"/bot{BotToken}/sendDocument"],
+            _provider.Requests.Select(r => r.PathAndQuery));
+        Assert.Equal("1001", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_ThreeFiles_ServerErrorOnTheSecond_RetryResumes_EachFileDeliveredOnce()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Os três", await ThreeFilesAsync());
+        // Upload 1, message 1, upload 2, then message 2 fails.
+        FailRequest(4, new FakeReply(500, """{"error":{"message":"Service temporarily unavailable","code":2}}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        Assert.Equal(2, sent.DeliveryAttempts);
+        var requests = _provider.Requests;
+        Assert.Equal(["/media", "/messages", "/media", "/messages", "/media", "/messages", "/media", "/messages"],
+            requests.Select(r => r.PathAndQuery["/v21.0/1001".Length..]));
+        // File 2 is uploaded again for its retry (Meta never showed it to the customer); files 1 and 3 go once.
+        Assert.Equal([Numbered(1), Numbered(2), Numbered(2), Numbered(3)], await UploadedFilesAsync(requests, "file"));
+        // The messages the customer got: each file once, by the id its last upload returned, the caption on the first.
+        var accepted = requests.Where((r, i) => r.PathAndQuery.EndsWith("/messages", StringComparison.Ordinal) && i != 3)
+            .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("document")).ToList();
+        Assert.Equal(["media-1", "media-4", "media-6"], accepted.Select(d => d.GetProperty("id").GetString()));
+        Assert.Equal(["um.pdf", "dois.pdf", "tres.pdf"], accepted.Select(d => d.GetProperty("filename").GetString()));
+        Assert.Equal("Os três", accepted[0].GetProperty("caption").GetString());
+        Assert.All(accepted.Skip(1), d => Assert.False(d.TryGetProperty("caption", out _)));
+        Assert.Equal("wamid.2", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_Resend_AfterTheSecondFileIsRefused_SendsOnlyTheSecondAndThird()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "", await ThreeFilesAsync());
+        FailRequest(4, new FakeReply(400, """{"error":{"message":"(#131053) Media upload error","code":131053}}"""));
+
+        var failed = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Failed, failed.DeliveryStatus);
+        Assert.Equal(4, _provider.Requests.Count);
+
+        await _service.Commands.RetryAsync(reply.Id, _ana);
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var again = _provider.Requests.Skip(4).ToList();
+        Assert.Equal(["/media", "/messages", "/media", "/messages"], again.Select(r => r.PathAndQuery["/v21.0/1001".Length..]));
+        Assert.Equal([Numbered(2), Numbered(3)], await UploadedFilesAsync(again, "file"));
+        Assert.Equal("wamid.2", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task Messenger_ServerErrorOnTheSecondFile_RetrySendsOnlyTheFilesNotYetDelivered()
+    {
+        var channel = await ChannelAsync(ChannelType.Facebook, new FacebookSettings
+        {
+            PageId = "PAGE1", PageAccessToken = "page-token", AppSecret = "s", ApiBaseUrl = _provider.BaseUrl,
+        });
+        var conversationId = await ConversationAsync(channel, "psid-77");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Segue", await ThreeFilesAsync());
+        // The text, file 1, then file 2 fails.
+        FailRequest(3, new FakeReply(500, """{"error":{"message":"An unknown error occurred","code":1}}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var ids = await AttachmentIdsAsync(reply.Id);
+        var bodies = _provider.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message")).ToList();
+        Assert.Equal("Segue", bodies[0].GetProperty("text").GetString());
+        Assert.Equal([ids[0], ids[1], ids[1], ids[2]],
+            bodies.Skip(1).Select(b => LinkedAttachment(b.GetProperty("attachment").GetProperty("payload").GetProperty("url").GetString()!)!.Value));
+        Assert.Equal("m_1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_LongText_ServerErrorOnTheSecondPart_RetrySendsOnlyTheSecond()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var text = string.Join(' ', Enumerable.Repeat("palavra", 700));
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, text);
+        FailRequest(2, new FakeReply(503, """{"error":{"message":"Service unavailable","code":2}}"""));
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var bodies = _provider.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("text").GetProperty("body").GetString()).ToList();
+        var parts = TextParts.Split(text, WhatsAppSender.MaxTextLength);
+        Assert.Equal(2, parts.Count);
+        Assert.Equal([parts[0], parts[1], parts[1]], bodies);
+        Assert.Equal("wamid.1", sent.ExternalId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_Webp_IsUploadedThenSentAsASticker_TheTextGoingFirst()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "Obrigado!", [await FileAsync(Webp, "joinha.webp", "image/webp")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var requests = _provider.Requests;
+        Assert.Equal(["/v21.0/1001/messages", "/v21.0/1001/media", "/v21.0/1001/messages"], requests.Select(r => r.PathAndQuery));
+        Assert.Equal("Obrigado!", JsonDocument.Parse(requests[0].Body).RootElement.GetProperty("text").GetProperty("body").GetString());
+        var upload = await FormAsync(requests[1]);
+        Assert.Equal("image/webp", Text(upload["type"].Bytes));
+        Assert.Equal(Webp, upload["file"].Bytes);
+        var sticker = JsonDocument.Parse(requests[2].Body).RootElement;
+        Assert.Equal("sticker", sticker.GetProperty("type").GetString());
+        Assert.Equal(["id"], sticker.GetProperty("sticker").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("media-2", sticker.GetProperty("sticker").GetProperty("id").GetString());
+        // The thread shows the agent's sticker as a sticker, with the text beside it.
+        var thread = await new InboxLookups(_database.Factory).MessageAsync(reply.Id);
+        var attachment = Assert.Single(thread!.Attachments);
+        Assert.Equal(MediaKind.Sticker, attachment.Kind);
+        Assert.Equal("image/webp", attachment.ContentType);
+        Assert.Equal("Obrigado!", thread.Caption);
+    }
+
+    [Fact]
+    public async Task Telegram_Webp_GoesWithSendSticker()
+    {
+        var channel = await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, "4242");
+        var reply = await _service.Commands.ReplyAsync(conversationId, _ana, "", [await FileAsync(Webp, "joinha.webp", "image/webp")]);
+
+        var sent = await SendAsync(reply.Id);
+
+        Assert.Equal(DeliveryStatus.Sent, sent.DeliveryStatus);
+        var request = Assert.Single(_provider.Requests);
+        Assert.Equal($"/bot{BotToken}/sendSticker", request.PathAndQuery);
+        var form = await FormAsync(request);
+        Assert.Equal("4242", Text(form["chat_id"].Bytes));
+        Assert.Equal(Webp, form["sticker"].Bytes);
+        Assert.Equal("image/webp", form["sticker"].ContentType);
+        Assert.False(form.ContainsKey("caption"));
+        Assert.Equal("🏷️ Figurinha", reply.Content);
+    }
+
+    [Fact]
+    public async Task WhatsApp_StickerOverItsLimit_IsRefusedNamingIt_AndNothingIsStored()
+    {
+        var channel = await WhatsAppAsync();
+        var conversationId = await ConversationAsync(channel, "5511987650000");
+        var before = await MessageCountAsync(conversationId);
+        var animated = new OutgoingFile("dança.webp", "image/webp", new StoredFile(new string('e', 64), 600 * 1024, AnimatedWebpHead));
+        var still = new OutgoingFile("foto.webp", "image/webp", new StoredFile(new string('f', 64), 150 * 1024, Webp[..64]));
+
+        var tooLarge = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "", [animated]));
+        var staticTooLarge = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "", [still]));
+
+        Assert.Equal("O WhatsApp aceita figurinhas de até 500 KB.", tooLarge.Message);
+        Assert.Equal("O WhatsApp aceita figurinhas sem animação de até 100 KB (animadas: até 500 KB).", staticTooLarge.Message);
+        // The reply box checks the browser's size before uploading: not knowing yet whether it moves, only the larger limit.
+        Assert.Equal("O WhatsApp aceita figurinhas de até 500 KB.",
+            Assert.Throws<ConversationRuleException>(() => MediaLimits.Require(ChannelType.WhatsApp, MediaLimits.KindOf("image/webp"), "image/webp", 600 * 1024)).Message);
+        MediaLimits.Require(ChannelType.WhatsApp, MediaLimits.KindOf("image/webp"), "image/webp", 150 * 1024);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+        await using var db = _database.NewContext();
+        Assert.False(await db.Attachments.AnyAsync(a => a.ConversationId == conversationId));
+        Assert.Empty(_provider.Requests);
+    }
+
+    [Theory]
+    [InlineData(ChannelType.WhatsApp)]
+    [InlineData(ChannelType.Telegram)]
+    public async Task WebpThatIsHtml_IsRefused_AndNothingIsStored(ChannelType type)
+    {
+        var channel = type == ChannelType.WhatsApp ? await WhatsAppAsync() : await TelegramAsync();
+        var conversationId = await ConversationAsync(channel, type == ChannelType.WhatsApp ? "5511987650000" : "4242");
+        var before = await MessageCountAsync(conversationId);
+        var page = await FileAsync("<!DOCTYPE html><html><script>alert(1)</script></html>"u8.ToArray(), "figurinha.webp", "image/webp");
+
+        var refused = await Assert.ThrowsAsync<ConversationRuleException>(() => _service.Commands.ReplyAsync(conversationId, _ana, "", [page]));
+
+        Assert.Equal("O arquivo figurinha.webp não é o que diz ser (image/webp).", refused.Message);
+        Assert.Equal(before, await MessageCountAsync(conversationId));
+        Assert.Empty(_provider.Requests);
+    }
+
+    [Theory]
+    [InlineData(ChannelType.Facebook, MediaKind.Image)]
+    [InlineData(ChannelType.Email, MediaKind.Image)]
+    [InlineData(ChannelType.Api, MediaKind.Image)]
+    [InlineData(ChannelType.Website, MediaKind.Image)]
+    [InlineData(ChannelType.WhatsApp, MediaKind.Sticker)]
+    [InlineData(ChannelType.Telegram, MediaKind.Sticker)]
+    public void Webp_IsAStickerWhereTheProviderHasThem_ElseAnImage(ChannelType type, MediaKind kind)
+    {
+        var media = Assert.Single(MediaLimits.Check(type, [new OutgoingFile("a.webp", "image/webp", new StoredFile(new string('a', 64), Webp.Length, Webp[..64]))]));
+
+        Assert.Equal(kind, media.Kind);
+        Assert.Equal("image/webp", media.ContentType);
+    }
+
+    [Theory]
+    [InlineData(ChannelType.Instagram, "O Instagram aceita imagens só em JPEG/PNG.")]
+    [InlineData(ChannelType.Line, "O LINE aceita imagens só em JPEG/PNG.")]
+    [InlineData(ChannelType.Sms, "O SMS aceita imagens só em JPEG/PNG/GIF.")]
+    public void Webp_WhereTheProviderTakesNone_IsRefusedNamingWhatItTakes(ChannelType type, string reason)
+    {
+        var refused = Assert.Throws<ConversationRuleException>(() =>
+            MediaLimits.Check(type, [new OutgoingFile("a.webp", "image/webp", new StoredFile(new string('a', 64), Webp.Length, Webp[..64]))]));
+
+        Assert.Equal(reason, refused.Message);
+    }
+
+    [Fact]
+    public void Sniffer_RecognisesWebp_AndTellsAnAnimatedOne()
+    {
+        Assert.Equal("image/webp", MediaSniffer.Sniff(Webp));
+        Assert.Equal("image/webp", MediaSniffer.Sniff(AnimatedWebpHead));
+        Assert.False(MediaSniffer.IsAnimatedWebP(Webp));
+        Assert.True(MediaSniffer.IsAnimatedWebP(AnimatedWebpHead));
+        // RIFF alone is not WebP (a WAV is RIFF too).
+        Assert.Equal("audio/wav", MediaSniffer.Sniff([.. "RIFF"u8, 0, 0, 0, 0, .. "WAVEfmt "u8]));
+        Assert.Equal("text/html", MediaSniffer.Decide("image/webp", "<html><body>oi</body></html>"u8));
+        Assert.True(MediaSniffer.IsDisguisedMarkup("image/webp", "text/html"));
+        Assert.False(MediaSniffer.IsDisguisedMarkup("text/html", "text/html"));
     }
 }

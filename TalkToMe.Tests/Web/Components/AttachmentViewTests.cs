@@ -41,6 +41,25 @@ public class AttachmentViewTests
     }
 
     [Fact]
+    public async Task Sticker_TheAgentSent_ShowsAsTheCustomersDo()
+    {
+        await using var context = new ComponentTestContext();
+        var sticker = Attachment(MediaKind.Sticker, type: "image/webp", name: "joinha.webp");
+        var outgoing = new ThreadMessage(22, MessageDirection.Outgoing, MessageKind.Text, SenderType.Agent, "ana", "Ana", "🏷️ Figurinha",
+            DeliveryStatus.Sent, null, TestData.Now) { Attachments = [sticker] };
+
+        var agents = Render(context, outgoing);
+        var customers = Render(context, Incoming("🏷️ Figurinha", sticker));
+
+        foreach (var cut in new[] { agents, customers })
+        {
+            Assert.Equal("Sticker", cut.Find("[data-testid=attachment]").GetAttribute("data-kind"));
+            Assert.Equal("/media/5", cut.Find("[data-testid=attachment-image] img").GetAttribute("src"));
+            Assert.Empty(cut.FindAll("[data-testid=message-text]"));
+        }
+    }
+
+    [Fact]
     public async Task Photo_WithCaption_ShowsBoth()
     {
         await using var context = new ComponentTestContext();

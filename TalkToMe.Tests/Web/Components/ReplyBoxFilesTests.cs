@@ -105,6 +105,28 @@ public sealed class ReplyBoxFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task OnWhatsApp_AWebpIsASticker_TakenUpToTheStickerLimit()
+    {
+        await using var context = new ComponentTestContext();
+        var (cut, conversationId) = await OpenAsync(context, ChannelType.WhatsApp);
+        byte[] Webp(int size) => [.. "RIFF"u8, 0, 0, 0, 0, .. "WEBPVP8 "u8, .. new byte[size - 16]];
+
+        // WhatsApp takes no WebP image, but a WebP sticker up to 500 KB: the small one is a chip, the large one refused.
+        cut.FindComponent<InputFile>().UploadFiles(
+            InputFileContent.CreateFromBinary(Webp(20 * 1024), "joinha.webp", contentType: "image/webp"),
+            InputFileContent.CreateFromBinary(Webp(600 * 1024), "enorme.webp", contentType: "image/webp"));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=reply-file]")));
+        var error = cut.Find("[role=alert]").TextContent;
+        Assert.Contains("enorme.webp", error);
+        Assert.Contains("O WhatsApp aceita figurinhas de até 500 KB.", error);
+        Assert.DoesNotContain("joinha.webp", error);
+
+        await using var db = context.Database.NewContext();
+        Assert.False(await db.Messages.AnyAsync(m => m.ConversationId == conversationId && m.Direction == MessageDirection.Outgoing));
+    }
+
+    [Fact]
     public async Task AChannelThatSendsNoFiles_OffersNoAttachButton()
     {
         await using var context = new ComponentTestContext();

@@ -950,6 +950,26 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                     b.ToTable("Attachments");
                 });
 
+            modelBuilder.Entity("TalkToMe.Core.Messaging.DeliveredPart", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Part")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MessageId", "Part");
+
+                    b.ToTable("DeliveredParts");
+                });
+
             modelBuilder.Entity("TalkToMe.Core.Messaging.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -1450,6 +1470,15 @@ namespace TalkToMe.Core.Data.Sqlite.Migrations
                         .IsRequired();
 
                     b.Navigation("Message");
+                });
+
+            modelBuilder.Entity("TalkToMe.Core.Messaging.DeliveredPart", b =>
+                {
+                    b.HasOne("TalkToMe.Core.Messaging.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("TalkToMe.Core.Messaging.Message", b =>
