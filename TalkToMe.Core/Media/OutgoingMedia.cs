@@ -15,6 +15,12 @@ public sealed record MediaLimit(long MaxBytes, string[]? Types = null, string? T
     public const long Mb = 1024 * 1024;
 }
 
+/// <summary>The largest sticker (a WebP) a provider takes, without and with animation.</summary>
+public sealed record StickerLimit(long MaxStatic, long MaxAnimated)
+{
+    public const long Kb = 1024;
+}
+
 /// <summary>
 /// What a provider takes from an agent, per kind of file (PROTOCOLS "Media"); each <see cref="ChannelKind.Media"/> gives its own.
 /// A null kind is refused, naming <paramref name="Accepts"/>.
@@ -22,8 +28,9 @@ public sealed record MediaLimit(long MaxBytes, string[]? Types = null, string? T
 /// <param name="Name">The provider as the agent reads it in a refusal ("O WhatsApp aceita imagens de até 5 MB.").</param>
 /// <param name="MaxTotalBytes">All of one reply's files together (e-mail: one mail carries them all).</param>
 /// <param name="Accepts">The image types a provider that takes only images accepts, named when it refuses another kind.</param>
+/// <param name="Sticker">Where the provider has stickers, a WebP goes out as one, within these limits (<see cref="Stickers"/>).</param>
 public sealed record MediaRules(string Name, MediaLimit? Image, MediaLimit? Audio, MediaLimit? Video, MediaLimit? Document,
-    long MaxTotalBytes = long.MaxValue, string? Accepts = null)
+    long MaxTotalBytes = long.MaxValue, string? Accepts = null, StickerLimit? Sticker = null)
 {
     public MediaLimit? For(MediaKind kind) => kind switch
     {

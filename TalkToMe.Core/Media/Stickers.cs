@@ -4,7 +4,7 @@ using TalkToMe.Core.Conversations;
 namespace TalkToMe.Core.Media;
 
 /// <summary>
-/// Where a WebP an agent attaches goes out as a sticker, and each such provider's sticker limits (PROTOCOLS "Media").
+/// Where a WebP an agent attaches goes out as a sticker: on the kinds whose <see cref="MediaRules.Sticker"/> gives limits.
 /// WhatsApp takes no WebP image at all, only a sticker; Telegram's <c>sendSticker</c> takes a WebP and shows it as one.
 /// Everywhere else a WebP is an image (Messenger, e-mail, the API channel and the website show it as such) or is refused
 /// by that provider's image types (Instagram, LINE, SMS: JPEG/PNG, and GIF for SMS).
@@ -13,24 +13,15 @@ public static class Stickers
 {
     public const string ContentType = "image/webp";
 
-    private const long Kb = 1024;
-
-    private sealed record Limit(string Provider, long MaxStatic, long MaxAnimated);
-
-    private static readonly Dictionary<ChannelType, Limit> Limits = new()
-    {
-        // Cloud API "Supported media types": sticker image/webp, 100 KB static, 500 KB animated.
-        [ChannelType.WhatsApp] = new("WhatsApp", 100 * Kb, 500 * Kb),
-        // Bot API: a WebP sticker file up to 512 KB (the sticker-set rule; sendSticker states none of its own).
-        [ChannelType.Telegram] = new("Telegram", 512 * Kb, 512 * Kb),
-    };
-
     /// <summary>The kind a file of this (sniffed) type goes out as on <paramref name="type"/>: a sticker where the provider has them.</summary>
     public static MediaKind KindOf(ChannelType type, string contentType) =>
         IsSticker(type, contentType) ? MediaKind.Sticker : MediaLimits.KindOf(contentType);
 
     public static bool IsSticker(ChannelType type, string contentType) =>
-        Limits.ContainsKey(type) && string.Equals(contentType, ContentType, StringComparison.OrdinalIgnoreCase);
+        LimitOf(type) is not null && string.Equals(contentType, ContentType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The kind's sticker limits (<see cref="MediaRules.Sticker"/>); null where the provider has no stickers.</summary>
+    private static StickerLimit? LimitOf(ChannelType type) => ChannelKinds.For(type).Media?.Sticker;
 
     /// <summary>
     /// Throws <see cref="ConversationRuleException"/> naming the limit when the sticker is too large. <paramref name="animated"/>
@@ -38,19 +29,20 @@ public static class Stickers
     /// </summary>
     public static void Require(ChannelType type, long size, bool? animated)
     {
-        var limit = Limits[type];
+        var limit = LimitOf(type) ?? throw new ArgumentException($"{type} sends no stickers.", nameof(type));
+        var provider = ChannelKinds.For(type).Media!.Name;
         if (animated != false && size > limit.MaxAnimated)
         {
             throw new ConversationRuleException(ServerText.Get("Error.MediaStickerTooLarge", "O {0} aceita figurinhas de até {1}.",
-                limit.Provider, MediaSize.Format(limit.MaxAnimated)));
+                provider, MediaSize.Format(limit.MaxAnimated)));
         }
 
         if (animated == false && size > limit.MaxStatic)
         {
             throw new ConversationRuleException(limit.MaxStatic == limit.MaxAnimated
-                ? ServerText.Get("Error.MediaStickerTooLarge", "O {0} aceita figurinhas de até {1}.", limit.Provider, MediaSize.Format(limit.MaxStatic))
+                ? ServerText.Get("Error.MediaStickerTooLarge", "O {0} aceita figurinhas de até {1}.", provider, MediaSize.Format(limit.MaxStatic))
                 : ServerText.Get("Error.MediaStaticStickerTooLarge", "O {0} aceita figurinhas sem animação de até {1} (animadas: até {2}).",
-                    limit.Provider, MediaSize.Format(limit.MaxStatic), MediaSize.Format(limit.MaxAnimated)));
+                    provider, MediaSize.Format(limit.MaxStatic), MediaSize.Format(limit.MaxAnimated)));
         }
     }
 }

@@ -14,10 +14,12 @@ public sealed partial class TelegramKind : ChannelKind<TelegramSettings>
 
     /// <summary>
     /// Bot API uploads: sendPhoto up to 10 MB, every other method up to 50 MB; a type sendPhoto/sendVideo would not take goes
-    /// as a document (TelegramSender), so no type is refused.
+    /// as a document (TelegramSender), so no type is refused. A WebP goes by sendSticker, up to 512 KB (the sticker-set rule;
+    /// sendSticker states none of its own).
     /// </summary>
     public override MediaRules Media { get; } = new("Telegram",
-        new(10 * MediaLimit.Mb), new(50 * MediaLimit.Mb), new(50 * MediaLimit.Mb), new(50 * MediaLimit.Mb));
+        new(10 * MediaLimit.Mb), new(50 * MediaLimit.Mb), new(50 * MediaLimit.Mb), new(50 * MediaLimit.Mb),
+        Sticker: new(512 * StickerLimit.Kb, 512 * StickerLimit.Kb));
 
     protected override void Check(TelegramSettings tg, IDictionary<string, string> errors)
     {

@@ -26,7 +26,9 @@ public sealed class WhatsAppKind : ChannelKind<WhatsAppSettings>
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ], "PDF/TXT/Word/Excel/PowerPoint"));
+        ], "PDF/TXT/Word/Excel/PowerPoint"),
+        // Sticker: image/webp only (WhatsApp takes no WebP image), 100 KB static, 500 KB animated.
+        Sticker: new(100 * StickerLimit.Kb, 500 * StickerLimit.Kb));
 
     /// <summary>WhatsApp identities are the wa_id the webhook reports (country code and number, digits only).</summary>
     public override string ContactIdentity(string typed) =>
