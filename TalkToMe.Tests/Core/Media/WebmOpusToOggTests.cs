@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using TalkToMe.Core.Media;
+using static TalkToMe.Tests.Core.Media.TestWebm;
 
 namespace TalkToMe.Tests.Core.Media;
 
@@ -9,10 +10,7 @@ namespace TalkToMe.Tests.Core.Media;
 /// </summary>
 public sealed class WebmOpusToOggTests
 {
-    private static readonly byte[] OpusHead =
-    [
-        .. "OpusHead"u8, 1, 1, 0x38, 0x01, 0x80, 0xBB, 0, 0, 0, 0, 0, // version 1, mono, pre-skip 312, 48 kHz, gain 0, family 0
-    ];
+    private static readonly byte[] OpusHead = TestWebm.OpusHead;
 
     // CELT-only 20 ms frames, one per packet (config 31, code 0): 960 samples each. Then a packet of 3 frames of 10 ms
     // (config 30, code 3, count 3): 1440 samples.
@@ -199,10 +197,22 @@ public sealed class WebmOpusToOggTests
 
         return pages;
     }
+}
 
-    private static byte[] Webm(bool unknownSizes, params byte[][] clusters) => Webm(unknownSizes, "A_OPUS", clusters);
+/// <summary>WebM files written by hand, element by element, as MediaRecorder (unknown sizes) or a muxer (sized) writes them.</summary>
+public static class TestWebm
+{
+    public static readonly byte[] OpusHead =
+    [
+        .. "OpusHead"u8, 1, 1, 0x38, 0x01, 0x80, 0xBB, 0, 0, 0, 0, 0, // version 1, mono, pre-skip 312, 48 kHz, gain 0, family 0
+    ];
 
-    private static byte[] Webm(bool unknownSizes, string codec, params byte[][] clusters)
+    /// <summary>A short recording as Chromium writes it: one cluster of two 20 ms Opus packets.</summary>
+    public static byte[] Recording() => Webm(unknownSizes: true, Cluster(0, SimpleBlock(1, 0, [0xF8, 0x11, 0x22]), SimpleBlock(1, 20, [0xF8, 0x33, 0x44])));
+
+    public static byte[] Webm(bool unknownSizes, params byte[][] clusters) => Webm(unknownSizes, "A_OPUS", clusters);
+
+    public static byte[] Webm(bool unknownSizes, string codec, params byte[][] clusters)
     {
         byte[] ebml = Element(0x1A45DFA3, [.. Element(0x4286, [1]), .. Element(0x4282, "webm"u8.ToArray()), .. Element(0x4287, [4])]);
         byte[] info = Element(0x1549A966, [.. Element(0x2AD7B1, [0x0F, 0x42, 0x40]), .. Element(0x4D80, "test"u8.ToArray())]);
@@ -216,19 +226,19 @@ public sealed class WebmOpusToOggTests
         return [.. ebml, .. unknownSizes ? UnknownSizeElement(0x18538067, body) : Element(0x18538067, body)];
     }
 
-    private static byte[] Cluster(int timecode, params byte[][] blocks) =>
+    public static byte[] Cluster(int timecode, params byte[][] blocks) =>
         Element(0x1F43B675, [.. Element(0xE7, BigEndian((ulong)timecode)), .. blocks.SelectMany(b => b)]);
 
-    private static byte[] SimpleBlock(int track, short time, byte[] packet) => Element(0xA3, Block(track, time, 0x80, packet));
+    public static byte[] SimpleBlock(int track, short time, byte[] packet) => Element(0xA3, Block(track, time, 0x80, packet));
 
-    private static byte[] BlockGroup(int track, short time, byte[] packet) =>
+    public static byte[] BlockGroup(int track, short time, byte[] packet) =>
         Element(0xA0, [.. Element(0xA1, Block(track, time, 0x00, packet)), .. Element(0x9B, [20])]);
 
-    private static byte[] Block(int track, short time, byte flags, byte[] packet) =>
+    public static byte[] Block(int track, short time, byte flags, byte[] packet) =>
         [(byte)(0x80 | track), (byte)(time >> 8), (byte)time, flags, .. packet];
 
     /// <summary>Turns a sized element (ID then 8-byte size, as Element writes) into one of unknown size.</summary>
-    private static byte[] UnknownSize(byte[] element)
+    public static byte[] UnknownSize(byte[] element)
     {
         var idLength = 8 - (int)Math.Log2(element[0]);
         var copy = element.ToArray();
@@ -237,10 +247,10 @@ public sealed class WebmOpusToOggTests
         return copy;
     }
 
-    private static byte[] UnknownSizeElement(uint id, byte[] payload) => UnknownSize(Element(id, payload));
+    public static byte[] UnknownSizeElement(uint id, byte[] payload) => UnknownSize(Element(id, payload));
 
     /// <summary>An EBML element with its size as an 8-byte number, as muxers that patch sizes afterwards write it.</summary>
-    private static byte[] Element(uint id, byte[] payload)
+    public static byte[] Element(uint id, byte[] payload)
     {
         var idBytes = BigEndian(id).SkipWhile(b => b == 0).ToArray();
         var size = new byte[8];
@@ -249,7 +259,7 @@ public sealed class WebmOpusToOggTests
         return [.. idBytes, .. size, .. payload];
     }
 
-    private static byte[] BigEndian(ulong value)
+    public static byte[] BigEndian(ulong value)
     {
         var bytes = new byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
