@@ -150,5 +150,16 @@ public sealed class VoiceNoteBrowserTests(FakeMicrophoneBrowserFixture fixture) 
         var preSkip = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(ogg.AsSpan(28 + 10));
         // 1.5 s recorded (give or take the recorder's start and its last frame).
         Assert.InRange((granules[^1] - preSkip) / 48000.0, 1.0, 3.0);
+
+        // And a real decoder takes it: Chromium decodes the Ogg Opus file to about as long as was recorded.
+        var decoded = await page.EvaluateAsync<double>("""
+            async b64 => {
+                const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                const context = new OfflineAudioContext(1, 48000, 48000);
+                const audio = await context.decodeAudioData(bytes.buffer);
+                return audio.duration;
+            }
+            """, Convert.ToBase64String(ogg));
+        Assert.InRange(decoded, 1.0, 3.0);
     }
 }

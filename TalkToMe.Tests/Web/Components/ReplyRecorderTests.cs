@@ -110,6 +110,27 @@ public sealed class ReplyRecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task RecordingReachesItsLimit_TheAgentIsToldItStoppedAndWasAttached()
+    {
+        await using var context = new ComponentTestContext();
+        context.JSInterop.Setup<string>("ttmRecorder.start", _ => true).SetResult("recording");
+        var (cut, _) = await OpenAsync(context, ChannelType.Api);
+        cut.Find("[data-testid=record-button]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[role=timer]")));
+
+        // What recorder.js does at 15 minutes: it attaches the recording, then tells the component.
+        var recorder = cut.FindComponent<ReplyRecorder>();
+        cut.FindComponent<InputFile>().UploadFiles(
+            InputFileContent.CreateFromBinary(TestWebm.Recording(), "audio-2026-12-04-1530.webm", contentType: "audio/webm"));
+        await recorder.InvokeAsync(recorder.Instance.RecordingReachedLimit);
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=reply-file]")));
+        Assert.Contains("A gravação parou em 15 minutos", cut.Find("[role=alert]").TextContent);
+        Assert.Empty(cut.FindAll("[role=timer]"));
+        Assert.False(cut.Find("button.ttm-send").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public async Task ARecordedWebm_IsStoredAsOgg_AndSentAsAVoiceNote()
     {
         await using var context = new ComponentTestContext();
