@@ -18,17 +18,20 @@ public class BrowserFixture : IAsyncLifetime
     /// <summary>Settings of this fixture's app, for test classes that need a timing or an option of their own.</summary>
     protected virtual IDictionary<string, string?>? AppSettings => null;
 
+    /// <summary>Flags of this fixture's browser only, for a test class that needs one the others must not share (a fake microphone).</summary>
+    protected virtual string[] ChromiumArgs => [];
+
     public async Task InitializeAsync()
     {
         // This machine is small and shared by parallel test classes: give live updates time, never fixed sleeps.
         Assertions.SetDefaultExpectTimeout(15_000);
         App = await TestApp.StartAsync(AppSettings);
         _playwright = await Playwright.CreateAsync();
-        Browser = await LaunchChromiumAsync(_playwright);
+        Browser = await LaunchChromiumAsync(_playwright, ChromiumArgs);
     }
 
     /// <summary>Debian's headless Chromium with the flags that keep it off the network and quiet.</summary>
-    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright, params string[] extraArgs)
     {
         var executable = Environment.GetEnvironmentVariable("TALKTOME_CHROMIUM") ?? ChromiumPath;
         if (!File.Exists(executable))
@@ -44,7 +47,7 @@ public class BrowserFixture : IAsyncLifetime
             Args =
             [
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic",
+                "--disable-sync", "--no-first-run", "--disable-quic", .. extraArgs,
             ],
         });
     }

@@ -15,10 +15,14 @@ public static class SecurityHeaders
         + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         + $"frame-ancestors {frameAncestors}";
 
-    /// <summary>Nothing here needs a camera, a microphone, a location or payments; no page may ask for them.</summary>
+    /// <summary>
+    /// Only the microphone is allowed, and only to this app's own pages: the reply box records voice notes (issue 14). Nothing
+    /// here needs a camera, a location or payments, and no page may ask for them; a site that frames the widget gets no
+    /// microphone either, since (self) leaves other origins out.
+    /// </summary>
     public const string PermissionsPolicy =
         "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(self), geolocation=(), "
-        + "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
+        + "gyroscope=(), magnetometer=(), microphone=(self), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
         + "screen-wake-lock=(), xr-spatial-tracking=()";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
