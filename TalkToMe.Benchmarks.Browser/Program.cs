@@ -16,8 +16,9 @@ using TalkToMe.Web.Hosting;
 //           "push compare rounds=N": agent and empty pages alternately, N rounds of each, then the medians and their ratio
 //           (the floor moves from one run to the next on a shared machine: one pair of runs proves little).
 //           "push uploads rounds=N [files=10] [megabytes=20]": agent pages alone and while customers' files stream in,
-//           alternately (issue 14 item 7): each loaded run, `files` Telegram documents of `megabytes` MB are downloaded by the
-//           media downloader from a loopback file server paced to spread them over the run; medians and their ratio.
+//           alternately (issue 14 item 7): each loaded run, `files` Telegram documents of `megabytes` MB arrive a second before
+//           the measured messages and are downloaded by the media downloader from a loopback file server paced to spread them
+//           over the run; medians and their ratio.
 //   memory — server memory per connected idle agent page (open N pages, GC, divide the delta).
 //   typing — agent A's keystroke in the reply box → "digitando…" in agent B's DOM, against an empty-page WebSocket relay
 //           in the same run (issue 15 item 7; see TypingLatency). Not part of "all".
@@ -327,9 +328,15 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
     // The server's thread pool while messages flow: work items waiting for a thread are time no stage shows.
     var poolSamples = new List<(int Threads, long Pending)>();
     using var poolTimer = new Timer(_ => { lock (poolSamples) { poolSamples.Add((ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount)); } }, null, 0, 50);
+    // What else the server does while the messages flow (push uploads: the customers' file messages arrive, and their files
+    // start streaming in a second before the measured messages, so the figure is the streaming's, not the ten arrivals').
+    if (alongside is not null)
+    {
+        await alongside();
+        await Task.Delay(1000);
+    }
+
     var clock = Stopwatch.StartNew();
-    // What else the server does while the messages flow (push uploads: customers' files streaming in).
-    var side = alongside?.Invoke();
     for (var i = 0; i < total; i++)
     {
         var due = TimeSpan.FromSeconds((double)i / rate);
@@ -348,11 +355,6 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
     }
 
     await Task.WhenAll(tasks);
-    if (side is not null)
-    {
-        await side;
-    }
-
     lock (poolSamples)
     {
         Console.WriteLine($"push thread pool: threads max {poolSamples.Max(p => p.Threads)}, pending p50 {poolSamples.Select(p => p.Pending).Order().ElementAt(poolSamples.Count / 2)} max {poolSamples.Max(p => p.Pending)}");
@@ -430,6 +432,8 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
         double lastSeen(int i) => seenByPage.Select(p => p.TryGetValue(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var at) ? at : 0).DefaultIfEmpty(0).Max();
         Console.WriteLine($"push stages, medians (ms): POST → committed {Percentile(commit, 50):0.0}; committed → rows handed to pages " +
             $"{Percentile(feed, 50):0.0}; rows → DOM of the first page {Percentile(first, 50):0.0}, of the last page {Percentile(all, 50):0.0}");
+        Console.WriteLine($"push stages, p99 (ms): POST → committed {Percentile(commit, 99):0.0}; committed → rows handed to pages " +
+            $"{Percentile(feed, 99):0.0}; rows → DOM of the first page {Percentile(first, 99):0.0}, of the last page {Percentile(all, 99):0.0}");
     }
 
     Console.WriteLine($"push latency ms: p50 {Percentile(latencies, 50):0.0}  p90 {Percentile(latencies, 90):0.0}  p99 {Percentile(latencies, 99):0.0}  max {latencies.LastOrDefault():0.0}");
