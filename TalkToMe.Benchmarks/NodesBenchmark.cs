@@ -46,12 +46,12 @@ public static class NodesBenchmark
 
             Console.WriteLine($"{subscribers} /hubs/inbox subscribers, {rate} msg/s POSTed to node A for {seconds} s per phase; " +
                 $"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
-            await PhaseAsync("warm-up (node A)", nodeA, client, channelId, personalToken, subscribers, rate, 3, postgres);
+            await PhaseAsync("warm-up (node A)", nodeA, client, channelId, personalToken, subscribers, rate, 3);
             var results = new List<(string Name, List<double> Ms, double CpuPerEvent)>();
             // Alternated, so a noisy moment of this shared machine does not land on one side only.
             foreach (var (name, node) in new[] { ("one node (A → A)", nodeA), ("across nodes (A → B)", nodeB), ("one node (A → A)", nodeA), ("across nodes (A → B)", nodeB) })
             {
-                results.Add(await PhaseAsync(name, node, client, channelId, personalToken, subscribers, rate, seconds, postgres));
+                results.Add(await PhaseAsync(name, node, client, channelId, personalToken, subscribers, rate, seconds));
             }
 
             Console.WriteLine();
@@ -130,11 +130,64 @@ public static class NodesBenchmark
         }
     }
 
+    /// <summary>
+    /// Issue 17 item 4: external subscribers on one node with the default storage (SQLite, no Redis): <paramref name="clients"/>
+    /// .NET SignalR clients on /hubs/inbox with a personal token, customer messages POSTed to an API channel at
+    /// <paramref name="rate"/> msg/s. A 3 s warm-up, then three phases of <paramref name="seconds"/>; latency = POST sent →
+    /// MessageAdded received by a client. Clients and app share this process (and its CPU and memory figures).
+    /// </summary>
+    public static async Task<int> RunOneNodeAsync(int seconds, int clients, int rate)
+    {
+        var folder = Directory.CreateTempSubdirectory("talktome-bench-hub-").FullName;
+        try
+        {
+            var app = TalkToMeApp.Build(
+            [
+                "--urls=http://127.0.0.1:0",
+                "--environment=Development",
+                $"--contentRoot={IngestBenchmark.WebProjectDirectory()}",
+                $"--ConnectionStrings:TalkToMe=Data Source={Path.Combine(folder, "hub.db")}",
+                $"--TalkToMe:DataFolder={folder}",
+                "--TalkToMe:SeedDemoData=false",
+                $"--TalkToMe:Admin:Email={AdminEmail}",
+                "--TalkToMe:Admin:Password=Bench!2026xx",
+                "--TalkToMe:RateLimits:PerIp=10000000",
+                "--TalkToMe:RateLimits:PerChannel=10000000",
+                "--Logging:LogLevel:Default=Warning",
+            ]);
+            await using var _ = app;
+            await app.StartAsync();
+            var (channelId, channelToken, personalToken) = await SeedAsync(app.Services);
+            using var client = new HttpClient { BaseAddress = new Uri(Url(app)) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", channelToken);
+            Console.WriteLine($"{clients} /hubs/inbox clients on one node (SQLite), {rate} msg/s POSTed for {seconds} s per phase; " +
+                $"{Environment.ProcessorCount} cores; load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+            await PhaseAsync("warm-up", app, client, channelId, personalToken, clients, rate, 3);
+            var results = new List<(string Name, List<double> Ms, double CpuPerEvent)>();
+            for (var phase = 1; phase <= 3; phase++)
+            {
+                results.Add(await PhaseAsync($"phase {phase}", app, client, channelId, personalToken, clients, rate, seconds));
+            }
+
+            var all = results.SelectMany(r => r.Ms).ToList();
+            Console.WriteLine($"{clients} clients × {rate} msg/s, three phases: {Stats.Summary(all)}; " +
+                $"process CPU per delivered event {results.Average(r => r.CpuPerEvent):0.000} ms (app and clients)");
+            await app.StopAsync();
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task<(string Name, List<double> Ms, double CpuPerEvent)> PhaseAsync(string name, WebApplication node,
-        HttpClient client, int channelId, string personalToken, int subscribers, int rate, int seconds, string postgres)
+        HttpClient client, int channelId, string personalToken, int subscribers, int rate, int seconds)
     {
         var received = new ConcurrentBag<(long MessageId, long At)>();
         var connections = new List<HubConnection>();
+        var (managed0, workingSet0) = (GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64);
         foreach (var batch in Enumerable.Range(0, subscribers).Chunk(20))
         {
             await Task.WhenAll(batch.Select(async _ =>
@@ -151,6 +204,10 @@ public static class NodesBenchmark
             }));
         }
 
+        // Both ends of every connection live in this process: the figure is server and client together, an upper bound.
+        var (managed1, workingSet1) = (GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64);
+        Console.WriteLine($"{name}: {subscribers} connections; memory per connection (server and client sides) managed " +
+            $"{(managed1 - managed0) / 1024.0 / subscribers:0.0} KB, working set {(workingSet1 - workingSet0) / 1024.0 / subscribers:0.0} KB");
         var sent = new ConcurrentDictionary<string, long>();
         var prefix = $"{name[..3]}-{Guid.NewGuid():N}"[..12];
         var count = seconds * rate;

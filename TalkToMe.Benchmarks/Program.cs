@@ -5,6 +5,7 @@ using TalkToMe.Benchmarks;
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- ingest [seconds] [senders] [postgres]
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- search [messages] [postgres]
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- nodes [seconds] [subscribers] [msg/s]   (PostgreSQL + Redis)
+//   dotnet run -c Release --project TalkToMe.Benchmarks -- hub [seconds] [clients] [msg/s]  (SQLite, one node: SignalR clients)
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- reports [conversations]          (SQLite)
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- assign [conversations] [agents] [postgres]
 //   dotnet run -c Release --project TalkToMe.Benchmarks -- media [files] [megabytes]         (SQLite)
@@ -18,6 +19,8 @@ return rest switch
     ["search", ..] => await SearchBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000, provider),
     ["nodes", ..] => await NodesBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 15, rest.Length > 2 ? int.Parse(rest[2]) : 200,
         rest.Length > 3 ? int.Parse(rest[3]) : 20),
+    ["hub", ..] => await NodesBenchmark.RunOneNodeAsync(rest.Length > 1 ? int.Parse(rest[1]) : 10, rest.Length > 2 ? int.Parse(rest[2]) : 200,
+        rest.Length > 3 ? int.Parse(rest[3]) : 50),
     ["reports", ..] => await ReportBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000_000),
     ["assign", ..] => await AssignBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 1_000, rest.Length > 2 ? int.Parse(rest[2]) : 50, provider),
     ["media", ..] => await MediaBenchmark.RunAsync(rest.Length > 1 ? int.Parse(rest[1]) : 10, rest.Length > 2 ? int.Parse(rest[2]) : 20),
@@ -26,6 +29,6 @@ return rest switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] [postgres] | ingest [seconds] [senders] [postgres] | search [messages] [postgres] | nodes [seconds] [subscribers] [msg/s] | reports [conversations] | assign [conversations] [agents] [postgres] | media [files] [megabytes]");
+    Console.Error.WriteLine("usage: TalkToMe.Benchmarks inbox-list [conversations] [postgres] | ingest [seconds] [senders] [postgres] | search [messages] [postgres] | nodes [seconds] [subscribers] [msg/s] | hub [seconds] [clients] [msg/s] | reports [conversations] | assign [conversations] [agents] [postgres] | media [files] [megabytes]");
     return 2;
 }
