@@ -157,6 +157,16 @@ public sealed class InboxHubTeamsTests : IAsyncLifetime
         await socket.SendAsync(Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}" + RecordSeparator),
             WebSocketMessageType.Text, true, CancellationToken.None);
         Assert.Equal("{}", (await ReceiveFramesAsync(socket, CancellationToken.None)).First());
+        // SignalR answers the handshake before the hub's OnConnectedAsync has put the connection in its channels' groups, and
+        // dispatches invocations only after it: the answer to one (here an unknown method's error) means the groups are set,
+        // so an event published from now on reaches this socket.
+        await socket.SendAsync(Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"ready\",\"target\":\"Ready\",\"arguments\":[]}" + RecordSeparator),
+            WebSocketMessageType.Text, true, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!(await ReceiveFramesAsync(socket, timeout.Token)).Any(f => f.Contains("\"invocationId\":\"ready\"")))
+        {
+        }
+
         return socket;
     }
 
