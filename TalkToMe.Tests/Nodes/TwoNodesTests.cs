@@ -75,6 +75,19 @@ public sealed class TwoNodesTests : IAsyncLifetime
     [Fact]
     public async Task ConversationPostedOnNodeA_ShowsLiveOnNodeB_AndTheReplyTypedOnNodeB_ReachesTheWebhookOnce()
     {
+        try
+        {
+            await PostOnNodeA_ReplyOnNodeB();
+        }
+        catch (Exception failure)
+        {
+            // What either node logged (warnings and errors) is what explains a crashed circuit or a lost event.
+            throw new Exception($"{failure.Message}\n--- node A ---\n{_nodeA.Output}\n--- node B ---\n{_nodeB.Output}", failure);
+        }
+    }
+
+    private async Task PostOnNodeA_ReplyOnNodeB()
+    {
         Assertions.SetDefaultExpectTimeout(15_000);
         await using var webhook = await WebhookReceiver.StartAsync();
         var (channelId, channelToken) = await CreateApiChannelAsync(webhook.Url);

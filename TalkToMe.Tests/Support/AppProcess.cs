@@ -132,7 +132,7 @@ public sealed class AppProcess : IAsyncDisposable
         lock (_lastLines)
         {
             _lastLines.Enqueue(line);
-            while (_lastLines.Count > 40)
+            while (_lastLines.Count > 150)
             {
                 _lastLines.Dequeue();
             }

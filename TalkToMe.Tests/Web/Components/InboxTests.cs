@@ -115,6 +115,39 @@ public class InboxTests
     }
 
     [Fact]
+    public async Task BurstOfMessages_UnderASearchThatReadsEachRow_EndsWithEveryRowsNewestMessage()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+        // A search makes the page read each changed row again (the event's row does not carry the matched text): the
+        // reads are awaited, and a later change of a row must never be overwritten by an earlier, slower read.
+        page.Cut.Find("[data-testid=inbox-search]").Input("pedido");
+        page.Cut.Find("[data-testid=inbox-filters]").Submit();
+        page.Cut.WaitForAssertion(() => Assert.Empty(page.Rows()), PushTimeout);
+
+        const int burst = 40;
+        await Task.WhenAll(Enumerable.Range(1, burst).Select(async n =>
+        {
+            var name = n % 2 == 0 ? "Maria" : "Pedro";
+            await page.CustomerWritesAsync(ContactId(name), name, $"pedido {n}");
+        }));
+        string Newest(string name)
+        {
+            using var db = context.Database.NewContext();
+            return db.Messages.Where(m => m.ConversationId == page.Ids[name]).OrderByDescending(m => m.Id).First().Content!;
+        }
+
+        page.Cut.WaitForAssertion(() =>
+        {
+            foreach (var name in new[] { "Maria", "Pedro" })
+            {
+                Assert.Equal(Newest(name), page.Cut.Find($"[data-conversation-id=\"{page.Ids[name]}\"] [data-testid=preview]").TextContent);
+                Assert.Equal((burst / 2 + 1).ToString(), page.Unread(page.Ids[name]));
+            }
+        }, PushTimeout);
+    }
+
+    [Fact]
     public async Task StatusTabs_ShowTheNameAndTheCountAsASeparateBadge_WithASpokenCount()
     {
         await using var context = new ComponentTestContext();

@@ -12,9 +12,7 @@ namespace TalkToMe.Web.Components.Pages.Inbox;
 public partial class Inbox
 {
     private static readonly TimeSpan CountsDebounce = TimeSpan.FromSeconds(1);
-
-    // A burst of changes is applied and rendered at most once per frame: the browser cannot show more anyway.
-    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(16);
+    private static readonly TimeSpan ShownLimit = TimeSpan.FromSeconds(2);
 
     private readonly List<ConversationListItem> _items = [];
 
@@ -33,8 +31,8 @@ public partial class Inbox
     private long _countsVersion;
     private readonly Lock _pendingGate = new();
     private List<InboxRowChange>? _pending;
-    private bool _applyScheduled;
-    private long _lastAppliedAt;
+    private bool _applying;
+    private TaskCompletionSource? _shown;
     private IReadOnlyList<ChannelOption> _channels = [];
     private IReadOnlyList<NamedOption> _groups = [];
     private IReadOnlyList<LabelRow> _labels = [];
@@ -126,6 +124,8 @@ public partial class Inbox
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        // On a live circuit this runs once the browser has acknowledged the render batch, that is, applied it to its DOM.
+        _shown?.TrySetResult();
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
@@ -198,49 +198,72 @@ public partial class Inbox
         _window = Math.Max(_window + InboxQuery.DefaultPageSize, _items.Count);
     }
 
-    /// <summary>Called on the feed's thread: queue the rows and apply them on the circuit, at most once per frame.</summary>
+    /// <summary>
+    /// Called on the feed's thread: queue the rows and apply them on the circuit. When no apply is running one starts at
+    /// once; what arrives while it runs is applied, all together, by the same run once the browser has shown the last.
+    /// </summary>
     private void OnRowsChanged(IReadOnlyList<InboxRowChange> changes)
     {
         lock (_pendingGate)
         {
             (_pending ??= []).AddRange(changes);
-            if (_applyScheduled)
+            if (_applying)
             {
                 return;
             }
 
-            _applyScheduled = true;
+            _applying = true;
         }
 
-        var wait = FrameInterval - Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastAppliedAt));
-        if (wait > TimeSpan.Zero)
-        {
-            _ = Task.Delay(wait).ContinueWith(_ => InvokeAsync(ApplyPendingAsync), TaskScheduler.Default);
-        }
-        else
-        {
-            _ = InvokeAsync(ApplyPendingAsync);
-        }
+        _ = InvokeAsync(ApplyPendingAsync);
     }
 
     // Changed conversations are moved into place in the list the page holds: never a reload of the whole list, and one
-    // render for everything that arrived since the last one.
+    // render for everything that arrived since the last one. One run at a time: a read awaited here (a filter that needs
+    // one) must not let a later change of the same row be placed first and then be overwritten by this older read.
     private async Task ApplyPendingAsync()
     {
-        List<InboxRowChange>? changes;
-        lock (_pendingGate)
+        while (true)
         {
-            changes = _pending;
-            _pending = null;
-            _applyScheduled = false;
-        }
+            List<InboxRowChange>? changes;
+            lock (_pendingGate)
+            {
+                changes = _pending;
+                _pending = null;
+                if (_disposed || changes is null)
+                {
+                    _applying = false;
+                    return;
+                }
+            }
 
-        if (_disposed || changes is null)
-        {
-            return;
-        }
+            try
+            {
+                var shown = await ApplyAsync(changes);
+                // The next changes wait until the browser has shown these: while it is busy they gather into one render
+                // instead of queueing one render each behind it. The limit only guards against a render that never
+                // comes back (a connection that dropped: the resync on reconnect repairs the list).
+                await shown.WaitAsync(ShownLimit, Time);
+            }
+            catch (TimeoutException)
+            {
+                // Go on with what is pending.
+            }
+            catch
+            {
+                lock (_pendingGate)
+                {
+                    _applying = false;
+                }
 
-        Interlocked.Exchange(ref _lastAppliedAt, Stopwatch.GetTimestamp());
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Places the changed rows and renders them; the task it returns completes when the browser has shown them.</summary>
+    private async Task<Task> ApplyAsync(List<InboxRowChange> changes)
+    {
         var ring = false;
         // The last change of a conversation wins; earlier ones in the same batch are older reads of the same row.
         for (var i = 0; i < changes.Count; i++)
@@ -255,21 +278,29 @@ public partial class Inbox
             ring |= Place(change.ConversationId, item, change.HasNewMessage);
         }
 
-        if (ring)
-        {
-            try
-            {
-                await JS.InvokeVoidAsync("ttmInbox.playSound");
-            }
-            catch (JSDisconnectedException)
-            {
-                // The page is gone.
-            }
-        }
-
         _now = Time.GetUtcNow().UtcDateTime;
         ScheduleCounts();
+        var shown = _shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         StateHasChanged();
+        if (ring)
+        {
+            // Not awaited: the next changes need not wait for the browser to start a sound.
+            _ = PlaySoundAsync();
+        }
+
+        return shown.Task;
+    }
+
+    private async Task PlaySoundAsync()
+    {
+        try
+        {
+            await JS.InvokeVoidAsync("ttmInbox.playSound");
+        }
+        catch (JSDisconnectedException)
+        {
+            // The page is gone.
+        }
     }
 
     /// <summary>Puts the row where its last activity sorts it (or removes it); true when it should ring.</summary>
