@@ -144,7 +144,8 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
         var list = Apply(db, filter with { Search = null }, SearchPlan.FromMatches);
         var found = new List<int>();
         var newest = new Dictionary<int, long>();
-        var chunkSize = 2 * (pageSize + 1);
+        var chunkSize = pageSize + 1;
+        var walked = 0;
         while (found.Count <= pageSize)
         {
             var chunk = await Page(After(list, after), chunkSize - 1).Select(c => new { c.Id, c.LastActivityAt })
@@ -176,11 +177,26 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
             }
 
             after = new InboxCursor(chunk[^1].LastActivityAt, chunk[^1].Id);
-            // A rarer word needs more conversations per page: fewer, larger lookups.
-            chunkSize *= 2;
+            chunkSize = NextChunkSize(chunkSize, walked += chunk.Count, found.Count, pageSize + 1 - found.Count);
         }
 
         return (found.Take(pageSize + 1).ToList(), newest);
+    }
+
+    /// <summary>
+    /// The next chunk of the walk: enough conversations for what the page still needs at the share that matched so far,
+    /// with half as many again to spare, between 10 and twice the last chunk. A common word finishes a page in about
+    /// one more chunk instead of reading twice the conversations; a rare one still grows its lookups quickly.
+    /// </summary>
+    private static int NextChunkSize(int last, int walked, int found, int needed)
+    {
+        if (found == 0)
+        {
+            return 2 * last;
+        }
+
+        var expected = (int)Math.Ceiling(1.5 * needed * walked / found);
+        return Math.Clamp(expected, 10, 2 * last);
     }
 
     // Newest activity first, one row more than the page to tell whether another page follows.
@@ -261,17 +277,25 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
     private static async Task<Dictionary<int, long>> NewestMatchesAsync(TalkToMeDbContext db, SearchTerms terms,
         int[] conversationIds, CancellationToken cancellationToken, bool readChunk = false)
     {
-        if (readChunk && !db.Database.IsNpgsql() && terms.ToIndexedPrefixes() is { } prefixes)
+        if (readChunk && !db.Database.IsNpgsql())
         {
-            // A word longer than FTS5's indexed prefixes ("atrasado"): ask the index for the indexed prefix, then keep the
-            // messages whose text has the whole words. At 1,000,000 messages a chunk of 102 conversations cost 10.5 ms
-            // with "atrasado"* and 5.7 ms with "atrasa"* (user CPU, BENCHMARKS.md session 10).
-            var candidates = await db.Database.SqlQuery<Candidate>($"""
-                SELECT m."ConversationId", m."Id" AS "MessageId", m."Content" FROM "Messages" AS m
-                WHERE m."Id" IN (SELECT rowid FROM "MessageSearch" WHERE "MessageSearch" MATCH {InConversations(conversationIds) + MessageFts5(prefixes)})
-                """).ToListAsync(cancellationToken);
-            return candidates.Where(c => terms.IsIn(c.Content)).GroupBy(c => c.ConversationId)
-                .ToDictionary(g => g.Key, g => g.Max(c => c.MessageId));
+            // A chunk of the walk, where the words are common: the conversations' messages read by the
+            // (ConversationId, Id) index and tested here, as on PostgreSQL. Through FTS5, each conversation id of the
+            // chunk was looked up in every segment of the index: 8 of the 11 ms of a 102-id chunk at 1,000,000 messages
+            // (BENCHMARKS.md, session 9).
+            var messages = await db.Messages.AsNoTracking().Where(m => conversationIds.Contains(m.ConversationId))
+                .Select(m => new { m.ConversationId, m.Id, m.Content }).ToListAsync(cancellationToken);
+            var newest = new Dictionary<int, long>();
+            // Newest first: a conversation's first match is its newest, and its older messages need no test.
+            foreach (var message in messages.OrderByDescending(m => m.Id))
+            {
+                if (!newest.ContainsKey(message.ConversationId) && terms.IsIn(message.Content))
+                {
+                    newest[message.ConversationId] = message.Id;
+                }
+            }
+
+            return newest;
         }
 
         var matches = db.Database.IsNpgsql() && readChunk
