@@ -137,6 +137,14 @@ public static class SearchBenchmark
             }
         }
 
+        if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_STEPS") == "1")
+        {
+            foreach (var (name, text) in searches.Where(s => s.Text is not null))
+            {
+                await PrintStepsAsync(query, name, text!);
+            }
+        }
+
         var searched = new List<double>();
         double? baseline = null;
         foreach (var (name, text) in searches)
@@ -267,6 +275,59 @@ public static class SearchBenchmark
         await transaction.CommitAsync();
         await ExecAsync(connection, null, postgres ? "VACUUM ANALYZE;" : "ANALYZE;");
         return code;
+    }
+
+    /// <summary>
+    /// TALKTOME_BENCH_STEPS=1: each statement one search sends, with its time as EF Core's diagnostics report it (sent →
+    /// reader done), and what the search took in all: the gap is this process's own work between the statements.
+    /// </summary>
+    private static async Task PrintStepsAsync(InboxQuery query, string name, string text)
+    {
+        var steps = new List<string>();
+        using var observer = new StepObserver(steps);
+        using var subscription = DiagnosticListener.AllListeners.Subscribe(observer);
+        var watch = Stopwatch.StartNew();
+        await query.ListAsync(new InboxFilter { Search = text });
+        var total = watch.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"[{name}] {total:0.00} ms in all, {steps.Count} statements:");
+        foreach (var step in steps)
+        {
+            Console.WriteLine("    " + step);
+        }
+    }
+
+    private sealed class StepObserver(List<string> steps) : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+    {
+        private readonly List<IDisposable> _subscriptions = [];
+
+        public void Dispose() => _subscriptions.ForEach(s => s.Dispose());
+
+        public void OnNext(DiagnosticListener listener)
+        {
+            if (listener.Name == DbLoggerCategory.Name)
+            {
+                _subscriptions.Add(listener.Subscribe(this));
+            }
+        }
+
+        public void OnNext(KeyValuePair<string, object?> e)
+        {
+            if (e.Value is Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData executed
+                && e.Key == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuted.Name)
+            {
+                var sql = string.Join(' ', executed.Command.CommandText.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries)
+                    .Select(l => l.Trim()));
+                steps.Add($"{executed.Duration.TotalMilliseconds,7:0.00} ms  {(sql.Length > 150 ? sql[..150] + "…" : sql)}");
+            }
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
     }
 
     /// <summary>The first page's SQL and the engine's plan for it (TALKTOME_BENCH_PLAN=1).</summary>

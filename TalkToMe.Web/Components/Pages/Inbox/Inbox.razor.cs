@@ -12,7 +12,6 @@ namespace TalkToMe.Web.Components.Pages.Inbox;
 public partial class Inbox
 {
     private static readonly TimeSpan CountsDebounce = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan ShownLimit = TimeSpan.FromSeconds(2);
 
     private readonly List<ConversationListItem> _items = [];
 
@@ -32,7 +31,6 @@ public partial class Inbox
     private readonly Lock _pendingGate = new();
     private List<InboxRowChange>? _pending;
     private bool _applying;
-    private TaskCompletionSource? _shown;
     private IReadOnlyList<ChannelOption> _channels = [];
     private IReadOnlyList<NamedOption> _groups = [];
     private IReadOnlyList<LabelRow> _labels = [];
@@ -124,8 +122,6 @@ public partial class Inbox
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        // On a live circuit this runs once the browser has acknowledged the render batch, that is, applied it to its DOM.
-        _shown?.TrySetResult();
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
@@ -200,7 +196,7 @@ public partial class Inbox
 
     /// <summary>
     /// Called on the feed's thread: queue the rows and apply them on the circuit. When no apply is running one starts at
-    /// once; what arrives while it runs is applied, all together, by the same run once the browser has shown the last.
+    /// once; what arrives while it runs (a read awaited, a render) is applied, all together, by the same run next.
     /// </summary>
     private void OnRowsChanged(IReadOnlyList<InboxRowChange> changes)
     {
@@ -239,15 +235,7 @@ public partial class Inbox
 
             try
             {
-                var shown = await ApplyAsync(changes);
-                // The next changes wait until the browser has shown these: while it is busy they gather into one render
-                // instead of queueing one render each behind it. The limit only guards against a render that never
-                // comes back (a connection that dropped: the resync on reconnect repairs the list).
-                await shown.WaitAsync(ShownLimit, Time);
-            }
-            catch (TimeoutException)
-            {
-                // Go on with what is pending.
+                await ApplyAsync(changes);
             }
             catch
             {
@@ -261,8 +249,7 @@ public partial class Inbox
         }
     }
 
-    /// <summary>Places the changed rows and renders them; the task it returns completes when the browser has shown them.</summary>
-    private async Task<Task> ApplyAsync(List<InboxRowChange> changes)
+    private async Task ApplyAsync(List<InboxRowChange> changes)
     {
         var ring = false;
         // The last change of a conversation wins; earlier ones in the same batch are older reads of the same row.
@@ -280,15 +267,12 @@ public partial class Inbox
 
         _now = Time.GetUtcNow().UtcDateTime;
         ScheduleCounts();
-        var shown = _shown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         StateHasChanged();
         if (ring)
         {
             // Not awaited: the next changes need not wait for the browser to start a sound.
             _ = PlaySoundAsync();
         }
-
-        return shown.Task;
     }
 
     private async Task PlaySoundAsync()
