@@ -310,14 +310,21 @@ public static class SearchBenchmark
             }
         }
 
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
         public void OnNext(KeyValuePair<string, object?> e)
         {
+            if (Environment.GetEnvironmentVariable("TALKTOME_BENCH_STEPS_ALL") == "1")
+            {
+                steps.Add($"{_clock.Elapsed.TotalMilliseconds,8:0.00} ms since start: {e.Key.Split('.')[^1]}");
+            }
+
             if (e.Value is Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData executed
                 && e.Key == Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuted.Name)
             {
                 var sql = string.Join(' ', executed.Command.CommandText.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries)
                     .Select(l => l.Trim()));
-                steps.Add($"{executed.Duration.TotalMilliseconds,7:0.00} ms  {(sql.Length > 150 ? sql[..150] + "…" : sql)}");
+                steps.Add($"{executed.Duration.TotalMilliseconds,7:0.00} ms, {executed.Command.Parameters.Count} parameters, {sql.Length} characters  {(sql.Length > 150 ? sql[..150] + "…" : sql)}");
             }
         }
 
