@@ -213,6 +213,51 @@ public class InboxQueryTests
     }
 
     [Fact]
+    public async Task Search_ForASurnameHundredsOfContactsHave_PagesTheirConversationsInTheListOrder_WithTheMessagesThatSayIt()
+    {
+        // 600 contacts named Conceição (over 500: on PostgreSQL the list is walked in its order against the matching
+        // contacts), among 900; two conversations of other contacts mention the name in a message.
+        await using var database = await TestDatabase.CreateAsync();
+        var expected = new List<(DateTime At, int Id, string Name)>();
+        await using (var db = database.NewContext())
+        {
+            var channel = await db.AddChannelAsync();
+            for (var i = 0; i < 900; i++)
+            {
+                var at = TestData.Now.AddMinutes(-(i / 2));
+                var named = i % 3 != 0;
+                var mentions = i is 3 or 600;
+                var name = named ? $"Maria Conceição {i:000}" : $"José Silva {i:000}";
+                var conversation = await db.AddConversationAsync(channel, name, at, mentions ? "Falei com a Dona Conceicao" : "Oi");
+                if (named || mentions)
+                {
+                    expected.Add((at, conversation.Id, name));
+                }
+            }
+        }
+
+        var query = new InboxQuery(database.Factory);
+        var inListOrder = expected.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Select(e => e.Name).ToList();
+        foreach (var (search, pageSize) in new[] { ("conceição", 50), ("CONCEICAO", 97), ("conc", 200) })
+        {
+            var names = new List<string>();
+            InboxCursor? cursor = null;
+            do
+            {
+                var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize);
+                names.AddRange(page.Items.Select(i => i.ContactName));
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+
+            Assert.Equal(inListOrder, names);
+        }
+
+        var first = await query.ListAsync(new InboxFilter { Search = "conceicao" });
+        Assert.Equal("Falei com a Dona Conceicao", first.Items.Single(i => i.ContactName == "José Silva 003").MatchedText);
+    }
+
+    [Fact]
     public async Task Search_ForWordsNoneOfTheNewestConversationsHave_FindsTheOlderOnesInTheListOrder()
     {
         // 110 newest conversations without the words, then 30 older ones with 75 matching messages each (2,250, over
