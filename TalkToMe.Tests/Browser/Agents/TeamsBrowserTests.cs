@@ -40,7 +40,7 @@ public sealed class TeamsBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await PickAsync(admin, "Canais", "Loja Times");
         await PickAsync(admin, "Agentes", "Teresa Times");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
-        await admin.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(admin).ToHaveURLAsync(new Regex("/channel-groups$"), new() { Timeout = 15_000 });
 
         await admin.GotoAsync("/agents");
         await BrowserFixture.WaitForCircuitAsync(admin);

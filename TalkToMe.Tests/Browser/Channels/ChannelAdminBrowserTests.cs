@@ -243,7 +243,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channels$"), new() { Timeout = 15_000 });
         await Expect(page.GetByTestId("channel-list").GetByRole(AriaRole.Link).First).ToBeVisibleAsync();
         await Expect(page.GetByTestId("channel-list")).Not.ToContainTextAsync("API Loja");
         await using var db = await DbAsync();
@@ -270,7 +270,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await Expect(page.GetByTestId("group-chosen")).ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channel-groups$"), new() { Timeout = 15_000 });
         var row = GroupRow(page, "Mensageiros");
         await Expect(row).ToContainTextAsync("Canais de mensagens instantâneas");
         await Expect(row).ToContainTextAsync("Site institucional, WhatsApp Vendas");
@@ -286,14 +286,14 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await ToggleChannelsAsync(page, "Site institucional");
         await Expect(page.GetByTestId("group-chosen")).Not.ToContainTextAsync("Site institucional");
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channel-groups$"), new() { Timeout = 15_000 });
         row = GroupRow(page, "Mensagens");
         await Expect(row.GetByTestId("group-channels")).ToHaveTextAsync("WhatsApp Vendas");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Mensagens" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Excluir" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sim, excluir" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channel-groups$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channel-groups$"), new() { Timeout = 15_000 });
         await Expect(GroupRow(page, "Atendimento")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("group-list")).Not.ToContainTextAsync("Mensagens");
     }
@@ -361,7 +361,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
 
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Sair sem salvar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channels$"), new() { Timeout = 15_000 });
         await Expect(ChannelRow(page, "Telegram Pendente").GetByTestId("channel-active-contact")).ToHaveTextAsync("Não");
         await using var check = await DbAsync();
         Assert.False((await check.Channels.SingleAsync(c => c.Name == "Telegram Pendente")).AllowsActiveContact);
@@ -372,7 +372,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
         await page.GetByRole(AriaRole.Button, new() { Name = "Salvar", Exact = true }).ClickAsync();
         await Expect(page.GetByText("Canal salvo.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Canais" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/channels$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex("/channels$"), new() { Timeout = 15_000 });
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
     }
 
@@ -434,7 +434,7 @@ public class ChannelAdminBrowserTests(BrowserFixture fixture) : IClassFixture<Br
     {
         await GoAsync(page, "/channels");
         await page.GetByTestId("channel-list").GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/channels/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex(@"/channels/\d+$"), new() { Timeout = 15_000 });
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true })).ToBeVisibleAsync();
     }
 

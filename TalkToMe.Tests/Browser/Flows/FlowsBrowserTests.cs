@@ -74,7 +74,7 @@ public class FlowsBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFi
 
         // Editing: the steps come back as saved; moving the Pergunta up keeps the menu option on the Mensagem (now Passo 2).
         await row.GetByRole(AriaRole.Link, new() { Name = "Editar" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex(@"/flows/\d+$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new Regex(@"/flows/\d+$"), new() { Timeout = 15_000 });
         await Expect(page.GetByLabel("Nome", Exact)).ToHaveValueAsync("Triagem");
         await Expect(steps).ToHaveCountAsync(5);
         await Expect(steps.Nth(2).GetByLabel("Opção 2", ExactIn)).ToHaveValueAsync("Ouvir de novo");
