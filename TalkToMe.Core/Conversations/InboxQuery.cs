@@ -262,8 +262,6 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
 
     private sealed record NewestMatch(int ConversationId, long MessageId);
 
-    private sealed record Candidate(int ConversationId, long MessageId, string Content);
-
     /// <summary>
     /// For each of the given conversations that has a message with every word, its newest such message: one lookup for
     /// them all. On SQLite a single FTS5 query, <c>ConversationId : ("3" OR "7" …) AND Content : …</c>, answered from
