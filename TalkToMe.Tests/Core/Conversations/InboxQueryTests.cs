@@ -198,15 +198,7 @@ public class InboxQueryTests
         // paged in small pages across the ties: the same conversations in the same order.
         foreach (var search in new[] { "p", "pe", "pedid", "mensage", "pedido mensagem" })
         {
-            var names = new List<string>();
-            InboxCursor? cursor = null;
-            do
-            {
-                var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize: 7);
-                names.AddRange(page.Items.Select(i => i.ContactName));
-                cursor = page.Next;
-            }
-            while (cursor is not null);
+            var names = await EveryPageAsync(query, search, pageSize: 7);
 
             Assert.Equal(inListOrder, names);
         }
@@ -240,15 +232,7 @@ public class InboxQueryTests
         var inListOrder = expected.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Select(e => e.Name).ToList();
         foreach (var (search, pageSize) in new[] { ("conceição", 50), ("CONCEICAO", 97), ("conc", 200) })
         {
-            var names = new List<string>();
-            InboxCursor? cursor = null;
-            do
-            {
-                var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize);
-                names.AddRange(page.Items.Select(i => i.ContactName));
-                cursor = page.Next;
-            }
-            while (cursor is not null);
+            var names = await EveryPageAsync(query, search, pageSize);
 
             Assert.Equal(inListOrder, names);
         }
@@ -333,5 +317,21 @@ public class InboxQueryTests
 
         Assert.Null(await query.FindAsync(id, new InboxFilter { Status = ConversationStatus.Open }));
         Assert.Equal("Ana", (await query.FindAsync(id, new InboxFilter { Status = ConversationStatus.Resolved }))?.ContactName);
+    }
+
+    /// <summary>The contact names of a search's rows, page after page to the end.</summary>
+    private static async Task<List<string>> EveryPageAsync(InboxQuery query, string search, int pageSize)
+    {
+        var names = new List<string>();
+        InboxCursor? cursor = null;
+        do
+        {
+            var page = await query.ListAsync(new InboxFilter { Search = search }, cursor, pageSize);
+            names.AddRange(page.Items.Select(i => i.ContactName));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        return names;
     }
 }
