@@ -767,6 +767,8 @@ namespace TalkToMe.Data.PostgreSql.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("IX_Conversations_Inbox");
 
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Status", "LastActivityAt", "Id"), new[] { "ChannelId", "ContactId" });
+
                     b.ToTable("Conversations");
                 });
 

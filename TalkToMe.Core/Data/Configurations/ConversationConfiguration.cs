@@ -21,9 +21,12 @@ public class ConversationConfiguration : IEntityTypeConfiguration<Conversation>
         builder.HasOne<AppUser>().WithMany().HasForeignKey(c => c.AssigneeId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Flow>().WithMany().HasForeignKey(c => c.FlowId).OnDelete(DeleteBehavior.SetNull);
 
-        // The inbox: keyset-paged per status tab, newest activity first.
+        // The inbox: keyset-paged per status tab, newest activity first. On PostgreSQL it also carries the channel and the
+        // contact, so that a search can pick its page's conversations from the index alone (InboxQuery); SQLite has no
+        // included columns and ignores them.
         builder.HasIndex(c => new { c.Status, c.LastActivityAt, c.Id })
             .IsDescending(false, true, true)
+            .IncludeProperties(c => new { c.ChannelId, c.ContactId })
             .HasDatabaseName("IX_Conversations_Inbox");
         // "Todas" across statuses and the per-channel views use the same ordering.
         builder.HasIndex(c => new { c.LastActivityAt, c.Id })
