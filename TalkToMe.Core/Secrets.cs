@@ -8,6 +8,9 @@ public static class Secrets
 {
     public static string NewKey(int bytes = 16) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
 
+    /// <summary>The key a channel's form left, or a new one when it left none (every channel kind's generated secret).</summary>
+    public static string OrNewKey(string? key) => string.IsNullOrWhiteSpace(key) ? NewKey() : key;
+
     /// <summary>A URL-safe token with a readable prefix, e.g. "ttm_3f9a…".</summary>
     public static string NewToken(string prefix) =>
         prefix + "_" + Base64Url(RandomNumberGenerator.GetBytes(32));

@@ -19,13 +19,7 @@ public sealed class ApiChannelKind : ChannelKind<ApiChannelSettings>
     protected override void Check(ApiChannelSettings api, IDictionary<string, string> errors) =>
         ChannelSettingsRules.Url(errors, nameof(api.WebhookUrl), api.WebhookUrl, required: false);
 
-    protected override void FillKeys(ApiChannelSettings api)
-    {
-        if (string.IsNullOrWhiteSpace(api.WebhookSecret))
-        {
-            api.WebhookSecret = Secrets.NewKey();
-        }
-    }
+    protected override void FillKeys(ApiChannelSettings api) => api.WebhookSecret = Secrets.OrNewKey(api.WebhookSecret);
 
     public override void AddServices(IServiceCollection services)
     {

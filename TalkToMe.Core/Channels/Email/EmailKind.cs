@@ -57,13 +57,7 @@ public sealed class EmailKind : ChannelKind<EmailSettings>
         }
     }
 
-    protected override void FillKeys(EmailSettings mail)
-    {
-        if (string.IsNullOrWhiteSpace(mail.InboundWebhookPassword))
-        {
-            mail.InboundWebhookPassword = Secrets.NewKey();
-        }
-    }
+    protected override void FillKeys(EmailSettings mail) => mail.InboundWebhookPassword = Secrets.OrNewKey(mail.InboundWebhookPassword);
 
     public override void AddServices(IServiceCollection services)
     {

@@ -48,22 +48,11 @@ public sealed class FacebookKind : ChannelKind<FacebookSettings>
         ChannelSettingsRules.Required(errors, nameof(meta.ApiVersion), meta.ApiVersion, ServerText.Get("Error.ApiVersionRequired", "Informe a versão da API."));
     }
 
-    internal static void FillVerifyToken(FacebookSettings meta)
-    {
-        if (string.IsNullOrWhiteSpace(meta.VerifyToken))
-        {
-            meta.VerifyToken = Secrets.NewKey();
-        }
-    }
+    internal static void FillVerifyToken(FacebookSettings meta) => meta.VerifyToken = Secrets.OrNewKey(meta.VerifyToken);
 
     /// <summary>The verify token is shown (it is pasted into Meta's setup), not masked: left empty on edit, it keeps the stored one.</summary>
-    internal static void KeepVerifyToken(FacebookSettings meta, FacebookSettings stored)
-    {
-        if (string.IsNullOrWhiteSpace(meta.VerifyToken))
-        {
-            meta.VerifyToken = stored.VerifyToken;
-        }
-    }
+    internal static void KeepVerifyToken(FacebookSettings meta, FacebookSettings stored) =>
+        meta.VerifyToken = string.IsNullOrWhiteSpace(meta.VerifyToken) ? stored.VerifyToken : meta.VerifyToken;
 
     /// <summary>Media download and profile names serve Messenger and Instagram alike: registered once whichever kind adds them.</summary>
     internal static void AddMetaServices(IServiceCollection services)

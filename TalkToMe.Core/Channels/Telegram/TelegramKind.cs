@@ -35,13 +35,7 @@ public sealed partial class TelegramKind : ChannelKind<TelegramSettings>
         ChannelSettingsRules.Url(errors, nameof(tg.ApiBaseUrl), tg.ApiBaseUrl, required: true);
     }
 
-    protected override void FillKeys(TelegramSettings tg)
-    {
-        if (string.IsNullOrWhiteSpace(tg.WebhookSecretToken))
-        {
-            tg.WebhookSecretToken = Secrets.NewKey();
-        }
-    }
+    protected override void FillKeys(TelegramSettings tg) => tg.WebhookSecretToken = Secrets.OrNewKey(tg.WebhookSecretToken);
 
     public override void AddServices(IServiceCollection services)
     {

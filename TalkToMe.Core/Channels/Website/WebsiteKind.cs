@@ -38,13 +38,7 @@ public sealed partial class WebsiteKind : ChannelKind<WebsiteSettings>
         }
     }
 
-    protected override void FillKeys(WebsiteSettings site)
-    {
-        if (string.IsNullOrWhiteSpace(site.IdentityVerificationSecret))
-        {
-            site.IdentityVerificationSecret = Secrets.NewKey();
-        }
-    }
+    protected override void FillKeys(WebsiteSettings site) => site.IdentityVerificationSecret = Secrets.OrNewKey(site.IdentityVerificationSecret);
 
     public override void AddServices(IServiceCollection services) => services.AddSingleton<IChannelSender, WebsiteSender>();
 

@@ -47,22 +47,11 @@ public sealed class WhatsAppKind : ChannelKind<WhatsAppSettings>
         ChannelSettingsRules.Required(errors, nameof(wa.ApiVersion), wa.ApiVersion, ServerText.Get("Error.ApiVersionRequired", "Informe a versão da API."));
     }
 
-    protected override void FillKeys(WhatsAppSettings wa)
-    {
-        if (string.IsNullOrWhiteSpace(wa.VerifyToken))
-        {
-            wa.VerifyToken = Secrets.NewKey();
-        }
-    }
+    protected override void FillKeys(WhatsAppSettings wa) => wa.VerifyToken = Secrets.OrNewKey(wa.VerifyToken);
 
     /// <summary>The verify token is shown (it is pasted into Meta's setup), not masked: left empty on edit, it keeps the stored one.</summary>
-    protected override void KeepKeys(WhatsAppSettings wa, WhatsAppSettings stored)
-    {
-        if (string.IsNullOrWhiteSpace(wa.VerifyToken))
-        {
-            wa.VerifyToken = stored.VerifyToken;
-        }
-    }
+    protected override void KeepKeys(WhatsAppSettings wa, WhatsAppSettings stored) =>
+        wa.VerifyToken = string.IsNullOrWhiteSpace(wa.VerifyToken) ? stored.VerifyToken : wa.VerifyToken;
 
     public override void AddServices(IServiceCollection services)
     {

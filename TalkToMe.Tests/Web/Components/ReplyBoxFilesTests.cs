@@ -26,27 +26,8 @@ public sealed class ReplyBoxFilesTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private async Task<(IRenderedComponent<ReplyBox> Cut, int ConversationId)> OpenAsync(ComponentTestContext context, ChannelType type,
-        ChannelType? shownAs = null)
-    {
-        var database = await context.AddCoreAsync();
-        context.Services.Configure<MediaOptions>(o => o.Folder = _folder);
-        int channelId;
-        await using (var db = database.NewContext())
-        {
-            channelId = (await db.AddChannelAsync($"Canal {type}", type)).Id;
-        }
-
-        var received = await context.GetService<InboundWriter>()
-            .ReceiveAsync(new InboundMessage(channelId, type == ChannelType.Email ? "maria@example.com" : "5511988887777", "Maria", "m-1", "Pode mandar o contrato?"));
-        var conversationId = received.ConversationId!.Value;
-        var cut = context.Render<ReplyBox>(p => p
-            .Add(c => c.ConversationId, conversationId)
-            .Add(c => c.Actor, new Actor(null, "Ana"))
-            .Add(c => c.ChannelId, channelId)
-            .Add(c => c.ChannelType, shownAs ?? type));
-        return (cut, conversationId);
-    }
+    private Task<(IRenderedComponent<ReplyBox> Cut, int ConversationId)> OpenAsync(ComponentTestContext context, ChannelType type,
+        ChannelType? shownAs = null) => context.OpenReplyBoxAsync(_folder, type, "Pode mandar o contrato?", shownAs);
 
     [Fact]
     public async Task ChosenFiles_ShowAsChips_OneIsTakenOut_AndTheRestGoWithTheCaption()
