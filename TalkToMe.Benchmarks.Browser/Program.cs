@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using TalkToMe.Core;
 using TalkToMe.Core.Data;
@@ -42,6 +43,8 @@ var rounds = Arg("rounds", 3);
 var pushRuns = 0;
 long socketBytes = 0, socketFrames = 0;
 var countFrames = args.Contains("frames");
+// push only: when the server sent each render batch and when the page acknowledged it (RenderBatchLog); read with pages=1.
+var batchLog = args.Contains("stages=1") ? new RenderBatchLog() : null;
 // push only: write a Chromium trace (first page's renderer and the browser) to this file, for chrome://tracing or Perfetto.
 var tracePath = args.Where(a => a.StartsWith("trace=", StringComparison.Ordinal)).Select(a => a[6..]).FirstOrDefault();
 
@@ -58,7 +61,14 @@ var app = TalkToMeApp.Build(
     // Idle keep-alive HTTP connections (a page loads its assets over several) close after 5 s instead of 130 s, so the
     // memory figure, taken after they closed, is what an idle page costs for the hours it stays open: its circuit.
     "--Kestrel:Limits:KeepAliveTimeout=00:00:05",
-]);
+], builder =>
+{
+    if (batchLog is not null)
+    {
+        builder.Logging.AddProvider(batchLog);
+        builder.Logging.AddFilter<RenderBatchLog>(RenderBatchLog.Category, LogLevel.Debug);
+    }
+});
 await app.StartAsync();
 var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
@@ -306,6 +316,7 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
     }
 
     var total = rate * seconds;
+    batchLog?.Clear();
     var sentAt = new double[total];
     // Where the time goes before the DOM (stage medians): the POST answered (message committed), and the shared inbox feed
     // handing the changed rows to every open page (it read them once from the database).
@@ -472,6 +483,24 @@ async Task<(double P50, double P99)> PushLatencyAsync(bool baselineMode, int? ru
         Console.WriteLine($"push first page, medians / p99 (ms): rows → batch at the page's script {Percentile(toPage, 50):0.0} / " +
             $"{Percentile(toPage, 99):0.0} (server render, WebSocket, and the page's queue); batch → DOM {Percentile(toDom, 50):0.0} / " +
             $"{Percentile(toDom, 99):0.0} ({toPage.Count} and {toDom.Count} samples)");
+        if (batchLog is not null && open.Count == 1)
+        {
+            // The batch that carried message i: the last one sent before it reached the page's script.
+            var sent = batchLog.Sent.OrderBy(b => b.At).ToList();
+            var acknowledged = batchLog.Acknowledged.GroupBy(b => b.BatchId).ToDictionary(g => g.Key, g => g.Min(b => b.At));
+            (long BatchId, double At) Carrier(int i) =>
+                At(arrivedByPage[0], i) is var arrived and > 0 ? sent.LastOrDefault(b => b.At <= arrived) : default;
+            var toSent = Stage(i => rowsAt[i], i => Carrier(i).At);
+            var sentToPage = Stage(i => Carrier(i).At, i => At(arrivedByPage[0], i));
+            var domToAck = Stage(i => At(seenByPage[0], i), i => acknowledged.GetValueOrDefault(Carrier(i).BatchId));
+            var sentToAck = Stage(i => Carrier(i).At, i => acknowledged.GetValueOrDefault(Carrier(i).BatchId));
+            string Both(List<double> stage) => $"{Percentile(stage, 50):0.0} / {Percentile(stage, 99):0.0}";
+            Console.WriteLine($"push first page's batches, medians / p99 (ms): rows → batch sent {Both(toSent)} (the list's apply and " +
+                $"render, the batch written); batch sent → at the page's script {Both(sentToPage)}; at the script → DOM {Both(toDom)}; " +
+                $"DOM → batch acknowledged {Both(domToAck)}; sent → acknowledged {Both(sentToAck)} ({sent.Count} batches sent, " +
+                $"{acknowledged.Count} acknowledged, {toSent.Count} messages matched)");
+        }
+
         Console.WriteLine($"push stages, medians (ms): POST → committed {Percentile(commit, 50):0.0}; committed → rows handed to pages " +
             $"{Percentile(feed, 50):0.0}; rows → DOM of the first page {Percentile(first, 50):0.0}, of the last page {Percentile(all, 50):0.0}");
         Console.WriteLine($"push stages, p99 (ms): POST → committed {Percentile(commit, 99):0.0}; committed → rows handed to pages " +
