@@ -550,8 +550,8 @@ public sealed class InboxQuery(IDbContextFactory<TalkToMeDbContext> factory)
     /// </summary>
     private static async Task<double> EstimatedMatchesAsync(TalkToMeDbContext db, string tsQuery, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = """
             EXPLAIN (FORMAT JSON) SELECT 1 FROM "Messages" WHERE "SearchVector" @@ to_tsquery('simple', ttm_unaccent(@query))
