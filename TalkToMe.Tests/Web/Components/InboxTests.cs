@@ -10,7 +10,7 @@ namespace TalkToMe.Tests.Web.Components;
 /// </summary>
 public class InboxTests
 {
-    // The page applies rows once per frame and recounts the tabs at most once a second, on real-time delays.
+    // The page applies rows as they come; it recounts the tabs and the title at most once a second, on the test's clock.
     private static readonly TimeSpan PushTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record Page(ComponentTestContext Context, IRenderedComponent<TalkToMe.Web.Components.Pages.Inbox.Inbox> Cut,
@@ -89,11 +89,9 @@ public class InboxTests
 
         await page.CustomerWritesAsync(ContactId("Bia"), "Bia", "Primeira vez por aqui");
 
-        page.Cut.WaitForAssertion(() =>
-        {
-            Assert.Equal(["Bia", "Pedro", "Maria"], page.Rows());
-            Assert.Equal("3", page.OpenTabCount());
-        }, PushTimeout);
+        page.Cut.WaitForAssertion(() => Assert.Equal(["Bia", "Pedro", "Maria"], page.Rows()), PushTimeout);
+        context.Clock.Advance(TimeSpan.FromSeconds(1));
+        page.Cut.WaitForAssertion(() => Assert.Equal("3", page.OpenTabCount()), PushTimeout);
     }
 
     [Fact]
@@ -107,11 +105,33 @@ public class InboxTests
         // Another agent, in another browser, resolves it.
         await page.Commands.ResolveAsync(page.Ids["Pedro"], new Actor(null, "Bruno"));
 
+        page.Cut.WaitForAssertion(() => Assert.Equal(["Maria"], page.Rows()), PushTimeout);
+        context.Clock.Advance(TimeSpan.FromSeconds(1));
+        page.Cut.WaitForAssertion(() => Assert.Equal("1", page.OpenTabCount()), PushTimeout);
+    }
+
+    [Fact]
+    public async Task TabTitle_ShowsTheUnreadTotal_AndFollowsPushedMessagesWithTheTabCounts()
+    {
+        await using var context = new ComponentTestContext();
+        var page = await OpenAsync(context, "Maria", "Pedro");
+        // The document's head, as the app's App.razor renders it: the page's <PageTitle> lands here.
+        var head = context.Render<Microsoft.AspNetCore.Components.Web.HeadOutlet>();
+        string Title() => head.Find("title").TextContent;
+        var maria = page.Ids["Maria"];
+        head.WaitForAssertion(() => Assert.Equal("(2) Caixa de entrada · TalkToMe", Title()));
+
+        await page.CustomerWritesAsync(ContactId("Maria"), "Maria", "Meu pedido não chegou");
+
+        // The row moves and counts at once; the title waits for the next recount, at most a second later.
         page.Cut.WaitForAssertion(() =>
         {
-            Assert.Equal(["Maria"], page.Rows());
-            Assert.Equal("1", page.OpenTabCount());
+            Assert.Equal(["Maria", "Pedro"], page.Rows());
+            Assert.Equal("2", page.Unread(maria));
         }, PushTimeout);
+        Assert.Equal("(2) Caixa de entrada · TalkToMe", Title());
+        context.Clock.Advance(TimeSpan.FromSeconds(1));
+        head.WaitForAssertion(() => Assert.Equal("(3) Caixa de entrada · TalkToMe", Title()), PushTimeout);
     }
 
     [Fact]
