@@ -45,6 +45,22 @@ public class ThreadPresenceTests
     }
 
     [Fact]
+    public async Task OpeningTheThread_StartsOneFollowerOnItsRenderedScroller_HoweverOftenItRendersAgain()
+    {
+        await using var context = new ComponentTestContext();
+        var thread = await OpenAsync(context);
+        // Other agents come and go: each renders the thread again.
+        var bruno = thread.Presence.View(thread.ConversationId, "agent-bruno", "Bruno Lima");
+        thread.Cut.WaitForAssertion(() => Assert.Equal([("Bruno Lima", "BL")], thread.Avatars()));
+        bruno.Dispose();
+        thread.Cut.WaitForAssertion(() => Assert.Empty(thread.Avatars()));
+
+        var follow = Assert.Single(context.JSInterop.Invocations["ttmInbox.followThread"]);
+        var scroller = Assert.IsType<Microsoft.AspNetCore.Components.ElementReference>(Assert.Single(follow.Arguments));
+        Assert.NotNull(scroller.Id);
+    }
+
+    [Fact]
     public async Task AnotherAgentOpeningTheConversation_ShowsTheirAvatar_AndItGoesWhenTheyLeave()
     {
         await using var context = new ComponentTestContext();

@@ -54,7 +54,7 @@ window.ttmInbox = (() => {
     let current = null;
 
     function followThread(scroller) {
-        if (!scroller) return { dispose() { } };
+        if (!(scroller instanceof Element)) return { dispose() { } };
         const list = scroller.querySelector("ol");
         const pill = scroller.querySelector("[data-testid=new-messages]");
         const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;

@@ -21,6 +21,7 @@ public partial class ConversationThread
     private bool _showContact;
     private ElementReference _scroller;
     private IJSObjectReference? _follow;
+    private bool _following;
     private string? _error;
     private IDisposable? _subscription;
     private IDisposable? _statusSubscription;
@@ -99,8 +100,13 @@ public partial class ConversationThread
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // The thread opens on its newest message and follows new ones unless the agent scrolled up to read (inbox.js).
-        if (_header is not null && _follow is null)
+        // Only once its scroller has been rendered: on Blazor Server the header can be loaded between a render and that
+        // render's after-render call, and an empty element reference reaches the script as a plain object (the likely cause
+        // of a two-node CI run losing its circuit to "scroller.querySelector is not a function"). Once: a second render
+        // while the first call is awaited must not start a second follower.
+        if (_header is not null && _scroller.Id is not null && !_following)
         {
+            _following = true;
             try
             {
                 _follow = await JS.InvokeAsync<IJSObjectReference>("ttmInbox.followThread", _scroller);
